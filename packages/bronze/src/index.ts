@@ -1,1 +1,7 @@
-export {}
+export * from "./ArtifactKey.ts"
+export * from "./BronzeConfig.ts"
+export * from "./BronzeErrors.ts"
+export * from "./BronzeMaintenance.ts"
+export * from "./BronzeReader.ts"
+export * from "./BronzeWriter.ts"
+export * from "./Catalog.ts"

@@ -1,0 +1,90 @@
+/**
+ * The catalog's data: scan positions and pages, index pages, and the cursor of `changes`.
+ * Cursors are Schemas so that a sensor can persist them and decode them back.
+ */
+import { Schema } from "effect"
+import { ArtifactInfo } from "./ArtifactKey.ts"
+
+/** A point in the scan order: artifacts sort by `(mtimeMs, location)`. */
+export const ScanPosition = Schema.Struct({
+  mtimeMs: Schema.Number,
+  location: Schema.String
+}).annotate({ identifier: "ScanPosition" })
+export type ScanPosition = typeof ScanPosition.Type
+
+export type ScannedArtifact = ArtifactInfo & { readonly mtimeMs: number }
+
+export interface ScanOptions {
+  /** Only artifacts strictly after this position; from the beginning when absent. */
+  readonly after?: ScanPosition | undefined
+  /** Page size; memory is O(limit), not O(tree). */
+  readonly limit: number
+}
+
+export interface ScanPage {
+  /** The `limit` smallest `(mtimeMs, location)` strictly after `after`, sorted ascending. */
+  readonly entries: ReadonlyArray<ScannedArtifact>
+  /** True when no artifact beyond these entries was seen by this walk. */
+  readonly complete: boolean
+}
+
+export interface TailIndexOptions {
+  /** Byte offset to read from (a previous `nextOffset`, or 0). */
+  readonly offset: number
+  /** The `indexId` the offset belongs to; when the index was replaced the tail restarts at 0. */
+  readonly indexId?: string | undefined
+  readonly maxEntries: number
+}
+
+export interface IndexEntry {
+  readonly info: ArtifactInfo
+  /** Byte offset just after this entry's line: a cursor that includes it. */
+  readonly endOffset: number
+}
+
+export interface IndexPage {
+  /** Identity of the index file (device, inode, birth time); changes if the file is replaced. */
+  readonly indexId: string
+  readonly entries: ReadonlyArray<IndexEntry>
+  /** Where the next tail starts; never past a torn last line. */
+  readonly nextOffset: number
+  /** True when `indexId` (or a too-large offset) showed the index was replaced: this page restarted at 0. */
+  readonly replaced: boolean
+}
+
+/** Identity reported when no index file exists yet. */
+export const ABSENT_INDEX_ID = "absent"
+
+/** The cursor of `changes`, in whichever catalog mode the store is configured for. */
+export const CatalogCursor = Schema.Union([
+  Schema.TaggedStruct("Scan", { after: Schema.optionalKey(ScanPosition) }),
+  Schema.TaggedStruct("Index", { offset: Schema.Int, indexId: Schema.optionalKey(Schema.String) })
+]).annotate({ identifier: "CatalogCursor" })
+export type CatalogCursor = typeof CatalogCursor.Type
+
+export interface ChangesPage {
+  readonly entries: ReadonlyArray<ArtifactInfo>
+  /** The cursor after these entries. */
+  readonly cursor: CatalogCursor
+  /** True when the catalog had nothing more at the time of the call. */
+  readonly complete: boolean
+}
+
+/** What `reconcile` did. */
+export interface ReconcileReport {
+  /** Artifacts found on storage with no index line, now appended. */
+  readonly restoredIndexLines: number
+  /** A torn last index line was terminated. */
+  readonly repairedTornLine: boolean
+  /** Temp files older than the grace period, removed. */
+  readonly removedTempFiles: number
+  /** Artifacts seen by the walk. */
+  readonly scannedArtifacts: number
+}
+
+export interface ReconcileOptions {
+  /** Only artifacts with `mtimeMs >= since` are checked against the index (default: all). */
+  readonly since?: number | undefined
+  /** Overrides the configured grace period for temp files. */
+  readonly tempGraceMs?: number | undefined
+}
