@@ -36,6 +36,12 @@ export interface EmbeddedPostgresOptions {
   readonly ephemeral?: boolean | undefined
   /** Extra server settings, passed as `-c name=value`. */
   readonly settings?: Readonly<Record<string, string>> | undefined
+  /**
+   * When another live process already runs a server on this data folder, use
+   * that server instead of failing (a second `medallion` command next to a
+   * running daemon). The attached server is left running on scope close.
+   */
+  readonly attach?: boolean | undefined
 }
 
 export interface EmbeddedPostgresServer {
@@ -47,6 +53,8 @@ export interface EmbeddedPostgresServer {
   readonly adminUrl: Redacted.Redacted<string>
   /** The same URL for another database of this server. */
   readonly urlFor: (database: string) => Redacted.Redacted<string>
+  /** Whether this process started the server (and stops it), or attached to another's. */
+  readonly owned: boolean
 }
 
 /** Settings that make a throwaway test server fast; never used for real data. */
@@ -58,6 +66,7 @@ export const unsafeFastSettings: Readonly<Record<string, string>> = {
 
 const PASSWORD_FILE = "medallion.password"
 const PORT_FILE = "medallion.port"
+const OWNER_FILE = "owner.pid"
 const USER = "postgres"
 
 interface Binaries {
@@ -168,6 +177,14 @@ const spawnWatchdog = (options: { owner: number; server: number; pidFile: string
   child.unref()
 }
 
+const readIfExists = (file: string): string | undefined => {
+  try {
+    return Fs.readFileSync(file, "utf8").trim()
+  } catch {
+    return undefined
+  }
+}
+
 const readOrCreate = (file: string, make: () => string) => {
   try {
     return Fs.readFileSync(file, "utf8").trim()
@@ -192,15 +209,38 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
   const bin = yield* binaries(dataDir)
   const user = yield* serverUser(dataDir)
 
-  const stale = runningServerPid(dataDir)
-  if (stale !== undefined) {
-    return yield* fail(
-      `a PostgreSQL server (pid ${stale}) is already running on this data folder; stop it, or stop the process that owns it`
-    )
-  }
-
   // Secrets and settings of the cluster live outside PGDATA, beside it, owned by us.
   const metaDir = `${dataDir}.meta`
+  const ownerFile = Path.join(metaDir, OWNER_FILE)
+  const urlFor = (port: number, password: string) => (database: string) =>
+    Redacted.make(`postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`)
+
+  const running = runningServerPid(dataDir)
+  if (running !== undefined) {
+    const owner = Number(readIfExists(ownerFile) ?? "")
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      if (!options.attach) {
+        return yield* fail(`the PostgreSQL server of this data folder (pid ${running}) is in use by process ${owner}`)
+      }
+      // postmaster.pid holds the port on its fourth line.
+      const port = Number(readIfExists(Path.join(dataDir, "postmaster.pid"))?.split("\n")[3])
+      const password = readIfExists(Path.join(metaDir, PASSWORD_FILE))
+      if (!Number.isInteger(port) || password === undefined) {
+        return yield* fail(`cannot attach to the server of process ${owner}: its port or password is unreadable`)
+      }
+      const url = urlFor(port, password)
+      return { dataDir, port, pid: running, adminUrl: url("postgres"), urlFor: url, owned: false }
+    }
+    // Its owner is gone and so is the watchdog that should have stopped it
+    // (e.g. both were killed): a stale server. Stop it and start our own.
+    yield* Effect.logWarning(
+      `stopping a stale PostgreSQL server (pid ${running}) left by process ${owner || "unknown"}`
+    )
+    run(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"], user)
+    if (runningServerPid(dataDir) !== undefined) {
+      return yield* fail(`a stale PostgreSQL server (pid ${running}) on this data folder does not stop`)
+    }
+  }
   const initialised = Fs.existsSync(Path.join(dataDir, "PG_VERSION"))
   const password = yield* Effect.try({
     try: () => {
@@ -278,9 +318,9 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
     })
   )
 
-  const urlFor = (database: string) =>
-    Redacted.make(`postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`)
-  return { dataDir, port, pid, adminUrl: urlFor("postgres"), urlFor }
+  Fs.writeFileSync(ownerFile, String(process.pid))
+  const url = urlFor(port, password)
+  return { dataDir, port, pid, adminUrl: url("postgres"), urlFor: url, owned: true }
 })
 
 const isPortFree = (port: number): Effect.Effect<boolean> =>
