@@ -1,0 +1,16 @@
+/**
+ * The one migration sequence of the project's database, in order. Adding a
+ * migration is one line here (the next number, then a short name) and its
+ * file; a released migration never changes.
+ */
+import type { Migration } from "./Statements.ts"
+import items from "./0001_items.ts"
+import sensorState from "./0002_sensor_state.ts"
+
+export type { Migration } from "./Statements.ts"
+export { statements } from "./Statements.ts"
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  "0001_items": items,
+  "0002_sensor_state": sensorState
+}
