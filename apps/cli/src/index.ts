@@ -1,1 +1,1 @@
-export {}
+export * as MedallionConfig from "./MedallionConfig.ts"

@@ -1,0 +1,54 @@
+/**
+ * What every command resolves first: the shared flags, the validated
+ * configuration, and the layers built from them (database, bronze, logging).
+ */
+import { FileSystemBronze } from "@medallion/bronze"
+import { PgClient } from "@effect/sql-pg"
+import * as Path from "node:path"
+import { Effect, Option, String as Str } from "effect"
+import * as Database from "./Database.ts"
+import * as Logging from "./Logging.ts"
+import * as MedallionConfig from "./MedallionConfig.ts"
+import { root } from "./Root.ts"
+
+export interface App {
+  readonly dataDir: string
+  readonly config: MedallionConfig.MedallionConfig
+  readonly bronzeRoot: string
+  readonly logFormat: Logging.LogFormat
+}
+
+export const resolve = Effect.gen(function* () {
+  const flags = yield* root
+  const config = yield* MedallionConfig.load(Option.getOrUndefined(flags.config))
+  const dataDir = Path.resolve(flags.dataDir)
+  return {
+    dataDir,
+    config,
+    bronzeRoot: Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze")),
+    logFormat: flags.logFormat
+  } satisfies App
+})
+
+/** `SqlClient`/`PgClient` on DATABASE_URL or the embedded server. */
+export const database = (app: App) =>
+  PgClient.layerFrom(
+    Effect.gen(function* () {
+      const target = yield* Database.target(app.dataDir)
+      return yield* PgClient.make({
+        url: target.url,
+        maxConnections: app.config.database.poolSize,
+        transformResultNames: Str.snakeToCamel
+      })
+    })
+  )
+
+/** Bronze on the local filesystem, both capabilities (the fetch side). */
+export const bronze = (app: App) =>
+  FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.catalog })
+
+export const logging = (app: App) => Logging.layer(app.logFormat)
+
+/** Runs a command body with the app resolved and logging configured. */
+export const run = <A, E, R>(body: (app: App) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(resolve, (app) => body(app).pipe(Effect.provide(logging(app))))

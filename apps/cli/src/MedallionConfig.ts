@@ -1,0 +1,163 @@
+/**
+ * The configuration file: sources, schedules, endpoints and limits, in one
+ * JSON document validated at start. Secrets never go in the file: API keys come
+ * from the environment (`MEDALLION_TRANSCRIPTION_API_KEY`,
+ * `MEDALLION_ENRICHMENT_API_KEY`, `DATABASE_URL`).
+ *
+ * Every key is optional; the defaults ingest Hacker News top stories. A bad
+ * value stops the start with the file, the key and what was expected.
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { Duration, Effect, Schema } from "effect"
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
+const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/$.?#].[^\s]*$/i, { expected: "an http(s) URL" }))
+/** "30 seconds", "5 minutes", "6 hours", "1 day". */
+const Interval = Schema.DurationFromString.check(
+  Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
+    expected: 'a positive duration such as "30 seconds" or "6 hours"'
+  })
+)
+
+/** A key that may be left out: the decoder fills in `value` (written as in the file). */
+const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
+  schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+export const HackerNewsSource = Schema.Struct({
+  type: Schema.Literal("hn"),
+  name: withDefault(Schema.String, "hn"),
+  baseUrl: withDefault(HttpUrl, "https://hacker-news.firebaseio.com"),
+  lists: withDefault(Schema.Array(Schema.Literals(["topstories", "newstories", "beststories"])), ["topstories"]),
+  maxItems: withDefault(PositiveInt, 30),
+  every: withDefault(Interval, "10 minutes"),
+  /** Comments of stories younger than `refetchWindow` are fetched again after this long. */
+  refetchCommentsAfter: withDefault(Interval, "6 hours"),
+  refetchWindow: withDefault(Interval, "2 days"),
+  fetchArticles: withDefault(Schema.Boolean, true)
+})
+
+export const FeedSource = Schema.Struct({
+  type: Schema.Literal("feed"),
+  name: Schema.String,
+  url: HttpUrl,
+  every: withDefault(Interval, "30 minutes"),
+  maxEntries: withDefault(PositiveInt, 50),
+  fetchArticles: withDefault(Schema.Boolean, true),
+  fetchEnclosures: withDefault(Schema.Boolean, true)
+})
+
+export const WebSource = Schema.Struct({
+  type: Schema.Literal("web"),
+  name: Schema.String,
+  urls: withDefault(Schema.Array(HttpUrl), []),
+  sitemap: Schema.optionalKey(HttpUrl),
+  every: withDefault(Interval, "1 day")
+})
+
+export const Source = Schema.Union([HackerNewsSource, FeedSource, WebSource])
+export type Source = typeof Source.Type
+
+const section = <F extends Schema.Struct.Fields>(fields: F) =>
+  // Every key of a section has a default, so an absent section decodes like `{}`.
+  withDefault(Schema.Struct(fields), {} as Schema.Struct<F>["Encoded"])
+
+export const MedallionConfigSchema = Schema.Struct({
+  bronze: section({
+    /** Default: `<data dir>/bronze`. */
+    root: Schema.optionalKey(Schema.String),
+    /** `scan` below ~100k items, `index` above (see the scaling guide). */
+    catalog: withDefault(Schema.Literals(["scan", "index"]), "scan")
+  }),
+  database: section({
+    poolSize: withDefault(PositiveInt, 10)
+  }),
+  sources: withDefault(Schema.Array(Source), [{ type: "hn" }]),
+  http: section({
+    userAgent: withDefault(Schema.String, "Medallion/0.1"),
+    timeout: withDefault(Interval, "30 seconds"),
+    maxBodyBytes: withDefault(PositiveInt, 50 * 1024 * 1024),
+    perHostConcurrency: withDefault(PositiveInt, 2),
+    /** Loopback/private/link-local targets are refused unless listed here (e.g. `127.0.0.1`). */
+    allowPrivateHosts: withDefault(Schema.Array(Schema.String), [])
+  }),
+  transcription: section({
+    enabled: withDefault(Schema.Boolean, false),
+    endpoint: withDefault(HttpUrl, "https://api.openai.com/v1/audio/transcriptions"),
+    model: withDefault(Schema.String, "whisper-1"),
+    maxMinutesPerDay: withDefault(NonNegativeInt, 120)
+  }),
+  enrichment: section({
+    enabled: withDefault(Schema.Boolean, false),
+    endpoint: withDefault(HttpUrl, "https://api.openai.com/v1/chat/completions"),
+    model: withDefault(Schema.String, "gpt-4o-mini"),
+    maxItemsPerDay: withDefault(NonNegativeInt, 200)
+  }),
+  sensors: section({
+    interval: withDefault(Interval, "30 seconds"),
+    tickTimeout: withDefault(Interval, "5 seconds"),
+    maxRunsPerTick: withDefault(PositiveInt, 100),
+    batchSize: withDefault(PositiveInt, 50)
+  }),
+  runs: section({
+    concurrency: withDefault(PositiveInt, 4),
+    maxAttempts: withDefault(PositiveInt, 5)
+  }),
+  backfill: section({
+    /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */
+    schedule: Schema.optionalKey(Schema.String)
+  }),
+  metrics: section({
+    host: withDefault(Schema.String, "127.0.0.1"),
+    fetchPort: withDefault(Port, 9464),
+    transformPort: withDefault(Port, 9465)
+  })
+})
+export type MedallionConfig = typeof MedallionConfigSchema.Type
+
+export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("ConfigFileError", {
+  file: Schema.String,
+  message: Schema.String
+}) {}
+
+export const DEFAULT_FILE = "medallion.config.json"
+
+/** Decodes a parsed document; errors name every bad key and what it expected. */
+export const decode = (file: string, document: unknown) =>
+  Schema.decodeUnknownEffect(MedallionConfigSchema)(document, { errors: "all", onExcessProperty: "error" }).pipe(
+    Effect.mapError(
+      (error) =>
+        new ConfigFileError({
+          file,
+          message: error.message
+            .split("\n")
+            .map((line) =>
+              line.replace(
+                /^\s*at \[(.*)\]$/,
+                (_, path: string) => `  at ${path.replaceAll("][", ".").replaceAll('"', "")}`
+              )
+            )
+            .join("\n")
+        })
+    )
+  )
+
+/**
+ * Loads the configuration: the given file (which must exist), else
+ * `./medallion.config.json` when present, else the defaults.
+ */
+export const load = Effect.fn("MedallionConfig.load")(function* (file: string | undefined) {
+  const path = file ?? (Fs.existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined)
+  if (path === undefined) return yield* decode("(defaults)", {})
+  const text = yield* Effect.try({
+    try: () => Fs.readFileSync(path, "utf8"),
+    catch: (cause) => new ConfigFileError({ file: Path.resolve(path), message: `cannot read: ${String(cause)}` })
+  })
+  const document = yield* Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (cause) => new ConfigFileError({ file: Path.resolve(path), message: `not valid JSON: ${String(cause)}` })
+  })
+  return yield* decode(Path.resolve(path), document)
+})
