@@ -59,3 +59,6 @@ export const mapSqlError =
     Effect.catchTag(effect as Effect.Effect<A, SqlError, R>, "SqlError", (error) =>
       Effect.fail(fromSqlError(operation)(error))
     ) as Effect.Effect<A, Exclude<E, SqlError> | DatabaseUnavailable | DatabaseError, R>
+
+/** What any repository operation can fail with, besides its own domain errors. */
+export type RepoError = DatabaseUnavailable | DatabaseError
