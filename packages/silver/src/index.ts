@@ -7,3 +7,8 @@ export * from "./SensorStateRepo.ts"
 export * as SilverError from "./SilverError.ts"
 export * as SilverMigrator from "./SilverMigrator.ts"
 export * as Status from "./Status.ts"
+// Error classes also at the top level, so that declaration emit in dependents can name them.
+export { EmbeddedPostgresError } from "./EmbeddedPostgres.ts"
+export { InvalidItem } from "./Item.ts"
+export { CursorInvalid, CursorTooLarge, InvalidSensorInput, RunNotFound } from "./SensorState.ts"
+export { DatabaseError, DatabaseUnavailable, MigrationFailed } from "./SilverError.ts"
