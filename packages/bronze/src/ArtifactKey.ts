@@ -8,8 +8,10 @@
 import { createHash } from "node:crypto"
 import { Option, Schema } from "effect"
 
+export const SourceTypePattern = /^[a-z][a-z0-9_-]{0,39}$/
+
 /** A short slug naming where items come from, e.g. `hn`, `rss`, `web`. */
-export const SourceType = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9_-]{0,39}$/)).annotate({
+export const SourceType = Schema.String.check(Schema.isPattern(SourceTypePattern)).annotate({
   identifier: "SourceType",
   description: "a lowercase slug: /^[a-z][a-z0-9_-]{0,39}$/"
 })

@@ -31,7 +31,16 @@ export class BronzeIoError extends Schema.TaggedError<BronzeIoError>()("BronzeIo
   cause: Schema.Defect()
 }) {
   override get message(): string {
-    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause)
-    return `bronze ${this.operation} failed at ${this.location}: ${cause}`
+    return `bronze ${this.operation} failed at ${this.location}: ${describeCause(this.cause)}`
+  }
+}
+
+const describeCause = (cause: unknown): string => {
+  if (cause instanceof Error) return cause.message
+  if (typeof cause === "string") return cause
+  try {
+    return JSON.stringify(cause) ?? typeof cause
+  } catch {
+    return typeof cause
   }
 }

@@ -1,0 +1,566 @@
+/**
+ * The raw store on a local filesystem, giving `BronzeWriter`, `BronzeReader` and `BronzeMaintenance`.
+ *
+ * Write path: temp file in the item's folder (`O_EXCL`), data + mtime + fsync, then `link(2)` to the
+ * final name, which fails with `EEXIST` instead of replacing (plain `rename` would overwrite), then fsync
+ * of the folder. A crash leaves at most a hidden temp file, which readers never list and `reconcile`
+ * removes after a grace period.
+ */
+import { createHash, randomBytes } from "node:crypto"
+import { createReadStream } from "node:fs"
+import * as NodeFs from "node:fs/promises"
+import * as NodePath from "node:path"
+import { Clock, Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import * as ArtifactKey from "./ArtifactKey.ts"
+import { BronzeConfig, type BronzeOptions, DEFAULT_TEMP_GRACE_MS } from "./BronzeConfig.ts"
+import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeErrors.ts"
+import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
+import { BronzeReader, type BronzeReaderShape } from "./BronzeReader.ts"
+import { BronzeWriter, type BronzeWriterShape } from "./BronzeWriter.ts"
+import type { ChangesPage, ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
+import * as CatalogIndex from "./CatalogIndex.ts"
+import * as CatalogScan from "./CatalogScan.ts"
+
+const errno = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
+
+const io = <A>(operation: string, location: string, run: () => Promise<A>): Effect.Effect<A, BronzeIoError> =>
+  Effect.tryPromise({ try: run, catch: (cause) => new BronzeIoError({ operation, location, cause }) })
+
+const validateKey = (key: ArtifactKey.ArtifactKey) =>
+  Schema.decodeUnknownEffect(ArtifactKey.ArtifactKey)(key).pipe(
+    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid key)", cause }))
+  )
+
+const validateItem = (item: ArtifactKey.ItemKey) =>
+  Schema.decodeUnknownEffect(ArtifactKey.ItemKey)(item).pipe(
+    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid item)", cause }))
+  )
+
+/** sha256 and size of a stored file, streamed (64 KB chunks). */
+const hashFile = (path: string): Promise<{ readonly sha256: string; readonly size: number }> =>
+  new Promise((resolve, reject) => {
+    const hash = createHash("sha256")
+    let size = 0
+    createReadStream(path, { highWaterMark: 64 * 1024 })
+      .on("data", (chunk) => {
+        const bytes = chunk as Buffer
+        size += bytes.length
+        hash.update(bytes)
+      })
+      .on("error", reject)
+      .on("end", () => resolve({ sha256: hash.digest("hex"), size }))
+  })
+
+const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
+
+const fsyncDirectory = async (dir: string): Promise<void> => {
+  const handle = await NodeFs.open(dir, "r")
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+const writeFully = async (handle: NodeFs.FileHandle, bytes: Uint8Array): Promise<void> => {
+  let offset = 0
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset)
+    offset += bytesWritten
+  }
+}
+
+/** Creates the item folder and makes every newly created folder entry durable. */
+const ensureDirectory = async (dir: string): Promise<void> => {
+  const first = await NodeFs.mkdir(dir, { recursive: true })
+  if (first === undefined) return
+  const stop = NodePath.dirname(first)
+  let current = NodePath.dirname(dir)
+  while (true) {
+    await fsyncDirectory(current)
+    if (current === stop || current === NodePath.dirname(current)) return
+    current = NodePath.dirname(current)
+  }
+}
+
+/** The record that keeps the original id of an item whose folder name is a hash. */
+const ItemRecord = Schema.fromJsonString(
+  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.ExternalId })
+)
+const decodeItemRecord = Schema.decodeUnknownOption(ItemRecord)
+
+interface Resolved {
+  readonly key: ArtifactKey.ArtifactKey
+  readonly location: string
+  readonly dir: string
+  readonly path: string
+}
+
+const unique = (): string => randomBytes(8).toString("hex")
+
+/**
+ * Creates the root and refuses a case-insensitive filesystem, where readable ids differing in case would
+ * collide: it creates a lowercase probe name and looks up its uppercase twin (`lookup` is `lstat`).
+ */
+export const checkRoot = (
+  root: string,
+  lookup: (path: string) => Promise<unknown> = NodeFs.lstat
+): Effect.Effect<void, BronzeIoError> =>
+  io("probe-case-sensitivity", root, async () => {
+    await NodeFs.mkdir(root, { recursive: true })
+    const name = `.case-probe-${unique()}.tmp`
+    const lower = NodePath.join(root, name)
+    await NodeFs.writeFile(lower, "", { flag: "wx" })
+    try {
+      const upper = NodePath.join(root, name.toUpperCase())
+      const insensitive = await lookup(upper).then(
+        () => true,
+        (cause) => (errno(cause) === "ENOENT" ? false : Promise.reject(cause))
+      )
+      if (insensitive) {
+        throw new Error(
+          "the bronze root is on a case-insensitive filesystem, where ids differing only in case would share a folder; use a case-sensitive volume"
+        )
+      }
+    } finally {
+      await NodeFs.unlink(lower).catch(() => undefined)
+    }
+  })
+
+/** The three services over one root. The writer side assumes `checkRoot` has run. */
+export const make = (
+  options: BronzeOptions
+): {
+  readonly writer: BronzeWriterShape
+  readonly reader: BronzeReaderShape
+  readonly maintenance: BronzeMaintenanceShape
+} => {
+  const root = NodePath.resolve(options.root)
+  const indexPath = NodePath.join(root, CatalogIndex.INDEX_FILE_NAME)
+
+  const resolve = (key: ArtifactKey.ArtifactKey): Resolved => {
+    const location = ArtifactKey.location(key)
+    const dir = NodePath.join(root, ArtifactKey.itemLocation(key))
+    return { key, location, dir, path: NodePath.join(dir, ArtifactKey.fileName(key)) }
+  }
+
+  /** Info of the stored file at `path`, or `None` when absent. */
+  const storedInfo = (
+    key: ArtifactKey.ArtifactKey,
+    location: string,
+    path: string
+  ): Effect.Effect<Option.Option<ArtifactKey.ArtifactInfo>, BronzeIoError> =>
+    io("stat", location, async () => {
+      let stat: import("node:fs").Stats
+      try {
+        stat = await NodeFs.lstat(path)
+      } catch (cause) {
+        if (errno(cause) === "ENOENT" || errno(cause) === "ENOTDIR") return Option.none()
+        throw cause
+      }
+      const { sha256, size } = await hashFile(path)
+      return Option.some({ key, size, sha256, writtenAt: CatalogScan.mtimeMsOf(stat), location })
+    })
+
+  /**
+   * Writes a temp file with `fill`, stamps its mtime with the writer's Clock, syncs it and links it to
+   * `path` without replacing. The temp name is always removed afterwards.
+   */
+  const linkNew = <E>(
+    dir: string,
+    path: string,
+    location: string,
+    writtenAt: number,
+    fill: (write: (chunk: Uint8Array) => Effect.Effect<void, BronzeIoError>) => Effect.Effect<void, E>
+  ): Effect.Effect<{ readonly linked: boolean; readonly sha256: string; readonly size: number }, E | BronzeIoError> => {
+    const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), unique()))
+    return Effect.acquireUseRelease(
+      io("create-temp", location, () => NodeFs.open(temp, "wx")),
+      (handle) =>
+        Effect.gen(function* () {
+          const hash = createHash("sha256")
+          let size = 0
+          yield* fill((chunk) => {
+            hash.update(chunk)
+            size += chunk.length
+            return io("write", location, () => writeFully(handle, chunk))
+          })
+          const linked = yield* io("commit", location, async () => {
+            const seconds = writtenAt / 1000
+            await handle.utimes(seconds, seconds)
+            await handle.sync()
+            try {
+              await NodeFs.link(temp, path)
+              return true
+            } catch (cause) {
+              if (errno(cause) === "EEXIST") return false
+              throw cause
+            }
+          })
+          if (linked) yield* io("sync-directory", location, () => fsyncDirectory(dir))
+          return { linked, sha256: hash.digest("hex"), size }
+        }),
+      (handle) =>
+        Effect.promise(async () => {
+          await handle.close().catch(() => undefined)
+          await NodeFs.unlink(temp).catch(() => undefined)
+        })
+    )
+  }
+
+  /** Writes the id record of a hashed item folder once, and checks an existing one names the same id. */
+  const ensureItemRecord = (r: Resolved, writtenAt: number): Effect.Effect<void, BronzeIoError> =>
+    Effect.gen(function* () {
+      const recordPath = NodePath.join(r.dir, ArtifactKey.ITEM_RECORD_NAME)
+      const recordLocation = `${ArtifactKey.itemLocation(r.key)}/${ArtifactKey.ITEM_RECORD_NAME}`
+      const bytes = new TextEncoder().encode(
+        JSON.stringify({ sourceType: r.key.sourceType, externalId: r.key.externalId })
+      )
+      const existing = yield* io("read-item-record", recordLocation, () =>
+        NodeFs.readFile(recordPath).then(
+          (b) => Option.some(new Uint8Array(b)),
+          (cause) => (errno(cause) === "ENOENT" ? Option.none() : Promise.reject(cause))
+        )
+      )
+      if (Option.isNone(existing)) {
+        yield* linkNew(r.dir, recordPath, recordLocation, writtenAt, (write) => write(bytes))
+      }
+      const stored = yield* io("read-item-record", recordLocation, () => NodeFs.readFile(recordPath, "utf8"))
+      const record = decodeItemRecord(stored)
+      if (Option.isNone(record) || record.value.externalId !== r.key.externalId) {
+        return yield* new BronzeIoError({
+          operation: "item-record",
+          location: recordLocation,
+          cause: new Error("the hashed item folder belongs to another id")
+        })
+      }
+    })
+
+  const appendToIndex = (info: ArtifactKey.ArtifactInfo): Effect.Effect<void, BronzeIoError> =>
+    options.catalog === "index"
+      ? Effect.asVoid(CatalogIndex.appendIndexLines(indexPath, CatalogIndex.encodeIndexLine(info)))
+      : Effect.void
+
+  /** The answer when the key already holds an artifact: unchanged for the same bytes, a conflict otherwise. */
+  const existingOutcome = (
+    r: Resolved,
+    attemptedSha256: string
+  ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError> =>
+    Effect.gen(function* () {
+      const stored = yield* storedInfo(r.key, r.location, r.path)
+      if (Option.isNone(stored)) {
+        return yield* new BronzeIoError({
+          operation: "put",
+          location: r.location,
+          cause: new Error("the artifact vanished after a conflicting link")
+        })
+      }
+      if (stored.value.sha256 !== attemptedSha256) {
+        return yield* new ArtifactConflict({
+          key: r.key,
+          existingSha256: stored.value.sha256,
+          attemptedSha256
+        })
+      }
+      return { ...stored.value, outcome: "unchanged" as const }
+    })
+
+  const store = <E>(
+    r: Resolved,
+    fill: (write: (chunk: Uint8Array) => Effect.Effect<void, BronzeIoError>) => Effect.Effect<void, E>
+  ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError | E> =>
+    Effect.gen(function* () {
+      const writtenAt = yield* Clock.currentTimeMillis
+      yield* io("create-directory", r.location, () => ensureDirectory(r.dir))
+      if (ArtifactKey.isHashedSegment(ArtifactKey.encodeExternalId(r.key.externalId))) {
+        yield* ensureItemRecord(r, writtenAt)
+      }
+      const result = yield* linkNew(r.dir, r.path, r.location, writtenAt, fill)
+      if (!result.linked) return yield* existingOutcome(r, result.sha256)
+      const info: ArtifactKey.ArtifactInfo = {
+        key: r.key,
+        size: result.size,
+        sha256: result.sha256,
+        writtenAt,
+        location: r.location
+      }
+      yield* appendToIndex(info)
+      return { ...info, outcome: "written" as const }
+    })
+
+  const writer: BronzeWriterShape = {
+    put: Effect.fn("BronzeWriter.put")(function* (key: ArtifactKey.ArtifactKey, bytes: Uint8Array) {
+      const r = resolve(yield* validateKey(key))
+      // Most repeated puts are refetches of the same bytes: answer them without writing a temp file.
+      const stored = yield* storedInfo(r.key, r.location, r.path)
+      if (Option.isSome(stored)) return yield* existingOutcome(r, sha256Of(bytes))
+      return yield* store(r, (write) => write(bytes))
+    }),
+    putStream: <E>(key: ArtifactKey.ArtifactKey, body: Stream.Stream<Uint8Array, E>) =>
+      Effect.gen(function* () {
+        const r = resolve(yield* validateKey(key))
+        return yield* store(r, (write) => Stream.runForEach(body, write))
+      }).pipe(Effect.withSpan("BronzeWriter.putStream"))
+  }
+
+  /** The original id of an item folder: decoded from its name, or read from its record when hashed. */
+  const resolveExternalId = (
+    sourceType: string,
+    segment: string,
+    decoded: ArtifactKey.DecodedSegment
+  ): Effect.Effect<string, BronzeIoError> => {
+    if (decoded._tag === "Id") return Effect.succeed(decoded.externalId)
+    const recordLocation = `${sourceType}/${segment}/${ArtifactKey.ITEM_RECORD_NAME}`
+    return io("read-item-record", recordLocation, () =>
+      NodeFs.readFile(NodePath.join(root, sourceType, segment, ArtifactKey.ITEM_RECORD_NAME), "utf8")
+    ).pipe(
+      Effect.flatMap((text) => {
+        const record = decodeItemRecord(text)
+        return Option.isSome(record) && ArtifactKey.hashId(record.value.externalId) === decoded.hash
+          ? Effect.succeed(record.value.externalId)
+          : Effect.fail(
+              new BronzeIoError({
+                operation: "read-item-record",
+                location: recordLocation,
+                cause: new Error("the item record does not match its folder")
+              })
+            )
+      })
+    )
+  }
+
+  /** Full info of walked artifacts (sha256 by reading, id via the record when hashed). */
+  const describe = (
+    walked: ReadonlyArray<CatalogScan.WalkedArtifact>
+  ): Effect.Effect<Array<ScannedArtifact>, BronzeIoError> => {
+    const ids = new Map<string, string>()
+    return Effect.forEach(
+      walked,
+      (artifact) =>
+        Effect.gen(function* () {
+          const parsed = ArtifactKey.parseLocation(artifact.location)
+          if (Option.isNone(parsed)) {
+            return yield* new BronzeIoError({
+              operation: "scan",
+              location: artifact.location,
+              cause: new Error("not an artifact location")
+            })
+          }
+          const p = parsed.value
+          const folder = `${p.sourceType}/${p.segment}`
+          let externalId = ids.get(folder)
+          if (externalId === undefined) {
+            externalId = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
+            ids.set(folder, externalId)
+          }
+          const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
+          return {
+            key: { sourceType: p.sourceType, externalId, artifactType: p.artifactType, ext: p.ext },
+            size,
+            sha256,
+            writtenAt: artifact.mtimeMs,
+            location: artifact.location,
+            mtimeMs: artifact.mtimeMs
+          }
+        }),
+      { concurrency: 8 }
+    )
+  }
+
+  const scan: BronzeReaderShape["scan"] = Effect.fn("BronzeReader.scan")(function* (scanOptions) {
+    const limit = Math.max(0, Math.floor(scanOptions.limit))
+    const after = scanOptions.after
+    const kept = new CatalogScan.SmallestK<CatalogScan.WalkedArtifact>(limit)
+    yield* CatalogScan.walk(root, {
+      onArtifact: (artifact) => {
+        if (after === undefined || CatalogScan.compareScanOrder(artifact, after) > 0) kept.offer(artifact)
+      }
+    })
+    const entries = yield* describe(kept.sorted())
+    return { entries, complete: kept.complete } satisfies ScanPage
+  })
+
+  const tailIndex: BronzeReaderShape["tailIndex"] = Effect.fn("BronzeReader.tailIndex")(function* (tailOptions) {
+    return yield* CatalogIndex.tailIndexFile(indexPath, tailOptions)
+  })
+
+  const reader: BronzeReaderShape = {
+    get: Effect.fn("BronzeReader.get")(function* (key: ArtifactKey.ArtifactKey) {
+      const r = resolve(yield* validateKey(key))
+      const bytes = yield* io("read", r.location, () =>
+        NodeFs.readFile(r.path).then(
+          (b) => Option.some(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+          (cause) => (errno(cause) === "ENOENT" || errno(cause) === "ENOTDIR" ? Option.none() : Promise.reject(cause))
+        )
+      )
+      if (Option.isNone(bytes)) return yield* new ArtifactNotFound({ key: r.key })
+      return bytes.value
+    }),
+    stream: (key: ArtifactKey.ArtifactKey) =>
+      Stream.unwrap(
+        Effect.gen(function* () {
+          const r = resolve(yield* validateKey(key))
+          const handle = yield* Effect.acquireRelease(
+            io("open", r.location, () =>
+              NodeFs.open(r.path, "r").then(Option.some, (cause) =>
+                errno(cause) === "ENOENT" || errno(cause) === "ENOTDIR" ? Option.none() : Promise.reject(cause)
+              )
+            ),
+            (handle) => (Option.isSome(handle) ? Effect.promise(() => handle.value.close()) : Effect.void)
+          )
+          if (Option.isNone(handle)) return yield* new ArtifactNotFound({ key: r.key })
+          const file = handle.value
+          async function* chunks(): AsyncGenerator<Uint8Array> {
+            while (true) {
+              const buffer = new Uint8Array(64 * 1024)
+              const { bytesRead } = await file.read(buffer, 0, buffer.length, null)
+              if (bytesRead === 0) return
+              yield buffer.subarray(0, bytesRead)
+            }
+          }
+          return Stream.fromAsyncIterable(
+            chunks(),
+            (cause) => new BronzeIoError({ operation: "read", location: r.location, cause })
+          )
+        })
+      ),
+    stat: Effect.fn("BronzeReader.stat")(function* (key: ArtifactKey.ArtifactKey) {
+      const r = resolve(yield* validateKey(key))
+      return yield* storedInfo(r.key, r.location, r.path)
+    }),
+    listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
+      const valid = yield* validateItem(item)
+      const folder = ArtifactKey.itemLocation(valid)
+      const names = yield* io("list", folder, () =>
+        NodeFs.readdir(NodePath.join(root, folder)).catch((cause) =>
+          errno(cause) === "ENOENT" ? ([] as Array<string>) : Promise.reject(cause)
+        )
+      )
+      const keys = names.flatMap((name) =>
+        Option.match(ArtifactKey.parseFileName(name), {
+          onNone: () => [],
+          onSome: (parts) => [{ ...valid, ...parts }]
+        })
+      )
+      const infos = yield* Effect.forEach(keys, (key) => reader.stat(key), { concurrency: 8 })
+      return infos
+        .flatMap((info) => (Option.isSome(info) ? [info.value] : []))
+        .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
+    }),
+    scan,
+    tailIndex,
+    changes: Effect.fn("BronzeReader.changes")(function* (changesOptions) {
+      const cursor = changesOptions.cursor
+      if (options.catalog === "index") {
+        const page = yield* tailIndex({
+          offset: cursor?._tag === "Index" ? cursor.offset : 0,
+          indexId: cursor?._tag === "Index" ? cursor.indexId : undefined,
+          maxEntries: changesOptions.limit
+        })
+        return {
+          entries: page.entries.map((entry) => entry.info),
+          cursor: { _tag: "Index", offset: page.nextOffset, indexId: page.indexId },
+          complete: page.entries.length < changesOptions.limit
+        } satisfies ChangesPage
+      }
+      const after = cursor?._tag === "Scan" ? cursor.after : undefined
+      const page = yield* scan({ after, limit: changesOptions.limit })
+      const last = page.entries.at(-1)
+      const next = last !== undefined ? { mtimeMs: last.mtimeMs, location: last.location } : after
+      return {
+        entries: page.entries.map(({ mtimeMs: _, ...info }) => info),
+        cursor: next === undefined ? { _tag: "Scan" } : { _tag: "Scan", after: next },
+        complete: page.complete
+      } satisfies ChangesPage
+    })
+  }
+
+  const maintenance: BronzeMaintenanceShape = {
+    reconcile: Effect.fn("BronzeMaintenance.reconcile")(function* (reconcileOptions) {
+      const now = yield* Clock.currentTimeMillis
+      const grace = reconcileOptions?.tempGraceMs ?? options.tempGraceMs ?? DEFAULT_TEMP_GRACE_MS
+      const since = reconcileOptions?.since
+      const indexed = options.catalog === "index"
+      const repairedTornLine = indexed ? yield* CatalogIndex.appendIndexLines(indexPath, "") : false
+      const known = new Set<string>()
+      if (indexed) {
+        yield* CatalogIndex.forEachIndexEntry(indexPath, (info) => {
+          if (since === undefined || info.writtenAt >= since) known.add(info.location)
+        })
+      }
+      const missing: Array<CatalogScan.WalkedArtifact> = []
+      const stale: Array<string> = []
+      let scannedArtifacts = 0
+      yield* CatalogScan.walk(root, {
+        onArtifact: (artifact) => {
+          scannedArtifacts++
+          if (indexed && (since === undefined || artifact.mtimeMs >= since) && !known.has(artifact.location)) {
+            missing.push(artifact)
+          }
+        },
+        onTemp: (temp) => {
+          if (temp.mtimeMs < now - grace) stale.push(temp.path)
+        }
+      })
+      missing.sort(CatalogScan.compareScanOrder)
+      for (let i = 0; i < missing.length; i += 1000) {
+        const infos = yield* describe(missing.slice(i, i + 1000))
+        const lines = infos.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
+        yield* CatalogIndex.appendIndexLines(indexPath, lines)
+      }
+      let removedTempFiles = 0
+      for (const path of stale) {
+        const removed = yield* io("remove-temp", NodePath.relative(root, path), () =>
+          NodeFs.unlink(path).then(
+            () => true,
+            (cause) => (errno(cause) === "ENOENT" ? false : Promise.reject(cause))
+          )
+        )
+        if (removed) removedTempFiles++
+      }
+      return {
+        restoredIndexLines: missing.length,
+        repairedTornLine,
+        removedTempFiles,
+        scannedArtifacts
+      } satisfies ReconcileReport
+    })
+  }
+
+  return { writer, reader, maintenance }
+}
+
+type Services = BronzeWriter | BronzeReader | BronzeMaintenance
+
+/** Writer, reader and maintenance over the given root; creates the root and refuses a case-insensitive one. */
+export const layerWith = (options: BronzeOptions): Layer.Layer<Services, BronzeIoError> =>
+  Layer.effectContext(
+    Effect.gen(function* () {
+      yield* checkRoot(options.root)
+      const services = make(options)
+      return Context.make(BronzeWriter, services.writer).pipe(
+        Context.add(BronzeReader, services.reader),
+        Context.add(BronzeMaintenance, services.maintenance)
+      )
+    })
+  )
+
+/** As `layerWith`, configured by the `BronzeConfig` in context. */
+export const layerNoDeps: Layer.Layer<Services, BronzeIoError, BronzeConfig> = Layer.unwrap(
+  Effect.map(BronzeConfig, layerWith)
+)
+
+/** Writer, reader and maintenance configured from the environment (`MEDALLION_BRONZE_ROOT`, `MEDALLION_BRONZE_CATALOG`). */
+export const layer = layerNoDeps.pipe(Layer.provide(BronzeConfig.layer))
+
+/** Only the reader: for components that must not write bronze. Writes nothing, not even a probe. */
+export const layerReaderWith = (options: BronzeOptions): Layer.Layer<BronzeReader> =>
+  Layer.succeed(BronzeReader, make(options).reader)
+
+export const layerReaderNoDeps: Layer.Layer<BronzeReader, never, BronzeConfig> = Layer.unwrap(
+  Effect.map(BronzeConfig, layerReaderWith)
+)
+
+/** Only the reader, configured from the environment. */
+export const layerReader = layerReaderNoDeps.pipe(Layer.provide(BronzeConfig.layer))

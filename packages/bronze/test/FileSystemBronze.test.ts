@@ -1,0 +1,276 @@
+import * as NodeFs from "node:fs/promises"
+import * as NodePath from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Option, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  BronzeMaintenance,
+  BronzeReader,
+  BronzeWriter,
+  encodeExternalId,
+  FileSystemBronze,
+  INDEX_FILE_NAME
+} from "../src/index.ts"
+import { contractSuite } from "./BronzeContract.ts"
+import { HOSTILE_IDS } from "./HostileIds.ts"
+import { tempRoot } from "./TempRoot.ts"
+
+contractSuite("FileSystemBronze", (catalog) =>
+  Layer.unwrap(Effect.map(tempRoot, (root) => FileSystemBronze.layerWith({ root, catalog })))
+)
+
+const key = (externalId: string) => ({ sourceType: "hn", externalId, artifactType: "item", ext: "json" })
+
+/** Every path under `dir`, relative, `/`-separated. */
+const listTree = async (dir: string): Promise<Array<string>> =>
+  (await NodeFs.readdir(dir, { recursive: true })).map((p) => p.split(NodePath.sep).join("/")).sort()
+
+describe("FileSystemBronze", () => {
+  it.effect(
+    "lays artifacts out as {source_type}/{external_id}/{artifact_type}.{ext} under the root, nothing else",
+    () =>
+      Effect.gen(function* () {
+        const root = yield* tempRoot
+        const writer = yield* Effect.provide(BronzeWriter, FileSystemBronze.layerWith({ root, catalog: "scan" }))
+        yield* writer.put(key("8863"), new Uint8Array([1]))
+        yield* writer.put(
+          { ...key("dQw4w9WgXcQ"), sourceType: "youtube", artifactType: "transcript@v2", ext: "json" },
+          new Uint8Array([2])
+        )
+        const tree = yield* Effect.promise(() => listTree(root))
+        assert.deepStrictEqual(tree, [
+          "hn",
+          "hn/8863",
+          "hn/8863/item.json",
+          "youtube",
+          "youtube/dQw4w9WgXcQ",
+          "youtube/dQw4w9WgXcQ/transcript@v2.json"
+        ])
+      })
+  )
+
+  it.effect("hostile ids never leave the root and never share a folder", () =>
+    Effect.gen(function* () {
+      const parent = yield* tempRoot
+      const root = NodePath.join(parent, "bronze")
+      const writer = yield* Effect.provide(BronzeWriter, FileSystemBronze.layerWith({ root, catalog: "scan" }))
+      for (const id of HOSTILE_IDS) yield* writer.put(key(id), new TextEncoder().encode(id))
+      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(parent)), ["bronze"])
+      const folders = yield* Effect.promise(() => NodeFs.readdir(NodePath.join(root, "hn")))
+      assert.strictEqual(folders.length, HOSTILE_IDS.length)
+      assert.deepStrictEqual(new Set(folders), new Set(HOSTILE_IDS.map(encodeExternalId)))
+      for (const id of HOSTILE_IDS) {
+        const stored = yield* Effect.promise(() =>
+          NodeFs.readFile(NodePath.join(root, "hn", encodeExternalId(id), "item.json"), "utf8")
+        )
+        assert.strictEqual(stored, id)
+      }
+    })
+  )
+
+  it.effect("an id too long for one segment keeps its original id in an item record", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      const id = "https://example.com/" + "long/".repeat(400)
+      const writer = yield* Effect.provide(BronzeWriter, FileSystemBronze.layerWith({ root, catalog: "scan" }))
+      yield* writer.put(key(id), new Uint8Array([1]))
+      const segment = encodeExternalId(id)
+      assert.match(segment, /^~~[0-9a-f]{64}$/)
+      const record = yield* Effect.promise(() =>
+        NodeFs.readFile(NodePath.join(root, "hn", segment, "_item.json"), "utf8")
+      )
+      assert.deepStrictEqual(JSON.parse(record), { sourceType: "hn", externalId: id })
+      // A fresh reader over the same root recovers the id from bronze alone.
+      const reader = yield* Effect.provide(BronzeReader, FileSystemBronze.layerReaderWith({ root, catalog: "scan" }))
+      const page = yield* reader.scan({ limit: 10 })
+      assert.deepStrictEqual(
+        page.entries.map((e) => e.key.externalId),
+        [id]
+      )
+    })
+  )
+
+  it.effect("a write leaves no temp file behind, and sets the file mtime to the writer's Clock", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      const writer = yield* Effect.provide(BronzeWriter, FileSystemBronze.layerWith({ root, catalog: "index" }))
+      yield* TestClock.setTime(1_750_000_000_250)
+      yield* writer.put(key("1"), new Uint8Array([1]))
+      yield* Effect.flip(writer.put(key("1"), new Uint8Array([2])))
+      yield* writer.putStream(key("2"), Stream.make(new Uint8Array([3])))
+      const tree = yield* Effect.promise(() => listTree(root))
+      assert.deepStrictEqual(tree, [INDEX_FILE_NAME, "hn", "hn/1", "hn/1/item.json", "hn/2", "hn/2/item.json"])
+      const stat = yield* Effect.promise(() => NodeFs.stat(NodePath.join(root, "hn/1/item.json")))
+      assert.strictEqual(Math.round(stat.mtimeMs), 1_750_000_000_250)
+    })
+  )
+
+  it.effect(
+    "a temp file of an unfinished write is invisible to readers; reconcile removes it after the grace period",
+    () =>
+      Effect.gen(function* () {
+        const root = yield* tempRoot
+        const services = yield* Effect.provide(
+          Effect.all({ reader: BronzeReader, writer: BronzeWriter, maintenance: BronzeMaintenance }),
+          FileSystemBronze.layerWith({ root, catalog: "index", tempGraceMs: 60_000 })
+        )
+        yield* services.writer.put(key("1"), new Uint8Array([1]))
+        const temp = NodePath.join(root, "hn", "1", ".item.json.0123456789abcdef.tmp")
+        const orphanDir = NodePath.join(root, "hn", "2")
+        yield* Effect.promise(async () => {
+          await NodeFs.writeFile(temp, "half of a")
+          await NodeFs.mkdir(orphanDir)
+          await NodeFs.writeFile(NodePath.join(orphanDir, ".item.json.fedcba9876543210.tmp"), "half")
+          await NodeFs.utimes(temp, 100, 100)
+          await NodeFs.utimes(NodePath.join(orphanDir, ".item.json.fedcba9876543210.tmp"), 100, 100)
+        })
+        assert.isTrue(Option.isNone(yield* services.reader.stat(key("2"))))
+        const page = yield* services.reader.scan({ limit: 10 })
+        assert.deepStrictEqual(
+          page.entries.map((e) => e.location),
+          ["hn/1/item.json"]
+        )
+        // TestClock at 100 s + 30 s: younger than the grace period, kept.
+        yield* TestClock.setTime(130_000)
+        const early = yield* services.maintenance.reconcile()
+        assert.strictEqual(early.removedTempFiles, 0)
+        yield* TestClock.setTime(161_000)
+        const late = yield* services.maintenance.reconcile()
+        assert.strictEqual(late.removedTempFiles, 2)
+        assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(NodePath.join(root, "hn", "1"))), [
+          "item.json"
+        ])
+      })
+  )
+
+  it.effect("reconcile restores index lines of artifacts the index does not list", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      // Written by a scan-mode writer: artifacts on disk, no index lines, as after a crash between link and append.
+      const scanWriter = yield* Effect.provide(BronzeWriter, FileSystemBronze.layerWith({ root, catalog: "scan" }))
+      yield* TestClock.setTime(1_000)
+      yield* scanWriter.put(key("lost-1"), new Uint8Array([1]))
+      yield* TestClock.setTime(2_000)
+      yield* scanWriter.put(key("lost-2"), new Uint8Array([2]))
+      const services = yield* Effect.provide(
+        Effect.all({ reader: BronzeReader, writer: BronzeWriter, maintenance: BronzeMaintenance }),
+        FileSystemBronze.layerWith({ root, catalog: "index" })
+      )
+      yield* TestClock.setTime(3_000)
+      yield* services.writer.put(key("kept"), new Uint8Array([3]))
+      const before = yield* services.reader.tailIndex({ offset: 0, maxEntries: 100 })
+      assert.deepStrictEqual(
+        before.entries.map((e) => e.info.key.externalId),
+        ["kept"]
+      )
+      const sinceReport = yield* services.maintenance.reconcile({ since: 2_000 })
+      assert.strictEqual(sinceReport.restoredIndexLines, 1)
+      const report = yield* services.maintenance.reconcile()
+      assert.strictEqual(report.restoredIndexLines, 1)
+      const again = yield* services.maintenance.reconcile()
+      assert.strictEqual(again.restoredIndexLines, 0)
+      const after = yield* services.reader.tailIndex({
+        offset: before.nextOffset,
+        indexId: before.indexId,
+        maxEntries: 100
+      })
+      assert.deepStrictEqual(
+        after.entries.map((e) => e.info.key.externalId),
+        ["lost-2", "lost-1"]
+      )
+      const scanned = yield* services.reader.scan({ limit: 100 })
+      for (const entry of after.entries) {
+        const match = scanned.entries.find((s) => s.location === entry.info.location)
+        assert.deepStrictEqual(
+          entry.info,
+          match && {
+            key: match.key,
+            size: match.size,
+            sha256: match.sha256,
+            writtenAt: match.writtenAt,
+            location: match.location
+          }
+        )
+      }
+    })
+  )
+
+  it.effect("a torn last index line is skipped by readers and terminated, never truncated, by the next writer", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      const services = yield* Effect.provide(
+        Effect.all({ reader: BronzeReader, writer: BronzeWriter, maintenance: BronzeMaintenance }),
+        FileSystemBronze.layerWith({ root, catalog: "index" })
+      )
+      yield* services.writer.put(key("1"), new Uint8Array([1]))
+      const indexPath = NodePath.join(root, INDEX_FILE_NAME)
+      const torn = '{"v":1,"location":"hn/2/item.json","sourceType":"hn","exte'
+      yield* Effect.promise(() => NodeFs.appendFile(indexPath, torn))
+      const sizeWithTorn = (yield* Effect.promise(() => NodeFs.stat(indexPath))).size
+      const page = yield* services.reader.tailIndex({ offset: 0, maxEntries: 100 })
+      assert.deepStrictEqual(
+        page.entries.map((e) => e.info.key.externalId),
+        ["1"]
+      )
+      assert.strictEqual(page.nextOffset, sizeWithTorn - torn.length)
+      // A cursor already past the torn bytes must still see the next entry.
+      yield* services.writer.put(key("3"), new Uint8Array([3]))
+      const text = yield* Effect.promise(() => NodeFs.readFile(indexPath, "utf8"))
+      assert.isTrue(text.startsWith(text.slice(0, sizeWithTorn)))
+      assert.strictEqual(text.slice(sizeWithTorn, sizeWithTorn + 1), "\n")
+      const fromTorn = yield* services.reader.tailIndex({
+        offset: sizeWithTorn,
+        indexId: page.indexId,
+        maxEntries: 100
+      })
+      assert.deepStrictEqual(
+        fromTorn.entries.map((e) => e.info.key.externalId),
+        ["3"]
+      )
+      const fromCursor = yield* services.reader.tailIndex({
+        offset: page.nextOffset,
+        indexId: page.indexId,
+        maxEntries: 100
+      })
+      assert.deepStrictEqual(
+        fromCursor.entries.map((e) => e.info.key.externalId),
+        ["3"]
+      )
+      // reconcile terminates a torn tail too.
+      yield* Effect.promise(() => NodeFs.appendFile(indexPath, '{"v":1,"loc'))
+      const report = yield* services.maintenance.reconcile()
+      assert.isTrue(report.repairedTornLine)
+      assert.isTrue((yield* Effect.promise(() => NodeFs.readFile(indexPath, "utf8"))).endsWith('{"v":1,"loc\n'))
+    })
+  )
+
+  it.effect("refuses a case-insensitive root, where readable ids differing in case would share a folder", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      // Simulates a case-insensitive volume by resolving every name case-insensitively.
+      const caseInsensitiveLookup = async (path: string) => {
+        const dir = NodePath.dirname(path)
+        const names = await NodeFs.readdir(dir)
+        const match = names.find((n) => n.toLowerCase() === NodePath.basename(path).toLowerCase())
+        if (match === undefined) throw Object.assign(new Error("ENOENT"), { code: "ENOENT" })
+        return NodeFs.lstat(NodePath.join(dir, match))
+      }
+      const refused = yield* Effect.flip(FileSystemBronze.checkRoot(root, caseInsensitiveLookup))
+      assert.strictEqual(refused.operation, "probe-case-sensitivity")
+      assert.match(refused.message, /case-insensitive/)
+      yield* FileSystemBronze.checkRoot(root)
+      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(root)), [])
+    })
+  )
+
+  it.effect("the reader-only layer writes nothing, not even the root", () =>
+    Effect.gen(function* () {
+      const parent = yield* tempRoot
+      const root = NodePath.join(parent, "absent")
+      const reader = yield* Effect.provide(BronzeReader, FileSystemBronze.layerReaderWith({ root, catalog: "index" }))
+      assert.deepStrictEqual((yield* reader.scan({ limit: 10 })).entries, [])
+      assert.deepStrictEqual((yield* reader.tailIndex({ offset: 0, maxEntries: 10 })).entries, [])
+      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(parent)), [])
+    })
+  )
+})
