@@ -2,10 +2,15 @@
  * Items and everything derived from them: batch upserts from the transform,
  * discovery, status changes, and the reads operators and sensors need.
  */
-import { Context, type Effect, type Option } from "effect"
-import type * as Item from "./Item.ts"
+import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import * as Item from "./Item.ts"
+import { CHILD_KINDS, type ChildKind, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import { SilverDatabase } from "./SilverDatabase.ts"
 import type { RepoError } from "./SilverError.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
+
+/** The channel notified (in the writing transaction) whenever items change. */
+export const CHANGED_CHANNEL = "medallion_silver_changed"
 
 export interface StatusQuery {
   readonly sourceType?: string | undefined
@@ -75,7 +80,512 @@ export interface ItemRepoShape {
   readonly changes: (cursor: Item.ChangeCursor, limit: number) => Effect.Effect<Item.ChangePage, RepoError>
 }
 
-export class ItemRepo extends Context.Service<ItemRepo, ItemRepoShape>()("@medallion/silver/ItemRepo") {}
+export class ItemRepo extends Context.Service<ItemRepo, ItemRepoShape>()("@medallion/silver/ItemRepo") {
+  /** On PostgreSQL, through `SilverDatabase`. */
+  static readonly layer: Layer.Layer<ItemRepo, never, SilverDatabase> = Layer.effect(
+    ItemRepo,
+    Effect.gen(function* () {
+      return make(yield* SilverDatabase)
+    })
+  )
+}
 
 /** The start of the change feed. */
 export const changesFromStart: Item.ChangeCursor = { xid: "0", id: 0 }
+
+/** The text search configurations `silver_text_search_config` maps languages to (migration 0001). */
+const SEARCH_CONFIGS = [
+  "simple",
+  "arabic",
+  "armenian",
+  "basque",
+  "catalan",
+  "danish",
+  "dutch",
+  "english",
+  "finnish",
+  "french",
+  "german",
+  "greek",
+  "hindi",
+  "hungarian",
+  "indonesian",
+  "irish",
+  "italian",
+  "lithuanian",
+  "nepali",
+  "norwegian",
+  "portuguese",
+  "romanian",
+  "russian",
+  "serbian",
+  "spanish",
+  "swedish",
+  "tamil",
+  "turkish",
+  "yiddish"
+]
+
+const ITEM_COLUMNS = `source_type text, external_id text, title text, url text, author text, published_at timestamptz,
+  language text, body_text text, fetch_status text, fetch_error text, transcription_status text,
+  transcription_error text, transform_status text, transform_error text, transform_version integer,
+  row_digest text, artifacts_digest text, comments_digest text, segments_digest text, media_digest text,
+  enrichments_digest text`
+
+const CHILD_TABLES: Record<ChildKind, { table: string; columns: string; names: string }> = {
+  artifacts: {
+    table: "item_artifacts",
+    columns:
+      "item_id bigint, artifact_type text, ext text, sha256 text, size bigint, location text, written_at timestamptz",
+    names: "item_id, artifact_type, ext, sha256, size, location, written_at"
+  },
+  comments: {
+    table: "comments",
+    columns: `item_id bigint, external_id text, parent_external_id text, position integer, depth integer, author text,
+      body_text text, published_at timestamptz, deleted boolean, artifact_type text, artifact_ext text`,
+    names:
+      "item_id, external_id, parent_external_id, position, depth, author, body_text, published_at, deleted, artifact_type, artifact_ext"
+  },
+  segments: {
+    table: "transcript_segments",
+    columns: `item_id bigint, position integer, start_seconds double precision, end_seconds double precision, text text,
+      speaker text, artifact_type text, artifact_ext text`,
+    names: "item_id, position, start_seconds, end_seconds, text, speaker, artifact_type, artifact_ext"
+  },
+  media: {
+    table: "media",
+    columns: `item_id bigint, position integer, kind text, url text, mime_type text, duration_seconds double precision,
+      bytes bigint, artifact_type text, artifact_ext text`,
+    names: "item_id, position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext"
+  },
+  enrichments: {
+    table: "enrichments",
+    columns: "item_id bigint, kind text, model text, summary_text text, artifact_type text, artifact_ext text",
+    names: "item_id, kind, model, summary_text, artifact_type, artifact_ext"
+  }
+}
+
+const DIGEST_COLUMN: Record<ChildKind, string> = {
+  artifacts: "artifactsDigest",
+  comments: "commentsDigest",
+  segments: "segmentsDigest",
+  media: "mediaDigest",
+  enrichments: "enrichmentsDigest"
+}
+
+interface ExistingRow {
+  readonly id: string | number
+  readonly sourceType: string
+  readonly externalId: string
+  readonly rowDigest: string | null
+  readonly artifactsDigest: string | null
+  readonly commentsDigest: string | null
+  readonly segmentsDigest: string | null
+  readonly mediaDigest: string | null
+  readonly enrichmentsDigest: string | null
+}
+
+const utc = (value: Date | null): DateTime.Utc | null => (value === null ? null : DateTime.fromDateUnsafe(value))
+
+const SUMMARY_COLUMNS = `id, source_type, external_id, title, url, published_at, fetch_status, fetch_error,
+  transcription_status, transcription_error, transform_status, transform_error, transform_version, updated_at`
+
+interface SummaryRecord {
+  readonly id: string | number
+  readonly sourceType: string
+  readonly externalId: string
+  readonly title: string | null
+  readonly url: string | null
+  readonly publishedAt: Date | null
+  readonly fetchStatus: FetchStatus
+  readonly fetchError: string | null
+  readonly transcriptionStatus: TranscriptionStatus
+  readonly transcriptionError: string | null
+  readonly transformStatus: TransformStatus
+  readonly transformError: string | null
+  readonly transformVersion: number
+  readonly updatedAt: Date
+}
+
+const toSummary = (row: SummaryRecord): Item.ItemSummary => ({
+  ...row,
+  id: Number(row.id),
+  publishedAt: utc(row.publishedAt),
+  updatedAt: DateTime.fromDateUnsafe(row.updatedAt)
+})
+
+const decodeDiscovered = Schema.decodeUnknownEffect(Schema.Array(Item.DiscoveredItem))
+const decodeStatus = Schema.decodeUnknownEffect(Item.StatusUpdate)
+
+const invalidBatch = (items: ReadonlyArray<{ sourceType: unknown; externalId: unknown }>) => (error: Error) =>
+  new Item.InvalidItem({
+    sourceType: String(items[0]?.sourceType ?? ""),
+    externalId: String(items[0]?.externalId ?? ""),
+    message: error.message
+  })
+
+const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
+  const sql = db.client
+  const json = (value: unknown) => JSON.stringify(value)
+
+  const writeBatch = (batch: ReadonlyArray<NormalizedItem>) =>
+    Effect.gen(function* () {
+      const keys = json(batch.map((n) => ({ source_type: n.item.source_type, external_id: n.item.external_id })))
+      // Locks the items that exist, in id order, so that two writers of one item serialize.
+      const existing = yield* sql<ExistingRow>`
+        select id, source_type, external_id, row_digest, artifacts_digest, comments_digest, segments_digest,
+               media_digest, enrichments_digest
+        from items
+        where (source_type, external_id) in (
+          select k.source_type, k.external_id from json_to_recordset(${keys}::json) as k(source_type text, external_id text))
+        order by id
+        for update`
+      const byKey = new Map(existing.map((row) => [keyOf(row), row]))
+      const changed = batch.filter((n) => {
+        const row = byKey.get(keyOf({ sourceType: n.item.source_type, externalId: n.item.external_id }))
+        return (
+          row === undefined ||
+          row.rowDigest !== n.digests.row ||
+          CHILD_KINDS.some((kind) => row[DIGEST_COLUMN[kind] as keyof ExistingRow] !== n.digests[kind])
+        )
+      })
+      if (changed.length === 0) return { inserted: 0, updated: 0, unchanged: batch.length }
+
+      const itemRows = json(
+        changed.map((n) => ({
+          ...n.item,
+          row_digest: n.digests.row,
+          artifacts_digest: n.digests.artifacts,
+          comments_digest: n.digests.comments,
+          segments_digest: n.digests.segments,
+          media_digest: n.digests.media,
+          enrichments_digest: n.digests.enrichments
+        }))
+      )
+      const written = yield* sql<{ id: string | number; sourceType: string; externalId: string; inserted: boolean }>`
+        insert into items (source_type, external_id, title, url, author, published_at, language, body_text,
+          fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
+          transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
+          enrichments_digest)
+        select source_type, external_id, title, url, author, published_at, language, body_text,
+          fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
+          transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
+          enrichments_digest
+        from json_to_recordset(${itemRows}::json) as x(${sql.literal(ITEM_COLUMNS)})
+        on conflict (source_type, external_id) do update set
+          title = excluded.title, url = excluded.url, author = excluded.author,
+          published_at = excluded.published_at, language = excluded.language, body_text = excluded.body_text,
+          fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error,
+          transcription_status = excluded.transcription_status, transcription_error = excluded.transcription_error,
+          transform_status = excluded.transform_status, transform_error = excluded.transform_error,
+          transform_version = excluded.transform_version, row_digest = excluded.row_digest,
+          artifacts_digest = excluded.artifacts_digest, comments_digest = excluded.comments_digest,
+          segments_digest = excluded.segments_digest, media_digest = excluded.media_digest,
+          enrichments_digest = excluded.enrichments_digest
+        where (items.row_digest, items.artifacts_digest, items.comments_digest, items.segments_digest,
+               items.media_digest, items.enrichments_digest)
+          is distinct from (excluded.row_digest, excluded.artifacts_digest, excluded.comments_digest,
+               excluded.segments_digest, excluded.media_digest, excluded.enrichments_digest)
+        returning id, source_type, external_id, (xmax = 0) as inserted`
+      const ids = new Map(written.map((row) => [keyOf(row), Number(row.id)]))
+
+      for (const kind of CHILD_KINDS) {
+        // A child kind is rewritten when its digest changed, or when the item
+        // was not locked above (new, or written meanwhile by another writer).
+        const rewrite = changed.filter((n) => {
+          const key = keyOf({ sourceType: n.item.source_type, externalId: n.item.external_id })
+          if (!ids.has(key)) return false
+          const before = byKey.get(key)
+          return before === undefined || before[DIGEST_COLUMN[kind] as keyof ExistingRow] !== n.digests[kind]
+        })
+        if (rewrite.length === 0) continue
+        const table = CHILD_TABLES[kind]
+        const itemIds = rewrite.map((n) =>
+          ids.get(keyOf({ sourceType: n.item.source_type, externalId: n.item.external_id }))!
+        )
+        yield* sql`delete from ${sql(table.table)}
+                   where item_id in (select value::bigint from json_array_elements_text(${json(itemIds)}::json))`
+        const rows = rewrite.flatMap((n, i) =>
+          (n[kind] as ReadonlyArray<object>).map((row) => ({ item_id: itemIds[i], ...row }))
+        )
+        if (rows.length === 0) continue
+        yield* sql`insert into ${sql(table.table)} (${sql.literal(table.names)})
+                   select ${sql.literal(table.names)}
+                   from json_to_recordset(${json(rows)}::json) as x(${sql.literal(table.columns)})`
+      }
+      const inserted = written.filter((row) => row.inserted).length
+      if (written.length > 0) {
+        yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: written.length })})`
+      }
+      return { inserted, updated: written.length - inserted, unchanged: batch.length - written.length }
+    })
+
+  const upsert = Effect.fn("ItemRepo.upsert")(function* (items: ReadonlyArray<Item.ItemInput>) {
+    if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 }
+    const batch = yield* normalizeBatch(items)
+    return yield* db.resilient("ItemRepo.upsert", sql.withTransaction(writeBatch(batch)))
+  })
+
+  const discover = Effect.fn("ItemRepo.discover")(function* (items: ReadonlyArray<Item.DiscoveredItem>) {
+    if (items.length === 0) return { discovered: 0 }
+    const decoded = yield* decodeDiscovered(items).pipe(Effect.mapError(invalidBatch(items)))
+    const rows = json(
+      decoded
+        .map((item) => ({
+          source_type: item.sourceType,
+          external_id: item.externalId,
+          title: item.title ?? null,
+          url: item.url ?? null
+        }))
+        .sort((a, b) =>
+          keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
+          keyOf({ sourceType: b.source_type, externalId: b.external_id })
+            ? -1
+            : 1
+        )
+    )
+    const inserted = yield* db.resilient(
+      "ItemRepo.discover",
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const inserted = yield* sql<{ id: string }>`
+            insert into items (source_type, external_id, title, url, fetch_status)
+            select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending'
+            from json_to_recordset(${rows}::json) as x(source_type text, external_id text, title text, url text)
+            on conflict (source_type, external_id) do nothing
+            returning id`
+          if (inserted.length > 0) {
+            yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: inserted.length })})`
+          }
+          return inserted
+        })
+      )
+    )
+    return { discovered: inserted.length }
+  })
+
+  const setStatus = Effect.fn("ItemRepo.setStatus")(function* (updates: ReadonlyArray<Item.StatusUpdate>) {
+    if (updates.length === 0) return { updated: 0 }
+    const changes: Array<object> = []
+    for (const update of updates) {
+      const decoded = yield* decodeStatus(update).pipe(Effect.mapError(invalidBatch([update])))
+      const change = normalizeStatus(decoded)
+      if (change instanceof Item.InvalidItem) return yield* change
+      changes.push(change)
+    }
+    const rows = yield* db.resilient(
+      "ItemRepo.setStatus",
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const rows = yield* sql<{ id: string }>`
+            with input as (
+              select * from json_to_recordset(${json(changes)}::json) as x(
+                source_type text, external_id text, fetch_status text, fetch_error text, set_fetch boolean,
+                transcription_status text, transcription_error text, set_transcription boolean,
+                transform_status text, transform_error text, set_transform boolean, transform_version integer)
+            ), target as (
+              select i.id,
+                case when x.set_fetch then x.fetch_status else i.fetch_status end as fetch_status,
+                case when x.set_fetch then x.fetch_error else i.fetch_error end as fetch_error,
+                case when x.set_transcription then x.transcription_status else i.transcription_status end as transcription_status,
+                case when x.set_transcription then x.transcription_error else i.transcription_error end as transcription_error,
+                case when x.set_transform then x.transform_status else i.transform_status end as transform_status,
+                case when x.set_transform then x.transform_error else i.transform_error end as transform_error,
+                coalesce(x.transform_version, i.transform_version) as transform_version
+              from input x join items i using (source_type, external_id)
+              order by i.id
+            )
+            update items i set
+              fetch_status = t.fetch_status, fetch_error = t.fetch_error,
+              transcription_status = t.transcription_status, transcription_error = t.transcription_error,
+              transform_status = t.transform_status, transform_error = t.transform_error,
+              transform_version = t.transform_version,
+              -- The stored fields no longer match the last upsert: the next upsert writes again.
+              row_digest = null
+            from target t
+            where i.id = t.id
+              and (i.fetch_status, i.fetch_error, i.transcription_status, i.transcription_error, i.transform_status,
+                   i.transform_error, i.transform_version)
+                is distinct from (t.fetch_status, t.fetch_error, t.transcription_status, t.transcription_error,
+                   t.transform_status, t.transform_error, t.transform_version)
+            returning i.id`
+          if (rows.length > 0) {
+            yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: rows.length })})`
+          }
+          return rows
+        })
+      )
+    )
+    return { updated: rows.length }
+  })
+
+  const get = Effect.fn("ItemRepo.get")(function* (key: Item.ItemKey) {
+    return yield* db.resilient(
+      "ItemRepo.get",
+      Effect.gen(function* () {
+        const [row] = yield* sql<
+          SummaryRecord & { author: string | null; language: string | null; bodyText: string | null; createdAt: Date }
+        >`
+          select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, created_at
+          from items where source_type = ${key.sourceType} and external_id = ${key.externalId}`
+        if (row === undefined) return Option.none()
+        const id = String(row.id)
+        const [artifacts, comments, segments, media, enrichments] = yield* Effect.all(
+          [
+            sql<{
+              artifactType: string
+              ext: string
+              artifactName: string
+              sha256: string
+              size: string | number
+              location: string
+              writtenAt: Date | null
+            }>`
+              select artifact_type, ext, artifact_name, sha256, size, location, written_at
+              from item_artifacts where item_id = ${id}::bigint order by artifact_type, ext`,
+            sql<Omit<Item.CommentRow, "publishedAt"> & { publishedAt: Date | null }>`
+              select external_id, parent_external_id, position, depth, author, body_text, published_at, deleted,
+                     artifact_type, artifact_ext
+              from comments where item_id = ${id}::bigint order by position`,
+            sql<Item.SegmentRow>`
+              select position, start_seconds, end_seconds, text, speaker, artifact_type, artifact_ext
+              from transcript_segments where item_id = ${id}::bigint order by position`,
+            sql<Omit<Item.MediaRow, "bytes"> & { bytes: string | number | null }>`
+              select position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext
+              from media where item_id = ${id}::bigint order by position`,
+            sql<Item.EnrichmentRow>`
+              select kind, model, summary_text, artifact_type, artifact_ext
+              from enrichments where item_id = ${id}::bigint order by kind, model`
+          ],
+          { concurrency: 1 }
+        )
+        const detail: Item.ItemDetail = {
+          item: {
+            ...toSummary(row),
+            author: row.author,
+            language: row.language,
+            bodyText: row.bodyText,
+            createdAt: DateTime.fromDateUnsafe(row.createdAt)
+          },
+          artifacts: artifacts.map((a) => ({ ...a, size: Number(a.size), writtenAt: utc(a.writtenAt) })),
+          comments: comments.map((c) => ({ ...c, publishedAt: utc(c.publishedAt) })),
+          segments,
+          media: media.map((m) => ({ ...m, bytes: m.bytes === null ? null : Number(m.bytes) })),
+          enrichments
+        }
+        return Option.some(detail)
+      })
+    )
+  })
+
+  const countByStatus = Effect.fn("ItemRepo.countByStatus")(function* (options?: {
+    readonly sourceType?: string | undefined
+  }) {
+    const rows = yield* db.resilient(
+      "ItemRepo.countByStatus",
+      sql<Omit<Item.StatusCount, "count"> & { count: string | number }>`
+        select source_type, fetch_status, transcription_status, transform_status, count(*) as count
+        from items
+        where ${options?.sourceType === undefined ? sql.literal("true") : sql`source_type = ${options.sourceType}`}
+        group by 1, 2, 3, 4
+        order by 1, 2, 3, 4`
+    )
+    return rows.map((row) => ({ ...row, count: Number(row.count) }))
+  })
+
+  const listByStatus = Effect.fn("ItemRepo.listByStatus")(function* (query: StatusQuery) {
+    const conditions = [
+      query.sourceType === undefined ? undefined : sql`source_type = ${query.sourceType}`,
+      query.fetchStatus === undefined ? undefined : sql`fetch_status = ${query.fetchStatus}`,
+      query.transcriptionStatus === undefined ? undefined : sql`transcription_status = ${query.transcriptionStatus}`,
+      query.transformStatus === undefined ? undefined : sql`transform_status = ${query.transformStatus}`,
+      sql`id > ${String(query.afterId ?? 0)}::bigint`
+    ].filter((c) => c !== undefined)
+    const rows = yield* db.resilient(
+      "ItemRepo.listByStatus",
+      sql<SummaryRecord>`select ${sql.literal(SUMMARY_COLUMNS)} from items where ${sql.and(conditions)}
+                         order by id limit ${query.limit}`
+    )
+    return rows.map(toSummary)
+  })
+
+  const stale = Effect.fn("ItemRepo.stale")(function* (query: StaleQuery) {
+    const rows = yield* db.resilient(
+      "ItemRepo.stale",
+      sql<SummaryRecord>`
+        select ${sql.literal(SUMMARY_COLUMNS)} from items
+        where source_type = ${query.sourceType} and transform_version < ${query.currentVersion}
+          and id > ${String(query.afterId ?? 0)}::bigint
+        order by id limit ${query.limit}`
+    )
+    return rows.map(toSummary)
+  })
+
+  const search = Effect.fn("ItemRepo.search")(function* (query: SearchQuery) {
+    // One tsquery (an OR of the query parsed by every configuration) keeps the GIN index usable
+    // while matching stemmed and unstemmed documents alike.
+    const tsquery =
+      query.language === undefined
+        ? sql.join(
+            " || ",
+            false
+          )(SEARCH_CONFIGS.map((config) => sql`websearch_to_tsquery(${config}::regconfig, ${query.text})`))
+        : sql`websearch_to_tsquery(silver_text_search_config(${query.language}), ${query.text})`
+    const conditions = [
+      sql`body_tsv @@ q.query`,
+      query.language === undefined
+        ? undefined
+        : sql`silver_text_search_config(language) = silver_text_search_config(${query.language})`,
+      query.sourceType === undefined ? undefined : sql`source_type = ${query.sourceType}`
+    ].filter((c) => c !== undefined)
+    const rows = yield* db.resilient(
+      "ItemRepo.search",
+      sql<{
+        id: string | number
+        sourceType: string
+        externalId: string
+        title: string | null
+        url: string | null
+        rank: number
+        snippet: string
+      }>`
+        select id, source_type, external_id, title, url, ts_rank(body_tsv, q.query)::float8 as rank,
+               ts_headline(silver_text_search_config(language), left(coalesce(body_text, title, ''), 20000), q.query,
+                 'StartSel=[, StopSel=], MaxWords=30, MinWords=10') as snippet
+        from items, (select ${tsquery} as query) q
+        where ${sql.and(conditions)}
+        order by rank desc, id
+        limit ${query.limit}`
+    )
+    return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  })
+
+  const changes = Effect.fn("ItemRepo.changes")(function* (cursor: Item.ChangeCursor, limit: number) {
+    return yield* db.resilient(
+      "ItemRepo.changes",
+      Effect.gen(function* () {
+        const [{ watermark }] = (yield* sql<{ watermark: string }>`
+          select pg_snapshot_xmin(pg_current_snapshot())::text as watermark`) as unknown as [{ watermark: string }]
+        const rows = yield* sql<{
+          id: string | number
+          sourceType: string
+          externalId: string
+          xid: string
+          transformStatus: TransformStatus
+        }>`
+          select id, source_type, external_id, xid::text as xid, transform_status from items
+          where xid >= ${cursor.xid}::xid8 and xid < ${watermark}::xid8
+            and (xid > ${cursor.xid}::xid8 or id > ${String(cursor.id)}::bigint)
+          order by xid, id
+          limit ${limit}`
+        const items = rows.map((row) => ({ ...row, id: Number(row.id) }))
+        const last = items.at(-1)
+        const next: Item.ChangeCursor =
+          items.length === limit && last !== undefined ? { xid: last.xid, id: last.id } : { xid: watermark, id: 0 }
+        return { items, next }
+      })
+    )
+  })
+
+  return { upsert, discover, setStatus, get, countByStatus, listByStatus, stale, search, changes }
+}
