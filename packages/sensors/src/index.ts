@@ -1,1 +1,8 @@
-export {}
+export * as InProcessLauncher from "./InProcessLauncher.ts"
+export * as Job from "./Job.ts"
+export * from "./RunLauncher.ts"
+export * as Sensor from "./Sensor.ts"
+export * from "./SensorErrors.ts"
+export * as SensorRunner from "./SensorRunner.ts"
+export * from "./SensorStore.ts"
+export * as Watermark from "./Watermark.ts"

@@ -1,0 +1,114 @@
+/**
+ * Runs in this process: bounded concurrency, retries with exponential backoff and jitter, status and
+ * per-item failures recorded in `sensor_runs`. The job's writes and the run's final status commit in one
+ * transaction (when the job writes through the same database), so a run killed half-way is rolled back
+ * and relaunched, and a finished run is never executed again.
+ *
+ * Its runs die with the process, so it advances the cursor as a watermark (`cursorCommit: "watermark"`).
+ */
+import { Cause, Duration, Effect, Layer, Schedule, Scope, Semaphore } from "effect"
+import type { JobResult } from "./Job.ts"
+import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
+import { SensorStore } from "./SensorStore.ts"
+
+export interface InProcessLauncherOptions {
+  /** Runs executing at once, across all sensors of the process (default 4). */
+  readonly concurrency?: number | undefined
+  /** Attempts per run before it is recorded as failed (default 3). */
+  readonly maxAttempts?: number | undefined
+  /** First retry delay; doubles per attempt, with jitter, capped at `retryCap` (defaults 1 s, 30 s). */
+  readonly retryBase?: Duration.Input | undefined
+  readonly retryCap?: Duration.Input | undefined
+}
+
+const MAX_ERROR_LENGTH = 4000
+
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  const text =
+    error instanceof Error ? `${error.name}: ${error.message}` : typeof error === "string" ? error : Cause.pretty(cause)
+  return text.slice(0, MAX_ERROR_LENGTH)
+}
+
+const summarize = (result: JobResult<unknown>, total: number): string =>
+  `${result.failures.length} of ${total} items failed; first: ${result.failures[0]?.reason ?? ""}`.slice(
+    0,
+    MAX_ERROR_LENGTH
+  )
+
+export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptions = {}) {
+  const store = yield* SensorStore
+  const semaphore = yield* Semaphore.make(options.concurrency ?? 4)
+  const retries = Schedule.min([
+    Schedule.exponential(options.retryBase ?? Duration.seconds(1)),
+    Schedule.spaced(options.retryCap ?? Duration.seconds(30))
+  ]).pipe(Schedule.jittered, Schedule.upTo({ times: Math.max(0, (options.maxAttempts ?? 3) - 1) }))
+
+  const attempt = (run: LaunchRun) =>
+    Effect.gen(function* () {
+      yield* store.updateRun(run.sensor, run.runKey, { status: "running" })
+      yield* store.withTransaction(
+        Effect.gen(function* () {
+          const result = yield* run.execute(run.items)
+          yield* store.updateRun(
+            run.sensor,
+            run.runKey,
+            result.failures.length === 0
+              ? { status: "succeeded", error: null, failures: [] }
+              : { status: "failed", error: summarize(result, run.items.length), failures: result.failures }
+          )
+        })
+      )
+    }).pipe(Effect.sandbox, Effect.mapError(describe))
+
+  const execute = (run: LaunchRun, onFinished: (runKey: string) => Effect.Effect<void>) =>
+    attempt(run).pipe(
+      Effect.tapError((error) =>
+        Effect.logWarning("run attempt failed", { sensor: run.sensor, runKey: run.runKey, error })
+      ),
+      Effect.retry(retries),
+      Effect.catch((error) =>
+        // Recording the failure must not be lost to a brief database outage either.
+        store.updateRun(run.sensor, run.runKey, { status: "failed", error }).pipe(Effect.retry(retries))
+      ),
+      Effect.andThen(onFinished(run.runKey)),
+      // A run whose status could not be recorded stays unfinished: the next owner relaunches it.
+      Effect.catch((error) => Effect.logError("run status could not be recorded", { runKey: run.runKey, error })),
+      semaphore.withPermit,
+      Effect.annotateLogs({ sensor: run.sensor, runKey: run.runKey }),
+      Effect.withSpan("InProcessLauncher.run", { attributes: { sensor: run.sensor, runKey: run.runKey } })
+    )
+
+  return RunLauncher.of({
+    cursorCommit: "watermark",
+    accept: (runs) =>
+      Effect.forEach(
+        groupBySensor(runs),
+        ([sensor, group]) =>
+          store.insertRuns(
+            sensor,
+            group.map((run) => ({ runKey: run.runKey, items: run.items }))
+          ),
+        { discard: true }
+      ),
+    start: (runs, onFinished) =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.Scope
+        for (const run of runs) yield* Effect.forkIn(execute(run, onFinished), scope)
+      })
+  })
+})
+
+const groupBySensor = (runs: ReadonlyArray<LaunchRun>) => {
+  const groups = new Map<string, Array<LaunchRun>>()
+  for (const run of runs) {
+    const group = groups.get(run.sensor) ?? []
+    group.push(run)
+    groups.set(run.sensor, group)
+  }
+  return groups
+}
+
+/** The in-process launcher, with `SensorStore` from the context. */
+export const layer = (options?: InProcessLauncherOptions): Layer.Layer<RunLauncher, never, SensorStore> =>
+  Layer.effect(RunLauncher, make(options))

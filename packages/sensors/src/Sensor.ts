@@ -1,0 +1,92 @@
+/**
+ * A sensor: a name, a typed cursor and an `evaluate(cursor)` that only decides. It returns run requests
+ * (each a deterministic `runKey` and a microbatch of items for the sensor's job) or a skip reason, plus
+ * the next cursor. The runner persists the cursor, dedups run keys and hands runs to a launcher.
+ */
+import { Duration, type Effect, type Schema, type Stream } from "effect"
+import type { Job } from "./Job.ts"
+
+export interface RunRequest<Item> {
+  /** Deterministic from what the run covers, so re-evaluating after a crash yields the same key. */
+  readonly runKey: string
+  readonly items: ReadonlyArray<Item>
+}
+
+export type Evaluation<C, Item> =
+  | {
+      readonly _tag: "Runs"
+      readonly runs: ReadonlyArray<RunRequest<Item>>
+      readonly cursor: C
+      /** Shown in the tick history (e.g. a warning that an index was replaced). */
+      readonly reason?: string | undefined
+    }
+  | { readonly _tag: "Skip"; readonly reason: string; readonly cursor: C }
+
+export interface EvaluationContext {
+  /** The most run requests this tick may return; a sensor with more pages with its cursor. */
+  readonly maxRuns: number
+  /** The sensor's clock at the start of the tick, epoch milliseconds. */
+  readonly now: number
+}
+
+export interface Sensor<C, Item, E = never, R = never> {
+  readonly name: string
+  readonly cursor: Schema.Codec<C, unknown>
+  readonly initial: C
+  readonly evaluate: (cursor: C, context: EvaluationContext) => Effect.Effect<Evaluation<C, Item>, E, R>
+  readonly job: Job<Item, unknown, R>
+  readonly minInterval: Duration.Duration
+  readonly tickTimeout: Duration.Duration
+  readonly maxRunsPerTick: number
+  readonly maxCursorBytes: number
+  /** Signals that wake the sensor before its interval (a filesystem watch, `LISTEN`); polling stays the net. */
+  readonly wake?: Stream.Stream<unknown, never, R> | undefined
+}
+
+/** Any sensor, for the runner's heterogeneous list. */
+// The cursor and item types vary per sensor; each one is consistent with itself by construction.
+export type AnySensor<R = never> = Sensor<any, any, any, R>
+
+export const DEFAULT_MIN_INTERVAL = Duration.seconds(30)
+export const DEFAULT_TICK_TIMEOUT = Duration.seconds(5)
+export const DEFAULT_MAX_RUNS_PER_TICK = 100
+/** The same bound silver's `sensor_state` enforces on the stored JSON. */
+export const DEFAULT_MAX_CURSOR_BYTES = 65536
+
+export const make = <C, Item, E = never, R = never, JE = never, JR = never>(options: {
+  readonly name: string
+  readonly cursor: Schema.Codec<C, unknown>
+  readonly initial: C
+  readonly evaluate: (cursor: C, context: EvaluationContext) => Effect.Effect<Evaluation<C, Item>, E, R>
+  readonly job: Job<Item, JE, JR>
+  readonly minInterval?: Duration.Input | undefined
+  readonly tickTimeout?: Duration.Input | undefined
+  readonly maxRunsPerTick?: number | undefined
+  readonly maxCursorBytes?: number | undefined
+  readonly wake?: Stream.Stream<unknown, never, R | JR> | undefined
+}): Sensor<C, Item, E, R | JR> => ({
+  name: options.name,
+  cursor: options.cursor,
+  initial: options.initial,
+  evaluate: options.evaluate,
+  job: options.job as Job<Item, unknown, R | JR>,
+  minInterval: Duration.fromInputUnsafe(options.minInterval ?? DEFAULT_MIN_INTERVAL),
+  tickTimeout: Duration.fromInputUnsafe(options.tickTimeout ?? DEFAULT_TICK_TIMEOUT),
+  maxRunsPerTick: options.maxRunsPerTick ?? DEFAULT_MAX_RUNS_PER_TICK,
+  maxCursorBytes: options.maxCursorBytes ?? DEFAULT_MAX_CURSOR_BYTES,
+  wake: options.wake
+})
+
+/** A run request helper for `evaluate`. */
+export const runs = <C, Item>(
+  requests: ReadonlyArray<RunRequest<Item>>,
+  cursor: C,
+  reason?: string
+): Evaluation<C, Item> => ({ _tag: "Runs", runs: requests, cursor, reason })
+
+/** A skip helper for `evaluate`: nothing to do; the cursor still advances to `cursor`. */
+export const skip = <C, Item = never>(reason: string, cursor: C): Evaluation<C, Item> => ({
+  _tag: "Skip",
+  reason,
+  cursor
+})

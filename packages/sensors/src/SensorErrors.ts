@@ -1,0 +1,35 @@
+/**
+ * Typed errors of the sensor runtime. They cross the package boundary (daemons and the CLI see them), so
+ * each is a `Schema.TaggedError` carrying what an operator needs to act on it.
+ */
+import { Schema } from "effect"
+
+/** The state store (the database, or the in-memory double) failed; the cause is kept as-is. */
+export class SensorStoreError extends Schema.TaggedError<SensorStoreError>()("SensorStoreError", {
+  operation: Schema.String,
+  cause: Schema.Defect()
+}) {}
+
+/** This process no longer owns the sensor: another owner took its lease over. Nothing was written. */
+export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
+  sensor: Schema.String,
+  owner: Schema.String
+}) {}
+
+/** The encoded cursor is larger than the sensor allows; the tick fails and the cursor stays. */
+export class CursorTooLarge extends Schema.TaggedError<CursorTooLarge>()("CursorTooLarge", {
+  sensor: Schema.String,
+  bytes: Schema.Number,
+  limit: Schema.Number
+}) {}
+
+/** The stored cursor does not decode with the sensor's cursor schema (e.g. the schema changed). */
+export class CursorDecodeError extends Schema.TaggedError<CursorDecodeError>()("CursorDecodeError", {
+  sensor: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The runner does not know a sensor of that name. */
+export class SensorNotFound extends Schema.TaggedError<SensorNotFound>()("SensorNotFound", {
+  sensor: Schema.String
+}) {}
