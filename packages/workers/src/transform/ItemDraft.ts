@@ -1,0 +1,385 @@
+/**
+ * The rows of one item while its source transform builds them. It reads artifacts (recording each as
+ * provenance), collects what went wrong without stopping, and derives the statuses that every source
+ * shares: fetch status from content artifacts and `fetch-error` records, transcription status from media
+ * and `transcript` artifacts, enrichment rows from `enrichment-response` artifacts. `finish` turns it
+ * into `ItemRows`; the same bronze bytes always give the same rows.
+ */
+import { DateTime, Effect, Schema } from "effect"
+import type { ArtifactInfo, BronzeReader, ItemKey } from "@medallion/bronze"
+import type { Item, Status } from "@medallion/silver"
+import * as ChatCompletion from "../extract/ChatCompletion.ts"
+import type { ExtractError } from "../extract/ExtractError.ts"
+import * as JsonArtifact from "../extract/JsonArtifact.ts"
+import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
+import * as ArtifactSet from "./ArtifactSet.ts"
+import type { ItemRows, TransformOutcome } from "./ItemRows.ts"
+import type { TransformOptions } from "./TransformOptions.ts"
+import { TRANSFORM_VERSION } from "./TransformVersion.ts"
+
+/** silver stores at most 2,000 characters of a reason. */
+export const MAX_REASON_LENGTH = 2000
+
+export const clip = (reason: string): string =>
+  reason.length <= MAX_REASON_LENGTH ? reason : reason.slice(0, MAX_REASON_LENGTH - 1) + "…"
+
+export type Decoded<A> =
+  | { readonly _tag: "Ok"; readonly value: A; readonly info: ArtifactInfo }
+  | { readonly _tag: "Bad"; readonly reason: string; readonly info: ArtifactInfo }
+
+/** The fields of an item row a source fills in. */
+export interface ItemFields {
+  title?: string | undefined
+  url?: string | undefined
+  author?: string | undefined
+  publishedAt?: DateTime.Utc | undefined
+  language?: string | undefined
+  bodyText?: string | undefined
+}
+
+/** A `fetch-error@<stamp>.json` record, read leniently: any JSON object with some of these fields. */
+const FetchErrorRecord = Schema.Struct({
+  /** The artifact the failed fetch was for (`item`, `article`, ...). */
+  artifact: Schema.optional(Schema.String),
+  url: Schema.optional(Schema.String),
+  reason: Schema.optional(Schema.String),
+  message: Schema.optional(Schema.String),
+  error: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.Number)
+})
+const decodeFetchErrorRecord = JsonArtifact.decode(FetchErrorRecord, "fetch-error record")
+
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/
+
+/** `en`, `pt-BR`; `en_US` becomes `en-US`; anything else is no language. */
+export const normalizeLanguage = (lang: string | undefined): string | undefined => {
+  if (lang === undefined) return undefined
+  const tag = lang.trim().replace(/_/g, "-")
+  return LANGUAGE_TAG.test(tag) ? tag : undefined
+}
+
+/** A published time as pages and feeds state it (ISO 8601, RFC 822); `undefined` when unparseable. */
+export const parseInstant = (text: string | undefined): DateTime.Utc | undefined => {
+  if (text === undefined) return undefined
+  const parsed = DateTime.make(text.trim())
+  if (parsed._tag === "None") return undefined
+  const utc = DateTime.toUtc(parsed.value)
+  const year = DateTime.getPartUtc(utc, "year")
+  return year >= 1970 && year <= 9999 ? utc : undefined
+}
+
+export const fromEpochSeconds = (seconds: number | undefined): DateTime.Utc | undefined =>
+  seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : DateTime.makeUnsafe(seconds * 1000)
+
+const nonEmpty = (s: string | undefined): string | undefined => {
+  if (s === undefined) return undefined
+  const t = s.trim()
+  return t.length === 0 ? undefined : t
+}
+
+/** Ends a read: the store failed, not the item. */
+class Unreadable {
+  readonly reason: string
+  constructor(reason: string) {
+    this.reason = reason
+  }
+}
+
+export class ItemDraft {
+  readonly key: ItemKey
+  readonly artifacts: ArtifactSet.ArtifactSet
+  readonly options: TransformOptions
+  readonly fields: ItemFields = {}
+  /**
+   * Child rows. `undefined` means "could not be derived" (every version of the artifact was bad): the
+   * rows are left out of the upsert so that silver keeps the ones it has.
+   */
+  comments: ReadonlyArray<Item.CommentInput> | undefined = []
+  segments: ReadonlyArray<Item.SegmentInput> | undefined = []
+  media: ReadonlyArray<Item.MediaInput> | undefined = []
+  enrichments: ReadonlyArray<Item.EnrichmentInput> | undefined = []
+  discovered: ReadonlyArray<Item.DiscoveredItem> = []
+  fetchStatus: Status.FetchStatus = "pending"
+  fetchError: string | undefined = undefined
+  transcriptionStatus: Status.TranscriptionStatus = "not_applicable"
+  transcriptionError: string | undefined = undefined
+  /** The main artifact failed: the whole item is `failed`. */
+  mainFailure: string | undefined = undefined
+  /** Another artifact failed: the item is `partial`. */
+  readonly problems: Array<string> = []
+  private readonly used = new Map<string, ArtifactInfo>()
+  private unreadable: Unreadable | undefined = undefined
+
+  constructor(artifacts: ArtifactSet.ArtifactSet, options: TransformOptions) {
+    this.key = artifacts.item
+    this.artifacts = artifacts
+    this.options = options
+  }
+
+  /** Reads and decodes one artifact; records it as provenance. A store failure ends the item's transform. */
+  decode<A>(
+    info: ArtifactInfo,
+    maxBytes: number,
+    extract: (bytes: Uint8Array) => Effect.Effect<A, ExtractError>
+  ): Effect.Effect<Decoded<A>, Unreadable, BronzeReader> {
+    this.used.set(info.location, info)
+    return Effect.flatMap(ArtifactSet.read(info, maxBytes), (result): Effect.Effect<Decoded<A>, Unreadable> => {
+      switch (result._tag) {
+        case "Io":
+          return Effect.fail(new Unreadable(result.reason))
+        case "Oversized":
+          return Effect.succeed({ _tag: "Bad", reason: result.reason, info })
+        case "Bytes":
+          return extract(result.bytes).pipe(
+            Effect.map((value): Decoded<A> => ({ _tag: "Ok", value, info })),
+            Effect.catch((error) =>
+              Effect.succeed<Decoded<A>>({
+                _tag: "Bad",
+                reason: `${ArtifactSet.describe(info)}: ${error.reason}`,
+                info
+              })
+            ),
+            // A parser that throws on hostile bytes is still this artifact's bad input, not the batch's.
+            Effect.catchDefect((defect) =>
+              Effect.succeed<Decoded<A>>({
+                _tag: "Bad",
+                reason: `${ArtifactSet.describe(info)}: the extractor failed on these bytes: ${defect instanceof Error ? defect.message : String(defect)}`,
+                info
+              })
+            )
+          )
+      }
+    })
+  }
+
+  /**
+   * The newest version of `name` that decodes. When newer versions are bad, the reason names them and
+   * the item is `partial`: a broken refetch never wipes what an older good version gave.
+   */
+  decodeNewestGood<A>(
+    name: string,
+    maxBytes: number,
+    extract: (bytes: Uint8Array) => Effect.Effect<A, ExtractError>
+  ): Effect.Effect<Decoded<A> | undefined, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const bad: Array<Decoded<A>> = []
+      for (const info of self.artifacts.versions(name)) {
+        const decoded = yield* self.decode(info, maxBytes, extract)
+        if (decoded._tag === "Ok") {
+          for (const b of bad)
+            if (b._tag === "Bad") self.problems.push(`${b.reason} (kept ${ArtifactSet.describe(info)})`)
+          return decoded
+        }
+        bad.push(decoded)
+      }
+      return bad[0]
+    })
+  }
+
+  /**
+   * Fetch status from what bronze holds: `fetched` when one of `contentNames` (the main one first) is
+   * present, `failed` with the record's reason when a `fetch-error` record is newer than all of them
+   * (`gone` when the main artifact answered 404/410), `pending` when there is nothing yet.
+   */
+  deriveFetchStatus(contentNames: ReadonlyArray<string>): Effect.Effect<void, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const contents = contentNames.flatMap((name) => {
+        const info = self.artifacts.newest(name)
+        return info === undefined ? [] : [info]
+      })
+      const newestContent = contents.reduce<ArtifactInfo | undefined>(
+        (a, b) => (a === undefined || b.writtenAt > a.writtenAt ? b : a),
+        undefined
+      )
+      const error = self.artifacts.newest("fetch-error")
+      if (error !== undefined && (newestContent === undefined || error.writtenAt >= newestContent.writtenAt)) {
+        const record = yield* self.decode(error, self.options.maxJsonBytes, decodeFetchErrorRecord)
+        if (record._tag === "Bad") {
+          self.fetchStatus = "failed"
+          self.fetchError = clip(`the fetch failed; its record could not be read: ${record.reason}`)
+          return
+        }
+        const r = record.value
+        const what = [r.reason, r.status === undefined ? undefined : `HTTP ${r.status}`].filter((s) => s !== undefined)
+        const message = nonEmpty(r.message) ?? nonEmpty(r.error)
+        const text = [what.join(", "), message, r.url === undefined ? undefined : `(${r.url})`]
+          .filter((s) => s !== undefined && s.length > 0)
+          .join(": ")
+        // 404/410 for the item's main artifact: the source no longer has the item.
+        const main = r.artifact === undefined || r.artifact === contentNames[0]
+        self.fetchStatus = main && (r.status === 404 || r.status === 410) ? "gone" : "failed"
+        const subject = r.artifact === undefined ? "" : `${r.artifact}: `
+        self.fetchError = clip(
+          `${subject}${text.length > 0 ? text : "the fetch failed"} [${ArtifactSet.describe(error)}]`
+        )
+        return
+      }
+      if (newestContent !== undefined) {
+        self.fetchStatus = "fetched"
+        self.fetchError = undefined
+      }
+    })
+  }
+
+  /**
+   * Media, transcript and transcription status. `audio`/`video` artifacts are media rows; a `transcript`
+   * (Whisper verbose_json) gives the segments and its text; a `transcription-error` record newer than
+   * any transcript marks the transcription failed. `known` are media the source lists (e.g. a feed
+   * enclosure) before they are downloaded.
+   */
+  deriveTranscript(
+    known: ReadonlyArray<Item.MediaInput> = []
+  ): Effect.Effect<string | undefined, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const files = ["audio", "video"].flatMap((kind) => {
+        const info = self.artifacts.newest(kind)
+        return info === undefined ? [] : [{ kind: kind as "audio" | "video", info }]
+      })
+      for (const f of files) self.used.set(f.info.location, f.info)
+      const downloaded: Array<Item.MediaInput> = files.map(({ kind, info }) => ({
+        kind,
+        url: known.find((m) => m.kind === kind)?.url ?? null,
+        mimeType: known.find((m) => m.kind === kind)?.mimeType ?? null,
+        bytes: info.size,
+        artifact: ArtifactSet.refOf(info)
+      }))
+      const pendingKnown = known.filter((m) => !downloaded.some((d) => d.kind === m.kind))
+      self.media = [...downloaded, ...pendingKnown]
+
+      const transcript = yield* self.decodeNewestGood("transcript", self.options.maxJsonBytes, WhisperTranscript.parse)
+      const error = self.artifacts.newest("transcription-error")
+      if (transcript?._tag === "Ok") {
+        const t = transcript.value
+        const ref = ArtifactSet.refOf(transcript.info)
+        self.segments = t.segments.map((s) => ({
+          startSeconds: Math.max(0, s.start),
+          endSeconds: Math.max(0, s.start, s.end),
+          text: s.text,
+          artifact: ref
+        }))
+        self.transcriptionStatus = "transcribed"
+        self.transcriptionError = undefined
+        if (files.length > 0) {
+          self.media = downloaded
+            .concat(pendingKnown)
+            .map((m) => (m.artifact !== undefined && m.artifact !== null ? { ...m, durationSeconds: t.duration } : m))
+        }
+        return nonEmpty(t.text)
+      }
+      if (transcript?._tag === "Bad") {
+        self.transcriptionStatus = "failed"
+        self.transcriptionError = clip(transcript.reason)
+        self.segments = undefined
+        return undefined
+      }
+      if (error !== undefined) {
+        const record = yield* self.decode(error, self.options.maxJsonBytes, decodeFetchErrorRecord)
+        self.transcriptionStatus = "failed"
+        self.transcriptionError = clip(
+          record._tag === "Ok"
+            ? `${nonEmpty(record.value.message) ?? nonEmpty(record.value.error) ?? "the transcription failed"} [${ArtifactSet.describe(error)}]`
+            : `the transcription failed; its record could not be read: ${record.reason}`
+        )
+        return undefined
+      }
+      self.transcriptionStatus = self.media.length > 0 ? "pending" : "not_applicable"
+      self.transcriptionError = undefined
+      return undefined
+    })
+  }
+
+  /** The summary from the newest `enrichment-response` that decodes (its prompt stays in bronze). */
+  deriveEnrichment(): Effect.Effect<void, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const response = yield* self.decodeNewestGood(
+        "enrichment-response",
+        self.options.maxJsonBytes,
+        ChatCompletion.parse
+      )
+      const prompt = self.artifacts.newest("enrichment-prompt")
+      if (prompt !== undefined) self.used.set(prompt.location, prompt)
+      if (response === undefined) return
+      if (response._tag === "Bad") {
+        self.problems.push(response.reason)
+        self.enrichments = undefined
+        return
+      }
+      self.enrichments = [
+        {
+          kind: "summary",
+          model: (nonEmpty(response.value.model) ?? "unknown").slice(0, 200),
+          summaryText: response.value.text,
+          artifact: ArtifactSet.refOf(response.info)
+        }
+      ]
+    })
+  }
+
+  /** Records an artifact as provenance without reading it. */
+  use(info: ArtifactInfo): void {
+    this.used.set(info.location, info)
+  }
+
+  /** The rows; `asItem: false` for a folder that is not an item (discovery lists only). */
+  finish(asItem = true): ItemRows {
+    if (this.unreadable !== undefined) return unreadableRows(this.key, this.unreadable.reason)
+    const hasContent = this.fetchStatus === "fetched" || this.fetchStatus === "gone" || this.mainFailure !== undefined
+    const outcome: TransformOutcome =
+      this.mainFailure !== undefined ? "failed" : this.problems.length > 0 ? "partial" : "transformed"
+    const reasons = [this.mainFailure, ...this.problems].filter((r): r is string => r !== undefined)
+    const reason = reasons.length === 0 ? undefined : clip(reasons.join("; "))
+    const f = this.fields
+    const item: Item.ItemInput = {
+      sourceType: this.key.sourceType,
+      externalId: this.key.externalId,
+      title: nonEmpty(f.title) ?? null,
+      url: nonEmpty(f.url) ?? null,
+      author: nonEmpty(f.author) ?? null,
+      publishedAt: f.publishedAt ?? null,
+      language: normalizeLanguage(f.language) ?? null,
+      bodyText: nonEmpty(f.bodyText) ?? null,
+      fetchStatus: this.fetchStatus,
+      fetchError: this.fetchError ?? null,
+      transcriptionStatus: this.transcriptionStatus,
+      transcriptionError: this.transcriptionError ?? null,
+      transformStatus: reason !== undefined ? "failed" : hasContent ? "transformed" : "pending",
+      transformError: reason ?? null,
+      transformVersion: TRANSFORM_VERSION,
+      artifacts: Array.from(this.used.values())
+        .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
+        .map(ArtifactSet.provenanceOf),
+      ...(this.comments === undefined ? {} : { comments: this.comments }),
+      ...(this.segments === undefined ? {} : { segments: this.segments }),
+      ...(this.media === undefined ? {} : { media: this.media }),
+      ...(this.enrichments === undefined ? {} : { enrichments: this.enrichments })
+    }
+    return { key: this.key, outcome, reason, item: asItem ? item : undefined, discovered: this.discovered }
+  }
+
+  /** Runs a source's steps; a store failure anywhere gives `unreadable` rows. */
+  static run(
+    artifacts: ArtifactSet.ArtifactSet,
+    options: TransformOptions,
+    steps: (draft: ItemDraft) => Effect.Effect<ItemRows, Unreadable, BronzeReader>
+  ): Effect.Effect<ItemRows, never, BronzeReader> {
+    const draft = new ItemDraft(artifacts, options)
+    return steps(draft).pipe(
+      Effect.catch((u) => {
+        draft.unreadable = u
+        return Effect.succeed(draft.finish())
+      })
+    )
+  }
+}
+
+export const unreadableRows = (key: ItemKey, reason: string): ItemRows => ({
+  key,
+  outcome: "unreadable",
+  reason: clip(reason),
+  item: undefined,
+  discovered: []
+})

@@ -1,0 +1,19 @@
+/**
+ * The registry of per-source transforms, keyed by source type. `builtIn` holds `hn`, `feed` and `web`;
+ * `extend` adds a user's own (or replaces a built-in one with the same source type).
+ */
+import type { SourceTransform } from "./SourceTransform.ts"
+import { feed } from "./sources/feed.ts"
+import { hn } from "./sources/hn.ts"
+import { web } from "./sources/web.ts"
+
+export type SourceTransforms = ReadonlyMap<string, SourceTransform>
+
+export const make = (transforms: Iterable<SourceTransform>): SourceTransforms =>
+  new Map(Array.from(transforms, (t) => [t.sourceType, t] as const))
+
+export const builtIn: SourceTransforms = make([hn, feed, web])
+
+/** `base` with `transforms` added; a transform for a source type already present replaces it. */
+export const extend = (base: SourceTransforms, transforms: Iterable<SourceTransform>): SourceTransforms =>
+  make([...base.values(), ...transforms])

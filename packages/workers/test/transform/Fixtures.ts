@@ -1,0 +1,61 @@
+/**
+ * The transform's real test data (see `fixtures/SOURCES.md`) and a way to lay it out in bronze the way
+ * the fetch side names artifacts. Each `put` moves the test clock one second on, so artifacts get
+ * increasing write times in the order a test writes them.
+ */
+import * as fs from "node:fs"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import { BronzeWriter } from "@medallion/bronze"
+
+const root = new URL("./fixtures/", import.meta.url)
+
+export const bytes = (path: string): Uint8Array => new Uint8Array(fs.readFileSync(new URL(path, root)))
+export const text = (path: string): string => fs.readFileSync(new URL(path, root), "utf8")
+export const json = <A = any>(path: string): A => JSON.parse(text(path)) as A
+export const list = (dir: string): ReadonlyArray<string> => fs.readdirSync(new URL(dir, root)).sort()
+
+export const encode = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+/** The thread's comments as the fetch side stores them: one JSON array of the raw API bodies, as received. */
+export const threadComments = (): Uint8Array =>
+  encode(
+    "[" +
+      list("hn/thread_47336100/")
+        .filter((f) => f.includes("_comment"))
+        .map((f) => text(`hn/thread_47336100/${f}`).trim())
+        .join(",") +
+      "]"
+  )
+
+export const HTML_PAGES = ["aclu", "aktualne", "ebb-org", "gmw", "herald-sun-1", "ietf-1", "liberation-1"] as const
+
+export interface ExpectedMetadata {
+  readonly title: string
+  readonly byline?: string | null
+  readonly lang?: string | null
+  readonly publishedTime?: string | null
+}
+
+export const expectedMetadata = (page: string): ExpectedMetadata => json(`html/${page}.expected-metadata.json`)
+
+/** Whitespace collapsed: the expected files keep the page's line breaks inside bylines. */
+export const squash = (s: string | null | undefined): string | undefined =>
+  s === null || s === undefined ? undefined : s.replace(/\s+/g, " ").trim()
+
+/** Writes one artifact at the next second of the test clock. */
+export const put = (
+  sourceType: string,
+  externalId: string,
+  artifactType: string,
+  ext: string,
+  data: Uint8Array | string
+) =>
+  Effect.gen(function* () {
+    yield* TestClock.adjust("1 second")
+    const writer = yield* BronzeWriter
+    return yield* writer.put(
+      { sourceType, externalId, artifactType, ext },
+      typeof data === "string" ? encode(data) : data
+    )
+  })
