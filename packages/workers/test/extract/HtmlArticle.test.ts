@@ -1,0 +1,50 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as HtmlArticle from "../../src/extract/HtmlArticle.ts"
+import { articleNames } from "../../src/testing/FixtureServer.ts"
+import { served } from "../support/Fixtures.ts"
+
+const norm = (s: string | null | undefined) => (s ?? undefined)?.replace(/\s+/g, " ").trim()
+
+describe("HtmlArticle", () => {
+  for (const name of articleNames) {
+    it.effect(`extracts ${name} as Readability's own expectations say`, () =>
+      Effect.gen(function* () {
+        const expected = JSON.parse(new TextDecoder().decode(served(`html/${name}.expected-metadata.json`))) as {
+          title?: string
+          byline?: string | null
+          lang?: string | null
+        }
+        const article = yield* HtmlArticle.extract(served(`html/${name}.html`))
+        assert.isTrue(article.readable)
+        assert.strictEqual(article.title, norm(expected.title))
+        assert.strictEqual(article.byline, norm(expected.byline))
+        if (expected.lang) assert.strictEqual(article.lang, expected.lang)
+        assert.isAbove(article.text.length, 200)
+        // Markup is gone (code samples may still show a literal "<").
+        assert.notMatch(article.text, /<\/(p|div|span|li)>/i)
+      })
+    )
+  }
+
+  it.effect("gives typed reasons for an empty page, an oversized page and a page without text", () =>
+    Effect.gen(function* () {
+      const empty = yield* Effect.flip(HtmlArticle.extract(new Uint8Array()))
+      assert.strictEqual(empty.kind, "empty")
+      const huge = yield* Effect.flip(HtmlArticle.extract(new Uint8Array(11 * 1024 * 1024).fill(97)))
+      assert.strictEqual(huge.kind, "too-large")
+      const blank = yield* Effect.flip(
+        HtmlArticle.extract(new TextEncoder().encode("<html><head><title></title></head><body> </body></html>"))
+      )
+      assert.strictEqual(blank.kind, "no-content")
+    })
+  )
+
+  it.effect("extracts what it can from a truncated page", () =>
+    Effect.gen(function* () {
+      const bytes = served("html/v8-blog.html")
+      const article = yield* HtmlArticle.extract(bytes.subarray(0, Math.floor(bytes.length / 2)))
+      assert.isAbove(article.text.length, 0)
+    })
+  )
+})
