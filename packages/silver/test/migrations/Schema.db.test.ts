@@ -14,7 +14,8 @@ const ALLOWED_JSON = new Set([
   "sensor_state.cursor",
   "sensor_ticks.cursor_before",
   "sensor_ticks.cursor_after",
-  "sensor_runs.item_keys"
+  "sensor_runs.item_keys",
+  "sensor_runs.failures"
 ])
 
 const PAYLOAD_TYPES = new Set(["bytea", "json", "jsonb", "xml", "_bytea", "_json", "_jsonb", "_xml"])
