@@ -1,0 +1,15 @@
+/**
+ * `pnpm bench <name>` runs the default export of `./<name>.ts` (a function returning a Promise or an
+ * Effect), with the remaining arguments.
+ */
+import { Effect } from "effect"
+
+const [name, ...args] = process.argv.slice(2)
+if (name === undefined || !/^[a-z][a-z0-9-]*$/.test(name)) {
+  process.stderr.write("usage: pnpm bench <name> [args...], e.g. pnpm bench bronze\n")
+  process.exit(2)
+}
+
+const bench = (await import(`./${name}.ts`)) as { default: (args: ReadonlyArray<string>) => unknown }
+const result = bench.default(args)
+await (Effect.isEffect(result) ? Effect.runPromise(result as Effect.Effect<unknown>) : result)
