@@ -6,11 +6,13 @@
 import type { Migration } from "./Statements.ts"
 import items from "./0001_items.ts"
 import sensorState from "./0002_sensor_state.ts"
+import sensorLeasesGold from "./0003_sensor_leases_gold.ts"
 
 export type { Migration } from "./Statements.ts"
 export { statements } from "./Statements.ts"
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_items": items,
-  "0002_sensor_state": sensorState
+  "0002_sensor_state": sensorState,
+  "0003_sensor_leases_gold": sensorLeasesGold
 }
