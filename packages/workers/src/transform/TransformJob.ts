@@ -7,20 +7,18 @@
  */
 import { Effect, Schema } from "effect"
 import { type BronzeReader, ItemKey } from "@medallion/bronze"
+import { Job } from "@medallion/sensors"
 import { Item, ItemRepo, type DatabaseError, type DatabaseUnavailable } from "@medallion/silver"
 import type { ItemRows } from "./ItemRows.ts"
 import * as SourceTransforms from "./SourceTransforms.ts"
 import { transformItemWith } from "./Transform.ts"
 import { defaultOptions, type TransformOptions } from "./TransformOptions.ts"
 
-/** An item the batch did not transform cleanly, and why (the sensors' `Job` failure shape). */
-export interface ItemFailure {
-  readonly item: ItemKey
-  readonly reason: string
-}
-
 export const DEFAULT_JOB_NAME = "bronze-to-silver"
 export const DEFAULT_CONCURRENCY = 4
+
+/** An item the batch did not transform cleanly, and why. */
+export type ItemFailure = Job.ItemFailure<ItemKey>
 
 export interface TransformJobOptions {
   readonly name?: string | undefined
@@ -31,11 +29,17 @@ export interface TransformJobOptions {
   readonly concurrency?: number | undefined
 }
 
-export interface BatchReport {
-  readonly rows: ReadonlyArray<ItemRows>
+export interface WriteReport {
   readonly failures: ReadonlyArray<ItemFailure>
   readonly upserted: Item.UpsertResult
+  /** Items recorded as `pending` by this batch (already known ones are not counted). */
   readonly discovered: number
+  /** Failed items silver already had: only their statuses were written. */
+  readonly statusOnly: number
+}
+
+export interface BatchReport extends WriteReport {
+  readonly rows: ReadonlyArray<ItemRows>
 }
 
 const isItemInput = Schema.is(Item.ItemInput)
@@ -43,37 +47,103 @@ const isDiscovered = Schema.is(Item.DiscoveredItem)
 const keyOf = (k: { readonly sourceType: string; readonly externalId: string }) =>
   `${k.sourceType}\u0000${k.externalId}`
 
-/**
- * Writes a batch of rows. Every row is checked against silver's input schema first (an external id
- * longer than silver keeps, a bad language tag): an invalid row is reported, the others are written.
- * Should silver still refuse one (`InvalidItem`), that item is set aside and the batch written again.
- */
-export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: ReadonlyArray<ItemRows>) {
-  const repo = yield* ItemRepo
-  const failures: Array<ItemFailure> = []
-  const inputs: Array<Item.ItemInput> = []
-  const discovered = new Map<string, Item.DiscoveredItem>()
-  for (const row of rows) {
-    if (row.outcome !== "transformed") failures.push({ item: row.key, reason: `${row.outcome}: ${row.reason ?? ""}` })
-    if (row.item !== undefined) {
-      if (isItemInput(row.item)) inputs.push(row.item)
-      else if (row.outcome === "transformed") {
-        failures.push({
-          item: row.key,
-          reason: "invalid: silver cannot hold this item (an id or field out of its bounds)"
-        })
-      }
-    }
-    for (const d of row.discovered) if (isDiscovered(d)) discovered.set(keyOf(d), d)
-  }
-  const upserted = yield* withoutRefused(inputs, repo.upsert, failures)
-  const listed = yield* withoutRefused(Array.from(discovered.values()), repo.discover, failures)
-  return {
-    failures,
-    upserted: upserted ?? { inserted: 0, updated: 0, unchanged: 0 },
-    discovered: listed?.discovered ?? 0
-  }
+type Kept =
+  | { readonly _tag: "Upsert"; readonly item: Item.ItemInput }
+  | { readonly _tag: "StatusOnly"; readonly update: Item.StatusUpdate }
+
+const statusOf = (item: Item.ItemInput): Item.StatusUpdate => ({
+  sourceType: item.sourceType,
+  externalId: item.externalId,
+  fetchStatus: item.fetchStatus,
+  fetchError: item.fetchError ?? null,
+  transcriptionStatus: item.transcriptionStatus,
+  transcriptionError: item.transcriptionError ?? null,
+  transformStatus: item.transformStatus,
+  transformError: item.transformError ?? null,
+  transformVersion: item.transformVersion
 })
+
+const CHILD_KINDS = ["comments", "segments", "media", "enrichments"] as const
+
+/**
+ * Bad input never costs silver what it holds. A `failed` item that silver already has only gets its
+ * statuses and reason (its fields and rows stay). A `partial` item whose comments, segments, media or
+ * enrichments could not be derived at all keeps silver's current ones, with their provenance (silver's
+ * upsert replaces every child kind, so the transform carries the current ones over).
+ */
+const keepWhatSilverHas = (
+  repo: ItemRepo["Service"],
+  row: ItemRows,
+  item: Item.ItemInput
+): Effect.Effect<Kept, DatabaseUnavailable | DatabaseError> =>
+  Effect.gen(function* () {
+    const missing = CHILD_KINDS.filter((kind) => item[kind] === undefined)
+    if (row.outcome === "transformed" || (row.outcome === "partial" && missing.length === 0)) {
+      return { _tag: "Upsert", item }
+    }
+    const existing = yield* repo.get({ sourceType: item.sourceType, externalId: item.externalId })
+    if (existing._tag === "None") return { _tag: "Upsert", item }
+    if (row.outcome !== "partial") return { _tag: "StatusOnly", update: statusOf(item) }
+    const detail = existing.value
+    const refs = new Set<string>()
+    const ref = (artifactType: string, ext: string) => {
+      refs.add(`${artifactType}.${ext}`)
+      return { artifactType, ext }
+    }
+    const comments =
+      item.comments ??
+      detail.comments.map((c) => ({
+        externalId: c.externalId,
+        parentExternalId: c.parentExternalId,
+        author: c.author,
+        bodyText: c.bodyText,
+        publishedAt: c.publishedAt,
+        deleted: c.deleted,
+        artifact: ref(c.artifactType, c.artifactExt)
+      }))
+    const segments =
+      item.segments ??
+      detail.segments.map((s) => ({
+        startSeconds: s.startSeconds,
+        endSeconds: s.endSeconds,
+        text: s.text,
+        speaker: s.speaker,
+        artifact: ref(s.artifactType, s.artifactExt)
+      }))
+    const media =
+      item.media ??
+      detail.media.map((m) => ({
+        kind: m.kind,
+        url: m.url,
+        mimeType: m.mimeType,
+        durationSeconds: m.durationSeconds,
+        bytes: m.bytes,
+        artifact: m.artifactType === null || m.artifactExt === null ? null : ref(m.artifactType, m.artifactExt)
+      }))
+    const enrichments =
+      item.enrichments ??
+      detail.enrichments.map((e) => ({
+        kind: e.kind,
+        model: e.model,
+        summaryText: e.summaryText,
+        artifact: ref(e.artifactType, e.artifactExt)
+      }))
+    const listed = new Set(item.artifacts.map((a) => `${a.artifactType}.${a.ext}`))
+    const carried = detail.artifacts
+      .filter((a) => refs.has(`${a.artifactType}.${a.ext}`) && !listed.has(`${a.artifactType}.${a.ext}`))
+      .map((a) => ({
+        artifactType: a.artifactType,
+        ext: a.ext,
+        sha256: a.sha256,
+        size: a.size,
+        location: a.location,
+        writtenAt: a.writtenAt
+      }))
+    return {
+      _tag: "Upsert",
+      item: { ...item, artifacts: [...item.artifacts, ...carried], comments, segments, media, enrichments }
+    }
+  })
 
 /**
  * Writes a batch; should silver refuse an item of it (`InvalidItem`), that item is reported and the rest
@@ -108,6 +178,45 @@ const withoutRefused = <I extends { readonly sourceType: string; readonly extern
     return undefined
   }) as Effect.Effect<A | undefined, Exclude<E, Item.InvalidItem>, R>
 
+/**
+ * Writes a batch of rows. Every row is checked against silver's input schema first (an external id
+ * longer than silver keeps, say): an invalid row is reported, the others are written.
+ */
+export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: ReadonlyArray<ItemRows>) {
+  const repo = yield* ItemRepo
+  const failures: Array<ItemFailure> = []
+  const inputs: Array<Item.ItemInput> = []
+  const statusOnly: Array<Item.StatusUpdate> = []
+  const discovered = new Map<string, Item.DiscoveredItem>()
+  for (const row of rows) {
+    if (row.outcome !== "transformed") failures.push({ item: row.key, reason: `${row.outcome}: ${row.reason ?? ""}` })
+    for (const d of row.discovered) if (isDiscovered(d)) discovered.set(keyOf(d), d)
+    if (row.item === undefined) continue
+    if (!isItemInput(row.item)) {
+      if (row.outcome === "transformed") {
+        failures.push({
+          item: row.key,
+          reason: "invalid: silver cannot hold this item (an id or field out of its bounds)"
+        })
+      }
+      continue
+    }
+    const kept = yield* keepWhatSilverHas(repo, row, row.item)
+    if (kept._tag === "StatusOnly") statusOnly.push(kept.update)
+    else inputs.push(kept.item)
+  }
+  const upserted = yield* withoutRefused(inputs, repo.upsert, failures)
+  if (statusOnly.length > 0) yield* withoutRefused(statusOnly, repo.setStatus, failures)
+  const listed = yield* withoutRefused(Array.from(discovered.values()), repo.discover, failures)
+  const report: WriteReport = {
+    failures,
+    upserted: upserted ?? { inserted: 0, updated: 0, unchanged: 0 },
+    discovered: listed?.discovered ?? 0,
+    statusOnly: statusOnly.length
+  }
+  return report
+})
+
 /** Transforms a batch and writes it: the job's work, also usable without a sensor (a backfill). */
 export const runBatch = (
   items: ReadonlyArray<ItemKey>,
@@ -127,15 +236,11 @@ export const runBatch = (
     return { rows, ...written }
   }).pipe(Effect.withSpan("TransformJob.runBatch", { attributes: { items: items.length } }))
 
-/**
- * The bronze -> silver job for the sensor runtime, in the shape of the sensors' `Job` (`name`, `item`
- * schema, `run`): pass it to `Sensor.make({ job })`.
- */
-export const make = (options: TransformJobOptions = {}) => ({
-  name: options.name ?? DEFAULT_JOB_NAME,
-  item: ItemKey,
-  run: (items: ReadonlyArray<ItemKey>) =>
-    Effect.map(runBatch(items, options), (report): { readonly failures: ReadonlyArray<ItemFailure> } => ({
-      failures: report.failures
-    }))
-})
+/** The bronze -> silver job for the sensor runtime: pass it to `Sensor.make({ job })`. */
+export const make = (options: TransformJobOptions = {}) =>
+  Job.make({
+    name: options.name ?? DEFAULT_JOB_NAME,
+    item: ItemKey,
+    run: (items: ReadonlyArray<ItemKey>) =>
+      Effect.map(runBatch(items, options), (report): Job.JobResult<ItemKey> => ({ failures: report.failures }))
+  })

@@ -1,5 +1,5 @@
 /**
- * The transform's real test data (see `fixtures/SOURCES.md`) and a way to lay it out in bronze the way
+ * The transform's real test data (see `test/fixtures/transform/SOURCES.md`) and a way to lay it out in bronze the way
  * the fetch side names artifacts. Each `put` moves the test clock one second on, so artifacts get
  * increasing write times in the order a test writes them.
  */
@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { BronzeWriter } from "@medallion/bronze"
 
-const root = new URL("./fixtures/", import.meta.url)
+const root = new URL("../fixtures/transform/", import.meta.url)
 
 export const bytes = (path: string): Uint8Array => new Uint8Array(fs.readFileSync(new URL(path, root)))
 export const text = (path: string): string => fs.readFileSync(new URL(path, root), "utf8")
