@@ -9,6 +9,7 @@ import { DateTime, Effect, Schema } from "effect"
 import type { ArtifactInfo, BronzeReader, ItemKey } from "@medallion/bronze"
 import type { Item, Status } from "@medallion/silver"
 import * as ChatCompletion from "../extract/ChatCompletion.ts"
+import * as HtmlArticle from "../extract/HtmlArticle.ts"
 import type { ExtractError } from "../extract/ExtractError.ts"
 import * as JsonArtifact from "../extract/JsonArtifact.ts"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
@@ -48,6 +49,14 @@ const FetchErrorRecord = Schema.Struct({
   status: Schema.optional(Schema.Number)
 })
 const decodeFetchErrorRecord = JsonArtifact.decode(FetchErrorRecord, "fetch-error record")
+
+/** `<name>-response.json` beside a fetched document: the response's final URL, status and headers. */
+const ResponseRecord = Schema.Struct({
+  url: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.Number),
+  headers: Schema.optional(Schema.Record(Schema.String, Schema.String))
+})
+const decodeResponseRecord = JsonArtifact.decode(ResponseRecord, "response record")
 
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/
 
@@ -316,6 +325,40 @@ export class ItemDraft {
           artifact: ArtifactSet.refOf(response.info)
         }
       ]
+    })
+  }
+
+  /**
+   * An HTML document (`article`, `page`) through Readability, newest version that extracts first, in the
+   * charset its `<name>-response` record's Content-Type names (else its BOM, `<meta>`, or detection).
+   */
+  decodeHtmlArticle(name: string): Effect.Effect<Decoded<HtmlArticle.Article> | undefined, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const bad: Array<Decoded<HtmlArticle.Article>> = []
+      for (const info of self.artifacts.versions(name)) {
+        const stamp = ArtifactSet.versionStamp(info.key.artifactType)
+        const responseType = `${name}-response${stamp === "" ? "" : `@${stamp}`}`
+        const response = self.artifacts.versions(`${name}-response`).find((r) => r.key.artifactType === responseType)
+        let contentType: string | undefined
+        if (response !== undefined) {
+          const record = yield* self.decode(response, self.options.maxJsonBytes, decodeResponseRecord)
+          if (record._tag === "Ok") {
+            const headers = record.value.headers ?? {}
+            contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === "content-type")?.[1]
+          }
+        }
+        const decoded = yield* self.decode(info, self.options.maxHtmlBytes, (bytes) =>
+          HtmlArticle.extract(bytes, { contentType, maxBytes: self.options.maxHtmlBytes })
+        )
+        if (decoded._tag === "Ok") {
+          for (const b of bad)
+            if (b._tag === "Bad") self.problems.push(`${b.reason} (kept ${ArtifactSet.describe(info)})`)
+          return decoded
+        }
+        bad.push(decoded)
+      }
+      return bad[0]
     })
   }
 

@@ -236,6 +236,36 @@ describe("Transform: web pages", () => {
     )
   }
 
+  it.effect("the response record's Content-Type gives the charset of a page stored in a legacy encoding", () =>
+    Effect.gen(function* () {
+      // The real page, re-encoded to ISO-8859-1 as a server might send it (its <meta> still says utf-8).
+      const latin1 = new Uint8Array(Buffer.from(F.text("html/liberation-1.html"), "latin1"))
+      const expected = F.expectedMetadata("liberation-1").title
+      yield* F.put("web", "https://example.org/with-header", "page", "html", latin1)
+      yield* F.put(
+        "web",
+        "https://example.org/with-header",
+        "page-response",
+        "json",
+        JSON.stringify({
+          url: "https://example.org/with-header",
+          status: 200,
+          headers: { "content-type": "text/html; charset=ISO-8859-1" },
+          redirects: []
+        })
+      )
+      yield* F.put("web", "https://example.org/without", "page", "html", latin1)
+      const withHeader = itemOf(yield* transformItem(web("https://example.org/with-header")))
+      assert.strictEqual(withHeader.title, expected)
+      assert.includeMembers(
+        withHeader.artifacts.map((a) => a.artifactType),
+        ["page", "page-response"]
+      )
+      const without = itemOf(yield* transformItem(web("https://example.org/without")))
+      assert.notStrictEqual(without.title, expected)
+    }).pipe(Effect.provide(MemoryBronze.layer))
+  )
+
   it.effect("a page over the size limit fails from its catalog size, without being read", () =>
     Effect.gen(function* () {
       const url = "https://example.org/big"

@@ -15,7 +15,6 @@
 import { Effect, Schema } from "effect"
 import type { Item } from "@medallion/silver"
 import * as FeedDocument from "../../extract/FeedDocument.ts"
-import * as HtmlArticle from "../../extract/HtmlArticle.ts"
 import * as JsonArtifact from "../../extract/JsonArtifact.ts"
 import { ItemDraft, parseInstant } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
@@ -109,9 +108,8 @@ const transformEntry: SourceTransform["transform"] = (artifacts, options) =>
       }
 
       let articleText: string | undefined
-      const article = artifacts.newest("article")
-      if (article !== undefined) {
-        const page = yield* draft.decode(article, options.maxHtmlBytes, (bytes) => HtmlArticle.extract(bytes))
+      const page = yield* draft.decodeHtmlArticle("article")
+      if (page !== undefined) {
         if (page._tag === "Bad") {
           if (entryInfo === undefined) draft.mainFailure = page.reason
           else draft.problems.push(page.reason)

@@ -1,7 +1,8 @@
 /**
- * Hacker News items (`hn`): `item.json` (the API's item), `comments@<stamp>.json` (the comment tree as
- * one JSON array of raw items; the newest that decodes wins), `article.html` (the linked page), and
- * `fetch-error@<stamp>.json` records. The folder `_lists` holds list responses (`topstories@<stamp>.json`,
+ * Hacker News items (`hn`): `item.json` (the API's item; `item@<stamp>.json` when refetched),
+ * `comments@<stamp>.json` (the comment tree as one JSON array of raw items; the newest that decodes
+ * wins), `article.html` + `article-response.json` (the linked page and the response it came with: its
+ * charset), and `fetch-error@<stamp>.json` records. The folder `_lists` holds list responses (`topstories@<stamp>.json`,
  * ...): it is not an item, its ids become `pending` items.
  *
  * Deleted and dead items are states, not errors: `fetch_status = gone` with the reason; a dead story keeps
@@ -11,7 +12,6 @@
 import { Effect } from "effect"
 import type { Item } from "@medallion/silver"
 import * as HnItem from "../../extract/HnItem.ts"
-import * as HtmlArticle from "../../extract/HtmlArticle.ts"
 import { fromEpochSeconds, ItemDraft, parseInstant } from "../ItemDraft.ts"
 import * as ArtifactSet from "../ArtifactSet.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
@@ -98,9 +98,9 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
   ItemDraft.run(artifacts, options, (draft) =>
     Effect.gen(function* () {
       yield* draft.deriveFetchStatus(["item", "article", "comments"])
-      const itemInfo = artifacts.newest("item")
-      if (itemInfo === undefined) return draft.finish()
-      const decoded = yield* draft.decode(itemInfo, options.maxJsonBytes, HnItem.parseItem)
+      // `item.json`, or `item@<stamp>.json` when refetched: the newest that decodes.
+      const decoded = yield* draft.decodeNewestGood("item", options.maxJsonBytes, HnItem.parseItem)
+      if (decoded === undefined) return draft.finish()
       if (decoded._tag === "Bad") {
         draft.mainFailure = decoded.reason
         return draft.finish()
@@ -125,9 +125,8 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
             : `item ${item.id} is dead on Hacker News (killed by moderators or flagged)`
       }
 
-      const article = artifacts.newest("article")
-      if (article !== undefined) {
-        const page = yield* draft.decode(article, options.maxHtmlBytes, (bytes) => HtmlArticle.extract(bytes))
+      const page = yield* draft.decodeHtmlArticle("article")
+      if (page !== undefined) {
         if (page._tag === "Bad") draft.problems.push(page.reason)
         else {
           // The story's own text (Ask HN) is its body; a link post's body is the article's text.

@@ -1,10 +1,10 @@
 /**
  * Web pages (`web`, keyed by URL): `page.html` as received (a refetch is `page@<stamp>.html`; the newest
- * that extracts wins) and `fetch-error@<stamp>.json` records. Title, byline, language, published time and
+ * that extracts wins), `page-response.json` (its Content-Type gives the charset) and
+ * `fetch-error@<stamp>.json` records. Title, byline, language, published time and
  * text come from Readability; the item's URL is its external id.
  */
 import { Effect } from "effect"
-import * as HtmlArticle from "../../extract/HtmlArticle.ts"
 import { ItemDraft, parseInstant } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
@@ -17,7 +17,7 @@ export const web: SourceTransform = {
       Effect.gen(function* () {
         yield* draft.deriveFetchStatus(["page"])
         draft.fields.url = artifacts.item.externalId
-        const page = yield* draft.decodeNewestGood("page", options.maxHtmlBytes, (bytes) => HtmlArticle.extract(bytes))
+        const page = yield* draft.decodeHtmlArticle("page")
         if (page?._tag === "Bad") draft.mainFailure = page.reason
         if (page?._tag === "Ok") {
           const a = page.value
