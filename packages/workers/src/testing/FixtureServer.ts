@@ -41,8 +41,10 @@ export interface RecordedRequest {
 export interface FixtureServerOptions {
   /** When set, the Whisper and chat endpoints answer 401 without `Authorization: Bearer <apiKey>`. */
   readonly apiKey?: string | undefined
-  /** Extra or replacement HN items by id, served as `JSON.stringify(value)`. */
+  /** Extra or replacement HN items by id, served as `JSON.stringify(value)` with `{{base}}` replaced by the server's URL. */
   readonly hnItems?: Readonly<Record<number, unknown>> | undefined
+  /** HN item bodies served exactly as given (e.g. malformed JSON), by id. */
+  readonly hnRaw?: Readonly<Record<number, string>> | undefined
   /** The ids `/v0/topstories.json` lists (default: the stories of the bundled data). */
   readonly topStories?: ReadonlyArray<number> | undefined
   /**
@@ -173,7 +175,9 @@ const make = (options: FixtureServerOptions) =>
       [...hn.values()].filter((e) => e.json["type"] === "story" && typeof e.json["url"] === "string").map((e) => e.id)
 
     const itemBody = (id: number): Buffer | undefined => {
-      if (options.hnItems?.[id] !== undefined) return Buffer.from(JSON.stringify(options.hnItems[id]))
+      if (options.hnRaw?.[id] !== undefined) return Buffer.from(options.hnRaw[id])
+      if (options.hnItems?.[id] !== undefined)
+        return Buffer.from(JSON.stringify(options.hnItems[id]).replaceAll("{{base}}", base))
       const entry = hn.get(id)
       if (entry === undefined) return undefined
       if (options.rewriteHnUrls === false || typeof entry.json["url"] !== "string") return entry.body
@@ -301,7 +305,7 @@ const make = (options: FixtureServerOptions) =>
         res.write("first bytes...")
         return // never ends: the client's timeout must cut it
       }
-      const status = /^\/fault\/status\/(\d{3})(?:\/([\w-]+))?$/.exec(path)
+      const status = /^\/fault\/status\/(\d{3})(?:\/.*)?$/.exec(path)
       if (status) {
         const times = q("times", Number.POSITIVE_INFINITY)
         if (n <= times) {

@@ -1,0 +1,186 @@
+/**
+ * What bronze holds for an item, read back to decide what to fetch: the fetch
+ * side keeps no state of its own. Version stamps come from the `Clock`.
+ */
+import { BronzeReader, BronzeWriter, location } from "@medallion/bronze"
+import type { ArtifactConflict, ArtifactInfo, ArtifactKey, BronzeIoError, PutResult } from "@medallion/bronze"
+import { createHash } from "node:crypto"
+import { Clock, DateTime, Effect, Option } from "effect"
+import type { FetchError } from "../http/FetchError.ts"
+
+/** `2026-11-27T05-00-00Z`: an ISO instant that fits an artifact type's version stamp (no `:`). */
+export const formatStamp = (millis: number): string =>
+  DateTime.formatIso(DateTime.makeUnsafe(millis))
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/:/g, "-")
+
+/** The stamp for now, from the `Clock` (tests control it). */
+export const stampNow: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, formatStamp)
+
+/** The millis of a stamp written by `formatStamp`, or `undefined`. */
+export const parseStamp = (stamp: string): number | undefined => {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})Z$/.exec(stamp)
+  if (!m) return undefined
+  const t = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`)
+  return Number.isNaN(t) ? undefined : t
+}
+
+export interface Version {
+  readonly info: ArtifactInfo
+  /** The stamp's time, else the write time (unstamped first versions). */
+  readonly at: number
+}
+
+/** All versions of one artifact base name (`comments`, `comments@...`), oldest first. */
+export const versions = (infos: ReadonlyArray<ArtifactInfo>, base: string): ReadonlyArray<Version> =>
+  infos
+    .filter((i) => i.key.artifactType === base || i.key.artifactType.startsWith(`${base}@`))
+    .map((info) => {
+      const at = info.key.artifactType.includes("@") ? parseStamp(info.key.artifactType.split("@")[1]!) : undefined
+      return { info, at: at ?? info.writtenAt }
+    })
+    .sort((a, b) => a.at - b.at)
+
+export const latest = (infos: ReadonlyArray<ArtifactInfo>, base: string): Version | undefined => {
+  const all = versions(infos, base)
+  return all[all.length - 1]
+}
+
+/** The item's artifacts. */
+export const list = (sourceType: string, externalId: string) =>
+  Effect.flatMap(Effect.service(BronzeReader), (reader) => reader.listItem({ sourceType, externalId }))
+
+/** The key for the next version of `base`: unversioned the first time, stamped after. */
+export const nextKey = (
+  infos: ReadonlyArray<ArtifactInfo>,
+  item: { readonly sourceType: string; readonly externalId: string },
+  base: string,
+  ext: string
+): Effect.Effect<ArtifactKey> =>
+  Effect.map(stampNow, (stamp) => ({
+    sourceType: item.sourceType,
+    externalId: item.externalId,
+    artifactType: versions(infos, base).length === 0 ? base : `${base}@${stamp}`,
+    ext
+  }))
+
+const encoder = new TextEncoder()
+
+export const putJson = (
+  key: ArtifactKey,
+  value: unknown
+): Effect.Effect<PutResult, ArtifactConflict | BronzeIoError, BronzeWriter> =>
+  Effect.flatMap(Effect.service(BronzeWriter), (writer) =>
+    writer.put(key, encoder.encode(JSON.stringify(value, null, 2) + "\n"))
+  )
+
+/** Reads and JSON-parses an artifact; `None` when absent or not JSON. */
+export const readJson = (key: ArtifactKey) =>
+  Effect.flatMap(Effect.service(BronzeReader), (reader) =>
+    reader.get(key).pipe(
+      Effect.map((bytes) => {
+        try {
+          return Option.some(JSON.parse(new TextDecoder().decode(bytes)) as unknown)
+        } catch {
+          return Option.none<unknown>()
+        }
+      }),
+      Effect.catchTag("ArtifactNotFound", () => Effect.succeed(Option.none<unknown>()))
+    )
+  )
+
+/** The raw record of a failed fetch: what silver shows as `fetch_status = failed` and its reason. */
+export interface FailureRecord {
+  readonly artifact: string
+  readonly url: string | undefined
+  readonly reason: string
+  readonly message: string
+  readonly status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly bodyExcerpt?: string | undefined
+  readonly redirects?: ReadonlyArray<string> | undefined
+  readonly attempts?: number | undefined
+  readonly at: string
+}
+
+export const failureFromFetchError = (artifact: string, error: FetchError, at: string): FailureRecord => ({
+  artifact,
+  url: error.url,
+  reason: error.reason,
+  message: error.message,
+  status: error.status,
+  headers: error.headers,
+  bodyExcerpt: error.bodyExcerpt,
+  redirects: error.redirects,
+  attempts: error.attempts,
+  at
+})
+
+/** Writes `fetch-error@<stamp>.json` for the item; returns its location. */
+export const recordFailure = (
+  item: { readonly sourceType: string; readonly externalId: string },
+  record: Omit<FailureRecord, "at">
+) =>
+  Effect.gen(function* () {
+    const millis = yield* Clock.currentTimeMillis
+    const stamp = formatStamp(millis)
+    const key: ArtifactKey = { ...item, artifactType: `fetch-error@${stamp}`, ext: "json" }
+    const result = yield* putJson(key, { ...record, at: DateTime.formatIso(DateTime.makeUnsafe(millis)) }).pipe(
+      // Two failures of one item in the same second: the first record stands.
+      Effect.catchTag("ArtifactConflict", () => Effect.succeed(undefined))
+    )
+    return result === undefined ? location(key) : result.location
+  })
+
+/** The response metadata (final URL, status, headers) stored beside a document: its charset and validators live there. */
+export interface ResponseRecord {
+  readonly url: string
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly redirects: ReadonlyArray<string>
+  readonly at: string
+}
+
+/** The sha256 of bytes, hex: to skip storing a discovery document identical to the last one. */
+export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
+
+/**
+ * Stores a new version of `base` unless its bytes equal the latest version's.
+ * Returns the location written, or `undefined` when nothing changed.
+ */
+export const putVersionIfChanged = (
+  infos: ReadonlyArray<ArtifactInfo>,
+  item: { readonly sourceType: string; readonly externalId: string },
+  base: string,
+  ext: string,
+  bytes: Uint8Array
+) =>
+  Effect.gen(function* () {
+    const last = latest(infos, base)
+    if (last !== undefined && last.info.sha256 === sha256(bytes)) return undefined
+    const key = yield* nextKey(infos, item, base, ext)
+    const writer = yield* BronzeWriter
+    const result = yield* writer.put(key, bytes)
+    return result.location
+  })
+
+/** The response record of a fetch, stamped now. */
+export const responseRecord = (response: {
+  readonly url: string
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly redirects: ReadonlyArray<string>
+}) =>
+  Effect.map(Clock.currentTimeMillis, (millis): ResponseRecord => ({
+    url: response.url,
+    status: response.status,
+    headers: response.headers,
+    redirects: response.redirects,
+    at: DateTime.formatIso(DateTime.makeUnsafe(millis))
+  }))
+
+/** The writer, for sources that put artifacts themselves. */
+export const writer = Effect.service(BronzeWriter)
+
+/** The bytes of a stored artifact. */
+export const readBytes = (key: ArtifactKey) => Effect.flatMap(Effect.service(BronzeReader), (reader) => reader.get(key))

@@ -1,0 +1,44 @@
+/**
+ * The source plugin interface: what a user implements to bring their own
+ * source into bronze. A source discovers items (and stores what it discovered
+ * from, e.g. a list or a feed document, as a bronze artifact) and fetches one
+ * item's artifacts into bronze. It decides what to (re)fetch from what bronze
+ * already holds, never from memory: see `ItemArtifacts`.
+ *
+ * Both effects may require `FetchHttp`, `BronzeWriter`, `BronzeReader` (in `R`)
+ * but never a silver service: the fetch side writes bronze only.
+ */
+import type { Effect } from "effect"
+import { Schema } from "effect"
+
+/** One item found by `discover`, with what its fetch needs (read from the discovery artifact of this run). */
+export interface DiscoveredItem {
+  readonly externalId: string
+  readonly hints?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** What `fetchItem` did: the artifacts it wrote, or why it wrote nothing. */
+export interface ItemFetchResult {
+  readonly externalId: string
+  readonly outcome: "fetched" | "skipped" | "failed"
+  /** Locations of the artifacts written (failure records included). */
+  readonly written: ReadonlyArray<string>
+  readonly reason?: string | undefined
+}
+
+/** A failure that stops one discovery or one item: recorded, reported, and the batch goes on. */
+export class SourceError extends Schema.TaggedError<SourceError>()("SourceError", {
+  sourceType: Schema.String,
+  externalId: Schema.optional(Schema.String),
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+export interface Source<R = never> {
+  /** The bronze `sourceType` slug, e.g. `hn`. */
+  readonly sourceType: string
+  /** Fetches the source's lists / documents, stores them in bronze, returns the items found. */
+  readonly discover: Effect.Effect<ReadonlyArray<DiscoveredItem>, SourceError, R>
+  /** Fetches what this item still needs (or needs again per the refetch policy) into bronze. */
+  readonly fetchItem: (item: DiscoveredItem) => Effect.Effect<ItemFetchResult, SourceError, R>
+}
