@@ -1,0 +1,107 @@
+/**
+ * The fetch side's own code writes bronze from the loopback fixture server (real captured HN items and
+ * article pages); the transform reads back exactly what it wrote.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
+import * as HackerNewsSource from "../../src/fetch/HackerNewsSource.ts"
+import { FixtureServer } from "../../src/testing/FixtureServer.ts"
+import { transformItem } from "../../src/transform/Transform.ts"
+import { fetchStack } from "../support/FetchStack.ts"
+import { served } from "../support/Fixtures.ts"
+
+const NOW = Date.parse("2026-11-27T05:00:00Z")
+const now = NOW / 1000
+
+const story = {
+  by: "pg",
+  descendants: 4,
+  id: 900001,
+  kids: [900002, 900003, 900004],
+  score: 10,
+  time: now - 3600,
+  title: "A story fetched by the tests",
+  type: "story",
+  url: "{{base}}/articles/tumblr.html"
+}
+const broken = {
+  by: "x",
+  id: 900006,
+  time: now - 3600,
+  title: "Broken link",
+  type: "story",
+  url: "{{base}}/fault/status/500/article"
+}
+// The comment shapes the HN API documents: a reply, a deleted and a dead comment.
+const comments = {
+  900002: {
+    by: "a",
+    id: 900002,
+    kids: [900005],
+    parent: 900001,
+    text: "first &amp; <i>foremost</i>",
+    time: now - 3000,
+    type: "comment"
+  },
+  900003: { deleted: true, id: 900003, parent: 900001, time: now - 2400, type: "comment" },
+  900004: { by: "b", dead: true, id: 900004, parent: 900001, text: "[dead]", time: now - 1800, type: "comment" },
+  900005: { by: "c", id: 900005, parent: 900002, text: "reply", time: now - 1200, type: "comment" }
+}
+
+describe("fetch side -> bronze -> transform", () => {
+  it.effect("Hacker News: lists, stories, comment trees, linked articles and a failed fetch", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      const report = yield* FetchWorker.runOnce(HackerNewsSource.make({ baseUrl: server.url, maxItems: 10 }))
+      assert.strictEqual(report.discovered, 3)
+
+      const lists = yield* transformItem({ sourceType: "hn", externalId: "_lists" })
+      assert.isUndefined(lists.item)
+      assert.deepStrictEqual(
+        lists.discovered.map((d) => d.externalId),
+        ["121003", "900001", "900006"]
+      )
+
+      const fetched = yield* transformItem({ sourceType: "hn", externalId: "900001" })
+      assert.strictEqual(fetched.outcome, "transformed", fetched.reason)
+      const item = fetched.item!
+      assert.strictEqual(item.title, "A story fetched by the tests")
+      assert.strictEqual(item.fetchStatus, "fetched")
+      const tumblr = JSON.parse(new TextDecoder().decode(served("html/tumblr.expected-metadata.json"))) as {
+        lang: string
+      }
+      assert.strictEqual(item.language, tumblr.lang)
+      assert.isAbove(item.bodyText!.length, 100)
+      // Thread order: a reply follows its parent.
+      assert.deepStrictEqual(
+        item.comments!.map((c) => [c.externalId, c.parentExternalId, c.deleted, c.bodyText]),
+        [
+          ["900002", null, false, "first & foremost"],
+          ["900005", "900002", false, "reply"],
+          ["900003", null, true, null],
+          ["900004", null, true, null]
+        ]
+      )
+      assert.includeMembers(
+        item.artifacts.map((a) => a.artifactType.split("@")[0]),
+        ["item", "comments", "article", "article-response"]
+      )
+
+      const real = (yield* transformItem({ sourceType: "hn", externalId: "121003" })).item!
+      assert.strictEqual(real.author, "tel")
+      assert.strictEqual(real.transformStatus, "transformed")
+
+      const failed = (yield* transformItem({ sourceType: "hn", externalId: "900006" })).item!
+      assert.strictEqual(failed.title, "Broken link")
+      assert.strictEqual(failed.fetchStatus, "failed")
+      assert.match(failed.fetchError!, /^article: .*500/)
+    }).pipe(
+      Effect.provide(
+        fetchStack({ hnItems: { 900001: story, 900006: broken, ...comments }, topStories: [121003, 900001, 900006] })
+      )
+    )
+  )
+})
