@@ -329,28 +329,40 @@ export class ItemDraft {
   }
 
   /**
-   * An HTML document (`article`, `page`) through Readability, newest version that extracts first, in the
-   * charset its `<name>-response` record's Content-Type names (else its BOM, `<meta>`, or detection).
+   * The Content-Type of the response `info` came with: the `<name>-response` record beside it (same
+   * version stamp), as the fetch side stores it. `undefined` when there is none or it cannot be read.
    */
-  decodeHtmlArticle(name: string): Effect.Effect<Decoded<HtmlArticle.Article> | undefined, Unreadable, BronzeReader> {
+  contentTypeOf(info: ArtifactInfo): Effect.Effect<string | undefined, Unreadable, BronzeReader> {
     const self = this
     return Effect.gen(function* () {
-      const bad: Array<Decoded<HtmlArticle.Article>> = []
+      const name = ArtifactSet.artifactName(info.key.artifactType)
+      const stamp = ArtifactSet.versionStamp(info.key.artifactType)
+      const responseType = `${name}-response${stamp === "" ? "" : `@${stamp}`}`
+      const response = self.artifacts.versions(`${name}-response`).find((r) => r.key.artifactType === responseType)
+      if (response === undefined) return undefined
+      const record = yield* self.decode(response, self.options.maxJsonBytes, decodeResponseRecord)
+      if (record._tag === "Bad") return undefined
+      const headers = record.value.headers ?? {}
+      return Object.entries(headers).find(([k]) => k.toLowerCase() === "content-type")?.[1]
+    })
+  }
+
+  /**
+   * The newest version of a fetched document (`article`, `page`, `feed`, `sitemap`) that decodes, in the
+   * charset its response record's Content-Type names (else its BOM, its own declaration, or detection).
+   * Bad newer versions are reported as for `decodeNewestGood`.
+   */
+  decodeDocument<A>(
+    name: string,
+    maxBytes: number,
+    extract: (bytes: Uint8Array, contentType: string | undefined) => Effect.Effect<A, ExtractError>
+  ): Effect.Effect<Decoded<A> | undefined, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const bad: Array<Decoded<A>> = []
       for (const info of self.artifacts.versions(name)) {
-        const stamp = ArtifactSet.versionStamp(info.key.artifactType)
-        const responseType = `${name}-response${stamp === "" ? "" : `@${stamp}`}`
-        const response = self.artifacts.versions(`${name}-response`).find((r) => r.key.artifactType === responseType)
-        let contentType: string | undefined
-        if (response !== undefined) {
-          const record = yield* self.decode(response, self.options.maxJsonBytes, decodeResponseRecord)
-          if (record._tag === "Ok") {
-            const headers = record.value.headers ?? {}
-            contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === "content-type")?.[1]
-          }
-        }
-        const decoded = yield* self.decode(info, self.options.maxHtmlBytes, (bytes) =>
-          HtmlArticle.extract(bytes, { contentType, maxBytes: self.options.maxHtmlBytes })
-        )
+        const contentType = yield* self.contentTypeOf(info)
+        const decoded = yield* self.decode(info, maxBytes, (bytes) => extract(bytes, contentType))
         if (decoded._tag === "Ok") {
           for (const b of bad)
             if (b._tag === "Bad") self.problems.push(`${b.reason} (kept ${ArtifactSet.describe(info)})`)
@@ -360,6 +372,14 @@ export class ItemDraft {
       }
       return bad[0]
     })
+  }
+
+  /** An HTML document through Readability (see `decodeDocument`). */
+  decodeHtmlArticle(name: string): Effect.Effect<Decoded<HtmlArticle.Article> | undefined, Unreadable, BronzeReader> {
+    const maxBytes = this.options.maxHtmlBytes
+    return this.decodeDocument(name, maxBytes, (bytes, contentType) =>
+      HtmlArticle.extract(bytes, { contentType, maxBytes })
+    )
   }
 
   /** Records an artifact as provenance without reading it. */

@@ -61,8 +61,8 @@ const plain = (html: string | undefined): string | undefined =>
 const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
   ItemDraft.run(artifacts, options, (draft) =>
     Effect.gen(function* () {
-      const document = yield* draft.decodeNewestGood(FEED_DOCUMENT, options.maxFeedBytes, (bytes) =>
-        FeedDocument.parse(bytes, { maxBytes: options.maxFeedBytes })
+      const document = yield* draft.decodeDocument(FEED_DOCUMENT, options.maxFeedBytes, (bytes, contentType) =>
+        FeedDocument.parse(bytes, { contentType, maxBytes: options.maxFeedBytes })
       )
       if (document?._tag === "Bad") draft.mainFailure = document.reason
       if (document?._tag === "Ok") {

@@ -1,35 +1,62 @@
 /**
  * Web pages (`web`, keyed by URL): `page.html` as received (a refetch is `page@<stamp>.html`; the newest
  * that extracts wins), `page-response.json` (its Content-Type gives the charset) and
- * `fetch-error@<stamp>.json` records. Title, byline, language, published time and
+ * `fetch-error@<stamp>.json` records; sitemap folders (`_sitemap:<url>`, `sitemap.xml`) list pages
+ * as `pending` items. Title, byline, language, published time and
  * text come from Readability; the item's URL is its external id.
  */
 import { Effect } from "effect"
+import * as Sitemap from "../../extract/Sitemap.ts"
 import { ItemDraft, parseInstant } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "web"
 
+/** The artifact name of a sitemap in a sitemap's folder (`_sitemap:<url>`). */
+export const SITEMAP = "sitemap"
+
+/** A sitemap's folder is not an item: its page URLs become `pending` web items. */
+const transformSitemap: SourceTransform["transform"] = (artifacts, options) =>
+  ItemDraft.run(artifacts, options, (draft) =>
+    Effect.gen(function* () {
+      const sitemap = yield* draft.decodeDocument(SITEMAP, options.maxFeedBytes, (bytes, contentType) =>
+        Sitemap.parse(bytes, contentType)
+      )
+      if (sitemap?._tag === "Bad") draft.mainFailure = sitemap.reason
+      if (sitemap?._tag === "Ok" && sitemap.value.kind === "urlset") {
+        draft.discovered = Array.from(new Set(sitemap.value.locations), (url) => ({
+          sourceType: SOURCE_TYPE,
+          externalId: url,
+          url
+        }))
+      }
+      return draft.finish(false)
+    })
+  )
+
+const transformPage: SourceTransform["transform"] = (artifacts, options) =>
+  ItemDraft.run(artifacts, options, (draft) =>
+    Effect.gen(function* () {
+      yield* draft.deriveFetchStatus(["page"])
+      draft.fields.url = artifacts.item.externalId
+      const page = yield* draft.decodeHtmlArticle("page")
+      if (page?._tag === "Bad") draft.mainFailure = page.reason
+      if (page?._tag === "Ok") {
+        const a = page.value
+        const f = draft.fields
+        f.title = a.title
+        f.author = a.byline
+        f.language = a.lang
+        f.publishedAt = parseInstant(a.publishedTime)
+        f.bodyText = a.text
+      }
+      yield* draft.deriveEnrichment()
+      return draft.finish()
+    })
+  )
+
 export const web: SourceTransform = {
   sourceType: SOURCE_TYPE,
   transform: (artifacts, options) =>
-    ItemDraft.run(artifacts, options, (draft) =>
-      Effect.gen(function* () {
-        yield* draft.deriveFetchStatus(["page"])
-        draft.fields.url = artifacts.item.externalId
-        const page = yield* draft.decodeHtmlArticle("page")
-        if (page?._tag === "Bad") draft.mainFailure = page.reason
-        if (page?._tag === "Ok") {
-          const a = page.value
-          const f = draft.fields
-          f.title = a.title
-          f.author = a.byline
-          f.language = a.lang
-          f.publishedAt = parseInstant(a.publishedTime)
-          f.bodyText = a.text
-        }
-        yield* draft.deriveEnrichment()
-        return draft.finish()
-      })
-    )
+    artifacts.newest(SITEMAP) !== undefined ? transformSitemap(artifacts, options) : transformPage(artifacts, options)
 }
