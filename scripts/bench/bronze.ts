@@ -191,7 +191,9 @@ const ensureCatalogTree = async (count: number): Promise<string> => {
       await NodeFs.appendFile(NodePath.join(root, INDEX_FILE_NAME), lines.join(""))
       lines = []
     }
-    if (start % 50_000 === 0 && start > 0) process.stderr.write(`  ${(start * 2).toLocaleString("en-US")}\n`)
+    if (Math.floor(end / 50_000) > Math.floor(start / 50_000)) {
+      process.stderr.write(`  ${(end * 2).toLocaleString("en-US")}\n`)
+    }
   }
   await NodeFs.appendFile(NodePath.join(root, INDEX_FILE_NAME), lines.join(""))
   await NodeFs.writeFile(done, "")
