@@ -15,7 +15,8 @@ interface Robots {
 const robotsParser = createRequire(import.meta.url)("robots-parser") as (url: string, contents: string) => Robots
 
 interface Entry {
-  readonly check: (url: string) => boolean
+  /** Shared by concurrent callers, so one robots.txt request serves them all. */
+  readonly check: Effect.Effect<(url: string) => boolean>
   readonly expires: number
 }
 
@@ -62,10 +63,10 @@ export class RobotsTxt extends Context.Service<
           }
           const now = yield* Clock.currentTimeMillis
           const cached = cache.get(origin)
-          if (cached !== undefined && cached.expires > now) return cached.check(url)
-          const check = yield* load(origin)
+          if (cached !== undefined && cached.expires > now) return (yield* cached.check)(url)
+          const check = yield* Effect.cached(load(origin))
           cache.set(origin, { check, expires: now + ttl })
-          return check(url)
+          return (yield* check)(url)
         })
 
         return RobotsTxt.of({ isAllowed })

@@ -1,0 +1,277 @@
+/**
+ * RSS / Atom / RDF / JSON feeds, podcasts included.
+ *
+ * Bronze layout (sourceType `feed`):
+ * - `_feed:<feed url>/feed.xml` (then `feed@<stamp>.xml`): the feed document as
+ *   received, a new version only when its bytes changed, with
+ *   `feed-response.json` / `feed-response@<stamp>.json` beside it (final URL,
+ *   status, headers: the charset and the ETag / Last-Modified used for the next
+ *   conditional request live there);
+ * - `<guid>/entry.json`: a small record per entry, written once: which feed
+ *   document it came from, its guid, link and enclosures. It is derived, not
+ *   raw, and exists because an entry's folder must say where its raw entry is
+ *   (the feed document) and what to fetch for it; the raw entry stays in the feed;
+ * - `<guid>/article.html` + `article-response.json`: the entry's link as received;
+ * - `<guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed;
+ * - `fetch-error@<stamp>.json` on the feed or the entry when something failed.
+ *
+ * Entries are keyed by their guid (Atom id), else their link, else enclosure
+ * URL, else a content hash (see `FeedDocument`). A guid is meant to be globally
+ * unique; two feeds that reuse a bare guid such as `1` share an item folder.
+ */
+import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
+import { Clock, Duration, Effect, Option } from "effect"
+import * as FeedDocument from "../extract/FeedDocument.ts"
+import type { FetchError } from "../http/FetchError.ts"
+import { FetchHttp } from "../http/FetchHttp.ts"
+import * as ItemArtifacts from "./ItemArtifacts.ts"
+import { type DiscoveredItem, type ItemFetchResult, type Source, SourceError } from "./Source.ts"
+
+export const SOURCE_TYPE = "feed"
+
+/** The externalId under which a feed's documents are stored. */
+export const feedId = (url: string): string => `_feed:${url}`
+
+export interface FeedSourceOptions {
+  readonly feeds: ReadonlyArray<string>
+  /** Entries handed on per feed and discovery, in document order. */
+  readonly maxEntries: number
+  readonly fetchArticles: boolean
+  readonly fetchMedia: boolean
+  readonly maxMediaBytes: number
+  readonly retryFailedAfter: Duration.Duration
+}
+
+export const defaults: FeedSourceOptions = {
+  feeds: [],
+  maxEntries: 50,
+  fetchArticles: true,
+  fetchMedia: true,
+  maxMediaBytes: 1024 * 1024 * 1024,
+  retryFailedAfter: Duration.hours(1)
+}
+
+/** What an entry's fetch needs; also the content of `entry.json`. */
+export interface EntryRecord {
+  readonly feedUrl: string
+  readonly feedArtifact: string
+  readonly guid: string
+  readonly guidSource: FeedDocument.FeedEntry["guidSource"]
+  readonly title: string | undefined
+  readonly link: string | undefined
+  readonly published: string | undefined
+  readonly enclosures: ReadonlyArray<FeedDocument.Enclosure>
+}
+
+const mediaExtensions: Record<string, string> = {
+  "audio/mpeg": "mp3",
+  "audio/mp3": "mp3",
+  "audio/wav": "wav",
+  "audio/x-wav": "wav",
+  "audio/wave": "wav",
+  "audio/mp4": "m4a",
+  "audio/x-m4a": "m4a",
+  "audio/aac": "aac",
+  "audio/ogg": "ogg",
+  "audio/opus": "opus",
+  "audio/flac": "flac",
+  "audio/webm": "webm",
+  "video/mp4": "mp4",
+  "video/webm": "webm",
+  "video/quicktime": "mov"
+}
+const knownExtensions = new Set(["mp3", "wav", "m4a", "aac", "ogg", "oga", "opus", "flac", "webm", "mp4", "m4v", "mov"])
+
+/** `audio` or `video`, and the file extension, of an enclosure; `undefined` when it is not media. */
+export const mediaKind = (
+  enclosure: FeedDocument.Enclosure
+): { readonly kind: "audio" | "video"; readonly ext: string } | undefined => {
+  let ext: string | undefined
+  try {
+    ext = /\.([a-z0-9]{2,5})$/i.exec(new URL(enclosure.url).pathname)?.[1]?.toLowerCase()
+  } catch {
+    ext = undefined
+  }
+  const type = enclosure.type?.toLowerCase().split(";")[0]?.trim()
+  const byType = type === undefined ? undefined : mediaExtensions[type]
+  const kind = type?.startsWith("video/") || ext === "mp4" || ext === "m4v" || ext === "mov" ? "video" : "audio"
+  if (byType !== undefined) return { kind: type!.startsWith("video/") ? "video" : "audio", ext: byType }
+  if (ext !== undefined && knownExtensions.has(ext)) return { kind, ext }
+  if (type?.startsWith("audio/") || type?.startsWith("video/")) return { kind, ext: "bin" }
+  return undefined
+}
+
+const failure = (artifact: string, error: FetchError) => {
+  const { at: _at, ...record } = ItemArtifacts.failureFromFetchError(artifact, error, "")
+  return record
+}
+
+export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp | BronzeWriter | BronzeReader> => {
+  const options = { ...defaults, ...partial }
+
+  const sourceError = (externalId: string | undefined) => (cause: unknown) =>
+    new SourceError({
+      sourceType: SOURCE_TYPE,
+      ...(externalId === undefined ? {} : { externalId }),
+      message: cause instanceof Error ? cause.message : String(cause),
+      cause
+    })
+
+  /** Fetches one feed (conditionally), stores a changed document, returns its entries. */
+  const discoverFeed = (url: string) =>
+    Effect.gen(function* () {
+      const http = yield* FetchHttp
+      const feedItem = { sourceType: SOURCE_TYPE, externalId: feedId(url) }
+      const infos = yield* ItemArtifacts.list(SOURCE_TYPE, feedItem.externalId)
+      const lastDocument = ItemArtifacts.latest(infos, "feed")
+      const lastResponse = ItemArtifacts.latest(infos, "feed-response")
+      const validators =
+        lastResponse === undefined ? Option.none() : yield* ItemArtifacts.readJson(lastResponse.info.key)
+      const headers = Option.match(validators, {
+        onNone: () => ({}) as Record<string, string>,
+        onSome: (r) => (r as { headers?: Record<string, string> }).headers ?? {}
+      })
+      const response = yield* Effect.result(
+        http.request({
+          url,
+          accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
+          ...(lastDocument !== undefined && headers["etag"] !== undefined ? { etag: headers["etag"] } : {}),
+          ...(lastDocument !== undefined && headers["last-modified"] !== undefined
+            ? { lastModified: headers["last-modified"] }
+            : {})
+        })
+      )
+      let bytes: Uint8Array
+      let documentLocation: string
+      let contentType: string | undefined
+      let baseUrl = url
+      if (response._tag === "Failure" || response.success.status === 304) {
+        if (response._tag === "Failure") yield* ItemArtifacts.recordFailure(feedItem, failure("feed", response.failure))
+        // Unchanged or unreachable: the entries of the last stored document are still the ones to fetch.
+        if (lastDocument === undefined) return []
+        bytes = yield* ItemArtifacts.readBytes(lastDocument.info.key)
+        documentLocation = lastDocument.info.location
+        contentType = headers["content-type"]
+      } else {
+        const ok = response.success
+        bytes = ok.body
+        contentType = ok.headers["content-type"]
+        baseUrl = ok.url
+        const ext = /json/.test(contentType ?? "") ? "json" : "xml"
+        const written = yield* ItemArtifacts.putVersionIfChanged(infos, feedItem, "feed", ext, bytes)
+        if (written !== undefined) {
+          const key = yield* ItemArtifacts.nextKey(infos, feedItem, "feed-response", "json")
+          yield* ItemArtifacts.putJson(key, yield* ItemArtifacts.responseRecord(ok))
+        }
+        documentLocation = written ?? lastDocument!.info.location
+      }
+      const parsed = yield* Effect.result(FeedDocument.parse(bytes, { contentType, baseUrl }))
+      if (parsed._tag === "Failure") {
+        yield* ItemArtifacts.recordFailure(feedItem, {
+          artifact: "feed",
+          url,
+          reason: "invalid-response",
+          message: parsed.failure.reason
+        })
+        return []
+      }
+      return parsed.success.entries.slice(0, options.maxEntries).map((entry): DiscoveredItem => ({
+        externalId: entry.guid,
+        hints: {
+          feedUrl: url,
+          feedArtifact: documentLocation,
+          guid: entry.guid,
+          guidSource: entry.guidSource,
+          title: entry.title,
+          link: entry.link,
+          published: entry.published,
+          enclosures: entry.enclosures
+        } satisfies EntryRecord
+      }))
+    })
+
+  const discover = Effect.map(Effect.forEach(options.feeds, discoverFeed, { concurrency: 4 }), (lists) =>
+    lists.flat()
+  ).pipe(Effect.mapError(sourceError(undefined)), Effect.withSpan("FeedSource.discover"))
+
+  const fetchItem = (discovered: DiscoveredItem) =>
+    Effect.gen(function* () {
+      const http = yield* FetchHttp
+      const writer = yield* ItemArtifacts.writer
+      const item = { sourceType: SOURCE_TYPE, externalId: discovered.externalId }
+      const written: Array<string> = []
+      const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
+        externalId: discovered.externalId,
+        outcome,
+        written,
+        ...(reason === undefined ? {} : { reason })
+      })
+      const infos = yield* ItemArtifacts.list(SOURCE_TYPE, discovered.externalId)
+      const entryKey = { ...item, artifactType: "entry", ext: "json" }
+      let entry = discovered.hints as EntryRecord | undefined
+      if (ItemArtifacts.latest(infos, "entry") === undefined) {
+        if (entry === undefined) return result("skipped", "no entry record and no hints")
+        written.push((yield* ItemArtifacts.putJson(entryKey, entry)).location)
+      } else if (entry === undefined) {
+        entry = Option.getOrUndefined(yield* ItemArtifacts.readJson(entryKey)) as EntryRecord | undefined
+        if (entry === undefined) return result("skipped", "unreadable entry record")
+      }
+
+      const now = yield* Clock.currentTimeMillis
+      const lastFailure = ItemArtifacts.latest(infos, "fetch-error")
+      const recentlyFailed =
+        lastFailure !== undefined && now - lastFailure.at < Duration.toMillis(options.retryFailedAfter)
+      let failed = 0
+
+      if (
+        options.fetchArticles &&
+        entry.link !== undefined &&
+        ItemArtifacts.latest(infos, "article") === undefined &&
+        !recentlyFailed
+      ) {
+        const page = yield* Effect.result(http.request({ url: entry.link, accept: "text/html,application/xhtml+xml" }))
+        if (page._tag === "Failure") {
+          written.push(yield* ItemArtifacts.recordFailure(item, failure("article", page.failure)))
+          failed++
+        } else {
+          written.push(
+            (yield* writer.put({ ...item, artifactType: "article", ext: "html" }, page.success.body)).location
+          )
+          const record = yield* ItemArtifacts.responseRecord(page.success)
+          written.push(
+            (yield* ItemArtifacts.putJson({ ...item, artifactType: "article-response", ext: "json" }, record)).location
+          )
+        }
+      }
+
+      const media = entry.enclosures
+        .map((e) => ({ enclosure: e, kind: mediaKind(e) }))
+        .find((m) => m.kind !== undefined)
+      const hasMedia = infos.some((i) => i.key.artifactType === "audio" || i.key.artifactType === "video")
+      if (options.fetchMedia && media !== undefined && media.kind !== undefined && !hasMedia && !recentlyFailed) {
+        const key = { ...item, artifactType: media.kind.kind, ext: media.kind.ext }
+        const stored = yield* Effect.result(
+          Effect.scoped(
+            Effect.flatMap(http.stream({ url: media.enclosure.url, maxBytes: options.maxMediaBytes }), (response) =>
+              writer.putStream(key, response.body)
+            )
+          )
+        )
+        if (stored._tag === "Failure") {
+          const error = stored.failure
+          if (error._tag === "FetchError") {
+            written.push(yield* ItemArtifacts.recordFailure(item, failure(media.kind.kind, error)))
+            failed++
+          } else {
+            return yield* error
+          }
+        } else {
+          written.push(stored.success.location)
+        }
+      }
+      if (written.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
+      return result(failed > 0 ? "failed" : "fetched", failed > 0 ? "some artifacts could not be fetched" : undefined)
+    }).pipe(Effect.mapError(sourceError(discovered.externalId)), Effect.withSpan("FeedSource.fetchItem"))
+
+  return { sourceType: SOURCE_TYPE, discover, fetchItem }
+}

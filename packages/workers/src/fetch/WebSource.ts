@@ -1,0 +1,173 @@
+/**
+ * Plain web pages: a list of URLs and/or sitemaps, crawled politely (robots.txt,
+ * conditional requests, the shared per-host limits).
+ *
+ * Bronze layout (sourceType `web`, one item per page URL):
+ * - `<url>/page.html` (then `page@<stamp>.html` when the page changed on a
+ *   refetch): the HTML as received, any charset;
+ * - `<url>/page-response.json` (`page-response@<stamp>.json`): final URL,
+ *   status, headers of that version (charset, ETag, Last-Modified);
+ * - `_sitemap:<sitemap url>/sitemap.xml` (`sitemap@<stamp>.xml`): each sitemap
+ *   as received, a new version only when it changed;
+ * - `fetch-error@<stamp>.json` when a fetch failed or robots.txt disallowed it.
+ *
+ * Refetch policy: a page is fetched again once its newest version is older than
+ * `refetchAfter`, conditionally; a 304 or identical bytes write nothing.
+ */
+import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
+import { Clock, Duration, Effect, Option } from "effect"
+import * as Sitemap from "../extract/Sitemap.ts"
+import type { FetchError } from "../http/FetchError.ts"
+import { FetchHttp } from "../http/FetchHttp.ts"
+import { RobotsTxt } from "../http/RobotsTxt.ts"
+import * as ItemArtifacts from "./ItemArtifacts.ts"
+import { type DiscoveredItem, type ItemFetchResult, type Source, SourceError } from "./Source.ts"
+
+export const SOURCE_TYPE = "web"
+
+export const sitemapId = (url: string): string => `_sitemap:${url}`
+
+export interface WebSourceOptions {
+  readonly urls: ReadonlyArray<string>
+  readonly sitemaps: ReadonlyArray<string>
+  readonly maxPages: number
+  readonly refetchAfter: Duration.Duration
+  readonly retryFailedAfter: Duration.Duration
+  /** Child sitemaps followed per sitemap index. */
+  readonly maxChildSitemaps: number
+}
+
+export const defaults: WebSourceOptions = {
+  urls: [],
+  sitemaps: [],
+  maxPages: 1000,
+  refetchAfter: Duration.hours(24),
+  retryFailedAfter: Duration.hours(1),
+  maxChildSitemaps: 50
+}
+
+const failure = (artifact: string, error: FetchError) => {
+  const { at: _at, ...record } = ItemArtifacts.failureFromFetchError(artifact, error, "")
+  return record
+}
+
+export const make = (
+  partial: Partial<WebSourceOptions> = {}
+): Source<FetchHttp | RobotsTxt | BronzeWriter | BronzeReader> => {
+  const options = { ...defaults, ...partial }
+
+  const sourceError = (externalId: string | undefined) => (cause: unknown) =>
+    new SourceError({
+      sourceType: SOURCE_TYPE,
+      ...(externalId === undefined ? {} : { externalId }),
+      message: cause instanceof Error ? cause.message : String(cause),
+      cause
+    })
+
+  const readSitemap = (url: string) =>
+    Effect.gen(function* () {
+      const http = yield* FetchHttp
+      const sitemapItem = { sourceType: SOURCE_TYPE, externalId: sitemapId(url) }
+      const infos = yield* ItemArtifacts.list(SOURCE_TYPE, sitemapItem.externalId)
+      const response = yield* Effect.result(http.request({ url, accept: "application/xml, text/xml" }))
+      if (response._tag === "Failure") {
+        yield* ItemArtifacts.recordFailure(sitemapItem, failure("sitemap", response.failure))
+        return undefined
+      }
+      yield* ItemArtifacts.putVersionIfChanged(infos, sitemapItem, "sitemap", "xml", response.success.body)
+      const parsed = yield* Effect.result(
+        Sitemap.parse(response.success.body, response.success.headers["content-type"])
+      )
+      if (parsed._tag === "Failure") {
+        yield* ItemArtifacts.recordFailure(sitemapItem, {
+          artifact: "sitemap",
+          url,
+          reason: "invalid-response",
+          message: parsed.failure.reason
+        })
+        return undefined
+      }
+      return parsed.success
+    })
+
+  const discover = Effect.gen(function* () {
+    const found: Array<string> = [...options.urls]
+    for (const url of options.sitemaps) {
+      const sitemap = yield* readSitemap(url)
+      if (sitemap === undefined) continue
+      if (sitemap.kind === "urlset") found.push(...sitemap.locations)
+      else {
+        for (const child of sitemap.locations.slice(0, options.maxChildSitemaps)) {
+          const inner = yield* readSitemap(child)
+          if (inner?.kind === "urlset") found.push(...inner.locations)
+        }
+      }
+    }
+    return [...new Set(found)].slice(0, options.maxPages).map((url): DiscoveredItem => ({ externalId: url }))
+  }).pipe(Effect.mapError(sourceError(undefined)), Effect.withSpan("WebSource.discover"))
+
+  const fetchItem = (discovered: DiscoveredItem) =>
+    Effect.gen(function* () {
+      const http = yield* FetchHttp
+      const robots = yield* RobotsTxt
+      const url = discovered.externalId
+      const item = { sourceType: SOURCE_TYPE, externalId: url }
+      const written: Array<string> = []
+      const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
+        externalId: url,
+        outcome,
+        written,
+        ...(reason === undefined ? {} : { reason })
+      })
+      const infos = yield* ItemArtifacts.list(SOURCE_TYPE, url)
+      const now = yield* Clock.currentTimeMillis
+      const lastPage = ItemArtifacts.latest(infos, "page")
+      const lastFailure = ItemArtifacts.latest(infos, "fetch-error")
+      if (lastPage !== undefined && now - lastPage.at < Duration.toMillis(options.refetchAfter))
+        return result("skipped", "up to date")
+      if (lastFailure !== undefined && now - lastFailure.at < Duration.toMillis(options.retryFailedAfter)) {
+        return result("skipped", "failed recently")
+      }
+      if (!(yield* robots.isAllowed(url))) {
+        written.push(
+          yield* ItemArtifacts.recordFailure(item, {
+            artifact: "page",
+            url,
+            reason: "robots-disallowed",
+            message: "robots.txt disallows this URL for our User-Agent"
+          })
+        )
+        return result("failed", "robots-disallowed")
+      }
+      const lastResponse = ItemArtifacts.latest(infos, "page-response")
+      const validators =
+        lastResponse === undefined ? Option.none() : yield* ItemArtifacts.readJson(lastResponse.info.key)
+      const headers = Option.match(validators, {
+        onNone: () => ({}) as Record<string, string>,
+        onSome: (r) => (r as { headers?: Record<string, string> }).headers ?? {}
+      })
+      const response = yield* Effect.result(
+        http.request({
+          url,
+          accept: "text/html,application/xhtml+xml",
+          ...(lastPage !== undefined && headers["etag"] !== undefined ? { etag: headers["etag"] } : {}),
+          ...(lastPage !== undefined && headers["last-modified"] !== undefined
+            ? { lastModified: headers["last-modified"] }
+            : {})
+        })
+      )
+      if (response._tag === "Failure") {
+        written.push(yield* ItemArtifacts.recordFailure(item, failure("page", response.failure)))
+        return result("failed", response.failure.message)
+      }
+      if (response.success.status === 304) return result("skipped", "not modified")
+      const location = yield* ItemArtifacts.putVersionIfChanged(infos, item, "page", "html", response.success.body)
+      if (location === undefined) return result("skipped", "unchanged")
+      written.push(location)
+      const key = yield* ItemArtifacts.nextKey(infos, item, "page-response", "json")
+      written.push((yield* ItemArtifacts.putJson(key, yield* ItemArtifacts.responseRecord(response.success))).location)
+      return result("fetched")
+    }).pipe(Effect.mapError(sourceError(discovered.externalId)), Effect.withSpan("WebSource.fetchItem"))
+
+  return { sourceType: SOURCE_TYPE, discover, fetchItem }
+}
