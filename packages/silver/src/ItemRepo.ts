@@ -5,6 +5,7 @@
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import * as Item from "./Item.ts"
 import { CHILD_KINDS, type ChildKind, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import * as ItemRepoMemory from "./ItemRepoMemory.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
 import type { RepoError } from "./SilverError.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
@@ -88,6 +89,9 @@ export class ItemRepo extends Context.Service<ItemRepo, ItemRepoShape>()("@medal
       return make(yield* SilverDatabase)
     })
   )
+
+  /** An empty in-memory repository (a fresh one per layer build): for unit tests, no database. */
+  static readonly layerTest: Layer.Layer<ItemRepo> = Layer.effect(ItemRepo, ItemRepoMemory.make)
 }
 
 /** The start of the change feed. */

@@ -4,6 +4,7 @@
  */
 import { Clock, Context, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
 import * as SensorState from "./SensorState.ts"
+import * as SensorStateRepoMemory from "./SensorStateRepoMemory.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
 import type { DatabaseError, RepoError } from "./SilverError.ts"
 
@@ -97,6 +98,9 @@ export class SensorStateRepo extends Context.Service<SensorStateRepo, SensorStat
       return make(yield* SilverDatabase)
     })
   )
+
+  /** An empty in-memory repository (a fresh one per layer build): for unit tests, no database. */
+  static readonly layerTest: Layer.Layer<SensorStateRepo> = Layer.effect(SensorStateRepo, SensorStateRepoMemory.make)
 }
 
 /** First key of the sensors' advisory locks; the second is `hashtext(sensor)`. */
