@@ -14,11 +14,15 @@ export {
   type FetchStream
 } from "./http/FetchHttp.ts"
 
+export { Enricher, type EnricherOptions } from "./fetch/Enricher.ts"
+export * as EnricherPrompt from "./fetch/Enricher.ts"
 export * as FeedSource from "./fetch/FeedSource.ts"
 export * as FetchWorker from "./fetch/FetchWorker.ts"
 export * as HackerNewsSource from "./fetch/HackerNewsSource.ts"
 export * as ItemArtifacts from "./fetch/ItemArtifacts.ts"
 export { SourceError, type DiscoveredItem, type ItemFetchResult, type Source } from "./fetch/Source.ts"
+export * as SpendLedger from "./fetch/SpendLedger.ts"
+export { Transcriber, type TranscriberOptions } from "./fetch/Transcriber.ts"
 export * as WebSource from "./fetch/WebSource.ts"
 
 // Pure extractors (bytes -> typed records), shared by the fetch side (enrichment) and the transform.

@@ -1,0 +1,249 @@
+/**
+ * Optional LLM enrichment (off by default): a summary of the item's text from
+ * an OpenAI-compatible `/v1/chat/completions`. The prompt is built from the
+ * item's bronze artifacts with the same pure extractors the transform uses
+ * (transcript, article/page HTML, HN item text), never from silver. The exact
+ * request and the full response are stored as a pair:
+ * `enrichment-prompt.json` (the request body as sent, plus the artifacts it was
+ * built from) and `enrichment-response.json` (as received). A daily item limit
+ * is counted from bronze (`SpendLedger`).
+ */
+import { BronzeReader, BronzeWriter, type ArtifactInfo, type ItemKey } from "@medallion/bronze"
+import { Clock, Config, Context, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { HttpBody } from "effect/http"
+import * as ChatCompletion from "../extract/ChatCompletion.ts"
+import * as HnItem from "../extract/HnItem.ts"
+import * as HtmlArticle from "../extract/HtmlArticle.ts"
+import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
+import { FetchHttp } from "../http/FetchHttp.ts"
+import * as ItemArtifacts from "./ItemArtifacts.ts"
+import { SourceError, type ItemFetchResult } from "./Source.ts"
+import * as SpendLedger from "./SpendLedger.ts"
+
+export interface EnricherOptions {
+  readonly enabled: boolean
+  readonly endpoint: string
+  readonly model: string
+  readonly apiKey: Option.Option<Redacted.Redacted<string>>
+  readonly maxItemsPerDay: number
+  /** Characters of item text put into the prompt. */
+  readonly maxInputChars: number
+  readonly systemPrompt: string
+  readonly timeout: Duration.Duration
+}
+
+export const defaults: EnricherOptions = {
+  enabled: false,
+  endpoint: "https://api.openai.com",
+  model: "gpt-4o-mini",
+  apiKey: Option.none(),
+  maxItemsPerDay: 200,
+  maxInputChars: 12_000,
+  systemPrompt: "Summarize the following text in three sentences. Answer with the summary only.",
+  timeout: Duration.minutes(2)
+}
+
+export const LEDGER = "enrichment"
+
+export interface PromptText {
+  readonly title: string | undefined
+  readonly text: string
+  /** Locations of the artifacts the text came from. */
+  readonly sources: ReadonlyArray<string>
+}
+
+const stripHtml = (html: string): string =>
+  html
+    .replace(/<p>/gi, "\n\n")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&gt;/g, ">")
+    .replace(/&lt;/g, "<")
+    .replace(/&amp;/g, "&")
+    .trim()
+
+/**
+ * The text to summarize, from what the item holds in bronze, best source first:
+ * a transcript, then the article or page (readability), then the HN item's own text.
+ */
+export const promptText = (item: ItemKey) =>
+  Effect.gen(function* () {
+    const reader = yield* BronzeReader
+    const infos = yield* reader.listItem(item)
+    const newest = (base: string): ArtifactInfo | undefined => ItemArtifacts.latest(infos, base)?.info
+    const transcript = newest("transcript")
+    if (transcript !== undefined) {
+      const parsed = yield* Effect.option(WhisperTranscript.parse(yield* reader.get(transcript.key)))
+      if (Option.isSome(parsed) && parsed.value.text.length > 0) {
+        return Option.some<PromptText>({ title: undefined, text: parsed.value.text, sources: [transcript.location] })
+      }
+    }
+    for (const base of ["article", "page"]) {
+      const html = newest(base)
+      if (html === undefined) continue
+      const response = newest(`${base}-response`)
+      const contentType =
+        response === undefined
+          ? undefined
+          : (Option.getOrUndefined(yield* ItemArtifacts.readJson(response.key)) as
+              { headers?: Record<string, string> } | undefined)
+      const article = yield* Effect.option(
+        HtmlArticle.extract(yield* reader.get(html.key), { contentType: contentType?.headers?.["content-type"] })
+      )
+      if (Option.isSome(article)) {
+        return Option.some<PromptText>({
+          title: article.value.title,
+          text: article.value.text,
+          sources: [html.location]
+        })
+      }
+    }
+    const hn = newest("item")
+    if (hn !== undefined) {
+      const parsed = yield* Effect.option(HnItem.parseItem(yield* reader.get(hn.key)))
+      const story = Option.getOrUndefined(parsed)
+      if (story !== undefined && story.text !== undefined) {
+        return Option.some<PromptText>({ title: story.title, text: stripHtml(story.text), sources: [hn.location] })
+      }
+    }
+    return Option.none<PromptText>()
+  })
+
+export class Enricher extends Context.Service<
+  Enricher,
+  {
+    readonly options: EnricherOptions
+    /** Summarizes the item unless enrichment is off, it has a summary already, or today's budget is spent. */
+    readonly enrich: (item: ItemKey) => Effect.Effect<ItemFetchResult, SourceError>
+  }
+>()("@medallion/workers/Enricher") {
+  static readonly layer = (options: Partial<EnricherOptions> = {}) =>
+    Layer.effect(Enricher, make({ ...defaults, ...options }))
+
+  /**
+   * From the environment: `MEDALLION_ENRICH_ENABLED` (default false), `MEDALLION_LLM_URL`, `MEDALLION_LLM_MODEL`,
+   * `MEDALLION_LLM_API_KEY` (secret), `MEDALLION_ENRICH_MAX_ITEMS_PER_DAY`.
+   */
+  static readonly layerConfig = Layer.unwrap(
+    Effect.gen(function* () {
+      const enabled = yield* Config.Boolean("MEDALLION_ENRICH_ENABLED").pipe(Config.withDefault(false))
+      const endpoint = yield* Config.String("MEDALLION_LLM_URL").pipe(Config.withDefault(defaults.endpoint))
+      const model = yield* Config.String("MEDALLION_LLM_MODEL").pipe(Config.withDefault(defaults.model))
+      const apiKey = yield* Config.Redacted("MEDALLION_LLM_API_KEY").pipe(Config.option)
+      const maxItemsPerDay = yield* Config.Int("MEDALLION_ENRICH_MAX_ITEMS_PER_DAY").pipe(
+        Config.withDefault(defaults.maxItemsPerDay)
+      )
+      return Enricher.layer({ enabled, endpoint, model, apiKey, maxItemsPerDay })
+    })
+  )
+}
+
+const encoder = new TextEncoder()
+
+const make = (options: EnricherOptions) =>
+  Effect.gen(function* () {
+    const http = yield* FetchHttp
+    const reader = yield* BronzeReader
+    const writer = yield* BronzeWriter
+    const withBronze = <A, E>(effect: Effect.Effect<A, E, BronzeReader | BronzeWriter>) =>
+      effect.pipe(Effect.provideService(BronzeReader, reader), Effect.provideService(BronzeWriter, writer))
+    const url = `${options.endpoint.replace(/\/+$/, "")}/v1/chat/completions`
+
+    const enrich = Effect.fn("Enricher.enrich")(
+      function* (item: ItemKey) {
+        const written: Array<string> = []
+        const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
+          externalId: item.externalId,
+          outcome,
+          written,
+          ...(reason === undefined ? {} : { reason })
+        })
+        if (!options.enabled) return result("skipped", "enrichment is off")
+        const infos = yield* reader.listItem(item)
+        if (infos.some((i) => i.key.artifactType === "enrichment-response"))
+          return result("skipped", "already enriched")
+        const input = yield* withBronze(promptText(item))
+        if (Option.isNone(input)) return result("skipped", "no text to summarize")
+        const usage = yield* withBronze(SpendLedger.today(LEDGER))
+        if (usage.items >= options.maxItemsPerDay) {
+          return result("skipped", `daily spend limit reached (${usage.items}/${options.maxItemsPerDay} items)`)
+        }
+
+        const content =
+          (input.value.title === undefined ? "" : `Title: ${input.value.title}\n\n`) +
+          input.value.text.slice(0, options.maxInputChars)
+        const request = {
+          model: options.model,
+          messages: [
+            { role: "system", content: options.systemPrompt },
+            { role: "user", content }
+          ]
+        }
+        const body = encoder.encode(JSON.stringify(request))
+        const at = DateTime.formatIso(DateTime.makeUnsafe(yield* Clock.currentTimeMillis))
+        written.push(
+          (yield* withBronze(
+            ItemArtifacts.putJson(
+              { ...item, artifactType: "enrichment-prompt", ext: "json" },
+              { endpoint: url, at, sources: input.value.sources, request }
+            )
+          )).location
+        )
+        const response = yield* Effect.result(
+          http
+            .request({
+              url,
+              method: "POST",
+              body: HttpBody.uint8Array(body, "application/json"),
+              accept: "application/json",
+              headers: Option.match(options.apiKey, {
+                onNone: () => ({}),
+                onSome: (key) => ({ authorization: `Bearer ${Redacted.value(key)}` })
+              })
+            })
+            .pipe(Effect.timeout(options.timeout))
+        )
+        if (response._tag === "Failure") {
+          const error = response.failure
+          const record =
+            error._tag === "FetchError"
+              ? (({ at: _at, ...r }) => r)(ItemArtifacts.failureFromFetchError("enrichment", error, ""))
+              : {
+                  artifact: "enrichment",
+                  url,
+                  reason: "timeout",
+                  message: `no response within ${Duration.format(options.timeout)}`
+                }
+          written.push(yield* withBronze(ItemArtifacts.recordFailure(item, record)))
+          return result("failed", record.message)
+        }
+        written.push(
+          (yield* writer.put({ ...item, artifactType: "enrichment-response", ext: "json" }, response.success.body))
+            .location
+        )
+        const parsed = yield* Effect.result(ChatCompletion.parse(response.success.body))
+        yield* withBronze(
+          SpendLedger.record(LEDGER, {
+            item: written[0]!,
+            tokens: parsed._tag === "Success" ? (parsed.success.totalTokens ?? 0) : 0
+          })
+        )
+        if (parsed._tag === "Failure") return result("failed", parsed.failure.reason)
+        return result("fetched")
+      },
+      (effect, item) =>
+        Effect.mapError(
+          effect,
+          (cause) =>
+            new SourceError({
+              sourceType: item.sourceType,
+              externalId: item.externalId,
+              message: cause instanceof Error ? cause.message : String(cause),
+              cause
+            })
+        )
+    )
+
+    return Enricher.of({ options, enrich })
+  })
