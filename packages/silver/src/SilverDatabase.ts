@@ -241,5 +241,3 @@ const fromSqlErrorAtStart =
       ? mapped
       : new DatabaseUnavailable({ reason: "unreachable", message: mapped.message, cause: error })
   }
-
-export { DatabaseError, DatabaseUnavailable }

@@ -7,7 +7,7 @@ import type { ItemInput } from "../src/Item.ts"
 import { CHANGED_CHANNEL, changesFromStart, ItemRepo } from "../src/ItemRepo.ts"
 import { SilverDatabase } from "../src/SilverDatabase.ts"
 import * as SilverMigrator from "../src/SilverMigrator.ts"
-import { makeItem } from "./ItemFixtures.ts"
+import { makeItem } from "../src/testing/ItemFixtures.ts"
 
 const Migrated = Layer.effectDiscard(SilverMigrator.run()).pipe(Layer.provideMerge(TestDatabase.layer))
 const Repo = ItemRepo.layer.pipe(Layer.provideMerge(SilverDatabase.layerFromClient()), Layer.provideMerge(Migrated))

@@ -2,7 +2,7 @@ import { assert, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { changesFromStart, ItemRepo } from "../src/ItemRepo.ts"
-import { makeItem } from "./ItemFixtures.ts"
+import { makeItem } from "../src/testing/ItemFixtures.ts"
 
 it.effect("ItemRepo.layerTest upserts idempotently, validates like the database, and serves the reads", () =>
   Effect.gen(function* () {

@@ -8,7 +8,7 @@ import * as EmbeddedPostgres from "../src/EmbeddedPostgres.ts"
 import { ItemRepo } from "../src/ItemRepo.ts"
 import { describeUrl, SilverDatabase, tlsOptions } from "../src/SilverDatabase.ts"
 import * as SilverMigrator from "../src/SilverMigrator.ts"
-import { makeItem } from "./ItemFixtures.ts"
+import { makeItem } from "../src/testing/ItemFixtures.ts"
 
 const withTempDir = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(

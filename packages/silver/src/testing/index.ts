@@ -1,1 +1,2 @@
 export * as TestDatabase from "./TestDatabase.ts"
+export * as ItemFixtures from "./ItemFixtures.ts"

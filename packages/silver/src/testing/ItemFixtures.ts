@@ -1,7 +1,11 @@
-/** Realistic upsert inputs for the tests and the benchmark: an HN-like story with a comment thread. */
+/**
+ * Realistic `ItemRepo.upsert` inputs for tests and benchmarks: an HN-like story
+ * with three bronze artifacts, a body of about 5 KB and a comment thread.
+ * Deterministic: the same `n` always gives the same item.
+ */
 import * as Crypto from "node:crypto"
 import { DateTime } from "effect"
-import type { ItemInput } from "../src/Item.ts"
+import type { ItemInput } from "../Item.ts"
 
 const WORDS =
   "postgres silver bronze medallion stream effect schema cursor sensor transcript comment thread article podcast audio video summary model feed index search database ingest batch upsert".split(
