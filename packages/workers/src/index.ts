@@ -3,6 +3,7 @@
 // -------------------------------------------------------------------------------------------------
 export * as AddressPolicy from "./http/AddressPolicy.ts"
 export { FetchError, FetchFailureReason, isRetryable } from "./http/FetchError.ts"
+export { RobotsTxt } from "./http/RobotsTxt.ts"
 export {
   FetchHttp,
   defaultOptions as fetchHttpDefaults,
@@ -11,11 +12,11 @@ export {
   type FetchHttpOptions,
   type FetchRequest,
   type FetchResponse,
-  type FetchStream
+  type FetchStream,
+  type TestResponse
 } from "./http/FetchHttp.ts"
 
 export { Enricher, type EnricherOptions } from "./fetch/Enricher.ts"
-export * as EnricherPrompt from "./fetch/Enricher.ts"
 export * as FeedSource from "./fetch/FeedSource.ts"
 export * as FetchWorker from "./fetch/FetchWorker.ts"
 export * as HackerNewsSource from "./fetch/HackerNewsSource.ts"

@@ -90,6 +90,13 @@ export interface FetchStream extends FetchHead {
   readonly body: Stream.Stream<Uint8Array, FetchError>
 }
 
+/** A canned answer of `FetchHttp.layerTest`. */
+export interface TestResponse {
+  readonly status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly body?: string | Uint8Array | undefined
+}
+
 /** Parses `Retry-After`: delay-seconds or an HTTP date, relative to `nowMillis`. */
 export const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
   if (value === undefined) return undefined
@@ -188,6 +195,55 @@ export class FetchHttp extends Context.Service<
   /** The service on any `HttpClient` (the address check in the connector is the client's business). */
   static readonly layerNoDeps = (options: Partial<FetchHttpOptions> = {}) =>
     Layer.effect(FetchHttp, make({ ...defaultOptions, ...options }))
+
+  /**
+   * An in-memory double for users' unit tests: answers from `routes` by exact URL (a value or a
+   * function of the request). Statuses other than 2xx/304 and unknown URLs (404) fail with the same
+   * `FetchError` as the real client; bodies over the limit fail with `too-large`. No network at all.
+   */
+  static readonly layerTest = (
+    routes: Readonly<Record<string, TestResponse | ((request: FetchRequest) => TestResponse)>>,
+    options: Partial<FetchHttpOptions> = {}
+  ) => {
+    const full = { ...defaultOptions, ...options }
+    const answer = (request: FetchRequest): Effect.Effect<FetchResponse, FetchError> => {
+      const route = routes[request.url]
+      const canned: TestResponse =
+        route === undefined ? { status: 404, body: "not found" } : typeof route === "function" ? route(request) : route
+      const status = canned.status ?? 200
+      const headers = headersRecord(canned.headers ?? {})
+      const body =
+        typeof canned.body === "string" ? new TextEncoder().encode(canned.body) : (canned.body ?? new Uint8Array())
+      const max = request.maxBytes ?? full.maxBodyBytes
+      const base = { url: request.url, redirects: [], attempts: 1 }
+      if ((status < 200 || status >= 300) && status !== 304) {
+        return Effect.fail(
+          new FetchError({
+            ...base,
+            reason: "http-status",
+            message: `HTTP ${status}`,
+            status,
+            headers,
+            bodyExcerpt: decodeExcerpt(body.subarray(0, 2048))
+          })
+        )
+      }
+      if (body.length > max) {
+        return Effect.fail(
+          new FetchError({ ...base, reason: "too-large", message: `body exceeds the limit of ${max} bytes` })
+        )
+      }
+      return Effect.succeed({ ...base, status, headers, body })
+    }
+    return Layer.succeed(
+      FetchHttp,
+      FetchHttp.of({
+        options: full,
+        request: answer,
+        stream: (request) => Effect.map(answer(request), ({ body, ...head }) => ({ ...head, body: Stream.make(body) }))
+      })
+    )
+  }
 
   /** The service on undici with the guarded connector: the production layer. */
   static readonly layer = (options: Partial<FetchHttpOptions> = {}) => {
