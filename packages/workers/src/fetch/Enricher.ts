@@ -121,6 +121,9 @@ export class Enricher extends Context.Service<
   static readonly layer = (options: Partial<EnricherOptions> = {}) =>
     Layer.effect(Enricher, make({ ...defaults, ...options }))
 
+  /** The text a summary prompt is built from, read from the item's bronze artifacts. */
+  static readonly promptText = promptText
+
   /**
    * From the environment: `MEDALLION_ENRICH_ENABLED` (default false), `MEDALLION_LLM_URL`, `MEDALLION_LLM_MODEL`,
    * `MEDALLION_LLM_API_KEY` (secret), `MEDALLION_ENRICH_MAX_ITEMS_PER_DAY`.
