@@ -70,7 +70,8 @@ export const normalizeLanguage = (lang: string | undefined): string | undefined 
 /** A published time as pages and feeds state it (ISO 8601, RFC 822); `undefined` when unparseable. */
 export const parseInstant = (text: string | undefined): DateTime.Utc | undefined => {
   if (text === undefined) return undefined
-  const parsed = DateTime.make(text.trim())
+  // RFC 822 dates in feeds often end in "UTC"/"UT", which the ISO-first parser does not take as a zone.
+  const parsed = DateTime.make(text.trim().replace(/\s(UTC|UT)$/i, " GMT"))
   if (parsed._tag === "None") return undefined
   const utc = DateTime.toUtc(parsed.value)
   const year = DateTime.getPartUtc(utc, "year")
@@ -85,6 +86,20 @@ const nonEmpty = (s: string | undefined): string | undefined => {
   const t = s.trim()
   return t.length === 0 ? undefined : t
 }
+
+/** A failure record, read. */
+export interface FailureRecord {
+  readonly info: ArtifactInfo
+  /** What the failed attempt was for (`item`, `article`, `transcript`, `enrichment`...). */
+  readonly artifact: string | undefined
+  /** The source answered 404 or 410. */
+  readonly gone: boolean
+  readonly reason: string
+}
+
+/** Failures of work done after the fetch (transcription, enrichment): not the item's fetch. */
+const isAfterFetch = (artifact: string | undefined): boolean =>
+  artifact !== undefined && (artifact === "transcript" || artifact.startsWith("enrichment"))
 
 /** Ends a read: the store failed, not the item. */
 class Unreadable {
@@ -186,10 +201,52 @@ export class ItemDraft {
     })
   }
 
+  private failureRecords: ReadonlyArray<FailureRecord> | undefined = undefined
+
+  /**
+   * The item's `fetch-error@<stamp>.json` records, newest first, each read once. The fetch side writes
+   * one for every failed attempt: of the item's content, of its transcription (`artifact: "transcript"`)
+   * or of its enrichment (`artifact: "enrichment"`).
+   */
+  failures(): Effect.Effect<ReadonlyArray<FailureRecord>, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      if (self.failureRecords !== undefined) return self.failureRecords
+      const out: Array<FailureRecord> = []
+      for (const info of self.artifacts.versions("fetch-error")) {
+        const decoded = yield* self.decode(info, self.options.maxJsonBytes, decodeFetchErrorRecord)
+        if (decoded._tag === "Bad") {
+          out.push({
+            info,
+            artifact: undefined,
+            gone: false,
+            reason: `the record could not be read: ${decoded.reason}`
+          })
+          continue
+        }
+        const r = decoded.value
+        const what = [r.reason, r.status === undefined ? undefined : `HTTP ${r.status}`].filter((x) => x !== undefined)
+        const message = nonEmpty(r.message) ?? nonEmpty(r.error)
+        const text = [what.join(", "), message, r.url === undefined ? undefined : `(${r.url})`]
+          .filter((x) => x !== undefined && x.length > 0)
+          .join(": ")
+        out.push({
+          info,
+          artifact: r.artifact,
+          gone: r.status === 404 || r.status === 410,
+          reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
+        })
+      }
+      self.failureRecords = out
+      return out
+    })
+  }
+
   /**
    * Fetch status from what bronze holds: `fetched` when one of `contentNames` (the main one first) is
-   * present, `failed` with the record's reason when a `fetch-error` record is newer than all of them
-   * (`gone` when the main artifact answered 404/410), `pending` when there is nothing yet.
+   * present, `failed` with the record's reason when a fetch-error record of the content (not of a
+   * transcription or an enrichment) is newer than all of them (`gone` when the main artifact answered
+   * 404/410), `pending` when there is nothing yet.
    */
   deriveFetchStatus(contentNames: ReadonlyArray<string>): Effect.Effect<void, Unreadable, BronzeReader> {
     const self = this
@@ -202,27 +259,15 @@ export class ItemDraft {
         (a, b) => (a === undefined || b.writtenAt > a.writtenAt ? b : a),
         undefined
       )
-      const error = self.artifacts.newest("fetch-error")
-      if (error !== undefined && (newestContent === undefined || error.writtenAt >= newestContent.writtenAt)) {
-        const record = yield* self.decode(error, self.options.maxJsonBytes, decodeFetchErrorRecord)
-        if (record._tag === "Bad") {
-          self.fetchStatus = "failed"
-          self.fetchError = clip(`the fetch failed; its record could not be read: ${record.reason}`)
-          return
-        }
-        const r = record.value
-        const what = [r.reason, r.status === undefined ? undefined : `HTTP ${r.status}`].filter((s) => s !== undefined)
-        const message = nonEmpty(r.message) ?? nonEmpty(r.error)
-        const text = [what.join(", "), message, r.url === undefined ? undefined : `(${r.url})`]
-          .filter((s) => s !== undefined && s.length > 0)
-          .join(": ")
+      const fetchFailure = (yield* self.failures()).find((f) => !isAfterFetch(f.artifact))
+      if (
+        fetchFailure !== undefined &&
+        (newestContent === undefined || fetchFailure.info.writtenAt >= newestContent.writtenAt)
+      ) {
         // 404/410 for the item's main artifact: the source no longer has the item.
-        const main = r.artifact === undefined || r.artifact === contentNames[0]
-        self.fetchStatus = main && (r.status === 404 || r.status === 410) ? "gone" : "failed"
-        const subject = r.artifact === undefined ? "" : `${r.artifact}: `
-        self.fetchError = clip(
-          `${subject}${text.length > 0 ? text : "the fetch failed"} [${ArtifactSet.describe(error)}]`
-        )
+        const main = fetchFailure.artifact === undefined || fetchFailure.artifact === contentNames[0]
+        self.fetchStatus = main && fetchFailure.gone ? "gone" : "failed"
+        self.fetchError = clip(`${fetchFailure.reason} [${ArtifactSet.describe(fetchFailure.info)}]`)
         return
       }
       if (newestContent !== undefined) {
@@ -234,8 +279,8 @@ export class ItemDraft {
 
   /**
    * Media, transcript and transcription status. `audio`/`video` artifacts are media rows; a `transcript`
-   * (Whisper verbose_json) gives the segments and its text; a `transcription-error` record newer than
-   * any transcript marks the transcription failed. `known` are media the source lists (e.g. a feed
+   * (Whisper verbose_json) gives the segments and its text; without one, a fetch-error record of the
+   * transcription (`artifact: "transcript"`) marks it failed with the reason. `known` are media the source lists (e.g. a feed
    * enclosure) before they are downloaded.
    */
   deriveTranscript(
@@ -259,7 +304,6 @@ export class ItemDraft {
       self.media = [...downloaded, ...pendingKnown]
 
       const transcript = yield* self.decodeNewestGood("transcript", self.options.maxJsonBytes, WhisperTranscript.parse)
-      const error = self.artifacts.newest("transcription-error")
       if (transcript?._tag === "Ok") {
         const t = transcript.value
         const ref = ArtifactSet.refOf(transcript.info)
@@ -284,14 +328,10 @@ export class ItemDraft {
         self.segments = undefined
         return undefined
       }
-      if (error !== undefined) {
-        const record = yield* self.decode(error, self.options.maxJsonBytes, decodeFetchErrorRecord)
+      const failure = (yield* self.failures()).find((f) => f.artifact === "transcript")
+      if (failure !== undefined) {
         self.transcriptionStatus = "failed"
-        self.transcriptionError = clip(
-          record._tag === "Ok"
-            ? `${nonEmpty(record.value.message) ?? nonEmpty(record.value.error) ?? "the transcription failed"} [${ArtifactSet.describe(error)}]`
-            : `the transcription failed; its record could not be read: ${record.reason}`
-        )
+        self.transcriptionError = clip(`${failure.reason} [${ArtifactSet.describe(failure.info)}]`)
         return undefined
       }
       self.transcriptionStatus = self.media.length > 0 ? "pending" : "not_applicable"

@@ -342,6 +342,60 @@ describe("Transform: web pages", () => {
   )
 })
 
+describe("Transform: feed entries", () => {
+  it.effect("a failed transcription or enrichment is no failed fetch; the transcription says why", () =>
+    Effect.gen(function* () {
+      const guid = "https://www.narro.co/article/54e703933058540300000069"
+      const entry = {
+        feedUrl: "https://on.narro.co/f",
+        feedArtifact: "feed",
+        guid,
+        guidSource: "guid",
+        title: "FAQ for Narro",
+        link: guid,
+        published: "Fri, 20 Feb 2015 09:51:15 UTC",
+        enclosures: [{ url: "https://example.org/a.mp3", type: "audio/mpeg", length: 74 }]
+      }
+      yield* F.put("feed", guid, "entry", "json", JSON.stringify(entry))
+      const pending = itemOf(yield* transformItem({ sourceType: "feed", externalId: guid }))
+      assert.deepStrictEqual([pending.fetchStatus, pending.transcriptionStatus], ["fetched", "pending"])
+      assert.deepStrictEqual(
+        pending.media!.map((m) => [m.kind, m.url, m.artifact]),
+        [["audio", "https://example.org/a.mp3", null]]
+      )
+      assert.strictEqual(DateTime.formatIso(pending.publishedAt!), "2015-02-20T09:51:15.000Z")
+
+      yield* F.put("feed", guid, "audio", "mp3", F.bytes("audio/jfk.mp3"))
+      yield* F.put(
+        "feed",
+        guid,
+        "fetch-error@2026-11-27T05-00-00Z",
+        "json",
+        JSON.stringify({
+          artifact: "transcript",
+          reason: "too-large",
+          message: "the media has 76447 bytes, over the API's limit of 1000"
+        })
+      )
+      yield* F.put(
+        "feed",
+        guid,
+        "fetch-error@2026-11-27T06-00-00Z",
+        "json",
+        JSON.stringify({ artifact: "enrichment", reason: "timeout", message: "no response within 1 minute" })
+      )
+      const item = itemOf(yield* transformItem({ sourceType: "feed", externalId: guid }))
+      assert.deepStrictEqual([item.fetchStatus, item.fetchError], ["fetched", null])
+      assert.strictEqual(item.transcriptionStatus, "failed")
+      assert.match(item.transcriptionError!, /^transcript: too-large: the media has 76447 bytes/)
+      assert.deepStrictEqual(
+        item.media!.map((m) => [m.kind, m.url, m.artifact?.artifactType, m.bytes]),
+        [["audio", "https://example.org/a.mp3", "audio", 76447]]
+      )
+    }).pipe(Effect.provide(MemoryBronze.layer))
+  )
+})
+
 describe("Transform: any source", () => {
   it.effect("is deterministic: the same bronze gives the same rows", () =>
     Effect.gen(function* () {
