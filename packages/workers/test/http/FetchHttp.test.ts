@@ -94,6 +94,16 @@ layer(FixtureServer.layer(), { excludeTestServices: true })("FetchHttp against a
     )
   )
 
+  it.effect("reports a body cut short by the server as a transport failure", () =>
+    withHttp({ maxRetries: 0 }, (http, server) =>
+      Effect.gen(function* () {
+        const error = yield* failure(http.request({ url: `${server.url}/fault/truncated` }))
+        assert.strictEqual(error.reason, "transport")
+        assert.match(error.message, /reading the body/)
+      })
+    )
+  )
+
   it.effect("times out a slow head and a stalled body", () =>
     withHttp({ maxRetries: 0, requestTimeout: Duration.millis(300) }, (http, server) =>
       Effect.gen(function* () {
