@@ -9,7 +9,7 @@
  */
 import { Clock, DateTime, Effect, Option } from "effect"
 import * as Item from "./Item.ts"
-import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepo.ts"
+import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 

@@ -7,7 +7,7 @@
  */
 import { Clock, DateTime, Duration, Effect, Exit, Option, Schema } from "effect"
 import * as SensorState from "./SensorState.ts"
-import type { SensorStateRepoShape } from "./SensorStateRepo.ts"
+import type { SensorStateRepoShape } from "./SensorStateRepoShape.ts"
 
 const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null), "utf8")
 const clone = <A>(value: A): A => (value === undefined ? value : JSON.parse(JSON.stringify(value)))
