@@ -36,3 +36,19 @@ export * as HtmlArticle from "./extract/HtmlArticle.ts"
 export * as JsonArtifact from "./extract/JsonArtifact.ts"
 export * as Sitemap from "./extract/Sitemap.ts"
 export * as WhisperTranscript from "./extract/WhisperTranscript.ts"
+
+// -------------------------------------------------------------------------------------------------
+// Transform side (bronze -> silver): reads bronze through `BronzeReader` only, writes silver.
+// -------------------------------------------------------------------------------------------------
+export * as ArtifactSet from "./transform/ArtifactSet.ts"
+export * as FeedTransform from "./transform/sources/feed.ts"
+export * as HnTransform from "./transform/sources/hn.ts"
+export { ItemDraft } from "./transform/ItemDraft.ts"
+export type { ItemRows, TransformOutcome } from "./transform/ItemRows.ts"
+export type { SourceTransform } from "./transform/SourceTransform.ts"
+export * as SourceTransforms from "./transform/SourceTransforms.ts"
+export * as Transform from "./transform/Transform.ts"
+export * as TransformJob from "./transform/TransformJob.ts"
+export * as TransformOptions from "./transform/TransformOptions.ts"
+export { TRANSFORM_VERSION } from "./transform/TransformVersion.ts"
+export * as WebTransform from "./transform/sources/web.ts"
