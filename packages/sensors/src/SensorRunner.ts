@@ -242,9 +242,9 @@ export const make = Effect.fnUntraced(function* <R>(
     // Runs a dead owner left requested or running are relaunched; the first tick waits for them.
     yield* launch(yield* store.unfinishedRuns(sensor.name))
 
-    const decodeFrontier = Schema.decodeUnknownEffect(codec.cursor)(frontierJson ?? undefined).pipe(
-      Effect.mapError((error) => new CursorDecodeError({ sensor: sensor.name, message: error.message }))
-    )
+    const decodeFrontier = Effect.suspend(() =>
+      Schema.decodeUnknownEffect(codec.cursor)(frontierJson ?? undefined)
+    ).pipe(Effect.mapError((error) => new CursorDecodeError({ sensor: sensor.name, message: error.message })))
 
     const finish = (
       tickId: number,
@@ -434,6 +434,7 @@ export const make = Effect.fnUntraced(function* <R>(
           })
         )
       )
+      if (report.status === "failed") yield* Effect.logWarning("tick failed", { reason: report.reason })
       for (const trigger of [...batch, ...more]) if (trigger.reply) yield* Deferred.succeed(trigger.reply, report)
       ticks++
       if (ticks % pruneEvery === 0) {

@@ -118,6 +118,11 @@ describe("SensorRunner (in-memory store)", () => {
       yield* runner.awaitIdle("numbers")
       assert.deepStrictEqual([...world.processed].sort(), [0, 1, 2, 3, 4])
       assert.deepStrictEqual(yield* storedCursor, { position: 5 })
+      // The next tick evaluated from the previous tick's cursor, not from the start.
+      const store = yield* SensorStore
+      const [latest] = yield* store.recentTicks("numbers", 1)
+      assert.deepStrictEqual(latest!.cursorBefore, { position: 3 })
+      assert.deepStrictEqual(latest!.runKeys, ["n-3", "n-4"])
     }).pipe(Effect.provide(harness(world)))
   })
 
