@@ -94,8 +94,13 @@ export interface FailureRecord {
   readonly artifact: string | undefined
   /** The source answered 404 or 410. */
   readonly gone: boolean
+  /** Refused on purpose rather than failed: robots.txt, a size limit, a refused address or scheme. */
+  readonly refused: boolean
   readonly reason: string
 }
+
+/** Reasons of the fetch side's records for work it declined on purpose (silver's `skipped`). */
+const REFUSALS: ReadonlySet<string> = new Set(["robots-disallowed", "too-large", "address-refused", "scheme-refused"])
 
 /** Failures of work done after the fetch (transcription, enrichment): not the item's fetch. */
 const isAfterFetch = (artifact: string | undefined): boolean =>
@@ -220,6 +225,7 @@ export class ItemDraft {
             info,
             artifact: undefined,
             gone: false,
+            refused: false,
             reason: `the record could not be read: ${decoded.reason}`
           })
           continue
@@ -234,6 +240,7 @@ export class ItemDraft {
           info,
           artifact: r.artifact,
           gone: r.status === 404 || r.status === 410,
+          refused: r.reason !== undefined && REFUSALS.has(r.reason),
           reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
         })
       }
@@ -246,7 +253,8 @@ export class ItemDraft {
    * Fetch status from what bronze holds: `fetched` when one of `contentNames` (the main one first) is
    * present, `failed` with the record's reason when a fetch-error record of the content (not of a
    * transcription or an enrichment) is newer than all of them (`gone` when the main artifact answered
-   * 404/410), `pending` when there is nothing yet.
+   * 404/410, `skipped` when the fetch side declined: robots.txt, a size limit, a refused address),
+   * `pending` when there is nothing yet.
    */
   deriveFetchStatus(contentNames: ReadonlyArray<string>): Effect.Effect<void, Unreadable, BronzeReader> {
     const self = this
@@ -266,7 +274,7 @@ export class ItemDraft {
       ) {
         // 404/410 for the item's main artifact: the source no longer has the item.
         const main = fetchFailure.artifact === undefined || fetchFailure.artifact === contentNames[0]
-        self.fetchStatus = main && fetchFailure.gone ? "gone" : "failed"
+        self.fetchStatus = main && fetchFailure.gone ? "gone" : fetchFailure.refused ? "skipped" : "failed"
         self.fetchError = clip(`${fetchFailure.reason} [${ArtifactSet.describe(fetchFailure.info)}]`)
         return
       }
@@ -280,7 +288,8 @@ export class ItemDraft {
   /**
    * Media, transcript and transcription status. `audio`/`video` artifacts are media rows; a `transcript`
    * (Whisper verbose_json) gives the segments and its text; without one, a fetch-error record of the
-   * transcription (`artifact: "transcript"`) marks it failed with the reason. `known` are media the source lists (e.g. a feed
+   * transcription (`artifact: "transcript"`) marks it failed with the reason (`skipped` when the media
+   * was over the API's size limit). `known` are media the source lists (e.g. a feed
    * enclosure) before they are downloaded.
    */
   deriveTranscript(
@@ -330,7 +339,7 @@ export class ItemDraft {
       }
       const failure = (yield* self.failures()).find((f) => f.artifact === "transcript")
       if (failure !== undefined) {
-        self.transcriptionStatus = "failed"
+        self.transcriptionStatus = failure.refused ? "skipped" : "failed"
         self.transcriptionError = clip(`${failure.reason} [${ArtifactSet.describe(failure.info)}]`)
         return undefined
       }

@@ -205,6 +205,22 @@ describe("Transform: Hacker News", () => {
       yield* F.put("hn", "10", "fetch-error@2026-11-27T05-00-00Z", "json", failure(404))
       assert.strictEqual(itemOf(yield* transformItem(hn("10"))).fetchStatus, "gone")
 
+      yield* F.put(
+        "web",
+        "https://example.org/private",
+        "fetch-error@2026-11-27T05-00-00Z",
+        "json",
+        JSON.stringify({
+          artifact: "page",
+          url: "https://example.org/private",
+          reason: "robots-disallowed",
+          message: "robots.txt disallows it"
+        })
+      )
+      const skipped = itemOf(yield* transformItem({ sourceType: "web", externalId: "https://example.org/private" }))
+      assert.strictEqual(skipped.fetchStatus, "skipped")
+      assert.match(skipped.fetchError!, /^page: robots-disallowed: robots.txt disallows it/)
+
       yield* F.put("hn", "11", "fetch-error@2026-11-27T05-00-00Z", "json", "")
       const unreadableRecord = itemOf(yield* transformItem(hn("11")))
       assert.strictEqual(unreadableRecord.fetchStatus, "failed")
@@ -386,8 +402,20 @@ describe("Transform: feed entries", () => {
       )
       const item = itemOf(yield* transformItem({ sourceType: "feed", externalId: guid }))
       assert.deepStrictEqual([item.fetchStatus, item.fetchError], ["fetched", null])
-      assert.strictEqual(item.transcriptionStatus, "failed")
+      // Over the API's size limit: not transcribed on purpose.
+      assert.strictEqual(item.transcriptionStatus, "skipped")
       assert.match(item.transcriptionError!, /^transcript: too-large: the media has 76447 bytes/)
+
+      yield* F.put(
+        "feed",
+        guid,
+        "fetch-error@2026-11-27T07-00-00Z",
+        "json",
+        JSON.stringify({ artifact: "transcript", reason: "http-status", status: 500, message: "HTTP 500" })
+      )
+      const failed = itemOf(yield* transformItem({ sourceType: "feed", externalId: guid }))
+      assert.deepStrictEqual([failed.transcriptionStatus, failed.fetchStatus], ["failed", "fetched"])
+      assert.match(failed.transcriptionError!, /^transcript: http-status, HTTP 500: HTTP 500/)
       assert.deepStrictEqual(
         item.media!.map((m) => [m.kind, m.url, m.artifact?.artifactType, m.bytes]),
         [["audio", "https://example.org/a.mp3", "audio", 76447]]

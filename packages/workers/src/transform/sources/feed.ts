@@ -10,7 +10,7 @@
  *   `enrichment-response.json`, `fetch-error@<stamp>.json` records.
  *
  * An entry's body is its transcript when there is one (a podcast is its audio), else the article's text,
- * else the summary the feed carries. The title and time are the feed's, else the article's.
+ * else the entry record's summary when it carries one. The title and time are the feed's, else the article's.
  */
 import { Effect, Schema } from "effect"
 import type { Item } from "@medallion/silver"
