@@ -1,0 +1,110 @@
+/**
+ * The silver -> gold sensor: watches `items` for changed rows with a commit-safe watermark.
+ *
+ * A `max(id)` or timestamp cursor loses rows whose transactions commit out of order (id 7 commits after
+ * id 8 was read and the cursor moved past 7). Every write to `items` stamps the row with its transaction
+ * id (`xid xid8`, silver's change feed). The sensor reads only rows with `cursor <= xid < xmin`, where
+ * `xmin = pg_snapshot_xmin(pg_current_snapshot())` is the oldest transaction still running: every
+ * transaction below it has finished, so nothing can still appear there. A long open transaction holds
+ * `xmin` back: the cursor stalls behind it and loses nothing. Within the safe range the sensor pages by
+ * `(xid, source_type, external_id)`, so a transaction that touched many rows still fits in ticks.
+ *
+ * Items are `ItemKey`s; a row updated again later gets a newer xid and is seen again (that is a change).
+ */
+import { createHash } from "node:crypto"
+import { ItemKey } from "@medallion/bronze"
+import { Effect, Schema, type Duration, type Stream } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+import type { Job } from "./Job.ts"
+import * as Sensor from "./Sensor.ts"
+
+export const Cursor = Schema.Struct({
+  /** Rows with `xid >= xmin` are not processed yet (an `xid8`, as decimal text). */
+  xmin: Schema.String.check(Schema.isPattern(/^\d{1,20}$/)),
+  /** Position within the safe range when the previous tick stopped at its budget. */
+  after: Schema.NullOr(Schema.Struct({ xid: Schema.String, sourceType: Schema.String, externalId: Schema.String }))
+})
+export type Cursor = typeof Cursor.Type
+
+export const initial: Cursor = { xmin: "0", after: null }
+
+const runKey = (rows: ReadonlyArray<{ sourceType: string; externalId: string; xid: string }>) => {
+  const hash = createHash("sha256")
+  for (const line of rows.map((row) => `${row.sourceType}\u0000${row.externalId}\u0000${row.xid}`).sort()) {
+    hash.update(line).update("\n")
+  }
+  return `silver:${hash.digest("hex")}`
+}
+
+/** One tick: the changed items in the safe range, in microbatches. */
+export const evaluate = (
+  options: { readonly batchSize: number },
+  cursor: Cursor,
+  context: Sensor.EvaluationContext
+): Effect.Effect<Sensor.Evaluation<Cursor, ItemKey>, SqlError, SqlClient> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient
+    const budget = context.maxRuns * options.batchSize
+    const [snapshot] = yield* sql<{ hi: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as hi`
+    const hi = snapshot!.hi
+    const after = cursor.after
+    const rows = yield* sql<{ sourceType: string; externalId: string; xid: string }>`
+      select source_type as "sourceType", external_id as "externalId", xid::text as xid
+      from items
+      where xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
+        and (${after?.xid ?? null}::xid8 is null
+             or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
+                                                    ${after?.externalId ?? null}::text))
+      order by xid, source_type, external_id
+      limit ${budget}`
+    const last = rows[rows.length - 1]
+    const next: Cursor =
+      rows.length < budget || last === undefined
+        ? { xmin: hi, after: null }
+        : { xmin: cursor.xmin, after: { xid: last.xid, sourceType: last.sourceType, externalId: last.externalId } }
+    if (rows.length === 0) return Sensor.skip(`no changed items below xmin ${hi}`, next)
+    const runs: Array<Sensor.RunRequest<ItemKey>> = []
+    for (let i = 0; i < rows.length; i += options.batchSize) {
+      const batch = rows.slice(i, i + options.batchSize)
+      const seen = new Set<string>()
+      const items = batch
+        .filter((row) => {
+          const id = `${row.sourceType}\u0000${row.externalId}`
+          return seen.has(id) ? false : (seen.add(id), true)
+        })
+        .map((row) => ({ sourceType: row.sourceType, externalId: row.externalId }))
+      runs.push({ runKey: runKey(batch), items })
+    }
+    return Sensor.runs(runs, next)
+  })
+
+/** A silver -> gold sensor running `job` on the items that changed. */
+export const make = <JE, JR>(options: {
+  readonly name: string
+  readonly job: Job<ItemKey, JE, JR>
+  readonly batchSize?: number | undefined
+  readonly maxRunsPerTick?: number | undefined
+  readonly minInterval?: Duration.Input | undefined
+  readonly tickTimeout?: Duration.Input | undefined
+  /** E.g. `Wakeups.postgresListen(CHANGED_CHANNEL)`. */
+  readonly wake?: Stream.Stream<unknown, never, JR> | undefined
+}) => {
+  const batchSize = options.batchSize ?? 500
+  return Sensor.make({
+    name: options.name,
+    cursor: Cursor,
+    initial,
+    evaluate: (cursor: Cursor, context: Sensor.EvaluationContext) => evaluate({ batchSize }, cursor, context),
+    job: options.job,
+    maxRunsPerTick: options.maxRunsPerTick ?? 10,
+    minInterval: options.minInterval,
+    tickTimeout: options.tickTimeout,
+    wake: options.wake
+  })
+}
+
+export { ItemKey }
+
+/** A wake-up signal that needs nothing but the database. */
+export type WakeStream = Stream.Stream<unknown, never, SqlClient>
