@@ -60,6 +60,13 @@ module.exports = {
       to: { path: ["^(packages/(silver|sensors)|packages/workers/src/transform)/", "^@medallion/(silver|sensors)"] }
     },
     {
+      name: "fetch-daemon-never-reaches-silver",
+      comment: "nothing the fetch daemon imports, directly or through other modules, may lead to silver or sensors",
+      severity: "error",
+      from: { path: "^apps/fetch-daemon/src/" },
+      to: { path: "^packages/(silver|sensors)/", reachable: true }
+    },
+    {
       name: "no-relative-import-across-packages",
       comment: "import another package by its name (@medallion/...), never by a relative path",
       severity: "error",

@@ -3,7 +3,8 @@
  * subcommand each. `--help` on any of them explains it.
  */
 import { Command } from "effect/cli"
+import { fetch } from "./commands/Fetch.ts"
 import { migrate } from "./commands/Migrate.ts"
 import { root } from "./Root.ts"
 
-export const cli = root.pipe(Command.withSubcommands([migrate]))
+export const cli = root.pipe(Command.withSubcommands([fetch, migrate]))

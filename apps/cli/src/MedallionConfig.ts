@@ -15,6 +15,9 @@ const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
 const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/$.?#].[^\s]*$/i, { expected: "an http(s) URL" }))
+const Cidr = Schema.String.check(
+  Schema.isPattern(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { expected: "a CIDR such as 127.0.0.1/32 or ::1/128" })
+)
 /** "30 seconds", "5 minutes", "6 hours", "1 day". */
 const Interval = Schema.DurationFromString.check(
   Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
@@ -80,18 +83,21 @@ export const MedallionConfigSchema = Schema.Struct({
     timeout: withDefault(Interval, "30 seconds"),
     maxBodyBytes: withDefault(PositiveInt, 50 * 1024 * 1024),
     perHostConcurrency: withDefault(PositiveInt, 2),
-    /** Loopback/private/link-local targets are refused unless listed here (e.g. `127.0.0.1`). */
-    allowPrivateHosts: withDefault(Schema.Array(Schema.String), [])
+    /** Loopback/private/link-local addresses are refused unless a CIDR here covers them (e.g. `127.0.0.1/32`). */
+    allowNetworks: withDefault(Schema.Array(Cidr), [])
   }),
   transcription: section({
     enabled: withDefault(Schema.Boolean, false),
-    endpoint: withDefault(HttpUrl, "https://api.openai.com/v1/audio/transcriptions"),
+    /** Base URL of a Whisper-compatible API (`/v1/audio/transcriptions` is appended). */
+    endpoint: withDefault(HttpUrl, "https://api.openai.com"),
     model: withDefault(Schema.String, "whisper-1"),
+    maxItemsPerDay: withDefault(NonNegativeInt, 100),
     maxMinutesPerDay: withDefault(NonNegativeInt, 120)
   }),
   enrichment: section({
     enabled: withDefault(Schema.Boolean, false),
-    endpoint: withDefault(HttpUrl, "https://api.openai.com/v1/chat/completions"),
+    /** Base URL of an OpenAI-compatible API (`/v1/chat/completions` is appended). */
+    endpoint: withDefault(HttpUrl, "https://api.openai.com"),
     model: withDefault(Schema.String, "gpt-4o-mini"),
     maxItemsPerDay: withDefault(NonNegativeInt, 200)
   }),

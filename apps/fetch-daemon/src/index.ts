@@ -1,1 +1,1 @@
-export {}
+export * as FetchDaemon from "./FetchDaemon.ts"

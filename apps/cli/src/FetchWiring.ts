@@ -1,0 +1,101 @@
+/**
+ * From the configuration file to the fetch daemon's layer: the configured
+ * sources, one HTTP client for all of them, transcription and enrichment when
+ * enabled (API keys from the environment), and bronze on the filesystem.
+ */
+import { FetchDaemon } from "@medallion/fetch-daemon"
+import {
+  Enricher,
+  FeedSource,
+  FetchHttp,
+  HackerNewsSource,
+  RobotsTxt,
+  Transcriber,
+  WebSource
+} from "@medallion/workers/fetch"
+import { Config, Effect, Layer } from "effect"
+import * as App from "./App.ts"
+import type { MedallionConfig, Source } from "./MedallionConfig.ts"
+
+const toSource = (source: Source): FetchDaemon.ScheduledSource => {
+  switch (source.type) {
+    case "hn":
+      return {
+        name: source.name,
+        every: source.every,
+        source: HackerNewsSource.make({
+          baseUrl: source.baseUrl,
+          lists: source.lists,
+          maxItems: source.maxItems,
+          commentsRefetchAfter: source.refetchCommentsAfter,
+          refetchWindow: source.refetchWindow,
+          fetchArticles: source.fetchArticles
+        })
+      }
+    case "feed":
+      return {
+        name: source.name,
+        every: source.every,
+        source: FeedSource.make({
+          feeds: [source.url],
+          maxEntries: source.maxEntries,
+          fetchArticles: source.fetchArticles,
+          fetchMedia: source.fetchEnclosures
+        })
+      }
+    case "web":
+      return {
+        name: source.name,
+        every: source.every,
+        source: WebSource.make({ urls: source.urls, sitemaps: source.sitemap === undefined ? [] : [source.sitemap] })
+      }
+  }
+}
+
+const http = (config: MedallionConfig) =>
+  FetchHttp.layer({
+    userAgent: config.http.userAgent,
+    requestTimeout: config.http.timeout,
+    maxBodyBytes: config.http.maxBodyBytes,
+    perHostConcurrency: config.http.perHostConcurrency,
+    addressPolicy: { allow: config.http.allowNetworks }
+  })
+
+/** Transcriber and Enricher, each only when enabled; the daemon looks them up optionally. */
+const transcriber = (config: MedallionConfig) =>
+  config.transcription.enabled
+    ? Layer.unwrap(
+        Effect.map(Config.option(Config.Redacted("MEDALLION_TRANSCRIPTION_API_KEY")), (apiKey) =>
+          Transcriber.layer({
+            endpoint: config.transcription.endpoint,
+            model: config.transcription.model,
+            apiKey,
+            maxItemsPerDay: config.transcription.maxItemsPerDay,
+            maxMinutesPerDay: config.transcription.maxMinutesPerDay
+          })
+        )
+      )
+    : Layer.empty
+
+const enricher = (config: MedallionConfig) =>
+  config.enrichment.enabled
+    ? Layer.unwrap(
+        Effect.map(Config.option(Config.Redacted("MEDALLION_ENRICHMENT_API_KEY")), (apiKey) =>
+          Enricher.layer({
+            enabled: true,
+            endpoint: config.enrichment.endpoint,
+            model: config.enrichment.model,
+            apiKey,
+            maxItemsPerDay: config.enrichment.maxItemsPerDay
+          })
+        )
+      )
+    : Layer.empty
+
+export const layer = (app: App.App) => {
+  const base = Layer.mergeAll(RobotsTxt.layer(), App.bronze(app)).pipe(Layer.provideMerge(http(app.config)))
+  return FetchDaemon.layer({
+    sources: app.config.sources.map(toSource),
+    concurrency: app.config.http.perHostConcurrency * 2
+  }).pipe(Layer.provide(Layer.mergeAll(transcriber(app.config), enricher(app.config))), Layer.provideMerge(base))
+}

@@ -1,0 +1,126 @@
+/**
+ * The fetch daemon: each source on its own schedule, then the media and
+ * enrichment queue for what the sources brought in. It writes bronze only:
+ * nothing in its layer graph can reach silver (a dependency-cruiser rule), and
+ * it remembers nothing outside bronze, so any number of restarts is safe.
+ */
+import type { BronzeReader, BronzeWriter, ItemKey } from "@medallion/bronze"
+import {
+  Enricher,
+  type FetchHttp,
+  FetchWorker,
+  type RobotsTxt,
+  type Source,
+  Transcriber
+} from "@medallion/workers/fetch"
+import { Duration, Effect, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
+
+export interface ScheduledSource {
+  /** The name the operator gave the source (config), shown in logs and metrics. */
+  readonly name: string
+  readonly source: Source<FetchHttp | RobotsTxt | BronzeWriter | BronzeReader>
+  readonly every: Duration.Duration
+}
+
+export interface FetchDaemonOptions {
+  readonly sources: ReadonlyArray<ScheduledSource>
+  /** Items fetched at once per source run. */
+  readonly concurrency: number
+}
+
+const fetchedItems = Metric.counter("fetch_items_total", {
+  description: "Items a source run handled, by source and outcome (fetched, skipped, failed)"
+})
+const discoveryErrors = Metric.counter("fetch_discovery_errors_total", {
+  description: "Source runs whose discovery failed"
+})
+const sourceRuns = Metric.timer("fetch_source_run_duration", { description: "Duration of one source run" })
+const mediaTasks = Metric.counter("fetch_media_tasks_total", {
+  description: "Transcription and enrichment attempts, by task and outcome"
+})
+
+const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
+  Effect.gen(function* () {
+    for (const outcome of ["fetched", "skipped", "failed"] as const) {
+      const count = report[outcome]
+      if (count > 0) {
+        yield* Metric.update(Metric.withAttributes(fetchedItems, { source: name, outcome }), count)
+      }
+    }
+    if (report.discoverError !== undefined) {
+      yield* Metric.update(Metric.withAttributes(discoveryErrors, { source: name }), 1)
+    }
+    yield* Effect.logInfo(
+      `source ${name}: ${report.discovered} discovered, ${report.fetched} fetched, ${report.skipped} unchanged, ${report.failed} failed`
+    )
+  })
+
+/**
+ * Transcribes and enriches items after their source fetched them. Both steps
+ * read bronze to decide (a transcript already there, the day's budget spent),
+ * so offering an item twice, or after a restart, does no harm.
+ */
+const mediaWorker = (queue: Queue.Dequeue<ItemKey>) =>
+  Effect.gen(function* () {
+    const transcriber = yield* Effect.serviceOption(Transcriber)
+    const enricher = yield* Effect.serviceOption(Enricher)
+    const attempt = (task: "transcription" | "enrichment", run: Effect.Effect<{ readonly outcome: string }, unknown>) =>
+      run.pipe(
+        Effect.tap((result) => Metric.update(Metric.withAttributes(mediaTasks, { task, outcome: result.outcome }), 1)),
+        Effect.catchCause((cause) =>
+          Effect.logWarning(`${task} failed`, cause).pipe(
+            Effect.andThen(Metric.update(Metric.withAttributes(mediaTasks, { task, outcome: "error" }), 1))
+          )
+        )
+      )
+    yield* Stream.fromQueue(queue).pipe(
+      Stream.runForEach((item) =>
+        Effect.gen(function* () {
+          if (Option.isSome(transcriber)) yield* attempt("transcription", transcriber.value.transcribe(item))
+          if (Option.isSome(enricher)) yield* attempt("enrichment", enricher.value.enrich(item))
+        })
+      )
+    )
+  })
+
+/**
+ * The daemon as a layer: its fibers run for as long as the layer lives and are
+ * interrupted on shutdown. An interrupted bronze write never becomes visible
+ * (bronze writes are atomic), and nothing else is kept, so stopping at any
+ * point loses nothing.
+ */
+export const layer = (options: FetchDaemonOptions) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const hasMediaWork =
+        Option.isSome(yield* Effect.serviceOption(Transcriber)) || Option.isSome(yield* Effect.serviceOption(Enricher))
+      const queue = yield* Queue.sliding<ItemKey>(10_000)
+      if (hasMediaWork) yield* Effect.forkScoped(mediaWorker(queue))
+
+      for (const scheduled of options.sources) {
+        const run = FetchWorker.runOnce(scheduled.source, { concurrency: options.concurrency }).pipe(
+          Effect.timed,
+          Effect.tap(([duration]) =>
+            Metric.update(Metric.withAttributes(sourceRuns, { source: scheduled.name }), duration)
+          ),
+          Effect.map(([, report]) => report),
+          Effect.tap((report) => recordReport(scheduled.name, report)),
+          Effect.tap((report) =>
+            hasMediaWork
+              ? Queue.offerAll(
+                  queue,
+                  report.results
+                    .filter((r) => r.outcome !== "failed")
+                    .map((r) => ({ sourceType: report.sourceType, externalId: r.externalId }))
+                )
+              : Effect.void
+          ),
+          Effect.annotateLogs({ source: scheduled.name })
+        )
+        yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(scheduled.every)))
+      }
+      yield* Effect.logInfo(
+        `fetch daemon running ${options.sources.length} source(s): ${options.sources.map((s) => `${s.name} every ${Duration.format(s.every)}`).join(", ")}`
+      )
+    })
+  )

@@ -1,0 +1,41 @@
+/**
+ * `@medallion/workers/fetch`: the fetch side (outside world -> bronze) and the
+ * pure extractors it shares with the transform. Nothing reachable from here
+ * imports silver or sensors, so a fetch daemon built on this entry point has no
+ * database in its graph (a dependency-cruiser rule checks it).
+ */
+export * as AddressPolicy from "../http/AddressPolicy.ts"
+export { FetchError, FetchFailureReason, isRetryable } from "../http/FetchError.ts"
+export { RobotsTxt } from "../http/RobotsTxt.ts"
+export {
+  FetchHttp,
+  defaultOptions as fetchHttpDefaults,
+  parseRetryAfter,
+  type FetchHead,
+  type FetchHttpOptions,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchStream,
+  type TestResponse
+} from "../http/FetchHttp.ts"
+
+export { Enricher, type EnricherOptions } from "./Enricher.ts"
+export * as FeedSource from "./FeedSource.ts"
+export * as FetchWorker from "./FetchWorker.ts"
+export * as HackerNewsSource from "./HackerNewsSource.ts"
+export * as ItemArtifacts from "./ItemArtifacts.ts"
+export { SourceError, type DiscoveredItem, type ItemFetchResult, type Source } from "./Source.ts"
+export * as SpendLedger from "./SpendLedger.ts"
+export { Transcriber, type TranscriberOptions } from "./Transcriber.ts"
+export * as WebSource from "./WebSource.ts"
+
+// Pure extractors (bytes -> typed records), shared by the fetch side (enrichment) and the transform.
+export * as ChatCompletion from "../extract/ChatCompletion.ts"
+export * as Charset from "../extract/Charset.ts"
+export { ExtractError, ExtractFailureKind } from "../extract/ExtractError.ts"
+export * as FeedDocument from "../extract/FeedDocument.ts"
+export * as HnItem from "../extract/HnItem.ts"
+export * as HtmlArticle from "../extract/HtmlArticle.ts"
+export * as JsonArtifact from "../extract/JsonArtifact.ts"
+export * as Sitemap from "../extract/Sitemap.ts"
+export * as WhisperTranscript from "../extract/WhisperTranscript.ts"

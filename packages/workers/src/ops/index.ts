@@ -1,0 +1,2 @@
+/** `@medallion/workers/ops`: what a daemon serves to its operators. */
+export * as HealthServer from "./HealthServer.ts"
