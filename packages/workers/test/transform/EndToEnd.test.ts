@@ -3,8 +3,11 @@
  * article pages); the transform reads back exactly what it wrote.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import { Enricher } from "../../src/fetch/Enricher.ts"
+import * as FeedSource from "../../src/fetch/FeedSource.ts"
+import { Transcriber } from "../../src/fetch/Transcriber.ts"
 import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
 import * as HackerNewsSource from "../../src/fetch/HackerNewsSource.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
@@ -101,6 +104,62 @@ describe("fetch side -> bronze -> transform", () => {
     }).pipe(
       Effect.provide(
         fetchStack({ hnItems: { 900001: story, 900006: broken, ...comments }, topStories: [121003, 900001, 900006] })
+      )
+    )
+  )
+
+  it.effect("a podcast feed: its entries, the audio, the transcript and the summary the fetch side stored", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      const feedUrl = `${server.url}/podcast.xml`
+      const report = yield* FetchWorker.runOnce(FeedSource.make({ feeds: [feedUrl], fetchArticles: false }))
+      assert.strictEqual(report.failed, 0, JSON.stringify(report.results))
+      const episode = { sourceType: "feed", externalId: "fixture-podcast-jfk-mp3" }
+      yield* (yield* Transcriber).transcribe(episode)
+      yield* (yield* Enricher).enrich(episode)
+
+      const feed = yield* transformItem({ sourceType: "feed", externalId: FeedSource.feedId(feedUrl) })
+      assert.strictEqual(feed.outcome, "transformed", feed.reason)
+      assert.isUndefined(feed.item)
+      assert.includeMembers(
+        feed.discovered.map((d) => d.externalId),
+        [episode.externalId]
+      )
+
+      const rows = yield* transformItem(episode)
+      assert.strictEqual(rows.outcome, "transformed", rows.reason)
+      const item = rows.item!
+      const whisper = JSON.parse(new TextDecoder().decode(served("whisper/openai-whisper_commit1caba7d_jfk.json"))) as {
+        text: string
+        segments: ReadonlyArray<{ start: number; end: number; text: string }>
+      }
+      assert.deepStrictEqual([item.fetchStatus, item.transcriptionStatus], ["fetched", "transcribed"])
+      assert.strictEqual(item.bodyText, whisper.text.trim())
+      assert.deepStrictEqual(
+        item.segments!.map((s) => [s.startSeconds, s.endSeconds, s.text]),
+        whisper.segments.map((s) => [s.start, s.end, s.text.trim()])
+      )
+      assert.deepStrictEqual(
+        item.media!.map((m) => [m.kind, m.artifact?.artifactType]),
+        [["audio", "audio"]]
+      )
+      assert.strictEqual(item.enrichments!.length, 1)
+      assert.isAbove(item.enrichments![0]!.summaryText.length, 0)
+      assert.isNotNull(item.title)
+    }).pipe(
+      Effect.provide(
+        Layer.provideMerge(
+          Layer.unwrap(
+            Effect.map(Effect.service(FixtureServer), (server) =>
+              Layer.mergeAll(
+                Enricher.layer({ enabled: true, endpoint: server.url, maxItemsPerDay: 5 }),
+                Transcriber.layer({ endpoint: server.url })
+              )
+            )
+          ),
+          fetchStack()
+        )
       )
     )
   )
