@@ -1,0 +1,72 @@
+/**
+ * `TRANSFORM_VERSION` must change whenever the rows change for the same bronze bytes: this test
+ * transforms a fixed set of real fixtures and compares a digest of every row with the one recorded for
+ * the current version. When it fails, the transform's output changed: bump `TRANSFORM_VERSION` (the
+ * rows already in silver become stale, and a backfill rewrites them) and record the new digest here.
+ */
+import { createHash } from "node:crypto"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { MemoryBronze } from "@medallion/bronze"
+import { transformItem } from "../../src/transform/Transform.ts"
+import { TRANSFORM_VERSION } from "../../src/transform/TransformVersion.ts"
+import * as F from "./Fixtures.ts"
+
+/** Digest of the rows of the fixtures below, per transform version. */
+const RECORDED: Record<number, string> = {
+  1: "865972a8bbf4a699e0c07a54c71e6161d12c90cce00e0bee7f33c00567bc8516"
+}
+
+describe("TRANSFORM_VERSION", () => {
+  it.effect("names the output: the same bronze gives the digest recorded for the current version", () =>
+    Effect.gen(function* () {
+      yield* F.put("hn", "47336100", "item", "json", F.bytes("hn/thread_47336100/47336100_story.json"))
+      yield* F.put("hn", "47336100", "comments", "json", F.threadComments())
+      yield* F.put("hn", "8104927", "item", "json", F.bytes("hn/8104927_story_dead.json"))
+      yield* F.put("hn", "8863", "item", "json", F.bytes("hn/8863_story_apidocs.json"))
+      yield* F.put("hn", "8863", "article", "html", F.bytes("html/ietf-1.html"))
+      yield* F.put("hn", "_lists", "topstories", "json", F.bytes("hn/topstories_ids_2023-08.json"))
+      for (const page of F.HTML_PAGES)
+        yield* F.put("web", `https://example.org/${page}`, "page", "html", F.bytes(`html/${page}.html`))
+      yield* F.put(
+        "feed",
+        "episode",
+        "entry",
+        "json",
+        JSON.stringify({
+          guid: "episode",
+          title: "JFK",
+          enclosures: [{ url: "https://example.org/jfk.mp3", type: "audio/mpeg" }]
+        })
+      )
+      yield* F.put("feed", "episode", "audio", "mp3", F.bytes("audio/jfk.mp3"))
+      yield* F.put("feed", "episode", "transcript", "json", F.bytes("whisper/SeanTCoder_jfk.json"))
+      yield* F.put(
+        "feed",
+        "episode",
+        "enrichment-response",
+        "json",
+        F.bytes("openai/drac1661_chat_completion_gpt-4o-mini.json")
+      )
+      const keys = [
+        ["hn", "47336100"],
+        ["hn", "8104927"],
+        ["hn", "8863"],
+        ["hn", "_lists"],
+        ...F.HTML_PAGES.map((page) => ["web", `https://example.org/${page}`]),
+        ["feed", "episode"]
+      ] as const
+      const hash = createHash("sha256")
+      for (const [sourceType, externalId] of keys) {
+        const rows = yield* transformItem({ sourceType, externalId })
+        hash.update(JSON.stringify(rows)).update("\n")
+      }
+      const digest = hash.digest("hex")
+      assert.strictEqual(
+        digest,
+        RECORDED[TRANSFORM_VERSION],
+        `the transform's output changed (digest ${digest}): bump TRANSFORM_VERSION and record the digest`
+      )
+    }).pipe(Effect.provide(MemoryBronze.layer))
+  )
+})
