@@ -11,11 +11,17 @@ import { Effect, Layer, Option } from "effect"
 import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
 import { ItemRepo, SilverDatabase, SilverMigrator } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
+import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
+import * as WebSource from "../../src/fetch/WebSource.ts"
+import { RobotsTxt } from "../../src/http/RobotsTxt.ts"
+import { articleNames, FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { ItemDraft } from "../../src/transform/ItemDraft.ts"
 import type { SourceTransform } from "../../src/transform/SourceTransform.ts"
 import * as SourceTransforms from "../../src/transform/SourceTransforms.ts"
 import { hn as hnTransform } from "../../src/transform/sources/hn.ts"
 import * as TransformJob from "../../src/transform/TransformJob.ts"
+import { fetchStack } from "../support/FetchStack.ts"
+import { served } from "../support/Fixtures.ts"
 import * as F from "./Fixtures.ts"
 
 const Bronze = Layer.unwrap(
@@ -295,6 +301,59 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
       })
   )
 })
+
+layer(Layer.provideMerge(Layer.mergeAll(RobotsTxt.layer(), Silver), fetchStack()), { timeout: 120_000 })(
+  "fetch side -> bronze -> TransformJob -> PostgreSQL",
+  (it) => {
+    it.effect(
+      "pages crawled from a sitemap land in silver with the title, byline and language their metadata expects",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* FixtureServer
+          const sitemap = `${server.url}/sitemap.xml`
+          const report = yield* FetchWorker.runOnce(WebSource.make({ sitemaps: [sitemap] }))
+          assert.isAbove(report.fetched, 0)
+          const keys = [
+            { sourceType: "web", externalId: WebSource.sitemapId(sitemap) },
+            ...report.results.map((r) => ({ sourceType: "web", externalId: r.externalId }))
+          ]
+          const batch = yield* TransformJob.runBatch(keys)
+          // robots.txt of the fixture server disallows one listed page: skipped, with the reason.
+          assert.deepStrictEqual(
+            batch.failures.map((f) => f.item.externalId),
+            []
+          )
+          const repo = yield* ItemRepo
+          let checked = 0
+          for (const name of articleNames) {
+            const url = `${server.url}/articles/${name}.html`
+            const found = yield* repo.get({ sourceType: "web", externalId: url })
+            if (Option.isNone(found)) continue
+            const expected = JSON.parse(
+              new TextDecoder().decode(served(`html/${name}.expected-metadata.json`))
+            ) as F.ExpectedMetadata
+            const row = found.value.item
+            assert.strictEqual(row.title, F.squash(expected.title), name)
+            assert.strictEqual(row.author, F.squash(expected.byline) ?? null, name)
+            if (expected.lang) assert.strictEqual(row.language, expected.lang, name)
+            assert.isAbove(row.bodyText!.length, 100, name)
+            assert.deepStrictEqual([row.fetchStatus, row.transformStatus], ["fetched", "transformed"], name)
+            checked++
+          }
+          assert.isAbove(checked, 2)
+          // robots.txt of the fixture server disallows one listed page: skipped, with the reason.
+          const secret = yield* repo.get({ sourceType: "web", externalId: `${server.url}/private/secret.html` })
+          assert.deepStrictEqual(
+            Option.map(secret, (d) => [
+              d.item.fetchStatus,
+              d.item.fetchError?.startsWith("page: robots-disallowed") === true
+            ]),
+            Option.some(["skipped", true])
+          )
+        })
+    )
+  }
+)
 
 // The job needs BronzeReader and ItemRepo, never BronzeWriter: checked by the compiler (`pnpm check`).
 type JobRequirements = Effect.Services<ReturnType<ReturnType<typeof TransformJob.make>["run"]>>
