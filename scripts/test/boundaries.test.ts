@@ -6,13 +6,27 @@
 import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, beforeAll, describe, expect, it } from "vitest"
 
 const root = Path.resolve(import.meta.dirname, "../..")
 const created: Array<string> = []
 
 afterEach(() => {
   for (const file of created.splice(0)) Fs.rmSync(file, { force: true })
+})
+
+// A run killed mid-test leaves its probe files behind: remove any before starting.
+beforeAll(() => {
+  for (const dir of [
+    "packages/bronze/src",
+    "packages/silver/src",
+    "packages/workers/src",
+    "packages/workers/src/fetch"
+  ]) {
+    for (const name of Fs.readdirSync(Path.join(root, dir))) {
+      if (/^Violation\d+/.test(name)) Fs.rmSync(Path.join(root, dir, name), { force: true })
+    }
+  }
 })
 
 const addFile = (relative: string, source: string) => {

@@ -3,9 +3,9 @@
  * configuration, and the layers built from them (database, bronze, logging).
  */
 import { FileSystemBronze } from "@medallion/bronze"
-import { PgClient } from "@effect/sql-pg"
+import { SilverDatabase } from "@medallion/silver"
 import * as Path from "node:path"
-import { Effect, Option, String as Str } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as Database from "./Database.ts"
 import * as Logging from "./Logging.ts"
 import * as MedallionConfig from "./MedallionConfig.ts"
@@ -30,16 +30,17 @@ export const resolve = Effect.gen(function* () {
   } satisfies App
 })
 
-/** `SqlClient`/`PgClient` on DATABASE_URL or the embedded server. */
+/**
+ * `SilverDatabase` (+ `PgClient`, `SqlClient`): `DATABASE_URL` (or the `PG*`
+ * settings, with TLS) when set, else the embedded server under the data dir.
+ */
 export const database = (app: App) =>
-  PgClient.layerFrom(
+  Layer.unwrap(
     Effect.gen(function* () {
       const target = yield* Database.target(app.dataDir)
-      return yield* PgClient.make({
-        url: target.url,
-        maxConnections: app.config.database.poolSize,
-        transformResultNames: Str.snakeToCamel
-      })
+      return target.kind === "external"
+        ? SilverDatabase.layer
+        : SilverDatabase.layerWith({ url: target.url, poolSize: app.config.database.poolSize })
     })
   )
 

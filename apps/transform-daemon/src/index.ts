@@ -1,1 +1,1 @@
-export {}
+export * as TransformDaemon from "./TransformDaemon.ts"

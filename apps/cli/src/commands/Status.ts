@@ -1,0 +1,81 @@
+import { StatusReport } from "@medallion/sensors"
+import { ItemRepo, SilverMigrator } from "@medallion/silver"
+import { TransformDaemon } from "@medallion/transform-daemon"
+import { Console, Duration, Effect, Layer } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as App from "../App.ts"
+import * as TransformWiring from "../TransformWiring.ts"
+
+const line = (label: string, counts: Readonly<Record<string, number>>) =>
+  `${label.padEnd(22)}${
+    Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none"
+  }`
+
+const render = (report: StatusReport.StatusReport): string => {
+  const out: Array<string> = []
+  out.push(`items                 ${report.items.total}`)
+  out.push(line("  per source", report.items.bySource))
+  out.push(line("fetch_status", report.fetchStatus))
+  out.push(line("transcription_status", report.transcriptionStatus))
+  out.push(line("transform_status", report.transformStatus))
+  out.push(
+    `lag                   ${report.lag === null ? "unknown" : `${report.lag.atLeast ? ">= " : ""}${report.lag.artifacts} bronze artifact(s) not yet handed to silver`}`
+  )
+  for (const sensor of report.sensors) {
+    out.push("")
+    out.push(
+      `sensor ${sensor.name}${sensor.paused ? " (paused)" : ""}${sensor.owner ? `, owned by ${sensor.owner}` : ""}`
+    )
+    out.push(`  cursor   ${JSON.stringify(sensor.cursor)}`)
+    out.push(line("  runs", sensor.runs))
+    for (const tick of sensor.recentTicks) {
+      out.push(
+        `  tick     ${tick.startedAt} ${tick.status.padEnd(8)} ${String(tick.runCount).padStart(3)} run(s) ${tick.durationMs ?? "-"} ms${tick.reason ? `  ${tick.reason}` : ""}`
+      )
+    }
+    for (const run of sensor.failedRuns) {
+      out.push(`  failed   ${run.runKey} (${run.items} item(s)): ${run.error ?? "no reason recorded"}`)
+    }
+  }
+  for (const warning of report.warnings) out.push(`warning: ${warning}`)
+  return out.join("\n")
+}
+
+export const status = Command.make(
+  "status",
+  {
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("Print the report as JSON, for scripts"),
+      Flag.withDefault(false)
+    )
+  },
+  Effect.fn(function* ({ json }) {
+    yield* App.run((app) =>
+      // A fresh database gets its schema first, so the report shows zeros rather than an error.
+      SilverMigrator.run()
+        .pipe(
+          Effect.andThen(
+            StatusReport.make({
+              bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+              catalog: app.config.bronze.catalog,
+              tickBudgetMs: 0.8 * Duration.toMillis(app.config.sensors.tickTimeout)
+            })
+          )
+        )
+        .pipe(
+          Effect.flatMap((report) => Console.log(json ? JSON.stringify(report, null, 2) : render(report))),
+          Effect.provide(
+            Layer.mergeAll(ItemRepo.layer, TransformWiring.bronzeReader(app)).pipe(
+              Layer.provideMerge(App.database(app))
+            )
+          )
+        )
+    )
+  })
+).pipe(
+  Command.withDescription(
+    "Show items per source and status, each sensor's cursor, runs and recent ticks, failed runs, and how far silver lags behind bronze."
+  )
+)

@@ -1,0 +1,80 @@
+/**
+ * The transform daemon: brings silver's schema up to date, then runs the
+ * bronze -> silver sensor (whose runs transform items into silver rows) and
+ * the silver -> gold sensor (whose runs refresh the example gold table).
+ *
+ * It reads bronze through `BronzeReader` only: no code path here can write
+ * bronze. Any number of transform daemons may run against one database: each
+ * sensor is owned by one of them at a time (a lease), and a dead owner's
+ * sensors and unfinished runs are taken over when its lease expires.
+ */
+import {
+  BronzeSensor,
+  GoldDailyCounts,
+  InProcessLauncher,
+  type Sensor,
+  SensorRunner,
+  SqlSensorStore,
+  Wakeups
+} from "@medallion/sensors"
+import { CHANGED_CHANNEL, ItemRepo, SilverMigrator } from "@medallion/silver"
+import type { BronzeReader } from "@medallion/bronze"
+import type { PgClient } from "@effect/sql-pg"
+import type { SqlClient } from "effect/sql/SqlClient"
+import { TransformJob } from "@medallion/workers"
+import type { Duration } from "effect"
+import { Effect, Layer } from "effect"
+
+export interface TransformDaemonOptions {
+  /** How the bronze -> silver sensor discovers artifacts: a tree walk, or the append-only index. */
+  readonly catalog: "scan" | "index"
+  /** The bronze folder to watch for early wake-ups (filesystem bronze only). */
+  readonly watchRoot?: string | undefined
+  readonly interval: Duration.Duration
+  readonly tickTimeout: Duration.Duration
+  readonly maxRunsPerTick: number
+  /** Items per run. */
+  readonly batchSize: number
+  /** Runs executing at once, and attempts per run before it is recorded as failed. */
+  readonly concurrency: number
+  readonly maxAttempts: number
+  /** Also run the silver -> gold sensor and its example gold asset (default true). */
+  readonly gold?: boolean | undefined
+  /** Lease time of a sensor: how long before another daemon takes over a dead one's sensors. */
+  readonly leaseTtl?: Duration.Input | undefined
+}
+
+export const BRONZE_SENSOR = "bronze-to-silver"
+
+/** What the sensors and their jobs read: bronze (read-only), silver's repository and its connection. */
+type SensorRequirements = BronzeReader | ItemRepo | SqlClient | PgClient.PgClient
+
+/** The sensors the daemon runs, for callers (like `backfill` or `status`) that need their names. */
+export const sensors = (options: TransformDaemonOptions) => {
+  const job = TransformJob.make({ concurrency: options.concurrency })
+  const common = {
+    name: BRONZE_SENSOR,
+    job,
+    batchSize: options.batchSize,
+    maxRunsPerTick: options.maxRunsPerTick,
+    minInterval: options.interval,
+    tickTimeout: options.tickTimeout,
+    wake: options.watchRoot === undefined ? undefined : Wakeups.fileSystem(options.watchRoot)
+  }
+  const bronze = options.catalog === "index" ? BronzeSensor.index(common) : BronzeSensor.scan(common)
+  const gold = GoldDailyCounts.sensor({ wake: Wakeups.postgresListen(CHANGED_CHANNEL) })
+  const all: Array<Sensor.AnySensor<SensorRequirements>> = options.gold === false ? [bronze] : [bronze, gold]
+  return all
+}
+
+/**
+ * Migrations first, then the sensors, their store and the in-process launcher.
+ * The layer exposes no service: it runs for as long as it lives.
+ */
+export const layer = (options: TransformDaemonOptions) =>
+  Layer.effectDiscard(Effect.logInfo(`transform daemon running (catalog: ${options.catalog})`)).pipe(
+    Layer.provide(SensorRunner.layer(sensors(options), { leaseTtl: options.leaseTtl })),
+    Layer.provide(InProcessLauncher.layer({ concurrency: options.concurrency, maxAttempts: options.maxAttempts })),
+    Layer.provide(Layer.mergeAll(SqlSensorStore.layer, ItemRepo.layer)),
+    Layer.provide(Layer.effectDiscard(SilverMigrator.run()))
+  )

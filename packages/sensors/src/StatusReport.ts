@@ -1,0 +1,188 @@
+/**
+ * What an operator asks first: how many items silver holds per source and
+ * status, where each sensor's cursor stands, how far silver lags behind bronze,
+ * what the recent ticks did and which runs failed; plus warnings when a
+ * deployment has outgrown its mode.
+ */
+import { BronzeReader, type BronzeIoError, type CatalogCursor } from "@medallion/bronze"
+import { type DatabaseError, type DatabaseUnavailable, ItemRepo } from "@medallion/silver"
+import { Effect, Schema } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+import { ScanCursor, IndexCursor } from "./BronzeSensor.ts"
+
+export interface SensorReport {
+  readonly name: string
+  readonly paused: boolean
+  readonly cursor: unknown
+  readonly updatedAt: string
+  readonly owner: string | null
+  readonly leaseExpiresAt: string | null
+  readonly runs: Readonly<Record<string, number>>
+  readonly recentTicks: ReadonlyArray<{
+    readonly status: string
+    readonly reason: string | null
+    readonly runCount: number
+    readonly startedAt: string
+    readonly durationMs: number | null
+  }>
+  readonly failedRuns: ReadonlyArray<{ readonly runKey: string; readonly error: string | null; readonly items: number }>
+}
+
+export interface StatusReport {
+  readonly items: { readonly total: number; readonly bySource: Readonly<Record<string, number>> }
+  readonly fetchStatus: Readonly<Record<string, number>>
+  readonly transcriptionStatus: Readonly<Record<string, number>>
+  readonly transformStatus: Readonly<Record<string, number>>
+  /** Items per source and combination of statuses. */
+  readonly counts: ReadonlyArray<{
+    readonly sourceType: string
+    readonly fetchStatus: string
+    readonly transcriptionStatus: string
+    readonly transformStatus: string
+    readonly count: number
+  }>
+  /** Bronze artifacts the bronze -> silver sensor has not handed out yet (counted up to `lagLimit`). */
+  readonly lag: { readonly artifacts: number; readonly atLeast: boolean } | null
+  readonly sensors: ReadonlyArray<SensorReport>
+  readonly warnings: ReadonlyArray<string>
+}
+
+export interface StatusOptions {
+  /** The bronze -> silver sensor whose cursor measures the lag. */
+  readonly bronzeSensor: string
+  readonly catalog: "scan" | "index"
+  /** Stop counting the lag past this many artifacts (default 100,000). */
+  readonly lagLimit?: number | undefined
+  readonly recentTicks?: number | undefined
+  /** A tick slower than this share of its timeout is worth a warning (default 0.8 of 5 s). */
+  readonly tickBudgetMs?: number | undefined
+}
+
+/** Below this many items a directory scan is the right catalog; above it, the index (the guidelines' threshold). */
+export const SCAN_MODE_LIMIT = 100_000
+
+const tally = (entries: ReadonlyArray<{ readonly key: string; readonly count: number }>) => {
+  const out: Record<string, number> = {}
+  for (const { key, count } of entries) out[key] = (out[key] ?? 0) + count
+  return out
+}
+
+const toCatalogCursor = (cursor: unknown): CatalogCursor | undefined => {
+  const scan = Schema.decodeUnknownOption(ScanCursor)(cursor)
+  if (scan._tag === "Some") {
+    return scan.value.mtimeMs < 0
+      ? undefined
+      : { _tag: "Scan", after: { mtimeMs: scan.value.mtimeMs, location: scan.value.after } }
+  }
+  const index = Schema.decodeUnknownOption(IndexCursor)(cursor)
+  if (index._tag === "Some") {
+    return index.value.indexId === null
+      ? { _tag: "Index", offset: index.value.offset }
+      : { _tag: "Index", offset: index.value.offset, indexId: index.value.indexId }
+  }
+  return undefined
+}
+
+/** Counts the artifacts after `cursor` page by page, stopping at `limit`. */
+const countAfter = (reader: BronzeReader["Service"], cursor: CatalogCursor | undefined, limit: number) =>
+  Effect.gen(function* () {
+    let counted = 0
+    let position = cursor
+    while (counted < limit) {
+      const page = yield* reader.changes({ cursor: position, limit: Math.min(10_000, limit - counted) })
+      counted += page.entries.length
+      if (page.entries.length === 0 || page.complete) return { artifacts: counted, atLeast: false }
+      position = page.cursor
+    }
+    return { artifacts: counted, atLeast: true }
+  })
+
+export const make = Effect.fn("StatusReport.make")(function* (
+  options: StatusOptions
+): Effect.fn.Return<
+  StatusReport,
+  SqlError | BronzeIoError | DatabaseUnavailable | DatabaseError,
+  SqlClient | ItemRepo | BronzeReader
+> {
+  const sql = yield* SqlClient
+  const items = yield* ItemRepo
+  const reader = yield* BronzeReader
+  const counts = yield* items.countByStatus()
+  const total = counts.reduce((n, c) => n + c.count, 0)
+
+  const states = yield* sql<{
+    sensor: string
+    cursor: unknown
+    paused: boolean
+    updatedAt: Date
+    leaseOwner: string | null
+    leaseExpiresAt: Date | null
+  }>`select sensor, cursor, paused, updated_at, lease_owner, lease_expires_at from sensor_state order by sensor`
+  const sensors = yield* Effect.forEach(states, (state) =>
+    Effect.gen(function* () {
+      const runs = yield* sql<{ status: string; count: number }>`
+        select status, count(*)::int as count from sensor_runs where sensor = ${state.sensor} group by status`
+      const ticks = yield* sql<{
+        status: string
+        reason: string | null
+        runCount: number
+        startedAt: Date
+        durationMs: number | null
+      }>`select status, reason, run_count, started_at, duration_ms from sensor_ticks
+         where sensor = ${state.sensor} order by started_at desc limit ${options.recentTicks ?? 5}`
+      const failed = yield* sql<{ runKey: string; error: string | null; items: number }>`
+        select run_key, error, jsonb_array_length(item_keys) as items from sensor_runs
+        where sensor = ${state.sensor} and status = 'failed' order by finished_at desc limit 10`
+      return {
+        name: state.sensor,
+        paused: state.paused,
+        cursor: state.cursor,
+        updatedAt: state.updatedAt.toISOString(),
+        owner: state.leaseOwner,
+        leaseExpiresAt: state.leaseExpiresAt?.toISOString() ?? null,
+        runs: Object.fromEntries(runs.map((r) => [r.status, r.count])),
+        recentTicks: ticks.map((t) => ({ ...t, startedAt: t.startedAt.toISOString() })),
+        failedRuns: failed
+      } satisfies SensorReport
+    })
+  )
+
+  const bronzeState = states.find((s) => s.sensor === options.bronzeSensor)
+  const lag =
+    bronzeState === undefined
+      ? yield* countAfter(reader, undefined, options.lagLimit ?? 100_000)
+      : yield* countAfter(reader, toCatalogCursor(bronzeState.cursor), options.lagLimit ?? 100_000)
+
+  const warnings: Array<string> = []
+  if (options.catalog === "scan" && total > SCAN_MODE_LIMIT) {
+    warnings.push(
+      `silver holds ${total} items and bronze is discovered by a directory scan: past ${SCAN_MODE_LIMIT} items switch bronze.catalog to "index"`
+    )
+  }
+  const budget = options.tickBudgetMs ?? 4000
+  for (const sensor of sensors) {
+    const slow = sensor.recentTicks.filter((t) => (t.durationMs ?? 0) > budget)
+    if (slow.length > 0) {
+      warnings.push(
+        `sensor ${sensor.name}: ${slow.length} recent tick(s) took over ${budget} ms, near the tick timeout`
+      )
+    }
+    if ((sensor.runs["failed"] ?? 0) > 0) {
+      warnings.push(
+        `sensor ${sensor.name}: ${sensor.runs["failed"]} failed run(s); \`medallion retry\` requests them again`
+      )
+    }
+  }
+
+  return {
+    items: { total, bySource: tally(counts.map((c) => ({ key: c.sourceType, count: c.count }))) },
+    fetchStatus: tally(counts.map((c) => ({ key: c.fetchStatus, count: c.count }))),
+    transcriptionStatus: tally(counts.map((c) => ({ key: c.transcriptionStatus, count: c.count }))),
+    transformStatus: tally(counts.map((c) => ({ key: c.transformStatus, count: c.count }))),
+    counts,
+    lag,
+    sensors,
+    warnings
+  } satisfies StatusReport
+})
