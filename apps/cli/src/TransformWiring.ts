@@ -37,9 +37,9 @@ const health = (app: App.App) =>
     )
   )
 
-/** The transform daemon, its health endpoint, bronze (read-only) and the database, as one layer. */
+/**
+ * The transform daemon, its health endpoint and bronze (read-only), as one
+ * layer; the database (`App.database`) is provided by the caller, once per process.
+ */
 export const layer = (app: App.App) =>
-  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app)).pipe(
-    Layer.provide(bronzeReader(app)),
-    Layer.provide(App.database(app))
-  )
+  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app)).pipe(Layer.provide(bronzeReader(app)))

@@ -291,6 +291,10 @@ export const make = Effect.fnUntraced(function* <R>(
           []
         )
       }
+      if (yield* store.isPaused(sensor.name)) {
+        const tickId = yield* store.startTick(sensor.name, before)
+        return yield* finish(tickId, started, "skipped", "paused by an operator", before, [], [])
+      }
       const tickId = yield* store.startTick(sensor.name, before)
       const failed = (reason: string) => finish(tickId, started, "failed", reason, before, [], [])
 

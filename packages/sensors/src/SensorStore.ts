@@ -67,6 +67,9 @@ export interface SensorStoreShape {
    */
   readonly assertOwner: (sensor: string, owner: string) => Effect.Effect<void, LeaseLost | SensorStoreError>
   readonly getCursor: (sensor: string) => Effect.Effect<Option.Option<unknown>, SensorStoreError>
+  /** Whether an operator paused the sensor: its ticks are skipped until it is resumed. */
+  readonly isPaused: (sensor: string) => Effect.Effect<boolean, SensorStoreError>
+  readonly setPaused: (sensor: string, paused: boolean) => Effect.Effect<void, SensorStoreError>
   /** Writes the cursor, fenced: only the lease owner can. */
   readonly putCursor: (
     sensor: string,
@@ -119,6 +122,7 @@ interface MemoryRun extends StoredRun {
 interface MemoryState {
   readonly leases: Map<string, MemoryLease>
   readonly cursors: Map<string, unknown>
+  readonly paused: Set<string>
   readonly ticks: Array<StoredTick & { readonly startedAt: number }>
   readonly runs: Map<string, MemoryRun>
   nextTickId: number
@@ -132,7 +136,14 @@ const MemoryJournal = Context.Reference<Array<() => void> | undefined>("@medalli
 const runId = (sensor: string, runKey: string) => `${sensor}\u0000${runKey}`
 
 const makeMemory = Effect.gen(function* () {
-  const state: MemoryState = { leases: new Map(), cursors: new Map(), ticks: [], runs: new Map(), nextTickId: 1 }
+  const state: MemoryState = {
+    leases: new Map(),
+    cursors: new Map(),
+    paused: new Set(),
+    ticks: [],
+    runs: new Map(),
+    nextTickId: 1
+  }
 
   // Every mutation goes through `change`, which records how to undo it inside a transaction.
   const change = <K, V>(map: Map<K, V>, key: K, value: V) =>
@@ -354,6 +365,9 @@ const makeMemory = Effect.gen(function* () {
     releaseLease,
     assertOwner,
     getCursor: (sensor) => Effect.sync(() => Option.fromUndefinedOr(state.cursors.get(sensor))),
+    isPaused: (sensor) => Effect.sync(() => state.paused.has(sensor)),
+    setPaused: (sensor, paused) =>
+      Effect.sync(() => void (paused ? state.paused.add(sensor) : state.paused.delete(sensor))),
     putCursor,
     startTick,
     finishTick,

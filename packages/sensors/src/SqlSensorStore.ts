@@ -103,8 +103,28 @@ export const make = Effect.gen(function* () {
 
   const getCursor: SensorStoreShape["getCursor"] = (sensor) =>
     sql<{ cursor: unknown }>`select cursor from sensor_state where sensor = ${sensor}`.pipe(
-      Effect.map((rows) => Option.map(Option.fromUndefinedOr(rows[0]), (row) => parseJson(row.cursor))),
+      // JSON null: a row made by `setPaused` for a sensor that never ran.
+      Effect.map((rows) =>
+        Option.filter(
+          Option.map(Option.fromUndefinedOr(rows[0]), (row) => parseJson(row.cursor)),
+          (c) => c !== null
+        )
+      ),
       wrap("getCursor")
+    )
+
+  const isPaused: SensorStoreShape["isPaused"] = (sensor) =>
+    sql<{ paused: boolean }>`select paused from sensor_state where sensor = ${sensor}`.pipe(
+      Effect.map((rows) => rows[0]?.paused === true),
+      wrap("isPaused")
+    )
+
+  // A sensor that never ran has no row yet: pausing it creates one with the cursor unset (JSON null).
+  const setPaused: SensorStoreShape["setPaused"] = (sensor, paused) =>
+    sql`insert into sensor_state (sensor, cursor, paused) values (${sensor}, 'null'::jsonb, ${paused})
+        on conflict (sensor) do update set paused = excluded.paused, updated_at = now()`.pipe(
+      Effect.asVoid,
+      wrap("setPaused")
     )
 
   const putCursor: SensorStoreShape["putCursor"] = (sensor, owner, cursor) =>
@@ -244,6 +264,8 @@ export const make = Effect.gen(function* () {
     releaseLease,
     assertOwner,
     getCursor,
+    isPaused,
+    setPaused,
     putCursor,
     startTick,
     finishTick,

@@ -126,6 +126,28 @@ describe("SensorRunner (in-memory store)", () => {
     }).pipe(Effect.provide(harness(world)))
   })
 
+  it.effect("a paused sensor skips its ticks, evaluates nothing, and picks up again when resumed", () => {
+    const world = makeWorld()
+    world.available = 2
+    return Effect.gen(function* () {
+      const runner = yield* SensorRunner.SensorRunner
+      const store = yield* SensorStore
+      yield* store.setPaused("numbers", true)
+      const paused = yield* runner.tick("numbers")
+      assert.strictEqual(paused.status, "skipped")
+      assert.strictEqual(paused.reason, "paused by an operator")
+      assert.deepStrictEqual(world.processed, [])
+      yield* store.setPaused("numbers", false)
+      // Two ticks never start closer than the wake floor (1 s): let the test clock pass it.
+      const next = yield* Effect.forkChild(runner.tick("numbers"))
+      yield* TestClock.adjust("2 seconds")
+      const resumed = yield* Fiber.join(next)
+      assert.strictEqual(resumed.status, "success")
+      yield* runner.awaitIdle("numbers")
+      assert.deepStrictEqual([...world.processed].sort(), [0, 1])
+    }).pipe(Effect.provide(harness(world)))
+  })
+
   it.effect("a failed tick leaves the cursor where it was and records the reason", () => {
     const world = makeWorld()
     world.available = 2

@@ -218,7 +218,8 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
   const running = runningServerPid(dataDir)
   if (running !== undefined) {
     const owner = Number(readIfExists(ownerFile) ?? "")
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      // The owner may be this very process (a second layer of the same program): attach too.
       if (!options.attach) {
         return yield* fail(`the PostgreSQL server of this data folder (pid ${running}) is in use by process ${owner}`)
       }

@@ -7,7 +7,7 @@ export const transform = Command.make(
   "transform",
   {},
   Effect.fn(function* () {
-    yield* App.run((app) => Layer.launch(TransformWiring.layer(app)))
+    yield* App.run((app) => Layer.launch(TransformWiring.layer(app).pipe(Layer.provide(App.database(app)))))
   })
 ).pipe(
   Command.withDescription(

@@ -224,7 +224,7 @@ export const runBatch = (
 ): Effect.Effect<BatchReport, DatabaseUnavailable | DatabaseError, BronzeReader | ItemRepo> =>
   Effect.gen(function* () {
     const unique = new Map<string, ItemKey>()
-    for (const item of items) unique.set(keyOf(item), item)
+    for (const item of items) if (!SourceTransforms.bookkeeping.has(item.sourceType)) unique.set(keyOf(item), item)
     const transform = transformItemWith(
       options.transforms ?? SourceTransforms.builtIn,
       options.limits ?? defaultOptions

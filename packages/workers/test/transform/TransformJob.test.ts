@@ -13,6 +13,16 @@ import * as F from "./Fixtures.ts"
 const layers = Layer.mergeAll(MemoryBronze.layer, ItemRepo.layerTest)
 
 describe("TransformJob", () => {
+  it.effect("the fetch side's bookkeeping records (the spend ledger) are not items: no row, no failure", () =>
+    Effect.gen(function* () {
+      const report = yield* TransformJob.runBatch([{ sourceType: "spend", externalId: "transcription:2026-11-27" }])
+      assert.deepStrictEqual(report.failures, [])
+      assert.deepStrictEqual(report.rows, [])
+      const counts = yield* (yield* ItemRepo).countByStatus()
+      assert.deepStrictEqual(counts, [])
+    }).pipe(Effect.provide(layers))
+  )
+
   it.effect("runs the microbatches a bronze -> silver sensor hands out, and reports what failed", () =>
     Effect.gen(function* () {
       yield* F.put("hn", "47336100", "item", "json", F.bytes("hn/thread_47336100/47336100_story.json"))
