@@ -9,7 +9,7 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { Duration, Effect, Schema } from "effect"
+import { Cron, Duration, Effect, Result, Schema } from "effect"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -113,7 +113,13 @@ export const MedallionConfigSchema = Schema.Struct({
   }),
   backfill: section({
     /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */
-    schedule: Schema.optionalKey(Schema.String)
+    schedule: Schema.optionalKey(
+      Schema.String.check(
+        Schema.makeFilter((text: string) => Result.isSuccess(Cron.parse(text)), {
+          expected: 'a cron expression such as "0 3 * * *" (minute hour day month weekday)'
+        })
+      )
+    )
   }),
   metrics: section({
     host: withDefault(Schema.String, "127.0.0.1"),

@@ -4,10 +4,12 @@
  * health endpoint with a database check.
  */
 import { FileSystemBronze } from "@medallion/bronze"
-import { SilverDatabase } from "@medallion/silver"
+import { Backfill } from "@medallion/sensors"
+import { ItemRepo, SilverDatabase } from "@medallion/silver"
+import { TransformJob } from "@medallion/workers"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { HealthServer } from "@medallion/workers/ops"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import * as App from "./App.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
@@ -38,8 +40,33 @@ const health = (app: App.App) =>
   )
 
 /**
- * The transform daemon, its health endpoint and bronze (read-only), as one
- * layer; the database (`App.database`) is provided by the caller, once per process.
+ * The guidelines' scheduled re-materialization: with `backfill.schedule` set,
+ * the daemon runs a full backfill on that cron schedule (never moving the
+ * sensors' cursors).
+ */
+const scheduledBackfill = (app: App.App) => {
+  const cron = app.config.backfill.schedule
+  if (cron === undefined) return Layer.empty
+  const job = TransformJob.make({ concurrency: app.config.runs.concurrency })
+  const once = Backfill.run({ job }).pipe(
+    Effect.tap((report) =>
+      Effect.logInfo(
+        `scheduled backfill: ${report.processed} item(s) transformed again, ${report.failed.length} failed`
+      )
+    ),
+    Effect.catchCause((cause) => Effect.logError("scheduled backfill failed", cause))
+  )
+  return Layer.effectDiscard(Effect.forkScoped(Effect.schedule(once, Schedule.cron(cron)))).pipe(
+    Layer.provide(ItemRepo.layer)
+  )
+}
+
+/**
+ * The transform daemon, its health endpoint, the scheduled backfill and bronze
+ * (read-only), as one layer; the database (`App.database`) is provided by the
+ * caller, once per process.
  */
 export const layer = (app: App.App) =>
-  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app)).pipe(Layer.provide(bronzeReader(app)))
+  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app), scheduledBackfill(app)).pipe(
+    Layer.provide(bronzeReader(app))
+  )
