@@ -189,6 +189,12 @@ const walk = (root: string): ReadonlyArray<string> =>
     .filter((entry) => entry.isFile())
     .map((entry) => Path.relative(root, Path.join(entry.parentPath, entry.name)).split(Path.sep).join("/"))
 
+/** How many visible (not temp) files bronze holds now, the catalog folders included. */
+export const visibleBronzeFiles = (bronzeRoot: string) =>
+  Fs.existsSync(bronzeRoot)
+    ? walk(bronzeRoot).filter((file) => !file.split("/").some((part) => part.startsWith("."))).length
+    : 0
+
 /**
  * What is wrong with bronze, as sentences: an artifact whose bytes do not hash to its sha256 or do
  * not have its size, an item of silver with no artifact, a visible file that is no artifact (a
