@@ -5,7 +5,7 @@
 import { FileSystemBronze } from "@medallion/bronze"
 import { SilverDatabase } from "@medallion/silver"
 import * as Path from "node:path"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Metric, Option } from "effect"
 import * as Database from "./Database.ts"
 import * as Logging from "./Logging.ts"
 import * as MedallionConfig from "./MedallionConfig.ts"
@@ -50,6 +50,12 @@ export const bronze = (app: App) =>
 
 export const logging = (app: App) => Logging.layer(app.logFormat)
 
-/** Runs a command body with the app resolved and logging configured. */
+/**
+ * Runs a command body with the app resolved and logging configured. One metric
+ * registry for the whole command, so `/metrics` shows what every fiber of
+ * every daemon in the process recorded.
+ */
 export const run = <A, E, R>(body: (app: App) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(resolve, (app) => body(app).pipe(Effect.provide(logging(app))))
+  Effect.flatMap(resolve, (app) =>
+    body(app).pipe(Effect.provide(logging(app)), Effect.provideService(Metric.MetricRegistry, new Map()))
+  )

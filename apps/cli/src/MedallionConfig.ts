@@ -143,15 +143,17 @@ export const decode = (file: string, document: unknown) =>
       (error) =>
         new ConfigFileError({
           file,
-          message: error.message
-            .split("\n")
-            .map((line) =>
-              line.replace(
-                /^\s*at \[(.*)\]$/,
-                (_, path: string) => `  at ${path.replaceAll("][", ".").replaceAll('"', "")}`
+          message:
+            `invalid configuration in ${file}:\n` +
+            error.message
+              .split("\n")
+              .map((line) =>
+                line.replace(
+                  /^\s*at \[(.*)\]$/,
+                  (_, path: string) => `  at ${path.replaceAll("][", ".").replaceAll('"', "")}`
+                )
               )
-            )
-            .join("\n")
+              .join("\n")
         })
     )
   )

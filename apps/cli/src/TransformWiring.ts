@@ -4,12 +4,12 @@
  * health endpoint with a database check.
  */
 import { FileSystemBronze } from "@medallion/bronze"
-import { Backfill } from "@medallion/sensors"
+import { Backfill, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverDatabase } from "@medallion/silver"
 import { TransformJob } from "@medallion/workers"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { HealthServer } from "@medallion/workers/ops"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer, Metric, Schedule } from "effect"
 import * as App from "./App.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
@@ -61,12 +61,49 @@ const scheduledBackfill = (app: App.App) => {
   )
 }
 
+const itemsGauge = Metric.gauge("silver_items", {
+  description: "Items in silver, by source and status (refreshed every 30 s)"
+})
+const lagGauge = Metric.gauge("bronze_lag_artifacts", {
+  description: "Bronze artifacts the bronze -> silver sensor has not handed out yet (counted up to 10,000)"
+})
+
+/** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
+const statusGauges = (app: App.App) =>
+  Layer.effectDiscard(
+    StatusReport.make({
+      bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+      catalog: app.config.bronze.catalog,
+      lagLimit: 10_000
+    }).pipe(
+      Effect.flatMap((report) =>
+        Effect.gen(function* () {
+          for (const c of report.counts) {
+            yield* Metric.update(
+              Metric.withAttributes(itemsGauge, {
+                source: c.sourceType,
+                fetch_status: c.fetchStatus,
+                transcription_status: c.transcriptionStatus,
+                transform_status: c.transformStatus
+              }),
+              c.count
+            )
+          }
+          if (report.lag !== null) yield* Metric.update(lagGauge, report.lag.artifacts)
+        })
+      ),
+      Effect.catchCause((cause) => Effect.logDebug("status gauges not refreshed", cause)),
+      Effect.repeat(Schedule.spaced("30 seconds")),
+      Effect.forkScoped
+    )
+  ).pipe(Layer.provide(ItemRepo.layer))
+
 /**
  * The transform daemon, its health endpoint, the scheduled backfill and bronze
  * (read-only), as one layer; the database (`App.database`) is provided by the
  * caller, once per process.
  */
 export const layer = (app: App.App) =>
-  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app), scheduledBackfill(app)).pipe(
+  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app), scheduledBackfill(app), statusGauges(app)).pipe(
     Layer.provide(bronzeReader(app))
   )

@@ -6,7 +6,7 @@
  *
  * Its runs die with the process, so it advances the cursor as a watermark (`cursorCommit: "watermark"`).
  */
-import { Cause, Duration, Effect, Layer, Schedule, Scope, Semaphore } from "effect"
+import { Cause, Duration, Effect, Layer, Metric, Schedule, Scope, Semaphore } from "effect"
 import type { JobResult } from "./Job.ts"
 import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
 import { SensorStore } from "./SensorStore.ts"
@@ -36,6 +36,10 @@ const summarize = (result: JobResult<unknown>, total: number): string =>
     MAX_ERROR_LENGTH
   )
 
+const runsFinished = Metric.counter("runs_finished_total", { description: "Runs finished, by sensor and outcome" })
+const itemFailures = Metric.counter("run_item_failures_total", { description: "Items a run reported as failed" })
+const runDuration = Metric.timer("run_duration", { description: "Duration of a run, retries included" })
+
 export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptions = {}) {
   const store = yield* SensorStore
   const semaphore = yield* Semaphore.make(options.concurrency ?? 4)
@@ -50,6 +54,16 @@ export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptio
       yield* store.withTransaction(
         Effect.gen(function* () {
           const result = yield* run.execute(run.items)
+          yield* Metric.update(
+            Metric.withAttributes(runsFinished, {
+              sensor: run.sensor,
+              status: result.failures.length === 0 ? "succeeded" : "failed"
+            }),
+            1
+          )
+          if (result.failures.length > 0) {
+            yield* Metric.update(Metric.withAttributes(itemFailures, { sensor: run.sensor }), result.failures.length)
+          }
           yield* store.updateRun(
             run.sensor,
             run.runKey,
@@ -72,6 +86,10 @@ export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptio
         store.updateRun(run.sensor, run.runKey, { status: "failed", error }).pipe(Effect.retry(retries))
       ),
       Effect.andThen(onFinished(run.runKey)),
+      Effect.timed,
+      Effect.flatMap(([duration]) =>
+        Metric.update(Metric.withAttributes(runDuration, { sensor: run.sensor }), duration)
+      ),
       // A run whose status could not be recorded stays unfinished: the next owner relaunches it.
       Effect.catch((error) => Effect.logError("run status could not be recorded", { runKey: run.runKey, error })),
       semaphore.withPermit,

@@ -19,6 +19,7 @@ import {
   Effect,
   Exit,
   Layer,
+  Metric,
   Option,
   Queue,
   Schedule,
@@ -33,6 +34,10 @@ import type { AnySensor, Evaluation, RunRequest } from "./Sensor.ts"
 import { CursorDecodeError, CursorTooLarge, LeaseLost, SensorNotFound, type SensorStoreError } from "./SensorErrors.ts"
 import { SensorStore, type StoredRun } from "./SensorStore.ts"
 import * as Watermark from "./Watermark.ts"
+
+const ticksTotal = Metric.counter("sensor_ticks_total", { description: "Sensor ticks, by sensor and outcome" })
+const tickDuration = Metric.timer("sensor_tick_duration", { description: "Duration of a sensor tick" })
+const runsRequested = Metric.counter("sensor_runs_requested_total", { description: "Runs requested by sensor ticks" })
 
 export interface SensorRunnerOptions {
   /** This process's identity in leases (default: host, pid and a random suffix). */
@@ -257,6 +262,14 @@ export const make = Effect.fnUntraced(function* <R>(
     ) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
+        yield* Metric.update(Metric.withAttributes(ticksTotal, { sensor: sensor.name, status }), 1)
+        yield* Metric.update(
+          Metric.withAttributes(tickDuration, { sensor: sensor.name }),
+          Duration.millis(Math.max(0, now - started))
+        )
+        if (requested.length > 0) {
+          yield* Metric.update(Metric.withAttributes(runsRequested, { sensor: sensor.name }), requested.length)
+        }
         yield* store.finishTick(tickId, {
           status,
           reason: reason === null ? null : reason.slice(0, 4000),
