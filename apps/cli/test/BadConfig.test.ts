@@ -1,0 +1,110 @@
+/**
+ * A configuration file with bad values stops `medallion start` (and the daemons' own commands)
+ * before anything starts: a non-zero exit, and a message naming the file, each bad key and what
+ * was expected. No database is involved: the file is checked before the embedded server would start.
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Medallion from "./support/Medallion.ts"
+
+/** Every bad key of one document, and what its message must say about it. */
+const badValues = {
+  document: {
+    sources: [{ type: "feed", name: "podcast", url: "not a url", maxEntries: 0 }],
+    http: { allowNetworks: ["localhost"] },
+    sensors: { interval: "-5 seconds" },
+    runs: { concurrency: 1.5 },
+    metrics: { fetchPort: 70000 },
+    transcription: { enabled: "yes" },
+    surces: []
+  },
+  expected: [
+    ["sources.0.url", "an http(s) URL"],
+    ["sources.0.maxEntries", "greater than 0"],
+    ["http.allowNetworks.0", "a CIDR such as 127.0.0.1/32"],
+    ["sensors.interval", 'a positive duration such as "30 seconds"'],
+    ["runs.concurrency", "an integer"],
+    ["metrics.fetchPort", "between 0 and 65535"],
+    ["transcription.enabled", "boolean"],
+    ["surces", "no excess property"]
+  ]
+} as const
+
+describe("a bad configuration file", () => {
+  it.live.each(["start", "fetch", "transform"] as const)(
+    "%s: rejected at once, naming the file, every bad key and what was expected",
+    (command) =>
+      Effect.gen(function* () {
+        const dir = yield* Medallion.tempDir("medallion-config-")
+        const file = Medallion.writeJson(Path.join(dir, "medallion.json"), badValues.document)
+        const dataDir = Path.join(dir, "data")
+        const result = yield* Medallion.run({ args: [...Medallion.flags(dataDir, file), command] })
+        assert.notStrictEqual(result.code, 0, result.output)
+        assert.isNotNull(result.code, "ended by a signal, not by its own exit")
+        assert.include(result.output, file)
+        // Each key is followed by what it expected, on the line before it (the message's format).
+        const lines = result.output.split("\n")
+        for (const [key, expected] of badValues.expected) {
+          const at = lines.findIndex((line) => line.trim() === `at ${key}`)
+          assert.isAbove(at, 0, `no "at ${key}" in:\n${result.output}`)
+          assert.include(lines[at - 1]!.toLowerCase(), expected.toLowerCase(), `for ${key}:\n${result.output}`)
+        }
+        // Nothing was started: no embedded PostgreSQL, no bronze.
+        assert.isFalse(Fs.existsSync(Path.join(dataDir, "postgres")), "an embedded PostgreSQL was set up")
+        assert.isFalse(Fs.existsSync(Path.join(dataDir, "bronze")), "bronze was set up")
+      }),
+    60_000
+  )
+
+  // Known defect, marked with `.fails`: the message of a file that is not JSON (and of one that cannot
+  // be read) leaves the file out: `bin.ts` prints `ConfigFileError.message` only, and `MedallionConfig.load`
+  // puts the path in `file` alone for those two errors. Remove `.fails` once the path is in the message.
+  it.live.fails(
+    "a file that is not JSON is rejected with its name (known defect: the name is missing)",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Medallion.tempDir("medallion-config-")
+        const file = Path.join(dir, "medallion.json")
+        Fs.writeFileSync(file, '{ "sources": [')
+        const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
+        assert.notStrictEqual(result.code, 0, result.output)
+        assert.include(result.output, "not valid JSON")
+        assert.include(result.output, file)
+      }),
+    60_000
+  )
+
+  // Known defect, marked with `.fails`: with `errors: "all"`, a key's own check (here the positive
+  // duration of sensors.interval) is not reported when another key of the same section has the wrong
+  // type (sensors.batchSize), so an operator fixes one and meets the next on the following start.
+  it.live.fails(
+    "two bad keys in one section are both named (known defect: the second one's check is dropped)",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Medallion.tempDir("medallion-config-")
+        const file = Medallion.writeJson(Path.join(dir, "medallion.json"), {
+          sensors: { interval: "-5 seconds", batchSize: 1.5 }
+        })
+        const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
+        assert.notStrictEqual(result.code, 0, result.output)
+        assert.include(result.output, "at sensors.batchSize")
+        assert.include(result.output, "at sensors.interval")
+      }),
+    60_000
+  )
+
+  it.live(
+    "a configuration file that does not exist is rejected with its name",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Medallion.tempDir("medallion-config-")
+        const file = Path.join(dir, "missing.json")
+        const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
+        assert.notStrictEqual(result.code, 0, result.output)
+        assert.include(result.output, file)
+      }),
+    60_000
+  )
+})
