@@ -30,5 +30,6 @@ export default [
   project("apps/cli", "cli"),
   project("apps/fetch-daemon", "fetch-daemon"),
   project("apps/transform-daemon", "transform-daemon"),
+  project("examples/custom-pipeline", "example-custom-pipeline"),
   project("scripts", "repo")
 ]

@@ -1,0 +1,8 @@
+export * as GoldMigrations from "./GoldMigrations.ts"
+export * as LinkHosts from "./LinkHosts.ts"
+export * as Pipeline from "./Pipeline.ts"
+export * as Video from "./Video.ts"
+export * as VideoLinksSensor from "./VideoLinksSensor.ts"
+export { VideoLinksTable, type HostTotal, type ItemLinks, type VideoLinksTableShape } from "./VideoLinksTable.ts"
+export * as YouTubeSource from "./YouTubeSource.ts"
+export { youTubeTransform } from "./YouTubeTransform.ts"
