@@ -80,6 +80,8 @@ describe("crash recovery of the daemons as real processes", () => {
           { concurrency: 2 }
         )
         const context = `seed ${seed}, schedule ${JSON.stringify(schedule)}\n${kills.join("\n")}`
+        // Where the kills landed, so a failing seed can be read next to its schedule.
+        yield* Effect.logInfo(context)
 
         const problems = yield* Scenario.settle(sql, [fetch, transform])
         assert.deepStrictEqual(problems, [], context)

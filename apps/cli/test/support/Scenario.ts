@@ -262,32 +262,3 @@ export const settle = (
       )
     ]
   })
-
-/**
- * True once the bronze -> silver sensor has handed out every artifact bronze holds now and no run
- * of it is still open: whatever silver will make of the current bronze, it has made.
- */
-export const caughtUp = (sql: PgClient.PgClient, bronzeRoot: string) =>
-  Effect.gen(function* () {
-    const artifacts = yield* scanAll.pipe(
-      Effect.provide(FileSystemBronze.layerReaderWith({ root: bronzeRoot, catalog: "scan" }))
-    )
-    const [state] = yield* Silver.beforeMigration(
-      sql<{ readonly cursor: { mtimeMs: number; after: string; seen: ReadonlyArray<string> } }>`
-        select cursor from sensor_state where sensor = 'bronze-to-silver'`,
-      []
-    )
-    const [open] = yield* Silver.beforeMigration(
-      sql<{ readonly n: number }>`
-        select count(*)::int as n from sensor_runs
-        where sensor = 'bronze-to-silver' and status in ('requested', 'running')`,
-      [{ n: 0 }]
-    )
-    if (state === undefined || open!.n > 0) return false
-    const cursor = state.cursor
-    return artifacts.every(
-      (a) =>
-        a.mtimeMs < cursor.mtimeMs ||
-        (a.mtimeMs === cursor.mtimeMs && (cursor.seen.includes(a.location) || a.location <= cursor.after))
-    )
-  })
