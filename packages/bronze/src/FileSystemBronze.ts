@@ -17,7 +17,8 @@ import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeError
 import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
 import { BronzeReader, type BronzeReaderShape } from "./BronzeReader.ts"
 import { BronzeWriter, type BronzeWriterShape } from "./BronzeWriter.ts"
-import type { ChangesPage, ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
+import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
+import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
 
@@ -450,30 +451,7 @@ export const make = (
     }),
     scan,
     tailIndex,
-    changes: Effect.fn("BronzeReader.changes")(function* (changesOptions) {
-      const cursor = changesOptions.cursor
-      if (options.catalog === "index") {
-        const page = yield* tailIndex({
-          offset: cursor?._tag === "Index" ? cursor.offset : 0,
-          indexId: cursor?._tag === "Index" ? cursor.indexId : undefined,
-          maxEntries: changesOptions.limit
-        })
-        return {
-          entries: page.entries.map((entry) => entry.info),
-          cursor: { _tag: "Index", offset: page.nextOffset, indexId: page.indexId },
-          complete: page.entries.length < changesOptions.limit
-        } satisfies ChangesPage
-      }
-      const after = cursor?._tag === "Scan" ? cursor.after : undefined
-      const page = yield* scan({ after, limit: changesOptions.limit })
-      const last = page.entries.at(-1)
-      const next = last !== undefined ? { mtimeMs: last.mtimeMs, location: last.location } : after
-      return {
-        entries: page.entries.map(({ mtimeMs: _, ...info }) => info),
-        cursor: next === undefined ? { _tag: "Scan" } : { _tag: "Scan", after: next },
-        complete: page.complete
-      } satisfies ChangesPage
-    })
+    changes: CatalogChanges.make(options.catalog, { scan, tailIndex })
   }
 
   const maintenance: BronzeMaintenanceShape = {
