@@ -9,7 +9,7 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { Cron, Duration, Effect, Result, Schema } from "effect"
+import { Cron, Duration, Effect, Option, Result, Schema, SchemaTransformation } from "effect"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -18,12 +18,20 @@ const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/$.?#].[^\
 const Cidr = Schema.String.check(
   Schema.isPattern(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { expected: "a CIDR such as 127.0.0.1/32 or ::1/128" })
 )
-/** "30 seconds", "5 minutes", "6 hours", "1 day". */
-const Interval = Schema.DurationFromString.check(
-  Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
-    expected: 'a positive duration such as "30 seconds" or "6 hours"'
-  })
-)
+/**
+ * "30 seconds", "5 minutes", "6 hours", "1 day". Checked as a string first, so the
+ * check runs (and is reported) together with every other key's.
+ */
+const Interval = Schema.String.check(
+  Schema.makeFilter(
+    (text: string) =>
+      Option.match(Duration.fromInput(text as Duration.Input), {
+        onNone: () => false,
+        onSome: (d) => Duration.isGreaterThan(d, Duration.zero)
+      }),
+    { expected: 'a positive duration such as "30 seconds" or "6 hours"' }
+  )
+).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
 
 /** A key that may be left out: the decoder fills in `value` (written as in the file). */
 const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
@@ -167,11 +175,16 @@ export const load = Effect.fn("MedallionConfig.load")(function* (file: string | 
   if (path === undefined) return yield* decode("(defaults)", {})
   const text = yield* Effect.try({
     try: () => Fs.readFileSync(path, "utf8"),
-    catch: (cause) => new ConfigFileError({ file: Path.resolve(path), message: `cannot read: ${String(cause)}` })
+    catch: (cause) =>
+      new ConfigFileError({ file: Path.resolve(path), message: `cannot read ${Path.resolve(path)}: ${String(cause)}` })
   })
   const document = yield* Effect.try({
     try: () => JSON.parse(text) as unknown,
-    catch: (cause) => new ConfigFileError({ file: Path.resolve(path), message: `not valid JSON: ${String(cause)}` })
+    catch: (cause) =>
+      new ConfigFileError({
+        file: Path.resolve(path),
+        message: `${Path.resolve(path)} is not valid JSON: ${String(cause)}`
+      })
   })
   return yield* decode(Path.resolve(path), document)
 })

@@ -58,11 +58,8 @@ describe("a bad configuration file", () => {
     60_000
   )
 
-  // Known defect, marked with `.fails`: the message of a file that is not JSON (and of one that cannot
-  // be read) leaves the file out: `bin.ts` prints `ConfigFileError.message` only, and `MedallionConfig.load`
-  // puts the path in `file` alone for those two errors. Remove `.fails` once the path is in the message.
-  it.live.fails(
-    "a file that is not JSON is rejected with its name (known defect: the name is missing)",
+  it.live(
+    "a file that is not JSON is rejected with its name",
     () =>
       Effect.gen(function* () {
         const dir = yield* Medallion.tempDir("medallion-config-")
@@ -76,11 +73,10 @@ describe("a bad configuration file", () => {
     60_000
   )
 
-  // Known defect, marked with `.fails`: with `errors: "all"`, a key's own check (here the positive
-  // duration of sensors.interval) is not reported when another key of the same section has the wrong
-  // type (sensors.batchSize), so an operator fixes one and meets the next on the following start.
-  it.live.fails(
-    "two bad keys in one section are both named (known defect: the second one's check is dropped)",
+  // Every bad key at once, also when one has the wrong type and another fails its own check: an
+  // operator fixes them in one go rather than meeting the next on the following start.
+  it.live(
+    "two bad keys in one section are both named",
     () =>
       Effect.gen(function* () {
         const dir = yield* Medallion.tempDir("medallion-config-")

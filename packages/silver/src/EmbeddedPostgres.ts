@@ -19,7 +19,7 @@ import { createRequire } from "node:module"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Effect, Redacted, Schema, Scope } from "effect"
+import { Effect, Redacted, Schedule, Schema, Scope } from "effect"
 
 export class EmbeddedPostgresError extends Schema.TaggedError<EmbeddedPostgresError>()("EmbeddedPostgresError", {
   message: Schema.String,
@@ -223,8 +223,16 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
       if (!options.attach) {
         return yield* fail(`the PostgreSQL server of this data folder (pid ${running}) is in use by process ${owner}`)
       }
-      // postmaster.pid holds the port on its fourth line.
-      const port = Number(readIfExists(Path.join(dataDir, "postmaster.pid"))?.split("\n")[3])
+      // postmaster.pid holds the port on its fourth line and "ready" on its eighth once the server
+      // accepts connections; the owner may still be starting it.
+      const pidLines = yield* Effect.suspend(() => {
+        const lines = readIfExists(Path.join(dataDir, "postmaster.pid"))?.split("\n") ?? []
+        return lines[7]?.trim() === "ready" ? Effect.succeed(lines) : Effect.fail("starting")
+      }).pipe(
+        Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ times: 300 }))),
+        Effect.orElseSucceed((): Array<string> => [])
+      )
+      const port = Number(pidLines[3])
       const password = readIfExists(Path.join(metaDir, PASSWORD_FILE))
       if (!Number.isInteger(port) || password === undefined) {
         return yield* fail(`cannot attach to the server of process ${owner}: its port or password is unreadable`)
@@ -292,6 +300,8 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
     .map(([k, v]) => `-c ${k}=${v === "" ? "''" : v}`)
     .join(" ")
   const logFile = Path.join(dataDir, "server.log")
+  // Claim the server before it exists: a command attaching while it starts sees a live owner, not a stale server.
+  Fs.writeFileSync(ownerFile, String(process.pid))
   const started = run(bin.pgCtl, ["start", "-D", dataDir, "-w", "-t", "60", "-l", logFile, "-o", serverArgs], user)
   if (started.status !== 0) {
     const log = Fs.existsSync(logFile) ? Fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : ""
@@ -319,7 +329,6 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
     })
   )
 
-  Fs.writeFileSync(ownerFile, String(process.pid))
   const url = urlFor(port, password)
   return { dataDir, port, pid, adminUrl: url("postgres"), urlFor: url, owned: true }
 })

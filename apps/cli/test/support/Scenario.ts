@@ -87,7 +87,7 @@ export const whisperSegments = (
   }
 ).segments
 
-/** The configuration file of the brief's example, on the fixture server; bronze shared by both daemons. */
+/** The configuration of the README's example, on the fixture server; bronze shared by both daemons. */
 export const config = (options: {
   readonly serverUrl: string
   readonly bronzeRoot: string
