@@ -11,13 +11,14 @@
 import { BronzeReader, BronzeWriter, type ArtifactInfo, type ItemKey } from "@medallion/bronze"
 import { Clock, Config, Context, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpBody } from "effect/http"
+import * as ApiRequest from "./ApiRequest.ts"
 import * as ChatCompletion from "../extract/ChatCompletion.ts"
 import * as HnItem from "../extract/HnItem.ts"
 import * as HtmlArticle from "../extract/HtmlArticle.ts"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
-import { SourceError, type ItemFetchResult } from "./Source.ts"
+import { itemResult, toSourceError, type ItemFetchResult, type SourceError } from "./Source.ts"
 import * as SpendLedger from "./SpendLedger.ts"
 
 export interface EnricherOptions {
@@ -156,12 +157,7 @@ const make = (options: EnricherOptions) =>
     const enrich = Effect.fn("Enricher.enrich")(
       function* (item: ItemKey) {
         const written: Array<string> = []
-        const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
-          externalId: item.externalId,
-          outcome,
-          written,
-          ...(reason === undefined ? {} : { reason })
-        })
+        const result = itemResult(item.externalId, written)
         if (!options.enabled) return result("skipped", "enrichment is off")
         const infos = yield* reader.listItem(item)
         if (infos.some((i) => i.key.artifactType === "enrichment-response"))
@@ -193,31 +189,16 @@ const make = (options: EnricherOptions) =>
             )
           )).location
         )
-        const response = yield* Effect.result(
-          http
-            .request({
-              url,
-              method: "POST",
-              body: HttpBody.uint8Array(body, "application/json"),
-              accept: "application/json",
-              headers: Option.match(options.apiKey, {
-                onNone: () => ({}),
-                onSome: (key) => ({ authorization: `Bearer ${Redacted.value(key)}` })
-              })
-            })
-            .pipe(Effect.timeout(options.timeout))
-        )
+        const response = yield* ApiRequest.post(http, {
+          url,
+          body: HttpBody.uint8Array(body, "application/json"),
+          apiKey: options.apiKey,
+          timeout: options.timeout,
+          artifact: "enrichment",
+          awaited: "response"
+        })
         if (response._tag === "Failure") {
-          const error = response.failure
-          const record =
-            error._tag === "FetchError"
-              ? (({ at: _at, ...r }) => r)(ItemArtifacts.failureFromFetchError("enrichment", error, ""))
-              : {
-                  artifact: "enrichment",
-                  url,
-                  reason: "timeout",
-                  message: `no response within ${Duration.format(options.timeout)}`
-                }
+          const record = response.failure
           written.push(yield* withBronze(ItemArtifacts.recordFailure(item, record)))
           return result("failed", record.message)
         }
@@ -235,17 +216,7 @@ const make = (options: EnricherOptions) =>
         if (parsed._tag === "Failure") return result("failed", parsed.failure.reason)
         return result("fetched")
       },
-      (effect, item) =>
-        Effect.mapError(
-          effect,
-          (cause) =>
-            new SourceError({
-              sourceType: item.sourceType,
-              externalId: item.externalId,
-              message: cause instanceof Error ? cause.message : String(cause),
-              cause
-            })
-        )
+      (effect, item) => Effect.mapError(effect, toSourceError(item.sourceType, item.externalId))
     )
 
     return Enricher.of({ options, enrich })

@@ -22,10 +22,9 @@
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as FeedDocument from "../extract/FeedDocument.ts"
-import type { FetchError } from "../http/FetchError.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
-import { type DiscoveredItem, type ItemFetchResult, type Source, SourceError } from "./Source.ts"
+import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export const SOURCE_TYPE = "feed"
 
@@ -101,21 +100,8 @@ export const mediaKind = (
   return undefined
 }
 
-const failure = (artifact: string, error: FetchError) => {
-  const { at: _at, ...record } = ItemArtifacts.failureFromFetchError(artifact, error, "")
-  return record
-}
-
 export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp | BronzeWriter | BronzeReader> => {
   const options = { ...defaults, ...partial }
-
-  const sourceError = (externalId: string | undefined) => (cause: unknown) =>
-    new SourceError({
-      sourceType: SOURCE_TYPE,
-      ...(externalId === undefined ? {} : { externalId }),
-      message: cause instanceof Error ? cause.message : String(cause),
-      cause
-    })
 
   /** Fetches one feed (conditionally), stores a changed document, returns its entries. */
   const discoverFeed = (url: string) =>
@@ -146,7 +132,8 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       let contentType: string | undefined
       let baseUrl = url
       if (response._tag === "Failure" || response.success.status === 304) {
-        if (response._tag === "Failure") yield* ItemArtifacts.recordFailure(feedItem, failure("feed", response.failure))
+        if (response._tag === "Failure")
+          yield* ItemArtifacts.recordFailure(feedItem, ItemArtifacts.failureOf("feed", response.failure))
         // Unchanged or unreachable: the entries of the last stored document are still the ones to fetch.
         if (lastDocument === undefined) return []
         bytes = yield* ItemArtifacts.readBytes(lastDocument.info.key)
@@ -192,7 +179,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
 
   const discover = Effect.map(Effect.forEach(options.feeds, discoverFeed, { concurrency: 4 }), (lists) =>
     lists.flat()
-  ).pipe(Effect.mapError(sourceError(undefined)), Effect.withSpan("FeedSource.discover"))
+  ).pipe(Effect.mapError(toSourceError(SOURCE_TYPE)), Effect.withSpan("FeedSource.discover"))
 
   const fetchItem = (discovered: DiscoveredItem) =>
     Effect.gen(function* () {
@@ -200,12 +187,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       const writer = yield* ItemArtifacts.writer
       const item = { sourceType: SOURCE_TYPE, externalId: discovered.externalId }
       const written: Array<string> = []
-      const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
-        externalId: discovered.externalId,
-        outcome,
-        written,
-        ...(reason === undefined ? {} : { reason })
-      })
+      const result = itemResult(discovered.externalId, written)
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, discovered.externalId)
       const entryKey = { ...item, artifactType: "entry", ext: "json" }
       let entry = discovered.hints as EntryRecord | undefined
@@ -231,7 +213,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       ) {
         const page = yield* Effect.result(http.request({ url: entry.link, accept: "text/html,application/xhtml+xml" }))
         if (page._tag === "Failure") {
-          written.push(yield* ItemArtifacts.recordFailure(item, failure("article", page.failure)))
+          written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("article", page.failure)))
           failed++
         } else {
           written.push(
@@ -260,7 +242,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         if (stored._tag === "Failure") {
           const error = stored.failure
           if (error._tag === "FetchError") {
-            written.push(yield* ItemArtifacts.recordFailure(item, failure(media.kind.kind, error)))
+            written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf(media.kind.kind, error)))
             failed++
           } else {
             return yield* error
@@ -271,7 +253,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       }
       if (written.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
       return result(failed > 0 ? "failed" : "fetched", failed > 0 ? "some artifacts could not be fetched" : undefined)
-    }).pipe(Effect.mapError(sourceError(discovered.externalId)), Effect.withSpan("FeedSource.fetchItem"))
+    }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE, discovered.externalId)), Effect.withSpan("FeedSource.fetchItem"))
 
   return { sourceType: SOURCE_TYPE, discover, fetchItem }
 }

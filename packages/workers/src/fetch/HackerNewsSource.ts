@@ -20,10 +20,9 @@
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect } from "effect"
 import * as HnItem from "../extract/HnItem.ts"
-import { FetchError } from "../http/FetchError.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
-import { type DiscoveredItem, type ItemFetchResult, type Source, SourceError } from "./Source.ts"
+import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export const SOURCE_TYPE = "hn"
 export const LISTS_ID = "_lists"
@@ -66,14 +65,6 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
   const base = options.baseUrl.replace(/\/+$/, "")
   const listsItem = { sourceType: SOURCE_TYPE, externalId: LISTS_ID }
 
-  const sourceError = (externalId: string | undefined) => (cause: unknown) =>
-    new SourceError({
-      sourceType: SOURCE_TYPE,
-      ...(externalId === undefined ? {} : { externalId }),
-      message: cause instanceof Error ? cause.message : String(cause),
-      cause
-    })
-
   const discover = Effect.gen(function* () {
     const http = yield* FetchHttp
     const ids: Array<number> = []
@@ -83,7 +74,7 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
         http.request({ url: `${base}/v0/${list}.json`, accept: "application/json" })
       )
       if (response._tag === "Failure") {
-        yield* ItemArtifacts.recordFailure(listsItem, failure(list, response.failure))
+        yield* ItemArtifacts.recordFailure(listsItem, ItemArtifacts.failureOf(list, response.failure))
         continue
       }
       yield* ItemArtifacts.putVersionIfChanged(infos, listsItem, list, "json", response.success.body)
@@ -100,12 +91,7 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
       for (const id of parsed.success) if (!ids.includes(id)) ids.push(id)
     }
     return ids.slice(0, options.maxItems).map((id): DiscoveredItem => ({ externalId: String(id) }))
-  }).pipe(Effect.mapError(sourceError(undefined)), Effect.withSpan("HackerNewsSource.discover"))
-
-  const failure = (artifact: string, error: FetchError) => {
-    const { at: _at, ...record } = ItemArtifacts.failureFromFetchError(artifact, error, "")
-    return record
-  }
+  }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE)), Effect.withSpan("HackerNewsSource.discover"))
 
   /** Fetches the comment tree breadth first; returns the raw bodies of the comments that parsed. */
   const fetchComments = (kids: ReadonlyArray<number>) =>
@@ -147,12 +133,7 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
       const item = { sourceType: SOURCE_TYPE, externalId: discovered.externalId }
       const id = Number(discovered.externalId)
       const written: Array<string> = []
-      const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
-        externalId: discovered.externalId,
-        outcome,
-        written,
-        ...(reason === undefined ? {} : { reason })
-      })
+      const result = itemResult(discovered.externalId, written)
       if (!Number.isSafeInteger(id) || id <= 0) return result("skipped", "not an HN item id")
 
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, discovered.externalId)
@@ -192,7 +173,7 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
           http.request({ url: `${base}/v0/item/${id}.json`, accept: "application/json" })
         )
         if (response._tag === "Failure") {
-          written.push(yield* ItemArtifacts.recordFailure(item, failure("item", response.failure)))
+          written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("item", response.failure)))
           return result("failed", response.failure.message)
         }
         itemBytes = response.success.body
@@ -233,7 +214,7 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
       if (articleDue && story.url !== undefined && !recentlyFailed) {
         const page = yield* Effect.result(http.request({ url: story.url, accept: "text/html,application/xhtml+xml" }))
         if (page._tag === "Failure") {
-          written.push(yield* ItemArtifacts.recordFailure(item, failure("article", page.failure)))
+          written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("article", page.failure)))
         } else {
           const writer = yield* ItemArtifacts.writer
           written.push(
@@ -246,7 +227,10 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
         }
       }
       return result("fetched")
-    }).pipe(Effect.mapError(sourceError(discovered.externalId)), Effect.withSpan("HackerNewsSource.fetchItem"))
+    }).pipe(
+      Effect.mapError(toSourceError(SOURCE_TYPE, discovered.externalId)),
+      Effect.withSpan("HackerNewsSource.fetchItem")
+    )
 
   return { sourceType: SOURCE_TYPE, discover, fetchItem }
 }

@@ -116,6 +116,12 @@ export const failureFromFetchError = (artifact: string, error: FetchError, at: s
   at
 })
 
+/** The record of a failed fetch as `recordFailure` takes it (it stamps `at` itself). */
+export const failureOf = (artifact: string, error: FetchError): Omit<FailureRecord, "at"> => {
+  const { at: _at, ...record } = failureFromFetchError(artifact, error, "")
+  return record
+}
+
 /** Writes `fetch-error@<stamp>.json` for the item; returns its location. */
 export const recordFailure = (
   item: { readonly sourceType: string; readonly externalId: string },

@@ -42,3 +42,27 @@ export interface Source<R = never> {
   /** Fetches what this item still needs (or needs again per the refetch policy) into bronze. */
   readonly fetchItem: (item: DiscoveredItem) => Effect.Effect<ItemFetchResult, SourceError, R>
 }
+
+/** The `SourceError` for whatever stopped a discovery (`externalId` undefined) or one item. */
+export const toSourceError =
+  (sourceType: string, externalId?: string | undefined) =>
+  (cause: unknown): SourceError =>
+    new SourceError({
+      sourceType,
+      ...(externalId === undefined ? {} : { externalId }),
+      message: cause instanceof Error ? cause.message : String(cause),
+      cause
+    })
+
+/**
+ * The result of one item's fetch, reporting `written`: the array the fetch
+ * pushes each location to as it writes, so the result lists all of them.
+ */
+export const itemResult =
+  (externalId: string, written: ReadonlyArray<string>) =>
+  (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
+    externalId,
+    outcome,
+    written,
+    ...(reason === undefined ? {} : { reason })
+  })

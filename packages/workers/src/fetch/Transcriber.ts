@@ -11,9 +11,9 @@ import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effe
 import { HttpBody } from "effect/http"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
+import * as ApiRequest from "./ApiRequest.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
-import type { ItemFetchResult } from "./Source.ts"
-import { SourceError } from "./Source.ts"
+import { itemResult, toSourceError, type ItemFetchResult, type SourceError } from "./Source.ts"
 import * as SpendLedger from "./SpendLedger.ts"
 
 export interface TranscriberOptions {
@@ -96,12 +96,7 @@ const make = (options: TranscriberOptions) =>
     const transcribe = Effect.fn("Transcriber.transcribe")(
       function* (item: ItemKey) {
         const written: Array<string> = []
-        const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
-          externalId: item.externalId,
-          outcome,
-          written,
-          ...(reason === undefined ? {} : { reason })
-        })
+        const result = itemResult(item.externalId, written)
         const infos = yield* reader.listItem(item)
         if (infos.some((i) => i.key.artifactType === "transcript")) return result("skipped", "already transcribed")
         const media = infos.find((i) => i.key.artifactType === "audio" || i.key.artifactType === "video")
@@ -139,32 +134,17 @@ const make = (options: TranscriberOptions) =>
         form.append("response_format", "verbose_json")
         form.append("timestamp_granularities[]", "segment")
         if (options.language !== undefined) form.append("language", options.language)
-        const response = yield* Effect.result(
-          http
-            .request({
-              url,
-              method: "POST",
-              body: HttpBody.formData(form),
-              accept: "application/json",
-              headers: Option.match(options.apiKey, {
-                onNone: () => ({}),
-                onSome: (key) => ({ authorization: `Bearer ${Redacted.value(key)}` })
-              }),
-              maxBytes: 64 * 1024 * 1024
-            })
-            .pipe(Effect.timeout(options.timeout))
-        )
+        const response = yield* ApiRequest.post(http, {
+          url,
+          body: HttpBody.formData(form),
+          apiKey: options.apiKey,
+          timeout: options.timeout,
+          maxBytes: 64 * 1024 * 1024,
+          artifact: "transcript",
+          awaited: "transcript"
+        })
         if (response._tag === "Failure") {
-          const error = response.failure
-          const record =
-            error._tag === "FetchError"
-              ? (({ at: _at, ...r }) => r)(ItemArtifacts.failureFromFetchError("transcript", error, ""))
-              : {
-                  artifact: "transcript",
-                  url,
-                  reason: "timeout",
-                  message: `no transcript within ${Duration.format(options.timeout)}`
-                }
+          const record = response.failure
           written.push(yield* withBronze(ItemArtifacts.recordFailure(item, record)))
           return result("failed", record.message)
         }
@@ -178,17 +158,7 @@ const make = (options: TranscriberOptions) =>
           return result("failed", `the transcript is not verbose_json: ${parsed.failure.reason}`)
         return result("fetched")
       },
-      (effect, item) =>
-        Effect.mapError(
-          effect,
-          (cause) =>
-            new SourceError({
-              sourceType: item.sourceType,
-              externalId: item.externalId,
-              message: cause instanceof Error ? cause.message : String(cause),
-              cause
-            })
-        )
+      (effect, item) => Effect.mapError(effect, toSourceError(item.sourceType, item.externalId))
     )
 
     return Transcriber.of({ options, transcribe })

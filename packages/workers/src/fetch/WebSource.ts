@@ -17,11 +17,10 @@
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as Sitemap from "../extract/Sitemap.ts"
-import type { FetchError } from "../http/FetchError.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import { RobotsTxt } from "../http/RobotsTxt.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
-import { type DiscoveredItem, type ItemFetchResult, type Source, SourceError } from "./Source.ts"
+import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export const SOURCE_TYPE = "web"
 
@@ -46,23 +45,10 @@ export const defaults: WebSourceOptions = {
   maxChildSitemaps: 50
 }
 
-const failure = (artifact: string, error: FetchError) => {
-  const { at: _at, ...record } = ItemArtifacts.failureFromFetchError(artifact, error, "")
-  return record
-}
-
 export const make = (
   partial: Partial<WebSourceOptions> = {}
 ): Source<FetchHttp | RobotsTxt | BronzeWriter | BronzeReader> => {
   const options = { ...defaults, ...partial }
-
-  const sourceError = (externalId: string | undefined) => (cause: unknown) =>
-    new SourceError({
-      sourceType: SOURCE_TYPE,
-      ...(externalId === undefined ? {} : { externalId }),
-      message: cause instanceof Error ? cause.message : String(cause),
-      cause
-    })
 
   const readSitemap = (url: string) =>
     Effect.gen(function* () {
@@ -71,7 +57,7 @@ export const make = (
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, sitemapItem.externalId)
       const response = yield* Effect.result(http.request({ url, accept: "application/xml, text/xml" }))
       if (response._tag === "Failure") {
-        yield* ItemArtifacts.recordFailure(sitemapItem, failure("sitemap", response.failure))
+        yield* ItemArtifacts.recordFailure(sitemapItem, ItemArtifacts.failureOf("sitemap", response.failure))
         return undefined
       }
       yield* ItemArtifacts.putVersionIfChanged(infos, sitemapItem, "sitemap", "xml", response.success.body)
@@ -104,7 +90,7 @@ export const make = (
       }
     }
     return [...new Set(found)].slice(0, options.maxPages).map((url): DiscoveredItem => ({ externalId: url }))
-  }).pipe(Effect.mapError(sourceError(undefined)), Effect.withSpan("WebSource.discover"))
+  }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE)), Effect.withSpan("WebSource.discover"))
 
   const fetchItem = (discovered: DiscoveredItem) =>
     Effect.gen(function* () {
@@ -113,12 +99,7 @@ export const make = (
       const url = discovered.externalId
       const item = { sourceType: SOURCE_TYPE, externalId: url }
       const written: Array<string> = []
-      const result = (outcome: ItemFetchResult["outcome"], reason?: string): ItemFetchResult => ({
-        externalId: url,
-        outcome,
-        written,
-        ...(reason === undefined ? {} : { reason })
-      })
+      const result = itemResult(url, written)
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, url)
       const now = yield* Clock.currentTimeMillis
       const lastPage = ItemArtifacts.latest(infos, "page")
@@ -157,7 +138,7 @@ export const make = (
         })
       )
       if (response._tag === "Failure") {
-        written.push(yield* ItemArtifacts.recordFailure(item, failure("page", response.failure)))
+        written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("page", response.failure)))
         return result("failed", response.failure.message)
       }
       if (response.success.status === 304) return result("skipped", "not modified")
@@ -167,7 +148,7 @@ export const make = (
       const key = yield* ItemArtifacts.nextKey(infos, item, "page-response", "json")
       written.push((yield* ItemArtifacts.putJson(key, yield* ItemArtifacts.responseRecord(response.success))).location)
       return result("fetched")
-    }).pipe(Effect.mapError(sourceError(discovered.externalId)), Effect.withSpan("WebSource.fetchItem"))
+    }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE, discovered.externalId)), Effect.withSpan("WebSource.fetchItem"))
 
   return { sourceType: SOURCE_TYPE, discover, fetchItem }
 }

@@ -379,6 +379,25 @@ const make = (options: FetchHttpOptions) =>
       return Effect.succeed(url)
     }
 
+    /** Fails before any body is read when the declared Content-Length is over the limit. */
+    const refuseDeclaredTooLarge = (
+      url: string,
+      ctx: HopContext,
+      status: number,
+      headers: Record<string, string>,
+      max: number
+    ): Effect.Effect<void, FetchError> => {
+      const length = Number(headers["content-length"])
+      return Number.isFinite(length) && length > max
+        ? Effect.fail(
+            fail(url, ctx, "too-large", `Content-Length ${length} exceeds the limit of ${max} bytes`, {
+              status,
+              headers
+            })
+          )
+        : Effect.void
+    }
+
     const readLimited = (
       url: string,
       ctx: HopContext,
@@ -529,19 +548,7 @@ const make = (options: FetchHttpOptions) =>
           ctx,
           (response, headers, url) =>
             Effect.gen(function* () {
-              const length = Number(headers["content-length"])
-              if (Number.isFinite(length) && length > max) {
-                return yield* fail(
-                  url.href,
-                  ctx,
-                  "too-large",
-                  `Content-Length ${length} exceeds the limit of ${max} bytes`,
-                  {
-                    status: response.status,
-                    headers
-                  }
-                )
-              }
+              yield* refuseDeclaredTooLarge(url.href, ctx, response.status, headers, max)
               const body = response.status === 304 ? new Uint8Array() : yield* readLimited(url.href, ctx, response, max)
               return { status: response.status, headers, body }
             }),
@@ -566,19 +573,7 @@ const make = (options: FetchHttpOptions) =>
         ctx,
         (response, headers, url) =>
           Effect.gen(function* () {
-            const length = Number(headers["content-length"])
-            if (Number.isFinite(length) && length > max) {
-              return yield* fail(
-                url.href,
-                ctx,
-                "too-large",
-                `Content-Length ${length} exceeds the limit of ${max} bytes`,
-                {
-                  status: response.status,
-                  headers
-                }
-              )
-            }
+            yield* refuseDeclaredTooLarge(url.href, ctx, response.status, headers, max)
             return { status: response.status, headers, response }
           }),
         true
