@@ -1,5 +1,6 @@
 /**
- * The transform's real test data (see `test/fixtures/transform/SOURCES.md`) and a way to lay it out in bronze the way
+ * The transform's real test data (see `test/fixtures/transform/SOURCES.md`; files it shares with the fixture
+ * server are read from `test/fixtures/server/`) and a way to lay it out in bronze the way
  * the fetch side names artifacts. Each `put` moves the test clock one second on, so artifacts get
  * increasing write times in the order a test writes them.
  */
@@ -9,9 +10,24 @@ import { TestClock } from "effect/testing"
 import { BronzeWriter } from "@medallion/bronze"
 
 const root = new URL("../fixtures/transform/", import.meta.url)
+const serverRoot = new URL("../fixtures/server/", import.meta.url)
 
-export const bytes = (path: string): Uint8Array => new Uint8Array(fs.readFileSync(new URL(path, root)))
-export const text = (path: string): string => fs.readFileSync(new URL(path, root), "utf8")
+/** Files the fixture server serves as well are kept once, in its folder (`test/fixtures/server/`, same path). */
+const SERVED = new Set([
+  "feeds/narro.rss",
+  "hn/8863_story_apidocs.json",
+  "html/ietf-1.expected-metadata.json",
+  "html/ietf-1.html",
+  "html/liberation-1.expected-metadata.json",
+  "html/liberation-1.html",
+  "whisper/jfk.mp3",
+  "whisper/openai-whisper_commit1caba7d_jfk.json"
+])
+
+const at = (path: string): URL => new URL(path, SERVED.has(path) ? serverRoot : root)
+
+export const bytes = (path: string): Uint8Array => new Uint8Array(fs.readFileSync(at(path)))
+export const text = (path: string): string => fs.readFileSync(at(path), "utf8")
 export const json = <A = any>(path: string): A => JSON.parse(text(path)) as A
 export const list = (dir: string): ReadonlyArray<string> => fs.readdirSync(new URL(dir, root)).sort()
 

@@ -381,7 +381,7 @@ describe("Transform: feed entries", () => {
       )
       assert.strictEqual(DateTime.formatIso(pending.publishedAt!), "2015-02-20T09:51:15.000Z")
 
-      yield* F.put("feed", guid, "audio", "mp3", F.bytes("audio/jfk.mp3"))
+      yield* F.put("feed", guid, "audio", "mp3", F.bytes("whisper/jfk.mp3"))
       yield* F.put(
         "feed",
         guid,

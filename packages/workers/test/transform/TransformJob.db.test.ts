@@ -106,7 +106,7 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
           enclosures: [{ url: "https://s3.amazonaws.com/nareta-articles/audio/x.mp3", type: "audio/mpeg", length: 74 }]
         })
       )
-      yield* F.put("feed", ENTRY, "audio", "mp3", F.bytes("audio/jfk.mp3"))
+      yield* F.put("feed", ENTRY, "audio", "mp3", F.bytes("whisper/jfk.mp3"))
       yield* F.put("feed", ENTRY, "transcript", "json", F.bytes("whisper/SeanTCoder_jfk.json"))
       yield* F.put("feed", ENTRY, "enrichment-prompt", "json", JSON.stringify({ model: "gpt-4o-mini", messages: [] }))
       yield* F.put(

@@ -39,7 +39,7 @@ describe("TRANSFORM_VERSION", () => {
           enclosures: [{ url: "https://example.org/jfk.mp3", type: "audio/mpeg" }]
         })
       )
-      yield* F.put("feed", "episode", "audio", "mp3", F.bytes("audio/jfk.mp3"))
+      yield* F.put("feed", "episode", "audio", "mp3", F.bytes("whisper/jfk.mp3"))
       yield* F.put("feed", "episode", "transcript", "json", F.bytes("whisper/SeanTCoder_jfk.json"))
       yield* F.put(
         "feed",
