@@ -110,21 +110,12 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       const feedItem = { sourceType: SOURCE_TYPE, externalId: feedId(url) }
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, feedItem.externalId)
       const lastDocument = ItemArtifacts.latest(infos, "feed")
-      const lastResponse = ItemArtifacts.latest(infos, "feed-response")
-      const validators =
-        lastResponse === undefined ? Option.none() : yield* ItemArtifacts.readJson(lastResponse.info.key)
-      const headers = Option.match(validators, {
-        onNone: () => ({}) as Record<string, string>,
-        onSome: (r) => (r as { headers?: Record<string, string> }).headers ?? {}
-      })
+      const headers = yield* ItemArtifacts.lastResponseHeaders(infos, "feed-response")
       const response = yield* Effect.result(
         http.request({
           url,
           accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
-          ...(lastDocument !== undefined && headers["etag"] !== undefined ? { etag: headers["etag"] } : {}),
-          ...(lastDocument !== undefined && headers["last-modified"] !== undefined
-            ? { lastModified: headers["last-modified"] }
-            : {})
+          ...ItemArtifacts.conditional(lastDocument !== undefined, headers)
         })
       )
       let bytes: Uint8Array

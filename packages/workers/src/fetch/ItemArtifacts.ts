@@ -185,6 +185,23 @@ export const responseRecord = (response: {
     at: DateTime.formatIso(DateTime.makeUnsafe(millis))
   }))
 
+/** The headers of the newest `<base>` response record (`{}` when there is none or it does not parse). */
+export const lastResponseHeaders = (infos: ReadonlyArray<ArtifactInfo>, base: string) =>
+  Effect.gen(function* () {
+    const last = latest(infos, base)
+    const record = last === undefined ? Option.none() : yield* readJson(last.info.key)
+    return Option.match(record, {
+      onNone: () => ({}) as Record<string, string>,
+      onSome: (r) => (r as { headers?: Record<string, string> }).headers ?? {}
+    })
+  })
+
+/** The validators of a conditional request, from the stored response headers of the copy held (if one is). */
+export const conditional = (held: boolean, headers: Readonly<Record<string, string>>) => ({
+  ...(held && headers["etag"] !== undefined ? { etag: headers["etag"] } : {}),
+  ...(held && headers["last-modified"] !== undefined ? { lastModified: headers["last-modified"] } : {})
+})
+
 /** The writer, for sources that put artifacts themselves. */
 export const writer = Effect.service(BronzeWriter)
 

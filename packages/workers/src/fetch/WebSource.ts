@@ -15,7 +15,7 @@
  * `refetchAfter`, conditionally; a 304 or identical bytes write nothing.
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import * as Sitemap from "../extract/Sitemap.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import { RobotsTxt } from "../http/RobotsTxt.ts"
@@ -120,21 +120,12 @@ export const make = (
         )
         return result("failed", "robots-disallowed")
       }
-      const lastResponse = ItemArtifacts.latest(infos, "page-response")
-      const validators =
-        lastResponse === undefined ? Option.none() : yield* ItemArtifacts.readJson(lastResponse.info.key)
-      const headers = Option.match(validators, {
-        onNone: () => ({}) as Record<string, string>,
-        onSome: (r) => (r as { headers?: Record<string, string> }).headers ?? {}
-      })
+      const headers = yield* ItemArtifacts.lastResponseHeaders(infos, "page-response")
       const response = yield* Effect.result(
         http.request({
           url,
           accept: "text/html,application/xhtml+xml",
-          ...(lastPage !== undefined && headers["etag"] !== undefined ? { etag: headers["etag"] } : {}),
-          ...(lastPage !== undefined && headers["last-modified"] !== undefined
-            ? { lastModified: headers["last-modified"] }
-            : {})
+          ...ItemArtifacts.conditional(lastPage !== undefined, headers)
         })
       )
       if (response._tag === "Failure") {
