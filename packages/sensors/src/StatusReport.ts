@@ -71,9 +71,10 @@ const tally = (entries: ReadonlyArray<{ readonly key: string; readonly count: nu
 const toCatalogCursor = (cursor: unknown): CatalogCursor | undefined => {
   const scan = Schema.decodeUnknownOption(ScanCursor)(cursor)
   if (scan._tag === "Some") {
-    return scan.value.mtimeMs < 0
-      ? undefined
-      : { _tag: "Scan", after: { mtimeMs: scan.value.mtimeMs, location: scan.value.after } }
+    // The artifacts at the boundary mtime already handed out (the seen-set) are not lag: count from the
+    // last of them (an estimate: an unseen artifact sorting before it at that very mtime is not counted).
+    const last = [scan.value.after, ...scan.value.seen].reduce((a, b) => (b > a ? b : a))
+    return scan.value.mtimeMs < 0 ? undefined : { _tag: "Scan", after: { mtimeMs: scan.value.mtimeMs, location: last } }
   }
   const index = Schema.decodeUnknownOption(IndexCursor)(cursor)
   if (index._tag === "Some") {
