@@ -1,0 +1,74 @@
+/**
+ * The operator's report on a real database: counts per source and status, the lag of the
+ * bronze -> silver sensor behind bronze (not counting what its cursor already handed out), and
+ * the warnings.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import { BronzeReader, BronzeWriter, MemoryBronze } from "@medallion/bronze"
+import { ItemRepo, SilverDatabase, SilverMigrator } from "@medallion/silver"
+import { TestDatabase } from "@medallion/silver/testing"
+import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import * as StatusReport from "../src/StatusReport.ts"
+
+const Database = SilverMigrator.layer.pipe(Layer.provideMerge(TestDatabase.layer))
+const Layers = Layer.mergeAll(
+  ItemRepo.layer.pipe(Layer.provide(SilverDatabase.layerFromClient())),
+  MemoryBronze.layerWith({ catalog: "scan" })
+).pipe(Layer.provideMerge(Database))
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+
+describe("StatusReport", () => {
+  layer(Layers, { timeout: 60_000 })((it) => {
+    it.effect("counts items per status, measures the lag from the sensor's cursor, and warns", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient
+        const writer = yield* BronzeWriter
+        const reader = yield* BronzeReader
+        for (const id of ["1", "2", "3"]) {
+          yield* writer.put(
+            { sourceType: "hn", externalId: id, artifactType: "item", ext: "json" },
+            bytes(`{"id":${id}}`)
+          )
+        }
+        yield* sql`insert into items (source_type, external_id) values ('hn', '1'), ('hn', '2'), ('feed', 'a')`
+
+        // Before any tick, everything in bronze is lag.
+        const fresh = yield* StatusReport.make({ bronzeSensor: "bronze-to-silver", catalog: "scan" })
+        assert.deepStrictEqual(fresh.lag, { artifacts: 3, atLeast: false })
+        assert.deepStrictEqual(fresh.items, { total: 3, bySource: { hn: 2, feed: 1 } })
+        assert.strictEqual(fresh.fetchStatus["pending"], 3)
+        assert.deepStrictEqual(fresh.warnings, [])
+
+        // The cursor handed out the first artifact (at the boundary mtime, in the seen-set): two remain.
+        const [first] = (yield* reader.scan({ limit: 1 })).entries
+        const cursor = {
+          _tag: "Scan",
+          mtimeMs: first!.mtimeMs,
+          after: "",
+          seen: [first!.location],
+          reconcile: null,
+          lastReconcileAt: -1
+        }
+        yield* sql`insert into sensor_state (sensor, cursor) values ('bronze-to-silver', ${JSON.stringify(cursor)}::jsonb)`
+        yield* sql`insert into sensor_runs (sensor, run_key, status, item_keys, error, requested_at, finished_at)
+                   values ('bronze-to-silver', 'run-1', 'failed', '[]'::jsonb, 'boom', now(), now())`
+        const report = yield* StatusReport.make({ bronzeSensor: "bronze-to-silver", catalog: "scan" })
+        assert.deepStrictEqual(report.lag, { artifacts: 2, atLeast: false })
+        assert.strictEqual(report.sensors.length, 1)
+        assert.deepStrictEqual(report.sensors[0]!.runs, { failed: 1 })
+        assert.deepStrictEqual(
+          report.sensors[0]!.failedRuns.map((r) => r.runKey),
+          ["run-1"]
+        )
+        assert.strictEqual(report.warnings.length, 1)
+        assert.include(report.warnings[0]!, "failed run")
+
+        // The lag is counted only up to its limit.
+        const capped = yield* StatusReport.make({ bronzeSensor: "nobody", catalog: "scan", lagLimit: 2 })
+        assert.deepStrictEqual(capped.lag, { artifacts: 2, atLeast: true })
+      })
+    )
+  })
+})
