@@ -14,10 +14,17 @@ import {
   InProcessLauncher,
   type Sensor,
   SensorRunner,
+  SilverProvenance,
   SqlSensorStore,
   Wakeups
 } from "@medallion/sensors"
-import { CHANGED_CHANNEL, ItemRepo, SilverMigrator } from "@medallion/silver"
+import {
+  CHANGED_CHANNEL,
+  type DatabaseError,
+  type DatabaseUnavailable,
+  ItemRepo,
+  SilverMigrator
+} from "@medallion/silver"
 import type { BronzeReader } from "@medallion/bronze"
 import type { PgClient } from "@effect/sql-pg"
 import type { SqlClient } from "effect/sql/SqlClient"
@@ -61,7 +68,13 @@ export const sensors = (options: TransformDaemonOptions) => {
     tickTimeout: options.tickTimeout,
     wake: options.watchRoot === undefined ? undefined : Wakeups.fileSystem(options.watchRoot)
   }
-  const bronze = options.catalog === "index" ? BronzeSensor.index(common) : BronzeSensor.scan(common)
+  const bronze =
+    options.catalog === "index"
+      ? BronzeSensor.index(common)
+      : BronzeSensor.scan<DatabaseError | DatabaseUnavailable, BronzeReader | ItemRepo | SqlClient>({
+          ...common,
+          known: SilverProvenance.known
+        })
   const gold = GoldDailyCounts.sensor({ wake: Wakeups.postgresListen(CHANGED_CHANNEL) })
   const all: Array<Sensor.AnySensor<SensorRequirements>> = options.gold === false ? [bronze] : [bronze, gold]
   return all
