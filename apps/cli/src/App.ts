@@ -31,8 +31,9 @@ export const resolve = Effect.gen(function* () {
 })
 
 /**
- * `SilverDatabase` (+ `PgClient`, `SqlClient`): `DATABASE_URL` (or the `PG*`
- * settings, with TLS) when set, else the embedded server under the data dir.
+ * `SilverDatabase` (+ `PgClient`, `SqlClient`): `DATABASE_URL` when set (with
+ * the `PG*` settings it leaves out, and TLS), else the embedded server under
+ * the data dir.
  */
 export const database = (app: App) =>
   Layer.unwrap(
