@@ -61,7 +61,7 @@ describe("Charset", () => {
       assert.strictEqual(declared.source, "xml-declaration")
       assert.strictEqual(declared.charset, "windows-1252")
       assert.include(declared.text, "Mãe de utente é a nova presidente da Raríssimas")
-      const undeclared = yield* Charset.decodeXml(testFixture("extract-feeds/uolNoticias.rss"))
+      const undeclared = yield* Charset.decodeXml(testFixture("transform/feeds/uolNoticias.rss"))
       assert.strictEqual(undeclared.source, "default")
       assert.include(undeclared.text, "Últimas Notícias")
     })

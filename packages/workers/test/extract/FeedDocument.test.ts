@@ -42,7 +42,7 @@ describe("FeedDocument", () => {
     Effect.gen(function* () {
       const declared = yield* FeedDocument.parse(testFixture("extract-feeds/encoding.rss"))
       assert.strictEqual(declared.entries[0]!.title, "Mãe de utente é a nova presidente da Raríssimas")
-      const undeclared = yield* FeedDocument.parse(testFixture("extract-feeds/uolNoticias.rss"))
+      const undeclared = yield* FeedDocument.parse(testFixture("transform/feeds/uolNoticias.rss"))
       assert.strictEqual(undeclared.charset, "windows-1252")
       assert.strictEqual(undeclared.entries.length, 15)
       assert.match(undeclared.entries[0]!.title!, /^Ibope: Bolsonaro perde de Haddad/)
@@ -51,7 +51,7 @@ describe("FeedDocument", () => {
 
   it.effect("gives typed reasons for what is not a feed, and never dies on broken input", () =>
     Effect.gen(function* () {
-      const html = yield* Effect.flip(FeedDocument.parse(testFixture("extract-feeds/unrecognized.rss")))
+      const html = yield* Effect.flip(FeedDocument.parse(testFixture("transform/feeds/unrecognized.rss")))
       assert.strictEqual(html.kind, "not-a-feed")
       const empty = yield* Effect.flip(FeedDocument.parse(new Uint8Array()))
       assert.strictEqual(empty.kind, "empty")
