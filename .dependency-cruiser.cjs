@@ -7,7 +7,7 @@
  * `workers` reaching silver, and tools that skip the typecheck (vitest, node).
  *
  * Data flows down only:
- *   apps ──> workers ──> sensors ──> silver ──> bronze
+ *   apps ──> workers ──> queue ──> sensors ──> silver ──> bronze
  */
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -17,7 +17,7 @@ module.exports = {
       comment: "bronze is the bottom layer: it knows nothing of silver, sensors, workers or apps",
       severity: "error",
       from: { path: "^packages/bronze/" },
-      to: { path: ["^(packages/(silver|sensors|workers)|apps)/", "^@medallion/"] }
+      to: { path: ["^(packages/(silver|sensors|queue|workers)|apps)/", "^@medallion/"] }
     },
     {
       name: "silver-never-imports-upward",
@@ -26,8 +26,8 @@ module.exports = {
       from: { path: "^packages/silver/" },
       to: {
         path: [
-          "^(packages/(sensors|workers)|apps)/",
-          "^@medallion/(sensors|workers|cli|fetch-daemon|transform-daemon)$"
+          "^(packages/(sensors|queue|workers)|apps)/",
+          "^@medallion/(sensors|queue|workers|cli|fetch-daemon|transform-daemon)$"
         ]
       }
     },
@@ -36,6 +36,15 @@ module.exports = {
       comment: "sensors sit below workers and apps",
       severity: "error",
       from: { path: "^packages/sensors/" },
+      to: {
+        path: ["^(packages/(queue|workers)|apps)/", "^@medallion/(queue|workers|cli|fetch-daemon|transform-daemon)$"]
+      }
+    },
+    {
+      name: "queue-never-imports-upward",
+      comment: "the queue launcher implements the sensors' seam; it sits below workers and apps",
+      severity: "error",
+      from: { path: "^packages/queue/" },
       to: { path: ["^(packages/workers|apps)/", "^@medallion/(workers|cli|fetch-daemon|transform-daemon)$"] }
     },
     {
@@ -50,21 +59,26 @@ module.exports = {
       comment: "the fetch worker writes bronze only: its folder never imports silver or sensors",
       severity: "error",
       from: { path: "^packages/workers/src/fetch/" },
-      to: { path: ["^packages/(silver|sensors)/", "^@medallion/(silver|sensors)"] }
+      to: { path: ["^packages/(silver|sensors|queue)/", "^@medallion/(silver|sensors|queue)"] }
     },
     {
       name: "fetch-daemon-knows-nothing-of-silver",
       comment: "the fetch daemon has no silver service in its layer graph",
       severity: "error",
       from: { path: "^apps/fetch-daemon/" },
-      to: { path: ["^(packages/(silver|sensors)|packages/workers/src/transform)/", "^@medallion/(silver|sensors)"] }
+      to: {
+        path: [
+          "^(packages/(silver|sensors|queue)|packages/workers/src/transform)/",
+          "^@medallion/(silver|sensors|queue)"
+        ]
+      }
     },
     {
       name: "fetch-daemon-never-reaches-silver",
       comment: "nothing the fetch daemon imports, directly or through other modules, may lead to silver or sensors",
       severity: "error",
       from: { path: "^apps/fetch-daemon/src/" },
-      to: { path: "^packages/(silver|sensors)/", reachable: true }
+      to: { path: "^packages/(silver|sensors|queue)/", reachable: true }
     },
     {
       name: "no-relative-import-across-packages",

@@ -6,7 +6,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@medallion/source"] } },
   test: {
     projects,
-    globalSetup: ["./scripts/vitest/postgres.ts"],
+    globalSetup: [
+      "./scripts/vitest/postgres.ts",
+      ...(process.env.MEDALLION_TEST_S3 ? ["./scripts/vitest/radosgw.ts"] : [])
+    ],
     // The database tests of one file share a database; files run in parallel.
     passWithNoTests: false
   }

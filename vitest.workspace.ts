@@ -4,6 +4,10 @@
  *
  * Every project resolves workspace packages to their TypeScript sources
  * (the `@medallion/source` export condition), so tests need no build.
+ *
+ * Tests named `*.s3.test.ts` need an S3-compatible server (a throwaway Ceph
+ * radosgw, see scripts/vitest/radosgw.ts): they run with `pnpm test:s3`, which
+ * sets MEDALLION_TEST_S3, and are left out of the default run otherwise.
  */
 import { defineProject } from "vitest/config"
 
@@ -17,6 +21,7 @@ const project = (dir: string, name: string) =>
     test: {
       name,
       include: ["test/**/*.test.ts"],
+      exclude: process.env.MEDALLION_TEST_S3 ? [] : ["**/*.s3.test.ts"],
       testTimeout: 30_000,
       hookTimeout: 60_000
     }
@@ -26,6 +31,7 @@ export default [
   project("packages/bronze", "bronze"),
   project("packages/silver", "silver"),
   project("packages/sensors", "sensors"),
+  project("packages/queue", "queue"),
   project("packages/workers", "workers"),
   project("apps/cli", "cli"),
   project("apps/fetch-daemon", "fetch-daemon"),
