@@ -3,8 +3,15 @@
  * concurrency. One item's failure (a typed error or even a defect) is counted
  * and reported, never the end of the batch; only interruption (shutdown) stops
  * it. The daemon drives `runOnce` on its own `Schedule`.
+ *
+ * Several fetch daemons share a source by sharding its items (`shard`): each
+ * discovers, then fetches only the items whose id hashes to its shard. Where
+ * two daemons do fetch one item anyway (no sharding, or a changed shard
+ * count), bronze's write-once puts decide: the first version stored wins, and
+ * the other fetch reports the item as skipped.
  */
 import { Cause, Effect, Exit } from "effect"
+import * as Shard from "./Shard.ts"
 import type { DiscoveredItem, ItemFetchResult, Source } from "./Source.ts"
 
 export interface FetchRunReport {
@@ -21,12 +28,30 @@ export interface FetchRunReport {
 export interface RunOptions {
   /** Items fetched at the same time (default 4); per-host limits still apply underneath. */
   readonly concurrency?: number | undefined
+  /** Fetch only the discovered items of this shard (default: all of them). */
+  readonly shard?: Shard.Shard | undefined
+}
+
+/** Whether a failure is bronze refusing a second, different version of an artifact another writer stored first. */
+const isConcurrentWrite = (cause: Cause.Cause<unknown>): boolean => {
+  const error = Cause.squash(cause)
+  const tagged = (value: unknown) =>
+    typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "ArtifactConflict"
+  return tagged(error) || (typeof error === "object" && error !== null && tagged((error as { cause?: unknown }).cause))
 }
 
 const settle = <R>(source: Source<R>, item: DiscoveredItem): Effect.Effect<ItemFetchResult, never, R> =>
   Effect.flatMap(Effect.exit(source.fetchItem(item)), (exit) => {
     if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
     if (Cause.hasInterruptsOnly(exit.cause)) return Effect.failCause(exit.cause as Cause.Cause<never>)
+    if (isConcurrentWrite(exit.cause)) {
+      return Effect.as(Effect.logInfo(`${source.sourceType}/${item.externalId} was stored first by another fetcher`), {
+        externalId: item.externalId,
+        outcome: "skipped" as const,
+        written: [],
+        reason: "stored concurrently by another fetcher"
+      })
+    }
     const reason = Cause.pretty(exit.cause).split("\n")[0] ?? "unknown failure"
     return Effect.as(Effect.logWarning(`fetch of ${source.sourceType}/${item.externalId} failed`, exit.cause), {
       externalId: item.externalId,
@@ -52,7 +77,12 @@ export const runOnce = <R>(source: Source<R>, options: RunOptions = {}): Effect.
         discoverError: discovered.failure.message
       }
     }
-    return yield* fetchAll(source, discovered.success, options)
+    const shard = options.shard
+    const mine =
+      shard === undefined
+        ? discovered.success
+        : discovered.success.filter((item) => Shard.owns(shard, source.sourceType, item.externalId))
+    return yield* fetchAll(source, mine, options)
   }).pipe(Effect.withSpan("FetchWorker.runOnce", { attributes: { sourceType: source.sourceType } }))
 
 /** Fetches the given items (e.g. a backfill list) without discovering. */

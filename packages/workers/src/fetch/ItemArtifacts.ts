@@ -166,8 +166,12 @@ export const putVersionIfChanged = (
     if (last !== undefined && last.info.sha256 === sha256(bytes)) return undefined
     const key = yield* nextKey(infos, item, base, ext)
     const writer = yield* BronzeWriter
-    const result = yield* writer.put(key, bytes)
-    return result.location
+    // Another fetcher may have stored a different version under the same key (same second) first:
+    // bronze keeps theirs, and it serves as this version too.
+    return yield* writer.put(key, bytes).pipe(
+      Effect.map((result) => result.location),
+      Effect.catchTag("ArtifactConflict", () => Effect.succeed(location(key)))
+    )
   })
 
 /** The response record of a fetch, stamped now. */

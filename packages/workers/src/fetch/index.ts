@@ -22,6 +22,7 @@ export {
 export { Enricher, type EnricherOptions } from "./Enricher.ts"
 export * as FeedSource from "./FeedSource.ts"
 export * as FetchWorker from "./FetchWorker.ts"
+export * as Shard from "./Shard.ts"
 export * as HackerNewsSource from "./HackerNewsSource.ts"
 export * as ItemArtifacts from "./ItemArtifacts.ts"
 export { SourceError, type DiscoveredItem, type ItemFetchResult, type Source } from "./Source.ts"
