@@ -28,7 +28,7 @@ import {
   Semaphore,
   Stream
 } from "effect"
-import type { JobResult } from "./Job.ts"
+import * as RunExecutor from "./RunExecutor.ts"
 import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
 import type { AnySensor, Evaluation, RunRequest } from "./Sensor.ts"
 import { CursorDecodeError, CursorTooLarge, LeaseLost, SensorNotFound, type SensorStoreError } from "./SensorErrors.ts"
@@ -172,22 +172,12 @@ export const make = Effect.fnUntraced(function* <R>(
   )
   const codecOf = (sensor: AnySensor<R>) => codecs.get(sensor.name)!
 
+  const execute = yield* RunExecutor.make(sensors)
   const toLaunch = (sensor: AnySensor<R>, runKey: string, items: ReadonlyArray<unknown>): LaunchRun => ({
     sensor: sensor.name,
     runKey,
     items,
-    execute: (encoded) =>
-      Effect.gen(function* () {
-        const decoded = yield* Schema.decodeUnknownEffect(codecOf(sensor).items)(encoded)
-        const result: JobResult<unknown> = yield* sensor.job.run(decoded)
-        if (result.failures.length === 0) return result
-        const failedItems = (yield* Schema.encodeUnknownEffect(codecOf(sensor).items)(
-          result.failures.map((failure) => failure.item)
-        )) as ReadonlyArray<unknown>
-        return {
-          failures: result.failures.map((failure, i) => ({ item: failedItems[i], reason: failure.reason }))
-        }
-      }).pipe(Effect.provideContext(context))
+    execute: (encoded) => execute(sensor.name, encoded)
   })
 
   const session = Effect.fnUntraced(function* (sensor: AnySensor<R>) {

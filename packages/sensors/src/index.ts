@@ -1,5 +1,6 @@
 export * as InProcessLauncher from "./InProcessLauncher.ts"
 export * as Job from "./Job.ts"
+export * as RunExecutor from "./RunExecutor.ts"
 export * from "./RunLauncher.ts"
 export * as Sensor from "./Sensor.ts"
 export * from "./SensorErrors.ts"
