@@ -47,7 +47,7 @@ export const database = (app: App) =>
 
 /** Bronze on the local filesystem, both capabilities (the fetch side). */
 export const bronze = (app: App) =>
-  FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.catalog })
+  FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 export const logging = (app: App) => Logging.layer(app.logFormat)
 

@@ -10,6 +10,7 @@ import {
   FetchHttp,
   HackerNewsSource,
   RobotsTxt,
+  Shard,
   Transcriber,
   WebSource
 } from "@medallion/workers/fetch"
@@ -96,6 +97,7 @@ export const layer = (app: App.App) => {
   const base = Layer.mergeAll(RobotsTxt.layer(), App.bronze(app)).pipe(Layer.provideMerge(http(app.config)))
   return FetchDaemon.layer({
     sources: app.config.sources.map(toSource),
-    concurrency: app.config.http.perHostConcurrency * 2
+    concurrency: app.config.http.perHostConcurrency * 2,
+    shard: app.config.fetch.shard === undefined ? undefined : Shard.parse(app.config.fetch.shard)
   }).pipe(Layer.provide(Layer.mergeAll(transcriber(app.config), enricher(app.config))), Layer.provideMerge(base))
 }

@@ -9,6 +9,7 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { Shard } from "@medallion/workers/fetch"
 import { Cron, Duration, Effect, Option, Result, Schema, SchemaTransformation } from "effect"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
@@ -75,12 +76,47 @@ const section = <F extends Schema.Struct.Fields>(fields: F) =>
   // Every key of a section has a default, so an absent section decodes like `{}`.
   withDefault(Schema.Struct(fields), {} as Schema.Struct<F>["Encoded"])
 
+const BucketName = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { expected: "an S3 bucket name (3-63 of a-z 0-9 . -)" })
+)
+
+/** Where bronze lives on S3 (credentials come from the environment, never from the file). */
+export const S3Settings = Schema.Struct({
+  bucket: BucketName,
+  /** Key prefix inside the bucket, e.g. `medallion/`; default none. */
+  prefix: withDefault(Schema.String, ""),
+  /** Endpoint of an S3-compatible server; default AWS's for the region. */
+  endpoint: Schema.optionalKey(HttpUrl),
+  region: withDefault(Schema.String, "us-east-1"),
+  /** `bucket` in the path instead of the host name: what most S3-compatible servers need. */
+  forcePathStyle: withDefault(Schema.Boolean, false)
+})
+
+const Bronze = Schema.Struct({
+  /** `filesystem` (a local folder) or `s3` (an S3-compatible object store, see `bronze.s3`). */
+  store: withDefault(Schema.Literals(["filesystem", "s3"]), "filesystem"),
+  /** Filesystem store: default `<data dir>/bronze`. */
+  root: Schema.optionalKey(Schema.String),
+  /** S3 store: required when `store` is `s3`. */
+  s3: Schema.optionalKey(S3Settings),
+  /** How the transform side finds new artifacts: `scan` below ~100k items, `index` above (see the scaling guide). */
+  discovery: withDefault(Schema.Literals(["scan", "index"]), "scan")
+}).check(
+  Schema.makeFilter((bronze) =>
+    bronze.store === "s3" && bronze.s3 === undefined
+      ? { path: ["s3"], issue: 'required when bronze.store is "s3" (at least { "bucket": "..." })' }
+      : undefined
+  )
+)
+
 export const MedallionConfigSchema = Schema.Struct({
-  bronze: section({
-    /** Default: `<data dir>/bronze`. */
-    root: Schema.optionalKey(Schema.String),
-    /** `scan` below ~100k items, `index` above (see the scaling guide). */
-    catalog: withDefault(Schema.Literals(["scan", "index"]), "scan")
+  bronze: withDefault(Bronze, {}),
+  fetch: section({
+    /**
+     * This daemon's share of every source's items, `"index/count"` (e.g. `"2/3"`), when several fetch
+     * daemons share the sources; default all of them.
+     */
+    shard: Schema.optionalKey(Shard.ShardFromString)
   }),
   database: section({
     poolSize: withDefault(PositiveInt, 10)
@@ -116,8 +152,22 @@ export const MedallionConfigSchema = Schema.Struct({
     batchSize: withDefault(PositiveInt, 50)
   }),
   runs: section({
+    /**
+     * `in-process` (runs execute in the daemon that ticked, below ~100k items) or `queue` (a durable
+     * queue in PostgreSQL consumed by every transform daemon, above).
+     */
+    launcher: withDefault(Schema.Literals(["in-process", "queue"]), "in-process"),
+    /** Runs executing at once per daemon. */
     concurrency: withDefault(PositiveInt, 4),
-    maxAttempts: withDefault(PositiveInt, 5)
+    maxAttempts: withDefault(PositiveInt, 5),
+    queue: section({
+      /** How often each daemon proves it is alive. */
+      heartbeat: withDefault(Interval, "5 seconds"),
+      /** A daemon silent this long is dead: its runs go back to the queue for the others. */
+      deadAfter: withDefault(Interval, "30 seconds"),
+      /** How often an idle worker looks for jobs when no notification arrived. */
+      pollInterval: withDefault(Interval, "2 seconds")
+    })
   }),
   backfill: section({
     /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */

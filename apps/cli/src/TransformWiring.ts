@@ -13,7 +13,7 @@ import { Effect, Layer, Metric, Schedule } from "effect"
 import * as App from "./App.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
-  catalog: app.config.bronze.catalog,
+  catalog: app.config.bronze.discovery,
   watchRoot: app.bronzeRoot,
   interval: app.config.sensors.interval,
   tickTimeout: app.config.sensors.tickTimeout,
@@ -25,7 +25,7 @@ export const options = (app: App.App): TransformDaemon.TransformDaemonOptions =>
 
 /** Bronze for the transform side: the reader only, so nothing here can write bronze. */
 export const bronzeReader = (app: App.App) =>
-  FileSystemBronze.layerReaderWith({ root: app.bronzeRoot, catalog: app.config.bronze.catalog })
+  FileSystemBronze.layerReaderWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 const health = (app: App.App) =>
   Layer.unwrap(
@@ -73,7 +73,7 @@ const statusGauges = (app: App.App) =>
   Layer.effectDiscard(
     StatusReport.make({
       bronzeSensor: TransformDaemon.BRONZE_SENSOR,
-      catalog: app.config.bronze.catalog,
+      catalog: app.config.bronze.discovery,
       lagLimit: 10_000
     }).pipe(
       Effect.flatMap((report) =>

@@ -15,9 +15,11 @@ const badValues = {
     sources: [{ type: "feed", name: "podcast", url: "not a url", maxEntries: 0 }],
     http: { allowNetworks: ["localhost"] },
     sensors: { interval: "-5 seconds" },
-    runs: { concurrency: 1.5 },
     metrics: { fetchPort: 70000 },
     transcription: { enabled: "yes" },
+    bronze: { store: "s3" },
+    runs: { concurrency: 1.5, launcher: "celery" },
+    fetch: { shard: "3/2" },
     surces: []
   },
   expected: [
@@ -28,6 +30,9 @@ const badValues = {
     ["runs.concurrency", "an integer"],
     ["metrics.fetchPort", "between 0 and 65535"],
     ["transcription.enabled", "boolean"],
+    ["runs.launcher", '"in-process" | "queue"'],
+    ["bronze.s3", 'required when bronze.store is "s3"'],
+    ["fetch.shard", 'a shard such as "1/2"'],
     ["surces", "no excess property"]
   ]
 } as const

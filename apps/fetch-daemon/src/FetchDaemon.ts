@@ -10,6 +10,7 @@ import {
   type FetchHttp,
   FetchWorker,
   type RobotsTxt,
+  type Shard,
   type Source,
   Transcriber
 } from "@medallion/workers/fetch"
@@ -26,6 +27,8 @@ export interface FetchDaemonOptions {
   readonly sources: ReadonlyArray<ScheduledSource>
   /** Items fetched at once per source run. */
   readonly concurrency: number
+  /** This daemon's share of every source's items, when several fetch daemons share the sources. */
+  readonly shard?: Shard.Shard | undefined
 }
 
 const fetchedItems = Metric.counter("fetch_items_total", {
@@ -98,7 +101,10 @@ export const layer = (options: FetchDaemonOptions) =>
       if (hasMediaWork) yield* Effect.forkScoped(mediaWorker(queue))
 
       for (const scheduled of options.sources) {
-        const run = FetchWorker.runOnce(scheduled.source, { concurrency: options.concurrency }).pipe(
+        const run = FetchWorker.runOnce(scheduled.source, {
+          concurrency: options.concurrency,
+          shard: options.shard
+        }).pipe(
           Effect.timed,
           Effect.tap(([duration]) =>
             Metric.update(Metric.withAttributes(sourceRuns, { source: scheduled.name }), duration)
@@ -119,8 +125,9 @@ export const layer = (options: FetchDaemonOptions) =>
         )
         yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(scheduled.every)))
       }
+      const share = options.shard === undefined ? "" : ` (shard ${options.shard.index} of ${options.shard.count})`
       yield* Effect.logInfo(
-        `fetch daemon running ${options.sources.length} source(s): ${options.sources.map((s) => `${s.name} every ${Duration.format(s.every)}`).join(", ")}`
+        `fetch daemon${share} running ${options.sources.length} source(s): ${options.sources.map((s) => `${s.name} every ${Duration.format(s.every)}`).join(", ")}`
       )
     })
   )

@@ -52,6 +52,11 @@ export interface StatusOptions {
   /** The bronze -> silver sensor whose cursor measures the lag. */
   readonly bronzeSensor: string
   readonly catalog: "scan" | "index"
+  /** How runs execute and where bronze lives, to warn when the deployment outgrows them (default the small modes). */
+  readonly launcher?: "in-process" | "queue" | undefined
+  readonly store?: "filesystem" | "s3" | undefined
+  /** Items past which the small modes are outgrown (default `SCAN_MODE_LIMIT`). */
+  readonly outgrownAt?: number | undefined
   /** Stop counting the lag past this many artifacts (default 100,000). */
   readonly lagLimit?: number | undefined
   readonly recentTicks?: number | undefined
@@ -156,9 +161,20 @@ export const make = Effect.fn("StatusReport.make")(function* (
       : yield* countAfter(reader, toCatalogCursor(bronzeState.cursor), options.lagLimit ?? 100_000)
 
   const warnings: Array<string> = []
-  if (options.catalog === "scan" && total > SCAN_MODE_LIMIT) {
+  const limit = options.outgrownAt ?? SCAN_MODE_LIMIT
+  if (options.catalog === "scan" && total > limit) {
     warnings.push(
-      `silver holds ${total} items and bronze is discovered by a directory scan: past ${SCAN_MODE_LIMIT} items switch bronze.catalog to "index"`
+      `silver holds ${total} items and bronze is discovered by a directory scan: past ${limit} items switch bronze.discovery to "index"`
+    )
+  }
+  if ((options.launcher ?? "in-process") === "in-process" && total > limit) {
+    warnings.push(
+      `silver holds ${total} items and runs execute in the daemon that ticks: past ${limit} items set runs.launcher to "queue", so every transform daemon shares the runs`
+    )
+  }
+  if ((options.store ?? "filesystem") === "filesystem" && total > limit) {
+    warnings.push(
+      `silver holds ${total} items and bronze is a local folder: past ${limit} items, and for daemons on several machines, set bronze.store to "s3"`
     )
   }
   const budget = options.tickBudgetMs ?? 4000

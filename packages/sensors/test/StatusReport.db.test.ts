@@ -65,6 +65,20 @@ describe("StatusReport", () => {
         assert.strictEqual(report.warnings.length, 1)
         assert.include(report.warnings[0]!, "failed run")
 
+        // A deployment that outgrew the small modes is told which switch to turn, and only that one.
+        const outgrown = (options: Partial<StatusReport.StatusOptions>) =>
+          Effect.map(
+            StatusReport.make({ bronzeSensor: "bronze-to-silver", catalog: "scan", outgrownAt: 2, ...options }),
+            (r) => r.warnings.filter((w) => !w.includes("failed run"))
+          )
+        const small = yield* outgrown({})
+        assert.strictEqual(small.length, 3)
+        assert.include(small[0]!, 'switch bronze.discovery to "index"')
+        assert.include(small[1]!, 'set runs.launcher to "queue"')
+        assert.include(small[2]!, 'set bronze.store to "s3"')
+        assert.deepStrictEqual(yield* outgrown({ catalog: "index", launcher: "queue", store: "s3" }), [])
+        assert.deepStrictEqual(yield* outgrown({ outgrownAt: 3 }), [])
+
         // The lag is counted only up to its limit.
         const capped = yield* StatusReport.make({ bronzeSensor: "nobody", catalog: "scan", lagLimit: 2 })
         assert.deepStrictEqual(capped.lag, { artifacts: 2, atLeast: true })

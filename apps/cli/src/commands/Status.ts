@@ -59,7 +59,9 @@ export const status = Command.make(
           Effect.andThen(
             StatusReport.make({
               bronzeSensor: TransformDaemon.BRONZE_SENSOR,
-              catalog: app.config.bronze.catalog,
+              catalog: app.config.bronze.discovery,
+              launcher: app.config.runs.launcher,
+              store: app.config.bronze.store,
               tickBudgetMs: 0.8 * Duration.toMillis(app.config.sensors.tickTimeout)
             })
           )
