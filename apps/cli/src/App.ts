@@ -2,10 +2,10 @@
  * What every command resolves first: the shared flags, the validated
  * configuration, and the layers built from them (database, bronze, logging).
  */
-import { FileSystemBronze } from "@medallion/bronze"
+import { FileSystemBronze, S3Bronze } from "@medallion/bronze"
 import { SilverDatabase } from "@medallion/silver"
 import * as Path from "node:path"
-import { Effect, Layer, Metric, Option } from "effect"
+import { Config, Context, Effect, Layer, Metric, Option, type Redacted } from "effect"
 import * as Database from "./Database.ts"
 import * as Logging from "./Logging.ts"
 import * as MedallionConfig from "./MedallionConfig.ts"
@@ -30,24 +30,62 @@ export const resolve = Effect.gen(function* () {
   } satisfies App
 })
 
+/** The URL of silver's database, for components with their own connections (the run queue). */
+export class DatabaseUrl extends Context.Service<DatabaseUrl, Redacted.Redacted<string>>()(
+  "@medallion/cli/DatabaseUrl"
+) {}
+
 /**
- * `SilverDatabase` (+ `PgClient`, `SqlClient`): `DATABASE_URL` when set (with
- * the `PG*` settings it leaves out, and TLS), else the embedded server under
- * the data dir.
+ * `SilverDatabase` (+ `PgClient`, `SqlClient`, `DatabaseUrl`): `DATABASE_URL`
+ * when set (with the `PG*` settings it leaves out, and TLS), else the embedded
+ * server under the data dir.
  */
 export const database = (app: App) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const target = yield* Database.target(app.dataDir)
-      return target.kind === "external"
-        ? SilverDatabase.layer
-        : SilverDatabase.layerWith({ url: target.url, poolSize: app.config.database.poolSize })
+      const silver =
+        target.kind === "external"
+          ? SilverDatabase.layer
+          : SilverDatabase.layerWith({ url: target.url, poolSize: app.config.database.poolSize })
+      return Layer.merge(silver, Layer.succeed(DatabaseUrl, target.url))
     })
   )
 
-/** Bronze on the local filesystem, both capabilities (the fetch side). */
+/**
+ * The settings of bronze on S3: the file's `bronze.s3`, and the credentials
+ * from `MEDALLION_S3_ACCESS_KEY_ID` / `MEDALLION_S3_SECRET_ACCESS_KEY` (else
+ * the AWS SDK's default chain: `AWS_*` variables, profile, instance role).
+ */
+const s3Options = (app: App) =>
+  Effect.gen(function* () {
+    const s3 = app.config.bronze.s3!
+    const accessKeyId = yield* Config.option(Config.String("MEDALLION_S3_ACCESS_KEY_ID"))
+    const secretAccessKey = yield* Config.option(Config.Redacted("MEDALLION_S3_SECRET_ACCESS_KEY"))
+    return {
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      region: s3.region,
+      forcePathStyle: s3.forcePathStyle,
+      catalog: app.config.bronze.discovery,
+      ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
+      ...(Option.isSome(accessKeyId) && Option.isSome(secretAccessKey)
+        ? { credentials: { accessKeyId: accessKeyId.value, secretAccessKey: secretAccessKey.value } }
+        : {})
+    }
+  })
+
+/** Bronze with both capabilities (the fetch side): the local folder, or the bucket. */
 export const bronze = (app: App) =>
-  FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
+  app.config.bronze.store === "s3"
+    ? Layer.unwrap(Effect.map(s3Options(app), S3Bronze.layerWith))
+    : FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
+
+/** Bronze for the transform side: the reader only, so nothing there can write bronze. */
+export const bronzeReader = (app: App) =>
+  app.config.bronze.store === "s3"
+    ? Layer.unwrap(Effect.map(s3Options(app), S3Bronze.layerReaderWith))
+    : FileSystemBronze.layerReaderWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 export const logging = (app: App) => Logging.layer(app.logFormat)
 

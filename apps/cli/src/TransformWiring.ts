@@ -1,9 +1,8 @@
 /**
  * From the configuration file to the transform daemon's layer: bronze read-only
- * on the filesystem, silver on DATABASE_URL or the embedded server, and the
- * health endpoint with a database check.
+ * (folder or bucket), silver on DATABASE_URL or the embedded server, runs in
+ * process or on the queue, and the health endpoint with a database check.
  */
-import { FileSystemBronze } from "@medallion/bronze"
 import { Backfill, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverDatabase } from "@medallion/silver"
 import { TransformJob } from "@medallion/workers"
@@ -14,7 +13,8 @@ import * as App from "./App.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
   catalog: app.config.bronze.discovery,
-  watchRoot: app.bronzeRoot,
+  // Early wake-ups watch the local folder; an S3 store is polled.
+  watchRoot: app.config.bronze.store === "filesystem" ? app.bronzeRoot : undefined,
   interval: app.config.sensors.interval,
   tickTimeout: app.config.sensors.tickTimeout,
   maxRunsPerTick: app.config.sensors.maxRunsPerTick,
@@ -24,8 +24,26 @@ export const options = (app: App.App): TransformDaemon.TransformDaemonOptions =>
 })
 
 /** Bronze for the transform side: the reader only, so nothing here can write bronze. */
-export const bronzeReader = (app: App.App) =>
-  FileSystemBronze.layerReaderWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
+export const bronzeReader = App.bronzeReader
+
+/** The daemon itself, with its runs in process or on the queue (which needs the database URL). */
+const daemon = (app: App.App) =>
+  app.config.runs.launcher === "queue"
+    ? Layer.unwrap(
+        Effect.map(App.DatabaseUrl, (connectionString) =>
+          TransformDaemon.layer({
+            ...options(app),
+            launcher: {
+              _tag: "Queue",
+              connectionString,
+              heartbeat: app.config.runs.queue.heartbeat,
+              deadAfter: app.config.runs.queue.deadAfter,
+              pollInterval: app.config.runs.queue.pollInterval
+            }
+          })
+        )
+      )
+    : TransformDaemon.layer(options(app))
 
 const health = (app: App.App) =>
   Layer.unwrap(
@@ -74,6 +92,8 @@ const statusGauges = (app: App.App) =>
     StatusReport.make({
       bronzeSensor: TransformDaemon.BRONZE_SENSOR,
       catalog: app.config.bronze.discovery,
+      launcher: app.config.runs.launcher,
+      store: app.config.bronze.store,
       lagLimit: 10_000
     }).pipe(
       Effect.flatMap((report) =>
@@ -104,6 +124,6 @@ const statusGauges = (app: App.App) =>
  * caller, once per process.
  */
 export const layer = (app: App.App) =>
-  Layer.mergeAll(TransformDaemon.layer(options(app)), health(app), scheduledBackfill(app), statusGauges(app)).pipe(
+  Layer.mergeAll(daemon(app), health(app), scheduledBackfill(app), statusGauges(app)).pipe(
     Layer.provide(bronzeReader(app))
   )

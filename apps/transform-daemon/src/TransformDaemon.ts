@@ -6,7 +6,13 @@
  * It reads bronze through `BronzeReader` only: no code path here can write
  * bronze. Any number of transform daemons may run against one database: each
  * sensor is owned by one of them at a time (a lease), and a dead owner's
- * sensors and unfinished runs are taken over when its lease expires.
+ * sensors are taken over when its lease expires.
+ *
+ * Runs execute in one of two ways. `in-process`: in the daemon that ticked
+ * (a dead owner's unfinished runs are relaunched by the next owner). `queue`:
+ * the tick enqueues them on a durable queue in the same PostgreSQL, and every
+ * daemon consumes it, so N daemons share the work; a dead daemon's runs go
+ * back to the queue once its heartbeat is older than `deadAfter`.
  */
 import {
   BronzeSensor,
@@ -28,8 +34,9 @@ import {
 import type { BronzeReader } from "@medallion/bronze"
 import type { PgClient } from "@effect/sql-pg"
 import type { SqlClient } from "effect/sql/SqlClient"
+import { QueueLauncher, QueueWorker } from "@medallion/queue"
 import { TransformJob } from "@medallion/workers"
-import type { Duration } from "effect"
+import type { Duration, Redacted } from "effect"
 import { Effect, Layer } from "effect"
 
 export interface TransformDaemonOptions {
@@ -49,6 +56,21 @@ export interface TransformDaemonOptions {
   readonly gold?: boolean | undefined
   /** Lease time of a sensor: how long before another daemon takes over a dead one's sensors. */
   readonly leaseTtl?: Duration.Input | undefined
+  /** Where runs execute (default in-process). */
+  readonly launcher?: InProcessLaunch | QueueLaunch | undefined
+}
+
+export interface InProcessLaunch {
+  readonly _tag: "InProcess"
+}
+
+export interface QueueLaunch {
+  readonly _tag: "Queue"
+  /** The database of silver, for the queue's own connections. */
+  readonly connectionString: Redacted.Redacted<string>
+  readonly heartbeat: Duration.Duration
+  readonly deadAfter: Duration.Duration
+  readonly pollInterval: Duration.Duration
 }
 
 export const BRONZE_SENSOR = "bronze-to-silver"
@@ -84,10 +106,30 @@ export const sensors = (options: TransformDaemonOptions) => {
  * Migrations first, then the sensors, their store and the in-process launcher.
  * The layer exposes no service: it runs for as long as it lives.
  */
-export const layer = (options: TransformDaemonOptions) =>
-  Layer.effectDiscard(Effect.logInfo(`transform daemon running (catalog: ${options.catalog})`)).pipe(
-    Layer.provide(SensorRunner.layer(sensors(options), { leaseTtl: options.leaseTtl })),
-    Layer.provide(InProcessLauncher.layer({ concurrency: options.concurrency, maxAttempts: options.maxAttempts })),
+export const layer = (options: TransformDaemonOptions) => {
+  const all = sensors(options)
+  const launch = options.launcher ?? { _tag: "InProcess" }
+  const runs =
+    launch._tag === "Queue"
+      ? Layer.merge(
+          QueueLauncher.layer({ connectionString: launch.connectionString, maxAttempts: options.maxAttempts }),
+          QueueWorker.layer(all, {
+            connectionString: launch.connectionString,
+            concurrency: options.concurrency,
+            heartbeatInterval: launch.heartbeat,
+            deadAfter: launch.deadAfter,
+            pollInterval: launch.pollInterval
+          })
+        )
+      : InProcessLauncher.layer({ concurrency: options.concurrency, maxAttempts: options.maxAttempts })
+  return Layer.effectDiscard(
+    Effect.logInfo(
+      `transform daemon running (discovery: ${options.catalog}, launcher: ${launch._tag === "Queue" ? "queue" : "in-process"})`
+    )
+  ).pipe(
+    Layer.provide(SensorRunner.layer(all, { leaseTtl: options.leaseTtl })),
+    Layer.provideMerge(runs),
     Layer.provide(Layer.mergeAll(SqlSensorStore.layer, ItemRepo.layer)),
     Layer.provide(Layer.effectDiscard(SilverMigrator.run()))
   )
+}
