@@ -7,6 +7,7 @@ import type { Migration } from "./Statements.ts"
 import items from "./0001_items.ts"
 import sensorState from "./0002_sensor_state.ts"
 import sensorLeasesGold from "./0003_sensor_leases_gold.ts"
+import queueWorkers from "./0004_queue_workers.ts"
 
 export type { Migration } from "./Statements.ts"
 export { statements } from "./Statements.ts"
@@ -14,5 +15,6 @@ export { statements } from "./Statements.ts"
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_items": items,
   "0002_sensor_state": sensorState,
-  "0003_sensor_leases_gold": sensorLeasesGold
+  "0003_sensor_leases_gold": sensorLeasesGold,
+  "0004_queue_workers": queueWorkers
 }
