@@ -1,4 +1,10 @@
 /**
  * @since 0.1.0
  */
-export {}
+export * from "./QueueError.ts"
+export * as QueueAdmin from "./QueueAdmin.ts"
+export * as QueueLauncher from "./QueueLauncher.ts"
+export * as QueueWorker from "./QueueWorker.ts"
+export * as RunJobs from "./RunJobs.ts"
+export * as RunTask from "./RunTask.ts"
+export * as WorkerLiveness from "./WorkerLiveness.ts"

@@ -1,0 +1,133 @@
+/**
+ * A pool of graphile-worker workers executing sensor runs, for as long as the layer lives. Each job is a
+ * run (`RunTask`); the pool's heartbeat lives in `queue_workers`, and its sweeper frees the jobs of dead
+ * workers. So a daemon killed mid-run has its runs taken over by another within about
+ * `deadAfter + heartbeatInterval` (plus a moment for the pickup).
+ *
+ * Shutdown is graceful: the pool stops taking jobs and waits for the running ones (graphile-worker aborts
+ * them after 5 s; an aborted run rolls back and its job is retried later), then its row is removed.
+ */
+import { EventEmitter } from "node:events"
+import * as Os from "node:os"
+import { RunExecutor, type Sensor, type SensorStore } from "@medallion/sensors"
+import { Context, Duration, Effect, Exit, Layer, Redacted, Schedule } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { Logger, run, type Task, type WorkerEvents } from "graphile-worker"
+import { QueueError } from "./QueueError.ts"
+import * as RunJobs from "./RunJobs.ts"
+import * as RunTask from "./RunTask.ts"
+import * as WorkerLiveness from "./WorkerLiveness.ts"
+
+export interface QueueWorkerOptions {
+  /** graphile-worker's own connection pool (the runs' writes go through the `SqlClient` in context). */
+  readonly connectionString: Redacted.Redacted<string>
+  /** Runs executing at once in this pool (default 4). */
+  readonly concurrency?: number | undefined
+  /** How often idle workers look for jobs whose retry delay ended (default 2 s); new jobs arrive by NOTIFY. */
+  readonly pollInterval?: Duration.Input | undefined
+  /** How often this pool writes its heartbeat and sweeps for dead workers (default 5 s). */
+  readonly heartbeatInterval?: Duration.Input | undefined
+  /** A worker silent for this long is dead and its jobs are freed (default 30 s). */
+  readonly deadAfter?: Duration.Input | undefined
+}
+
+export interface QueueWorkerShape {
+  /** The pool's id: graphile-worker locks its jobs under it, and its heartbeat row carries it. */
+  readonly workerId: string
+}
+
+export class QueueWorker extends Context.Service<QueueWorker, QueueWorkerShape>()("@medallion/queue/QueueWorker") {}
+
+export const make = Effect.fnUntraced(function* <R>(
+  sensors: ReadonlyArray<Sensor.AnySensor<R>>,
+  options: QueueWorkerOptions
+) {
+  const sql = yield* SqlClient
+  const task = RunTask.make(yield* RunExecutor.make(sensors))
+  const context = yield* Effect.context<SensorStore | SqlClient>()
+  const heartbeatInterval = Duration.fromInputUnsafe(options.heartbeatInterval ?? Duration.seconds(5))
+  const deadAfterMs = Duration.toMillis(Duration.fromInputUnsafe(options.deadAfter ?? Duration.seconds(30)))
+  const host = Os.hostname()
+
+  const handler: Task = async (payload, helpers) => {
+    const exit = await Effect.runPromiseWith(context)(
+      Effect.exit(task(payload, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts })),
+      { signal: helpers.abortSignal }
+    )
+    if (Exit.isFailure(exit)) throw new Error(RunTask.describe(exit.cause))
+  }
+
+  // graphile-worker's messages go to the Effect logger (its info level is chatty: debug here).
+  const log = (level: string, message: string) =>
+    Effect.runForkWith(context)(
+      level === "error"
+        ? Effect.logError(message)
+        : level === "warning"
+          ? Effect.logWarning(message)
+          : Effect.logDebug(message)
+    )
+  const logger = new Logger(() => (level, message) => void log(level, message))
+
+  let workerId: string | undefined
+  const events: WorkerEvents = new EventEmitter()
+  events.on("pool:create", ({ workerPool }) => {
+    workerId = workerPool.id
+  })
+
+  // Finalizers run in reverse: the pool stops first (running jobs finish), then the heartbeat, then the row.
+  yield* Effect.addFinalizer(() =>
+    workerId === undefined ? Effect.void : WorkerLiveness.remove(sql, workerId).pipe(Effect.ignore)
+  )
+  const liveness = Effect.suspend(() =>
+    workerId === undefined
+      ? Effect.void
+      : WorkerLiveness.beat(sql, workerId, host, process.pid).pipe(
+          Effect.andThen(WorkerLiveness.sweep(sql, deadAfterMs)),
+          Effect.tap((dead) =>
+            dead.length > 0 ? Effect.logWarning("freed the jobs of dead queue workers", { workers: dead }) : Effect.void
+          ),
+          Effect.catch((error) => Effect.logWarning("queue heartbeat failed", { error }))
+        )
+  )
+  yield* Effect.forkScoped(Effect.repeat(liveness, Schedule.spaced(heartbeatInterval)))
+
+  const runner = yield* Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () =>
+        run(
+          {
+            connectionString: Redacted.value(options.connectionString),
+            concurrency: options.concurrency ?? 4,
+            pollInterval: Duration.toMillis(Duration.fromInputUnsafe(options.pollInterval ?? Duration.seconds(2))),
+            noHandleSignals: true,
+            taskList: { [RunJobs.TASK]: handler },
+            events,
+            logger
+          },
+          undefined,
+          []
+        ),
+      catch: (cause) => new QueueError({ operation: "startWorker", cause })
+    }),
+    (runner) => Effect.promise(() => runner.stop().catch(() => undefined))
+  )
+  if (workerId === undefined) return yield* Effect.die(new Error("graphile-worker created no pool"))
+  yield* liveness
+  yield* Effect.forkScoped(
+    Effect.tryPromise(() => runner.promise).pipe(
+      Effect.catch((error) => Effect.logError("the queue worker pool stopped", { error }))
+    )
+  )
+  yield* Effect.logInfo("queue worker started", { workerId })
+  return QueueWorker.of({ workerId })
+})
+
+/**
+ * Executes the runs of `sensors` from the queue for as long as the layer lives. Needs `SensorStore`, the
+ * `SqlClient` of the same database, and what the sensors' jobs require.
+ */
+export const layer = <R>(
+  sensors: ReadonlyArray<Sensor.AnySensor<R>>,
+  options: QueueWorkerOptions
+): Layer.Layer<QueueWorker, QueueError, SensorStore | SqlClient | R> =>
+  Layer.effect(QueueWorker, make(sensors, options))

@@ -1,0 +1,122 @@
+/**
+ * What a queue worker does with one job: execute the run it points at, exactly once in effect.
+ *
+ * A job may run twice (its worker died after the run committed, before the job was deleted) and two
+ * workers may hold jobs of one run (a worker declared dead while it was only slow): the run's row in
+ * `sensor_runs` decides. Marking it `running` only succeeds while it is unfinished, and the job's writes
+ * commit together with the run's final status under the row's lock (`for update`), so the second
+ * execution waits, then finds the run finished and does nothing.
+ *
+ * Per-item failures are an outcome (the run is `failed` with them, the job completes). An error (a defect,
+ * the database gone) fails the attempt, so graphile-worker retries it with backoff; on the last attempt
+ * the run is recorded `failed` with the reason first, and the job stays dead with the same `last_error`.
+ */
+import { type Job, type RunExecutor, SensorStore } from "@medallion/sensors"
+import { Cause, Effect, Schema } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { QueueError } from "./QueueError.ts"
+import * as RunJobs from "./RunJobs.ts"
+
+const MAX_ERROR_LENGTH = 4000
+
+export type Outcome = "succeeded" | "failed" | "finished-before"
+
+export interface Attempt {
+  /** graphile-worker's attempt number of the job (1 on the first try). */
+  readonly attempt: number
+  readonly maxAttempts: number
+}
+
+/** The reason recorded for an error, as the in-process launcher words it. */
+export const describe = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  const text = Schema.isSchemaError(error)
+    ? `SchemaError: ${error.message}`
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : typeof error === "string"
+        ? error
+        : Cause.pretty(cause)
+  return text.slice(0, MAX_ERROR_LENGTH)
+}
+
+const summarize = (result: Job.JobResult<unknown>, total: number): string =>
+  `${result.failures.length} of ${total} items failed; first: ${result.failures[0]?.reason ?? ""}`.slice(
+    0,
+    MAX_ERROR_LENGTH
+  )
+
+interface StartedRow {
+  readonly items: unknown
+  readonly failures: unknown
+}
+
+const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
+
+/**
+ * The task for `execute` (the sensors' `RunExecutor`): given a job's payload and attempt, executes its
+ * run. Fails with the reason (a string) when the attempt failed.
+ */
+export const make = (execute: RunExecutor.RunExecutor) =>
+  Effect.fnUntraced(function* (payload: unknown, attempt: Attempt) {
+    const store = yield* SensorStore
+    const sql = yield* SqlClient
+    const run = yield* Schema.decodeUnknownEffect(RunJobs.Payload)(payload)
+    const wrap = (operation: string) => Effect.mapError((cause: unknown) => new QueueError({ operation, cause }))
+
+    const outcome = Effect.gen(function* () {
+      // Counts the attempt; a run that finished meanwhile (or was pruned) is not touched.
+      const started = yield* sql<StartedRow>`
+        update sensor_runs set status = 'running', attempts = attempts + 1, started_at = clock_timestamp(),
+               finished_at = null
+        where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')
+        returning item_keys as items, failures`.pipe(wrap("startRun"))
+      if (started.length === 0) return "finished-before" as const
+      const items = parseJson(started[0]!.items) as ReadonlyArray<unknown>
+      const failures = parseJson(started[0]!.failures) as ReadonlyArray<{ readonly item: unknown }>
+      // A retried run reprocesses only the items that failed, as the runner relaunches it.
+      const batch = failures.length > 0 ? failures.map((failure) => failure.item) : items
+
+      return yield* store.withTransaction(
+        Effect.gen(function* () {
+          const locked = yield* sql<{ status: string }>`
+            select status from sensor_runs where sensor = ${run.sensor} and run_key = ${run.runKey}
+            for update`.pipe(wrap("lockRun"))
+          if (locked[0]?.status !== "running") return "finished-before" as const
+          const result = yield* execute(run.sensor, batch)
+          if (result.failures.length === 0) {
+            yield* store.updateRun(run.sensor, run.runKey, { status: "succeeded", error: null, failures: [] })
+            return "succeeded" as const
+          }
+          yield* store.updateRun(run.sensor, run.runKey, {
+            status: "failed",
+            error: summarize(result, batch.length),
+            failures: result.failures
+          })
+          return "failed" as const
+        })
+      )
+    })
+
+    return yield* outcome.pipe(
+      Effect.sandbox,
+      Effect.catch((cause) =>
+        Effect.gen(function* () {
+          if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
+          const reason = describe(cause)
+          if (attempt.attempt >= attempt.maxAttempts) {
+            // The dead state: the run says failed, the job keeps the same reason as its last error.
+            // (Only while unfinished: another worker may have finished the run meanwhile.)
+            yield* sql`
+              update sensor_runs set status = 'failed', error = ${reason}, finished_at = clock_timestamp()
+              where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')`.pipe(
+              Effect.catch((error) => Effect.logError("the failed run could not be recorded", { error }))
+            )
+          }
+          return yield* Effect.fail(reason)
+        })
+      ),
+      Effect.annotateLogs({ sensor: run.sensor, runKey: run.runKey }),
+      Effect.withSpan("QueueWorker.run", { attributes: { sensor: run.sensor, runKey: run.runKey } })
+    )
+  })

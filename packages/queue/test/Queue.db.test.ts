@@ -1,0 +1,212 @@
+/**
+ * The queue on a real PostgreSQL: the hand-off commits or rolls back as one with the tick, a worker
+ * executes the runs and leaves no job behind, a failing run retries with backoff, ends dead and comes
+ * back with `retry`, and a run executed twice writes once.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
+import { RunExecutor, RunLauncher, SensorRunner, SensorStore, SqlSensorStore } from "@medallion/sensors"
+import { TestDatabase } from "@medallion/silver/testing"
+import { Effect, Exit, Layer, Option, String as Str } from "effect"
+import * as QueueAdmin from "../src/QueueAdmin.ts"
+import * as QueueLauncher from "../src/QueueLauncher.ts"
+import * as QueueWorker from "../src/QueueWorker.ts"
+import * as RunJobs from "../src/RunJobs.ts"
+import * as RunTask from "../src/RunTask.ts"
+import * as TestSensor from "./TestSensor.ts"
+
+const MAX_ATTEMPTS = 2
+
+/** A fresh database with silver's schema, the SQL store, the queue launcher (graphile's schema) and the admin. */
+const setup = Effect.gen(function* () {
+  const database = yield* TestDatabase.makeDatabase("medallion_queue")
+  const Database = PgClient.layer({ url: database.url, transformResultNames: Str.snakeToCamel, maxConnections: 6 })
+  const Store = SqlSensorStore.layer.pipe(Layer.provideMerge(Database))
+  const context = yield* Layer.build(
+    Layer.mergeAll(
+      QueueLauncher.layer({ maxAttempts: MAX_ATTEMPTS }),
+      QueueAdmin.layer({ maxAttempts: MAX_ATTEMPTS })
+    ).pipe(Layer.provideMerge(Store))
+  )
+  yield* TestSensor.prepare.pipe(Effect.provideContext(context))
+  return { database, context }
+})
+
+const workerLayer = (sensor: ReturnType<typeof TestSensor.make>, url: PgClient.PgClient["config"]["url"]) =>
+  QueueWorker.layer([sensor], {
+    connectionString: url!,
+    concurrency: 2,
+    pollInterval: "100 millis",
+    heartbeatInterval: "500 millis",
+    deadAfter: "10 seconds"
+  })
+
+describe("QueueLauncher", () => {
+  it.live(
+    "the tick's runs, their jobs and the cursor commit together: a rollback leaves none of them",
+    () =>
+      Effect.gen(function* () {
+        const { context } = yield* setup
+        yield* Effect.gen(function* () {
+          const store = yield* SensorStore
+          const launcher = yield* RunLauncher
+          assert.strictEqual(launcher.cursorCommit, "accept")
+          assert.isTrue(yield* store.acquireLease(TestSensor.SENSOR, "owner", 60_000, { next: 0 }))
+          const runs = [0, 1, 2].map((i) => ({
+            sensor: TestSensor.SENSOR,
+            runKey: `run-${i}`,
+            items: [i],
+            execute: () => Effect.succeed({ failures: [] })
+          }))
+          const handOff = store.withTransaction(
+            Effect.gen(function* () {
+              yield* launcher.accept(runs)
+              yield* store.putCursor(TestSensor.SENSOR, "owner", { next: 3 })
+              // Everything is visible inside the transaction...
+              assert.deepInclude(yield* TestSensor.counts, { jobs: 3, runs: 3 })
+              return yield* Effect.fail("tick failed after the hand-off")
+            })
+          )
+          assert.isTrue(Exit.isFailure(yield* Effect.exit(handOff)))
+          // ...and nothing is left after the rollback.
+          assert.deepInclude(yield* TestSensor.counts, { jobs: 0, runs: 0 })
+          assert.deepStrictEqual(yield* store.getCursor(TestSensor.SENSOR), Option.some({ next: 0 }))
+
+          yield* store.withTransaction(
+            Effect.andThen(launcher.accept(runs), store.putCursor(TestSensor.SENSOR, "owner", { next: 3 }))
+          )
+          assert.deepInclude(yield* TestSensor.counts, { jobs: 3, runs: 3 })
+          assert.deepStrictEqual(yield* store.getCursor(TestSensor.SENSOR), Option.some({ next: 3 }))
+
+          // Queued again (recovery): no second job for a run whose job is queued.
+          yield* Effect.scoped(launcher.start(runs, () => Effect.void))
+          assert.deepInclude(yield* TestSensor.counts, { jobs: 3 })
+          const sql = yield* PgClient.PgClient
+          const payloads = yield* sql<{ payload: unknown; key: string }>`
+            select payload, key from graphile_worker._private_jobs order by key`
+          assert.deepStrictEqual(
+            payloads.map((row) => row.key),
+            ["queue.test/run-0", "queue.test/run-1", "queue.test/run-2"]
+          )
+          assert.deepStrictEqual(payloads[0]!.payload, { sensor: TestSensor.SENSOR, runKey: "run-0" })
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "a runner ticks into the queue and a worker executes every run; completed jobs are deleted",
+    () =>
+      Effect.gen(function* () {
+        const { context, database } = yield* setup
+        const sensor = TestSensor.make({ total: 12, batchSize: 2, worker: "w" })
+        yield* Effect.gen(function* () {
+          yield* Layer.build(
+            Layer.mergeAll(
+              SensorRunner.layer([sensor], { owner: "runner", wakeFloor: "10 millis" }),
+              workerLayer(sensor, database.url)
+            )
+          )
+          yield* TestSensor.until(
+            Effect.map(TestSensor.counts, (c) => c.succeeded === 6 && c.jobs === 0 && c.processed === 12)
+          )
+          const counts = yield* TestSensor.counts
+          assert.deepStrictEqual(counts, { jobs: 0, runs: 6, succeeded: 6, failed: 0, processed: 12, twice: 0 })
+          const store = yield* SensorStore
+          assert.deepStrictEqual(yield* store.getCursor(TestSensor.SENSOR), Option.some({ next: 12 }))
+          const admin = yield* QueueAdmin.QueueAdmin
+          assert.deepStrictEqual(yield* admin.stats, { queued: 0, running: 0, dead: 0, workers: 1 })
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "a run that errors is retried with backoff, ends dead with its reason, and `retry` brings it back",
+    () =>
+      Effect.gen(function* () {
+        const { context, database } = yield* setup
+        const sensor = TestSensor.make({ total: 4, batchSize: 2, worker: "w" })
+        yield* Effect.gen(function* () {
+          const sql = yield* PgClient.PgClient
+          const admin = yield* QueueAdmin.QueueAdmin
+          yield* sql`insert into poison (item) values (3)`
+          yield* Layer.build(
+            Layer.mergeAll(
+              SensorRunner.layer([sensor], { owner: "runner", wakeFloor: "10 millis" }),
+              workerLayer(sensor, database.url)
+            )
+          )
+          yield* TestSensor.until(Effect.map(admin.stats, (stats) => stats.dead === 1))
+          const dead = yield* admin.deadJobs()
+          assert.deepStrictEqual(
+            dead.map((job) => ({ ...job })),
+            [
+              {
+                sensor: TestSensor.SENSOR,
+                runKey: "items-2-3",
+                attempts: MAX_ATTEMPTS,
+                maxAttempts: MAX_ATTEMPTS,
+                lastError: "Error: poisoned item 3"
+              }
+            ]
+          )
+          const store = yield* SensorStore
+          const run = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "items-2-3"))
+          assert.strictEqual(run.status, "failed")
+          assert.strictEqual(run.error, "Error: poisoned item 3")
+          assert.strictEqual(run.attempts, MAX_ATTEMPTS)
+          assert.deepInclude(yield* TestSensor.counts, { succeeded: 1, failed: 1, processed: 2, jobs: 1 })
+
+          yield* sql`delete from poison`
+          assert.deepStrictEqual(yield* admin.retry(TestSensor.SENSOR), ["items-2-3"])
+          yield* TestSensor.until(Effect.map(TestSensor.counts, (c) => c.succeeded === 2 && c.jobs === 0))
+          assert.deepStrictEqual(yield* TestSensor.counts, {
+            jobs: 0,
+            runs: 2,
+            succeeded: 2,
+            failed: 0,
+            processed: 4,
+            twice: 0
+          })
+          assert.deepInclude(yield* admin.stats, { dead: 0, queued: 0 })
+          assert.deepStrictEqual(yield* admin.deadJobs(), [])
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "a run whose job executes twice, one after the other or at once, writes silver once",
+    () =>
+      Effect.gen(function* () {
+        const { context } = yield* setup
+        const sensor = TestSensor.make({ total: 4, batchSize: 2, worker: "w" })
+        yield* Effect.gen(function* () {
+          const store = yield* SensorStore
+          yield* store.insertRuns(TestSensor.SENSOR, [
+            { runKey: "a", items: [0, 1] },
+            { runKey: "b", items: [2, 3] }
+          ])
+          const task = RunTask.make(yield* RunExecutor.make([sensor]))
+          const attempt = { attempt: 1, maxAttempts: MAX_ATTEMPTS }
+          const payload = (runKey: string) => ({ sensor: TestSensor.SENSOR, runKey })
+
+          assert.strictEqual(yield* task(payload("a"), attempt), "succeeded")
+          assert.strictEqual(yield* task(payload("a"), attempt), "finished-before")
+          const both = yield* Effect.all([task(payload("b"), attempt), task(payload("b"), attempt)], {
+            concurrency: 2
+          })
+          assert.deepStrictEqual(both.toSorted(), ["finished-before", "succeeded"])
+
+          assert.deepInclude(yield* TestSensor.counts, { succeeded: 2, processed: 4, twice: 0 })
+          const run = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "b"))
+          assert.strictEqual(run.status, "succeeded")
+          // A payload that is not a run is an error of the attempt, not a defect of the worker.
+          assert.isTrue(Exit.isFailure(yield* Effect.exit(task({ nope: 1 }, attempt))))
+          assert.strictEqual(RunJobs.jobKey(payload("a")), "queue.test/a")
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+})
