@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# A throwaway single-node Ceph radosgw for tests: one monitor, one in-memory
+# (memstore) OSD, no authentication, everything on 127.0.0.1.
+#
+#   radosgw.sh start DIR RGW_PORT MON_PORT [OWNER_PID]
+#   radosgw.sh stop DIR
+#
+# start writes ceph.conf, the daemons' data, logs and pid files into DIR (which
+# must be empty or absent), waits until S3 answers, and creates the S3 user
+# "medallion" with access key "medallion-test" and secret "medallion-test-secret".
+# With OWNER_PID, a detached watchdog stops the daemons once that process is
+# gone, so a killed test run leaves nothing behind. stop kills what the pid
+# files in DIR name, and removes DIR.
+set -euo pipefail
+
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+ACCESS_KEY=medallion-test
+SECRET_KEY=medallion-test-secret
+
+usage() {
+  echo "usage: $0 start DIR RGW_PORT MON_PORT [OWNER_PID] | stop DIR" >&2
+  exit 2
+}
+
+need() {
+  for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph; do
+    if ! command -v "$bin" >/dev/null 2>&1; then
+      echo "radosgw.sh: $bin not found; install Ceph: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd ceph-common" >&2
+      exit 3
+    fi
+  done
+}
+
+# Kills every daemon whose pid file is in DIR: TERM, then KILL after 5 s.
+stop_daemons() {
+  local dir="$1" pids=() pid file
+  for file in "$dir"/run/*.pid; do
+    [ -f "$file" ] || continue
+    pid="$(cat "$file" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# True once an HTTP server answers on 127.0.0.1:$1 (bash's /dev/tcp: no curl needed).
+http_answers() {
+  local reply
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  reply="$(timeout 5 head -c 12 <&3 || true)"
+  exec 3<&- 3>&-
+  [[ "$reply" == HTTP/1.* ]]
+}
+
+wait_for() {
+  local what="$1" tries="$2"
+  shift 2
+  for _ in $(seq "$tries"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  echo "radosgw.sh: $what did not come up; logs in $DIR/log" >&2
+  return 1
+}
+
+start() {
+  need
+  mkdir -p "$DIR"
+  if [ -n "$(ls -A "$DIR")" ]; then
+    echo "radosgw.sh: $DIR is not empty" >&2
+    exit 2
+  fi
+  DIR="$(cd "$DIR" && pwd)"
+  mkdir -p "$DIR/mon" "$DIR/osd" "$DIR/rgw" "$DIR/run" "$DIR/log"
+  local conf="$DIR/ceph.conf" fsid
+  fsid="$(cat /proc/sys/kernel/random/uuid)"
+  cat >"$conf" <<CONF
+[global]
+fsid = $fsid
+mon host = v1:127.0.0.1:$MON_PORT
+public addr = 127.0.0.1
+auth cluster required = none
+auth service required = none
+auth client required = none
+ms bind msgr2 = false
+ms bind ipv6 = false
+osd objectstore = memstore
+memstore device bytes = 4294967296
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+mon allow pool size one = true
+mon allow pool delete = true
+mon warn on pool no redundancy = false
+osd crush chooseleaf type = 0
+run dir = $DIR/run
+pid file = $DIR/run/\$name.pid
+log file = $DIR/log/\$name.log
+admin socket = $DIR/run/\$name.asok
+keyring = $DIR/keyring
+[mon]
+mon data = $DIR/mon/\$id
+[osd]
+osd data = $DIR/osd/\$id
+osd max object name len = 1024
+osd max object namespace len = 256
+[client.rgw.a]
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw data = $DIR/rgw
+rgw dns name = 127.0.0.1
+rgw enable usage log = false
+CONF
+  local c=(-c "$conf")
+  monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$fsid" "$DIR/monmap" >/dev/null
+  ceph-mon "${c[@]}" --mkfs -i a --monmap "$DIR/monmap" >/dev/null
+  ceph-mon "${c[@]}" -i a
+  if [ -n "$OWNER_PID" ]; then
+    # The watchdog ends by itself when stop removed the folder.
+    setsid sh -c "while kill -0 $OWNER_PID 2>/dev/null && [ -d '$DIR/run' ]; do sleep 0.5; done; [ -d '$DIR/run' ] && '$SELF' stop '$DIR'" \
+      >/dev/null 2>&1 </dev/null &
+  fi
+  wait_for "ceph-mon" 120 ceph "${c[@]}" --connect-timeout 5 mon stat
+  local osd
+  osd="$(ceph "${c[@]}" osd create)"
+  mkdir -p "$DIR/osd/$osd"
+  ceph-osd "${c[@]}" -i "$osd" --mkfs >/dev/null 2>&1
+  ceph-osd "${c[@]}" -i "$osd"
+  radosgw "${c[@]}" -n client.rgw.a
+  wait_for "radosgw" 240 http_answers "$RGW_PORT"
+  radosgw-admin "${c[@]}" user create --uid=medallion --display-name=medallion \
+    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
+}
+
+[ $# -ge 2 ] || usage
+DIR="$2"
+case "$1" in
+  start)
+    [ $# -ge 4 ] || usage
+    RGW_PORT="$3"
+    MON_PORT="$4"
+    OWNER_PID="${5:-}"
+    if ! start; then
+      stop_daemons "$DIR"
+      exit 1
+    fi
+    ;;
+  stop)
+    stop_daemons "$DIR"
+    rm -rf "$DIR"
+    ;;
+  *) usage ;;
+esac
