@@ -91,7 +91,7 @@ export const make = Effect.fnUntraced(function* <R>(
   )
   yield* Effect.forkScoped(Effect.repeat(liveness, Schedule.spaced(heartbeatInterval)))
 
-  const runner = yield* Effect.acquireRelease(
+  const startPool = Effect.acquireRelease(
     Effect.tryPromise({
       try: () =>
         run(
@@ -102,7 +102,11 @@ export const make = Effect.fnUntraced(function* <R>(
             noHandleSignals: true,
             taskList: { [RunJobs.TASK]: handler },
             events,
-            logger
+            logger,
+            // Batched completion and failure are retried through a database outage (for minutes, with
+            // backoff); unbatched, one refused connection while recording a job's outcome is an unhandled
+            // rejection that ends the process.
+            preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } }
           },
           undefined,
           []
@@ -111,12 +115,25 @@ export const make = Effect.fnUntraced(function* <R>(
     }),
     (runner) => Effect.promise(() => runner.stop().catch(() => undefined))
   )
+  let runner = yield* startPool
   if (workerId === undefined) return yield* Effect.die(new Error("graphile-worker created no pool"))
   yield* liveness
+  // A pool stops by itself only when it gave up (an outage longer than its retries): start another, so
+  // the daemon goes on consuming the queue once the database is back. The old pool's jobs were released
+  // or are freed by the sweep, as for a dead worker.
   yield* Effect.forkScoped(
-    Effect.tryPromise(() => runner.promise).pipe(
-      Effect.catch((error) => Effect.logError("the queue worker pool stopped", { error }))
-    )
+    Effect.gen(function* () {
+      const ended = yield* Effect.result(Effect.tryPromise(() => runner.promise))
+      yield* Effect.logError("the queue worker pool stopped; starting a new one", {
+        workerId,
+        error: ended._tag === "Failure" ? String(ended.failure.cause) : null
+      })
+      runner = yield* startPool.pipe(
+        Effect.tapError((error) => Effect.logWarning("queue worker pool not started yet", { error })),
+        Effect.retry(Schedule.spaced(heartbeatInterval))
+      )
+      yield* Effect.logInfo("queue worker started", { workerId })
+    }).pipe(Effect.forever)
   )
   yield* Effect.logInfo("queue worker started", { workerId })
   return QueueWorker.of({ workerId })
