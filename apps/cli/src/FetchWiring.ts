@@ -59,6 +59,7 @@ const http = (config: MedallionConfig) =>
     requestTimeout: config.http.timeout,
     maxBodyBytes: config.http.maxBodyBytes,
     perHostConcurrency: config.http.perHostConcurrency,
+    perHostInterval: config.http.perHostInterval,
     addressPolicy: { allow: config.http.allowNetworks }
   })
 

@@ -34,6 +34,18 @@ const Interval = Schema.String.check(
   )
 ).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
 
+/** As `Interval`, zero allowed ("0 millis"). */
+const Delay = Schema.String.check(
+  Schema.makeFilter(
+    (text: string) =>
+      Option.match(Duration.fromInput(text as Duration.Input), {
+        onNone: () => false,
+        onSome: (d) => Duration.isGreaterThanOrEqualTo(d, Duration.zero)
+      }),
+    { expected: 'a duration such as "250 millis" or "0 millis"' }
+  )
+).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
+
 /** A key that may be left out: the decoder fills in `value` (written as in the file). */
 const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
   schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
@@ -127,6 +139,8 @@ export const MedallionConfigSchema = Schema.Struct({
     timeout: withDefault(Interval, "30 seconds"),
     maxBodyBytes: withDefault(PositiveInt, 50 * 1024 * 1024),
     perHostConcurrency: withDefault(PositiveInt, 2),
+    /** Politeness: the least time between two requests to one host. */
+    perHostInterval: withDefault(Delay, "250 millis"),
     /** Loopback/private/link-local addresses are refused unless a CIDR here covers them (e.g. `127.0.0.1/32`). */
     allowNetworks: withDefault(Schema.Array(Cidr), [])
   }),

@@ -1,0 +1,279 @@
+/**
+ * The scaled-out deployment on one machine: two fetch daemons sharing the sources by shard, and
+ * transform daemons consuming the run queue, against one PostgreSQL and one S3-compatible server
+ * (the throwaway Ceph radosgw of `pnpm test:s3`). Every item ends in silver exactly once, also
+ * when a transform daemon is killed with SIGKILL mid-run while the others go on, and when
+ * PostgreSQL is down for 30 seconds in the middle of the work.
+ */
+import * as Path from "node:path"
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3"
+import { assert, describe, it } from "@effect/vitest"
+import type { PgClient } from "@effect/sql-pg"
+import { EmbeddedPostgres } from "@medallion/silver"
+import { TestDatabase } from "@medallion/silver/testing"
+import { FixtureServer } from "@medallion/workers/testing"
+import { Duration, Effect, Exit, Option, Redacted, Schedule, Scope } from "effect"
+import * as Medallion from "./support/Medallion.ts"
+import * as Prng from "./support/Prng.ts"
+import * as Silver from "./support/Silver.ts"
+
+/** 2025-11-27T05:00:00Z: old enough that nothing is due for a refetch during a test. */
+const TIME = 1_764_219_600
+const STORIES = Array.from({ length: 40 }, (_, i) => 930_000 + i * 10)
+
+/** Forty stories with two comments each: 120 items on the server, 40 in silver, 80 comment rows. */
+const hnItems = Object.fromEntries(
+  STORIES.flatMap((id) => [
+    [id, { by: "pg", id, kids: [id + 1, id + 2], score: 1, time: TIME, title: `Story ${id}`, type: "story" }],
+    [id + 1, { by: "a", id: id + 1, parent: id, text: "one", time: TIME + 60, type: "comment" }],
+    [id + 2, { by: "b", id: id + 2, parent: id, text: "two", time: TIME + 120, type: "comment" }]
+  ])
+)
+
+const endpoint = () => process.env.MEDALLION_TEST_S3_ENDPOINT!
+const credentials = () => ({
+  MEDALLION_S3_ACCESS_KEY_ID: process.env.MEDALLION_TEST_S3_ACCESS_KEY!,
+  MEDALLION_S3_SECRET_ACCESS_KEY: process.env.MEDALLION_TEST_S3_SECRET_KEY!
+})
+
+const s3 = () =>
+  new S3Client({
+    endpoint: endpoint(),
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: process.env.MEDALLION_TEST_S3_ACCESS_KEY!,
+      secretAccessKey: process.env.MEDALLION_TEST_S3_SECRET_KEY!
+    }
+  })
+
+let buckets = 0
+/** A fresh bucket per test. */
+const bucket = Effect.promise(async () => {
+  const name = `medallion-scale-${process.pid}-${++buckets}`
+  await s3().send(new CreateBucketCommand({ Bucket: name }))
+  return name
+})
+
+/** Object keys of the bucket, all pages. */
+const objectKeys = (name: string) =>
+  Effect.promise(async () => {
+    const keys: Array<string> = []
+    let token: string | undefined
+    do {
+      const page = await s3().send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }))
+      for (const object of page.Contents ?? []) keys.push(object.Key!)
+      token = page.NextContinuationToken
+    } while (token !== undefined)
+    return keys
+  })
+
+const config = (options: { readonly serverUrl: string; readonly bucket: string; readonly shard?: string }) => ({
+  bronze: {
+    store: "s3",
+    s3: { bucket: options.bucket, endpoint: endpoint(), forcePathStyle: true },
+    discovery: "index"
+  },
+  sources: [
+    { type: "hn", baseUrl: options.serverUrl, maxItems: STORIES.length, every: "10 minutes", fetchArticles: false }
+  ],
+  ...(options.shard === undefined ? {} : { fetch: { shard: options.shard } }),
+  http: { allowNetworks: ["127.0.0.1/32"], perHostConcurrency: 4, perHostInterval: "0 millis" },
+  sensors: { interval: "1 second", batchSize: 2 },
+  runs: {
+    launcher: "queue",
+    concurrency: 2,
+    queue: { heartbeat: "1 second", deadAfter: "3 seconds", pollInterval: "1 second" }
+  },
+  metrics: { fetchPort: 0, transformPort: 0 }
+})
+
+/** What is still missing or wrong in silver (empty when every story is there once, transformed, with both comments). */
+const problems = (sql: PgClient.PgClient) =>
+  Effect.gen(function* () {
+    const out: Array<string> = []
+    const rows = yield* Silver.items(sql)
+    const keys = rows.map((row) => `${row.sourceType}/${row.externalId}`).sort()
+    const want = STORIES.map((id) => `hn/${id}`).sort()
+    if (JSON.stringify(keys) !== JSON.stringify(want)) out.push(`${keys.length} items, expected ${want.length}`)
+    for (const row of rows)
+      if (row.transformStatus !== "transformed")
+        out.push(`${row.externalId}: ${row.transformStatus} ${row.transformError ?? ""}`)
+    if (out.length > 0) return out
+    const comments = yield* Silver.commentCounts(sql)
+    for (const id of STORIES) {
+      const count = comments.get(`hn/${id}`)
+      if (count?.rows !== 2 || count.ids !== 2) out.push(`hn/${id}: comments ${JSON.stringify(count)}`)
+    }
+    for (const duplicate of yield* Silver.duplicateChildRows(sql))
+      if (duplicate.count > 0) out.push(`${duplicate.count} duplicated key(s) in ${duplicate.table}`)
+    const runs = yield* sql<{ readonly status: string; readonly count: number }>`
+      select status, count(*)::int as count from sensor_runs where sensor = 'bronze-to-silver' group by 1`
+    for (const run of runs) if (run.status !== "succeeded") out.push(`${run.count} run(s) ${run.status}`)
+    const jobs = yield* sql<{
+      readonly count: number
+    }>`select count(*)::int as count from graphile_worker._private_jobs`
+    if (jobs[0]!.count > 0) out.push(`${jobs[0]!.count} job(s) still in the queue`)
+    return out
+  })
+
+/** Polls until silver is complete; on a timeout or a daemon exiting, the last problems and the daemons' output. */
+const settle = (
+  sql: PgClient.PgClient,
+  daemons: ReadonlyArray<Medallion.MedallionProcess>,
+  budget: Duration.Input = "150 seconds"
+) =>
+  Effect.gen(function* () {
+    let last: ReadonlyArray<string> = ["not checked yet"]
+    const done = yield* Effect.gen(function* () {
+      last = yield* problems(sql).pipe(Effect.catch((error) => Effect.succeed([`query failed: ${String(error)}`])))
+      return last.length === 0 || daemons.some((daemon) => daemon.exit() !== undefined)
+    }).pipe(
+      Effect.repeat({ until: (stop: boolean) => stop, schedule: Schedule.spaced("250 millis") }),
+      Effect.timeoutOption(budget)
+    )
+    if (last.length === 0 && Option.isSome(done)) return []
+    return [
+      ...last,
+      ...daemons.map(
+        (daemon) =>
+          `process ${daemon.pid} ${daemon.exit() === undefined ? "running" : `exited ${JSON.stringify(daemon.exit())}`}:\n${daemon.output().slice(-3000)}`
+      )
+    ]
+  })
+
+/** The daemons of one deployment: config files per role, a data dir per process. */
+const deployment = (options: { readonly serverUrl: string; readonly databaseUrl: Redacted.Redacted<string> }) =>
+  Effect.gen(function* () {
+    const dir = yield* Medallion.tempDir("medallion-scale-")
+    const name = yield* bucket
+    const env = { DATABASE_URL: Redacted.value(options.databaseUrl), ...credentials() }
+    const file = (label: string, shard?: string) =>
+      Medallion.writeJson(
+        Path.join(dir, `${label}.json`),
+        config({ serverUrl: options.serverUrl, bucket: name, ...(shard === undefined ? {} : { shard }) })
+      )
+    let started = 0
+    const daemon = (command: "fetch" | "transform", configFile: string) =>
+      Medallion.spawn({
+        args: [...Medallion.flags(Path.join(dir, `${command}-${++started}`), configFile), command],
+        env
+      })
+    const transformConfig = file("transform")
+    return {
+      bucket: name,
+      fetch: (shard: string) => daemon("fetch", file(`fetch-${shard.replace("/", "-of-")}`, shard)),
+      transform: () => daemon("transform", transformConfig)
+    }
+  })
+
+/** No upload left unfinished and no temporary object visible; every story's item is stored once. */
+const bucketProblems = (name: string) =>
+  Effect.map(objectKeys(name), (keys) => {
+    const out: Array<string> = []
+    for (const id of STORIES) {
+      const items = keys.filter((key) => key.endsWith(`hn/${id}/item.json`))
+      if (items.length !== 1) out.push(`hn/${id}/item.json stored ${items.length} times`)
+    }
+    return out
+  })
+
+describe("two fetch daemons and several transform daemons on the queue, S3 and one PostgreSQL", () => {
+  it.live(
+    "ingest every item exactly once, each fetched by one shard only",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FixtureServer
+        const database = yield* TestDatabase.makeDatabase("medallion_scale")
+        const sql = yield* Silver.connect(database.url)
+        const deploy = yield* deployment({ serverUrl: server.url, databaseUrl: database.url })
+        const daemons = [
+          yield* deploy.fetch("1/2"),
+          yield* deploy.fetch("2/2"),
+          yield* deploy.transform(),
+          yield* deploy.transform()
+        ]
+        assert.deepStrictEqual(yield* settle(sql, daemons), [])
+        // Sharded: each story and comment was asked for once, by the one daemon whose shard it is.
+        for (const id of STORIES) {
+          for (const item of [id, id + 1, id + 2])
+            assert.strictEqual(server.hits(`/v0/item/${item}.json`), 1, `${item}`)
+        }
+        assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
+        for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
+      }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
+    200_000
+  )
+
+  it.live.each([1, 2])(
+    "seed %i: a transform daemon killed with SIGKILL mid-run while two others go on: every item exactly once",
+    (seed) =>
+      Effect.gen(function* () {
+        const random = Prng.make(seed)
+        const server = yield* FixtureServer
+        const database = yield* TestDatabase.makeDatabase("medallion_scale_kill")
+        const sql = yield* Silver.connect(database.url)
+        const deploy = yield* deployment({ serverUrl: server.url, databaseUrl: database.url })
+        const transforms = [yield* deploy.transform(), yield* deploy.transform(), yield* deploy.transform()]
+        const fetches = [yield* deploy.fetch("1/2"), yield* deploy.fetch("2/2")]
+
+        // The victim is picked and killed at a seeded point once the work is under way.
+        const victim = transforms[random.between(0, 2)]!
+        yield* Medallion.until(
+          Effect.map(Silver.items(sql), (rows) => rows.some((row) => row.transformStatus === "transformed"))
+        )
+        yield* Effect.sleep(Duration.millis(random.between(0, 1500)))
+        const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
+        assert.isUndefined(victim.exit(), victim.output())
+        yield* victim.kill("SIGKILL")
+        assert.strictEqual((yield* victim.exited).signal, "SIGKILL")
+
+        const survivors = [...transforms.filter((t) => t !== victim), ...fetches]
+        assert.deepStrictEqual(yield* settle(sql, survivors), [], `${before} item(s) were transformed before the kill`)
+        assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
+      }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
+    200_000
+  )
+
+  it.live(
+    "PostgreSQL down for 30 seconds mid-run: every daemon recovers by itself and the work completes",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FixtureServer
+        const dir = yield* Medallion.tempDir("medallion-scale-pg-")
+        const dataDir = Path.join(dir, "postgres")
+        const port = yield* EmbeddedPostgres.freePort
+        const startPostgres = Effect.gen(function* () {
+          const scope = yield* Scope.make()
+          const postgres = yield* EmbeddedPostgres.start({ dataDir, port }).pipe(Scope.provide(scope))
+          return { postgres, stop: Scope.close(scope, Exit.void) }
+        })
+        const first = yield* startPostgres
+        yield* Effect.addFinalizer(() => first.stop)
+        const sql = yield* Silver.connect(first.postgres.adminUrl)
+        const deploy = yield* deployment({ serverUrl: server.url, databaseUrl: first.postgres.adminUrl })
+        const daemons = [
+          yield* deploy.transform(),
+          yield* deploy.transform(),
+          yield* deploy.fetch("1/2"),
+          yield* deploy.fetch("2/2")
+        ]
+        yield* Medallion.until(
+          Effect.map(Silver.items(sql), (rows) => rows.some((row) => row.transformStatus === "transformed"))
+        )
+        const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
+        yield* first.stop
+        assert.isFalse(EmbeddedPostgres.isAlive(first.postgres.pid))
+        yield* Effect.sleep("30 seconds")
+        for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
+
+        const second = yield* startPostgres
+        yield* Effect.addFinalizer(() => second.stop)
+        assert.deepStrictEqual(yield* settle(sql, daemons), [], `${before} item(s) were transformed before the stop`)
+        // The same processes did it all: none exited, none was started again.
+        for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
+        assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
+      }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
+    240_000
+  )
+})
