@@ -162,6 +162,19 @@ const deployment = (options: { readonly serverUrl: string; readonly databaseUrl:
     const transformConfig = file("transform")
     return {
       bucket: name,
+      status: Effect.map(
+        Medallion.run({
+          args: [...Medallion.flags(Path.join(dir, "status"), transformConfig), "status", "--json"],
+          env
+        }),
+        (result) => {
+          assert.strictEqual(result.code, 0, result.output)
+          return JSON.parse(result.stdout) as {
+            readonly items: { readonly total: number }
+            readonly queue: { readonly stats: Record<string, number>; readonly dead: ReadonlyArray<unknown> } | null
+          }
+        }
+      ),
       fetch: (shard: string) => daemon("fetch", file(`fetch-${shard.replace("/", "-of-")}`, shard)),
       transform: () => daemon("transform", transformConfig)
     }
@@ -201,6 +214,10 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         }
         assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
         for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
+        // status reads the queue too: nothing left, nothing dead, both transform daemons' pools alive.
+        const status = yield* deploy.status
+        assert.strictEqual(status.items.total, STORIES.length)
+        assert.deepStrictEqual(status.queue, { stats: { queued: 0, running: 0, dead: 0, workers: 2 }, dead: [] })
       }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
     200_000
   )

@@ -1,3 +1,4 @@
+import { QueueAdmin } from "@medallion/queue"
 import { SensorStore } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
@@ -27,8 +28,19 @@ export const retry = Command.make(
         const repo = yield* ItemRepo
         const job = TransformJob.make({ concurrency: app.config.runs.concurrency })
         const sensor = TransformDaemon.BRONZE_SENSOR
-        // Failed runs go back to `requested` and are run here, now; each records its outcome.
-        const runs = yield* store.resetFailedRuns(sensor, Option.getOrUndefined(runKey))
+        if (app.config.runs.launcher === "queue") {
+          // On the queue the transform daemons run them: failed runs and dead jobs go back to the queue.
+          const admin = yield* QueueAdmin.QueueAdmin.pipe(
+            Effect.provide(QueueAdmin.layer({ maxAttempts: app.config.runs.maxAttempts }))
+          )
+          const requeued = yield* admin.retry(sensor, Option.getOrUndefined(runKey))
+          yield* Console.log(`re-queued ${requeued.length} failed run(s); the transform daemons run them`)
+        }
+        // In process: failed runs go back to `requested` and are run here, now; each records its outcome.
+        const runs =
+          app.config.runs.launcher === "queue"
+            ? []
+            : yield* store.resetFailedRuns(sensor, Option.getOrUndefined(runKey))
         let stillFailing = 0
         for (const run of runs) {
           const keys = yield* Schema.decodeUnknownEffect(ItemKeys)(run.items)
@@ -47,7 +59,8 @@ export const retry = Command.make(
                 }
           )
         }
-        yield* Console.log(`retried ${runs.length} failed run(s); ${stillFailing} still failing`)
+        if (app.config.runs.launcher === "in-process")
+          yield* Console.log(`retried ${runs.length} failed run(s); ${stillFailing} still failing`)
         if (items) {
           let afterId: number | undefined = undefined
           let total = 0

@@ -1,4 +1,5 @@
-import { StatusReport } from "@medallion/sensors"
+import { QueueAdmin } from "@medallion/queue"
+import { SqlSensorStore, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Duration, Effect, Layer } from "effect"
@@ -12,6 +13,33 @@ const line = (label: string, counts: Readonly<Record<string, number>>) =>
       .map(([k, v]) => `${k} ${v}`)
       .join(", ") || "none"
   }`
+
+/** The run queue, in queue mode: counts and the dead jobs with their reasons. */
+interface QueueReport {
+  readonly stats: QueueAdmin.QueueStats
+  readonly dead: ReadonlyArray<QueueAdmin.DeadJob>
+}
+
+const queueReport = (maxAttempts: number) =>
+  Effect.gen(function* () {
+    const admin = yield* QueueAdmin.QueueAdmin
+    return { stats: yield* admin.stats, dead: yield* admin.deadJobs(20) } satisfies QueueReport
+  }).pipe(
+    Effect.provide(QueueAdmin.layer({ maxAttempts }).pipe(Layer.provide(SqlSensorStore.layer))),
+    // Before the first queue daemon started, the queue's schema does not exist yet.
+    Effect.catchTag("QueueError", (error) => Effect.as(Effect.logDebug("no queue yet", error), null))
+  )
+
+const renderQueue = (queue: QueueReport | null): Array<string> => {
+  if (queue === null) return ["queue                 not set up yet (no transform daemon has started)"]
+  const { dead, running, queued, workers } = queue.stats
+  return [
+    `queue                 ${queued} queued, ${running} running, ${dead} dead; ${workers} worker pool(s) alive`,
+    ...queue.dead.map(
+      (job) => `  dead     ${job.runKey} after ${job.attempts} attempt(s): ${job.lastError ?? "no reason recorded"}`
+    )
+  ]
+}
 
 const render = (report: StatusReport.StatusReport): string => {
   const out: Array<string> = []
@@ -67,7 +95,17 @@ export const status = Command.make(
           )
         )
         .pipe(
-          Effect.flatMap((report) => Console.log(json ? JSON.stringify(report, null, 2) : render(report))),
+          Effect.flatMap((report) =>
+            app.config.runs.launcher === "queue"
+              ? Effect.flatMap(queueReport(app.config.runs.maxAttempts), (queue) =>
+                  Console.log(
+                    json
+                      ? JSON.stringify({ ...report, queue }, null, 2)
+                      : [render(report), "", ...renderQueue(queue)].join("\n")
+                  )
+                )
+              : Console.log(json ? JSON.stringify(report, null, 2) : render(report))
+          ),
           Effect.provide(
             Layer.mergeAll(ItemRepo.layer, TransformWiring.bronzeReader(app)).pipe(
               Layer.provideMerge(App.database(app))
