@@ -61,6 +61,10 @@ http_answers() {
   [[ "$reply" == HTTP/1.* ]]
 }
 
+osd_up() {
+  [ "$(timeout 10 ceph -c "$DIR/ceph.conf" osd stat -f json 2>/dev/null | grep -o '"num_up_osds":[0-9]*')" = '"num_up_osds":1' ]
+}
+
 wait_for() {
   local what="$1" tries="$2"
   shift 2
@@ -129,15 +133,18 @@ CONF
     setsid sh -c "while kill -0 $OWNER_PID 2>/dev/null && [ -d '$DIR/run' ]; do sleep 0.5; done; [ -d '$DIR/run' ] && '$SELF' stop '$DIR'" \
       >/dev/null 2>&1 </dev/null &
   fi
-  wait_for "ceph-mon" 120 ceph "${c[@]}" --connect-timeout 5 mon stat
-  local osd
-  osd="$(ceph "${c[@]}" osd create)"
+  wait_for "ceph-mon" 120 timeout 10 ceph "${c[@]}" --connect-timeout 5 mon stat
+  # The OSD is registered with its own uuid before mkfs, so the monitor and the OSD agree on it.
+  local osd uuid
+  uuid="$(cat /proc/sys/kernel/random/uuid)"
+  osd="$(timeout 60 ceph "${c[@]}" osd new "$uuid")"
   mkdir -p "$DIR/osd/$osd"
-  ceph-osd "${c[@]}" -i "$osd" --mkfs >/dev/null 2>&1
-  ceph-osd "${c[@]}" -i "$osd"
+  timeout 60 ceph-osd "${c[@]}" -i "$osd" --mkfs --osd-uuid "$uuid" >"$DIR/log/osd-mkfs.log" 2>&1
+  ceph-osd "${c[@]}" -i "$osd" 2>>"$DIR/log/osd-start.log"
+  wait_for "ceph-osd" 240 osd_up
   radosgw "${c[@]}" -n client.rgw.a
   wait_for "radosgw" 240 http_answers "$RGW_PORT"
-  radosgw-admin "${c[@]}" user create --uid=medallion --display-name=medallion \
+  timeout 120 radosgw-admin "${c[@]}" user create --uid=medallion --display-name=medallion \
     --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
 }
 

@@ -58,7 +58,8 @@ export default async function setup() {
   while (monPort === rgwPort) monPort = await freePort()
   const started = spawnSync(launcher, ["start", dir, String(rgwPort), String(monPort), String(process.pid)], {
     encoding: "utf8",
-    timeout: 180_000
+    timeout: 300_000,
+    killSignal: "SIGKILL"
   })
   if (started.status !== 0) {
     spawnSync(launcher, ["stop", dir], { stdio: "ignore" })

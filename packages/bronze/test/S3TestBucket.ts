@@ -84,15 +84,15 @@ export const storeOptions = (
   bucket: string,
   catalog: CatalogMode,
   extra: Partial<S3Bronze.S3BronzeOptions> = {}
-): S3Bronze.S3BronzeOptions => {
+): S3Bronze.S3BronzeOptions & { readonly prefix: string } => {
   const server = s3Server()
   return {
     bucket,
-    prefix: `store-${randomBytes(6).toString("hex")}/`,
     endpoint: server.endpoint,
     forcePathStyle: true,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: Redacted.make(server.secretAccessKey) },
     catalog,
-    ...extra
+    ...extra,
+    prefix: extra.prefix ?? `store-${randomBytes(6).toString("hex")}/`
   }
 }
