@@ -2,7 +2,7 @@
  * The seam between a tick, which decides, and whatever executes runs.
  *
  * The runner calls `accept` INSIDE the tick's transaction (the in-process launcher records the runs as
- * `requested` there; a task-queue launcher would enqueue its jobs there, so a rollback leaves nothing
+ * `requested` there; the queue launcher of `@medallion/queue` enqueues its jobs there, so a rollback leaves nothing
  * behind) and `start` after the commit. `cursorCommit` says who advances the persisted cursor:
  * - `"watermark"`: the runner does, as the low watermark of the runs `start` reports finished
  *   (the in-process launcher: its runs die with the process, so the cursor must wait for them);
