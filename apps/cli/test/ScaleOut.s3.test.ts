@@ -2,8 +2,8 @@
  * The scaled-out deployment on one machine: two fetch daemons sharing the sources by shard, and
  * transform daemons consuming the run queue, against one PostgreSQL and one S3-compatible server
  * (the throwaway Ceph radosgw of `pnpm test:s3`). Every item ends in silver exactly once, also
- * when a transform daemon is killed with SIGKILL mid-run while the others go on, and when
- * PostgreSQL is down for 30 seconds in the middle of the work.
+ * when a fetch daemon and a transform daemon are killed with SIGKILL mid-run while the others go
+ * on, and when PostgreSQL is down for 30 seconds in the middle of the work.
  */
 import * as Path from "node:path"
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3"
@@ -223,7 +223,7 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
   )
 
   it.live.each([1, 2])(
-    "seed %i: a transform daemon killed with SIGKILL mid-run while two others go on: every item exactly once",
+    "seed %i: SIGKILL a fetch daemon (restarted) and a transform daemon mid-run while the others go on: every item exactly once",
     (seed) =>
       Effect.gen(function* () {
         const random = Prng.make(seed)
@@ -232,20 +232,33 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         const sql = yield* Silver.connect(database.url)
         const deploy = yield* deployment({ serverUrl: server.url, databaseUrl: database.url })
         const transforms = [yield* deploy.transform(), yield* deploy.transform(), yield* deploy.transform()]
-        const fetches = [yield* deploy.fetch("1/2"), yield* deploy.fetch("2/2")]
+        const shards = ["1/2", "2/2"]
+        const fetches = [yield* deploy.fetch(shards[0]!), yield* deploy.fetch(shards[1]!)]
 
-        // The victim is picked and killed at a seeded point once the work is under way.
+        const kill = (victim: Medallion.MedallionProcess) =>
+          Effect.gen(function* () {
+            assert.isUndefined(victim.exit(), victim.output())
+            yield* victim.kill("SIGKILL")
+            assert.strictEqual((yield* victim.exited).signal, "SIGKILL")
+          })
+
+        // A fetch daemon dies at a seeded point of its start-up or fetching; its shard's replacement
+        // fetches what it had not stored yet (what it had is unchanged in bronze: skipped).
+        const shard = random.between(0, 1)
+        yield* Effect.sleep(Duration.millis(random.between(300, 3000)))
+        yield* kill(fetches[shard]!)
+        const replacement = yield* deploy.fetch(shards[shard]!)
+
+        // A transform daemon dies at a seeded point once runs are under way.
         const victim = transforms[random.between(0, 2)]!
         yield* Medallion.until(
           Effect.map(Silver.items(sql), (rows) => rows.some((row) => row.transformStatus === "transformed"))
         )
         yield* Effect.sleep(Duration.millis(random.between(0, 1500)))
         const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
-        assert.isUndefined(victim.exit(), victim.output())
-        yield* victim.kill("SIGKILL")
-        assert.strictEqual((yield* victim.exited).signal, "SIGKILL")
+        yield* kill(victim)
 
-        const survivors = [...transforms.filter((t) => t !== victim), ...fetches]
+        const survivors = [...transforms.filter((t) => t !== victim), fetches[1 - shard]!, replacement]
         assert.deepStrictEqual(yield* settle(sql, survivors), [], `${before} item(s) were transformed before the kill`)
         assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
       }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
