@@ -44,7 +44,7 @@ type Rand = ReturnType<typeof prng>
 const WORDS = (
   "data system build small fast slow open source project team work code memory cache disk network " +
   "server client query index table file stream queue worker thread process kernel compiler language type " +
-  "model agent search engine browser page layout render design tool library framework release version " +
+  "model field search engine browser page layout render design tool library framework release version " +
   "bug patch test benchmark latency throughput storage database schema migration backup cluster node " +
   "cloud region cost price market company startup founder product user customer support billing email " +
   "phone battery chip board sensor camera screen keyboard mouse audio video music podcast radio film book " +
