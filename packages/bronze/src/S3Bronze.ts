@@ -562,7 +562,7 @@ export const layerWith = (
     })
   )
 
-/** Only the reader, for components that must not write: it issues no write request. */
+/** Only the reader, for components that must not write: it sends no write request. */
 export const layerReaderWith = (options: S3BronzeOptions): Layer.Layer<BronzeReader, BronzeIoError> =>
   Layer.effect(
     BronzeReader,
