@@ -9,6 +9,7 @@ import { Config, Context, Effect, Layer, Metric, Option, type Redacted } from "e
 import * as Database from "./Database.ts"
 import * as Logging from "./Logging.ts"
 import * as MedallionConfig from "./MedallionConfig.ts"
+import { ConfigFileError } from "./MedallionConfig.ts"
 import { root } from "./Root.ts"
 
 export interface App {
@@ -62,12 +63,20 @@ const s3Options = (app: App) =>
     const s3 = app.config.bronze.s3!
     const accessKeyId = yield* Config.option(Config.String("MEDALLION_S3_ACCESS_KEY_ID"))
     const secretAccessKey = yield* Config.option(Config.Redacted("MEDALLION_S3_SECRET_ACCESS_KEY"))
+    if (Option.isSome(accessKeyId) !== Option.isSome(secretAccessKey)) {
+      // Half a pair must not fall back to other credentials silently.
+      return yield* new ConfigFileError({
+        file: "(environment)",
+        message:
+          "MEDALLION_S3_ACCESS_KEY_ID and MEDALLION_S3_SECRET_ACCESS_KEY must be set together (or neither, for the AWS SDK's default credentials)"
+      })
+    }
     return {
       bucket: s3.bucket,
       prefix: s3.prefix,
       region: s3.region,
-      forcePathStyle: s3.forcePathStyle,
       catalog: app.config.bronze.discovery,
+      ...(s3.forcePathStyle === undefined ? {} : { forcePathStyle: s3.forcePathStyle }),
       ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
       ...(Option.isSome(accessKeyId) && Option.isSome(secretAccessKey)
         ? { credentials: { accessKeyId: accessKeyId.value, secretAccessKey: secretAccessKey.value } }

@@ -99,6 +99,7 @@ export const layer = (app: App.App) => {
   return FetchDaemon.layer({
     sources: app.config.sources.map(toSource),
     concurrency: app.config.http.perHostConcurrency * 2,
-    shard: app.config.fetch.shard === undefined ? undefined : Shard.parse(app.config.fetch.shard)
+    shard: app.config.fetch.shard === undefined ? undefined : Shard.parse(app.config.fetch.shard),
+    reconcileEvery: app.config.bronze.reconcileEvery
   }).pipe(Layer.provide(Layer.mergeAll(transcriber(app.config), enricher(app.config))), Layer.provideMerge(base))
 }

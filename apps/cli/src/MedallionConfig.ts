@@ -100,8 +100,11 @@ export const S3Settings = Schema.Struct({
   /** Endpoint of an S3-compatible server; default AWS's for the region. */
   endpoint: Schema.optionalKey(HttpUrl),
   region: withDefault(Schema.String, "us-east-1"),
-  /** `bucket` in the path instead of the host name: what most S3-compatible servers need. */
-  forcePathStyle: withDefault(Schema.Boolean, false)
+  /**
+   * `bucket` in the path instead of the host name: what most S3-compatible servers need. Default: true
+   * when an `endpoint` is given, false for AWS.
+   */
+  forcePathStyle: Schema.optionalKey(Schema.Boolean)
 })
 
 const Bronze = Schema.Struct({
@@ -112,12 +115,33 @@ const Bronze = Schema.Struct({
   /** S3 store: required when `store` is `s3`. */
   s3: Schema.optionalKey(S3Settings),
   /** How the transform side finds new artifacts: `scan` below ~100k items, `index` above (see the scaling guide). */
-  discovery: withDefault(Schema.Literals(["scan", "index"]), "scan")
+  discovery: withDefault(Schema.Literals(["scan", "index"]), "scan"),
+  /**
+   * The fetch daemon restores lost index lines and removes stale temporary files at start and on this
+   * schedule, checking the artifacts written in the last day.
+   */
+  reconcileEvery: withDefault(Interval, "6 hours")
 }).check(
   Schema.makeFilter((bronze) =>
     bronze.store === "s3" && bronze.s3 === undefined
       ? { path: ["s3"], issue: 'required when bronze.store is "s3" (at least { "bucket": "..." })' }
       : undefined
+  )
+)
+
+const Queue = Schema.Struct({
+  /** How often each daemon proves it is alive. */
+  heartbeat: withDefault(Interval, "5 seconds"),
+  /** A daemon silent this long is dead: its runs go back to the queue for the others. */
+  deadAfter: withDefault(Interval, "30 seconds"),
+  /** How often an idle worker looks for jobs when no notification arrived. */
+  pollInterval: withDefault(Interval, "2 seconds")
+}).check(
+  Schema.makeFilter((queue) =>
+    // A live daemon must never look dead: a few heartbeats may be late (a busy machine, a slow query).
+    Duration.isGreaterThanOrEqualTo(queue.deadAfter, Duration.times(queue.heartbeat, 3))
+      ? undefined
+      : { path: ["deadAfter"], issue: "at least three times runs.queue.heartbeat" }
   )
 )
 
@@ -174,14 +198,7 @@ export const MedallionConfigSchema = Schema.Struct({
     /** Runs executing at once per daemon. */
     concurrency: withDefault(PositiveInt, 4),
     maxAttempts: withDefault(PositiveInt, 5),
-    queue: section({
-      /** How often each daemon proves it is alive. */
-      heartbeat: withDefault(Interval, "5 seconds"),
-      /** A daemon silent this long is dead: its runs go back to the queue for the others. */
-      deadAfter: withDefault(Interval, "30 seconds"),
-      /** How often an idle worker looks for jobs when no notification arrived. */
-      pollInterval: withDefault(Interval, "2 seconds")
-    })
+    queue: withDefault(Queue, {})
   }),
   backfill: section({
     /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */

@@ -4,7 +4,7 @@
  * nothing in its layer graph can reach silver (a dependency-cruiser rule), and
  * it remembers nothing outside bronze, so any number of restarts is safe.
  */
-import type { BronzeReader, BronzeWriter, ItemKey } from "@medallion/bronze"
+import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey } from "@medallion/bronze"
 import {
   Enricher,
   type FetchHttp,
@@ -14,7 +14,7 @@ import {
   type Source,
   Transcriber
 } from "@medallion/workers/fetch"
-import { Duration, Effect, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
 
 export interface ScheduledSource {
   /** The name the operator gave the source (config), shown in logs and metrics. */
@@ -29,7 +29,33 @@ export interface FetchDaemonOptions {
   readonly concurrency: number
   /** This daemon's share of every source's items, when several fetch daemons share the sources. */
   readonly shard?: Shard.Shard | undefined
+  /**
+   * How often bronze's upkeep runs (and once at start): index lines lost in a crash (the artifact was
+   * stored, its line not) are restored, stale temporary files removed. Default 6 hours.
+   */
+  readonly reconcileEvery?: Duration.Duration | undefined
 }
+
+/** The upkeep checks what was written in the last day, or in the last two intervals if that is longer. */
+const reconcileWindow = (every: Duration.Duration) =>
+  Math.max(Duration.toMillis(Duration.days(1)), 2 * Duration.toMillis(every))
+
+/** Bronze's upkeep on a schedule, when the bronze layer offers it; a failure is logged and retried next time. */
+const upkeep = (every: Duration.Duration) =>
+  Effect.gen(function* () {
+    const maintenance = yield* Effect.serviceOption(BronzeMaintenance)
+    if (Option.isNone(maintenance)) return
+    const once = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const report = yield* maintenance.value.reconcile({ since: now - reconcileWindow(every) })
+      if (report.restoredIndexLines > 0 || report.removedTempFiles > 0 || report.repairedTornLine) {
+        yield* Effect.logWarning("bronze upkeep repaired what a crash left", report)
+      } else {
+        yield* Effect.logDebug("bronze upkeep found nothing to repair", report)
+      }
+    }).pipe(Effect.catchCause((cause) => Effect.logWarning("bronze upkeep failed; next attempt on schedule", cause)))
+    yield* Effect.forkScoped(Effect.repeat(once, Schedule.spaced(every)))
+  })
 
 const fetchedItems = Metric.counter("fetch_items_total", {
   description: "Items a source run handled, by source and outcome (fetched, skipped, failed)"
@@ -125,6 +151,7 @@ export const layer = (options: FetchDaemonOptions) =>
         )
         yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(scheduled.every)))
       }
+      yield* upkeep(options.reconcileEvery ?? Duration.hours(6))
       const share = options.shard === undefined ? "" : ` (shard ${options.shard.index} of ${options.shard.count})`
       yield* Effect.logInfo(
         `fetch daemon${share} running ${options.sources.length} source(s): ${options.sources.map((s) => `${s.name} every ${Duration.format(s.every)}`).join(", ")}`

@@ -20,14 +20,23 @@ interface QueueReport {
   readonly dead: ReadonlyArray<QueueAdmin.DeadJob>
 }
 
+const isUndefinedTable = (error: unknown): boolean => {
+  for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 8; depth++) {
+    if ((cause as { code?: unknown }).code === "42P01") return true
+    cause = (cause as { cause?: unknown }).cause
+  }
+  return false
+}
+
 const queueReport = (maxAttempts: number) =>
   Effect.gen(function* () {
     const admin = yield* QueueAdmin.QueueAdmin
     return { stats: yield* admin.stats, dead: yield* admin.deadJobs(20) } satisfies QueueReport
   }).pipe(
     Effect.provide(QueueAdmin.layer({ maxAttempts }).pipe(Layer.provide(SqlSensorStore.layer))),
-    // Before the first queue daemon started, the queue's schema does not exist yet.
-    Effect.catchTag("QueueError", (error) => Effect.as(Effect.logDebug("no queue yet", error), null))
+    // Before the first queue daemon started, the queue's schema does not exist yet (undefined_table,
+    // 42P01); any other failure is reported as it is.
+    Effect.catchIf(isUndefinedTable, (error) => Effect.as(Effect.logDebug("no queue yet", error), null))
   )
 
 const renderQueue = (queue: QueueReport | null): Array<string> => {
