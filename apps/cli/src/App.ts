@@ -49,7 +49,16 @@ export const database = (app: App) =>
         target.kind === "external"
           ? SilverDatabase.layer
           : SilverDatabase.layerWith({ url: target.url, poolSize: app.config.database.poolSize })
-      return Layer.merge(silver, Layer.succeed(DatabaseUrl, target.url))
+      const sslMode = yield* Config.option(Config.String("PGSSLMODE"))
+      const sslRootCert = yield* Config.option(Config.String("PGSSLROOTCERT"))
+      const url =
+        target.kind === "external"
+          ? Database.queueUrl(target.url, {
+              sslMode: Option.getOrUndefined(sslMode),
+              sslRootCert: Option.getOrUndefined(sslRootCert)
+            })
+          : target.url
+      return Layer.merge(silver, Layer.succeed(DatabaseUrl, url))
     })
   )
 

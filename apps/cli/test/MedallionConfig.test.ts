@@ -2,7 +2,8 @@
  * The checks of the configuration that span several keys, decoded in process.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Redacted } from "effect"
+import * as Database from "../src/Database.ts"
 import * as MedallionConfig from "../src/MedallionConfig.ts"
 
 const failure = (document: unknown) =>
@@ -36,4 +37,26 @@ describe("MedallionConfig", () => {
       assert.isTrue(Duration.equals(config.bronze.reconcileEvery, Duration.hours(6)))
     })
   )
+})
+
+describe("the run queue's database URL", () => {
+  const queueUrl = (url: string, env: { sslMode?: string; sslRootCert?: string }) =>
+    Redacted.value(Database.queueUrl(Redacted.make(url), env))
+
+  it("carries silver's TLS settings with libpq's meaning", () => {
+    assert.strictEqual(queueUrl("postgres://u:p@db:5432/m", {}), "postgres://u:p@db:5432/m")
+    assert.strictEqual(
+      queueUrl("postgres://u:p@db:5432/m", { sslMode: "require" }),
+      "postgres://u:p@db:5432/m?sslmode=require&uselibpqcompat=true"
+    )
+    assert.strictEqual(
+      queueUrl("postgres://u:p@db:5432/m?sslmode=verify-full", { sslRootCert: "/etc/ca.pem" }),
+      "postgres://u:p@db:5432/m?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&uselibpqcompat=true"
+    )
+    // PGSSLMODE wins over the URL's, as it does for silver.
+    assert.strictEqual(
+      queueUrl("postgres://u:p@db:5432/m?sslmode=verify-full", { sslMode: "disable" }),
+      "postgres://u:p@db:5432/m?sslmode=disable&uselibpqcompat=true"
+    )
+  })
 })
