@@ -6,8 +6,15 @@
  * on, and when PostgreSQL is down for 30 seconds in the middle of the work.
  */
 import * as Path from "node:path"
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3"
-import { assert, describe, it } from "@effect/vitest"
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client
+} from "@aws-sdk/client-s3"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import type { PgClient } from "@effect/sql-pg"
 import { EmbeddedPostgres } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
@@ -36,8 +43,10 @@ const credentials = () => ({
   MEDALLION_S3_SECRET_ACCESS_KEY: process.env.MEDALLION_TEST_S3_SECRET_KEY!
 })
 
+/** One S3 client for the test file's own requests (buckets, listings), closed after the file. */
+let client: S3Client | undefined
 const s3 = () =>
-  new S3Client({
+  (client ??= new S3Client({
     endpoint: endpoint(),
     region: "us-east-1",
     forcePathStyle: true,
@@ -45,15 +54,8 @@ const s3 = () =>
       accessKeyId: process.env.MEDALLION_TEST_S3_ACCESS_KEY!,
       secretAccessKey: process.env.MEDALLION_TEST_S3_SECRET_KEY!
     }
-  })
-
-let buckets = 0
-/** A fresh bucket per test. */
-const bucket = Effect.promise(async () => {
-  const name = `medallion-scale-${process.pid}-${++buckets}`
-  await s3().send(new CreateBucketCommand({ Bucket: name }))
-  return name
-})
+  }))
+afterAll(() => client?.destroy())
 
 /** Object keys of the bucket, all pages. */
 const objectKeys = (name: string) =>
@@ -67,6 +69,23 @@ const objectKeys = (name: string) =>
     } while (token !== undefined)
     return keys
   })
+
+let buckets = 0
+/** A fresh bucket per test, emptied and removed after it (the server may be a shared one). */
+const bucket = Effect.acquireRelease(
+  Effect.promise(async () => {
+    const name = `medallion-scale-${process.pid}-${++buckets}`
+    await s3().send(new CreateBucketCommand({ Bucket: name }))
+    return name
+  }),
+  (name) =>
+    Effect.flatMap(objectKeys(name), (keys) =>
+      Effect.promise(async () => {
+        for (const key of keys) await s3().send(new DeleteObjectCommand({ Bucket: name, Key: key }))
+        await s3().send(new DeleteBucketCommand({ Bucket: name }))
+      })
+    ).pipe(Effect.ignore)
+)
 
 const config = (options: { readonly serverUrl: string; readonly bucket: string; readonly shard?: string }) => ({
   bronze: {
@@ -180,16 +199,36 @@ const deployment = (options: { readonly serverUrl: string; readonly databaseUrl:
     }
   })
 
-/** No upload left unfinished and no temporary object visible; every story's item is stored once. */
+/**
+ * What bronze must not hold after the daemons: an unfinished multipart upload or an unreferenced blob
+ * (nothing here is large enough to need one), or more than the one version of a story's item (the
+ * server never changes them, so a second fetch stores nothing new).
+ */
 const bucketProblems = (name: string) =>
-  Effect.map(objectKeys(name), (keys) => {
+  Effect.gen(function* () {
+    const keys = yield* objectKeys(name)
+    const uploads = yield* Effect.promise(() => s3().send(new ListMultipartUploadsCommand({ Bucket: name })))
     const out: Array<string> = []
+    if ((uploads.Uploads ?? []).length > 0) out.push(`${uploads.Uploads!.length} unfinished multipart upload(s)`)
+    const blobs = keys.filter((key) => key.startsWith("_blobs/"))
+    if (blobs.length > 0) out.push(`blobs: ${blobs.join(", ")}`)
     for (const id of STORIES) {
-      const items = keys.filter((key) => key.endsWith(`hn/${id}/item.json`))
-      if (items.length !== 1) out.push(`hn/${id}/item.json stored ${items.length} times`)
+      const versions = keys.filter((key) => key.startsWith(`hn/${id}/item.`) || key.startsWith(`hn/${id}/item@`))
+      if (versions.length !== 1) out.push(`hn/${id}: item stored as ${JSON.stringify(versions)}`)
     }
     return out
   })
+
+/** Jobs locked right now by the queue worker pool of process `pid` (daemons on this machine). */
+const jobsLockedBy = (sql: PgClient.PgClient, pid: number) =>
+  Effect.map(
+    sql<{ readonly count: number }>`
+      select count(*)::int as count from graphile_worker._private_jobs j
+      join queue_workers w on w.worker_id = j.locked_by where w.pid = ${pid}`.pipe(
+      Effect.catch(() => Effect.succeed([{ count: 0 }]))
+    ),
+    (rows) => rows[0]!.count
+  )
 
 describe("two fetch daemons and several transform daemons on the queue, S3 and one PostgreSQL", () => {
   it.live(
@@ -249,16 +288,20 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         yield* kill(fetches[shard]!)
         const replacement = yield* deploy.fetch(shards[shard]!)
 
-        // A transform daemon dies at a seeded point once runs are under way.
+        // A transform daemon dies in the middle of a run: once it holds a job, after a seeded delay.
         const victim = transforms[random.between(0, 2)]!
-        yield* Medallion.until(
-          Effect.map(Silver.items(sql), (rows) => rows.some((row) => row.transformStatus === "transformed"))
-        )
         yield* Effect.sleep(Duration.millis(random.between(0, 1500)))
-        const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
+        yield* jobsLockedBy(sql, victim.pid).pipe(
+          Effect.repeat({ until: (count: number) => count > 0, schedule: Schedule.spaced("20 millis") })
+        )
         yield* kill(victim)
+        const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
+        // Its jobs stay locked by the dead pool until a survivor's sweep frees them: the path under test.
+        const orphaned = yield* jobsLockedBy(sql, victim.pid)
 
         const survivors = [...transforms.filter((t) => t !== victim), fetches[1 - shard]!, replacement]
+        assert.isAbove(orphaned, 0, "the victim finished its job before the kill")
+        assert.isBelow(before, STORIES.length, "the kill came after all the work was done")
         assert.deepStrictEqual(yield* settle(sql, survivors), [], `${before} item(s) were transformed before the kill`)
         assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
       }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
@@ -292,6 +335,7 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
           Effect.map(Silver.items(sql), (rows) => rows.some((row) => row.transformStatus === "transformed"))
         )
         const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
+        assert.isBelow(before, STORIES.length, "the stop came after all the work was done")
         yield* first.stop
         assert.isFalse(EmbeddedPostgres.isAlive(first.postgres.pid))
         yield* Effect.sleep("30 seconds")
