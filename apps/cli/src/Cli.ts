@@ -7,6 +7,7 @@ import { demo } from "./commands/Demo.ts"
 import { fetch } from "./commands/Fetch.ts"
 import { backfill } from "./commands/Backfill.ts"
 import { migrate } from "./commands/Migrate.ts"
+import { reconcile } from "./commands/Reconcile.ts"
 import { retry } from "./commands/Retry.ts"
 import { search } from "./commands/Search.ts"
 import { sensors } from "./commands/Sensors.ts"
@@ -17,5 +18,18 @@ import { transform } from "./commands/Transform.ts"
 import { root } from "./Root.ts"
 
 export const cli = root.pipe(
-  Command.withSubcommands([start, fetch, transform, demo, status, backfill, retry, sensors, show, search, migrate])
+  Command.withSubcommands([
+    start,
+    fetch,
+    transform,
+    demo,
+    status,
+    backfill,
+    retry,
+    sensors,
+    show,
+    search,
+    migrate,
+    reconcile
+  ])
 )
