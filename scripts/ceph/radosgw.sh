@@ -8,6 +8,8 @@
 # start writes ceph.conf, the daemons' data, logs and pid files into DIR (which
 # must be empty or absent), waits until S3 answers, and creates the S3 user
 # "medallion" with access key "medallion-test" and secret "medallion-test-secret".
+# If a step fails, or start takes more than START_SECONDS, it says which step,
+# stops what it started and exits 1.
 # With OWNER_PID, a detached watchdog stops the daemons once that process is
 # gone, so a killed test run leaves nothing behind. stop kills what the pid
 # files in DIR name, and removes DIR.
@@ -16,6 +18,8 @@ set -euo pipefail
 SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 ACCESS_KEY=medallion-test
 SECRET_KEY=medallion-test-secret
+# The most start may take, below the 300 s the test setup waits for it; a normal start takes ~15 s.
+START_SECONDS=240
 
 usage() {
   echo "usage: $0 start DIR RGW_PORT MON_PORT [OWNER_PID] | stop DIR" >&2
@@ -65,10 +69,21 @@ osd_up() {
   [ "$(timeout 10 ceph -c "$DIR/ceph.conf" osd stat -f json 2>/dev/null | grep -o '"num_up_osds":[0-9]*')" = '"num_up_osds":1' ]
 }
 
+# Seconds start may still spend on a step: at most $1, and what is left until DEADLINE (but at least 1,
+# since `timeout 0` would not bound anything).
+budget() {
+  local left=$((DEADLINE - SECONDS))
+  [ "$left" -lt "$1" ] || left="$1"
+  [ "$left" -ge 1 ] || left=1
+  echo "$left"
+}
+
+# wait_for WHAT SECONDS PROBE...: polls the probe until it succeeds, for at most SECONDS (and not past
+# DEADLINE); each probe bounds its own time, so the wait ends even when a probe hangs.
 wait_for() {
-  local what="$1" tries="$2"
+  local what="$1" end=$((SECONDS + $(budget "$2")))
   shift 2
-  for _ in $(seq "$tries"); do
+  while [ "$SECONDS" -lt "$end" ]; do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.25
   done
@@ -76,18 +91,37 @@ wait_for() {
   return 1
 }
 
+# step WHAT SECONDS LOG COMMAND...: runs one step of start with its output appended to $DIR/log/LOG, for
+# at most SECONDS (and not past DEADLINE); a failure or a timeout is reported and fails the step.
+step() {
+  local what="$1" limit log="$DIR/log/$3"
+  limit="$(budget "$2")"
+  shift 3
+  local status=0
+  timeout "$limit" "$@" >>"$log" 2>&1 || status=$?
+  case "$status" in
+    0) return 0 ;;
+    124) echo "radosgw.sh: $what did not finish within ${limit}s; see $log" >&2 ;;
+    *) echo "radosgw.sh: $what failed (exit $status); see $log" >&2 ;;
+  esac
+  return 1
+}
+
+# Every command ends in `|| return 1`: start runs as the condition of an `if`, where bash ignores
+# `set -e`, so a step that fails must stop start itself.
 start() {
   need
-  mkdir -p "$DIR"
+  DEADLINE=$((SECONDS + START_SECONDS))
+  mkdir -p "$DIR" || return 1
   if [ -n "$(ls -A "$DIR")" ]; then
     echo "radosgw.sh: $DIR is not empty" >&2
     exit 2
   fi
-  DIR="$(cd "$DIR" && pwd)"
-  mkdir -p "$DIR/mon" "$DIR/osd" "$DIR/rgw" "$DIR/run" "$DIR/log"
+  DIR="$(cd "$DIR" && pwd)" || return 1
+  mkdir -p "$DIR/mon" "$DIR/osd" "$DIR/rgw" "$DIR/run" "$DIR/log" || return 1
   local conf="$DIR/ceph.conf" fsid
-  fsid="$(cat /proc/sys/kernel/random/uuid)"
-  cat >"$conf" <<CONF
+  fsid="$(cat /proc/sys/kernel/random/uuid)" || return 1
+  cat >"$conf" <<CONF || return 1
 [global]
 fsid = $fsid
 mon host = v1:127.0.0.1:$MON_PORT
@@ -125,27 +159,35 @@ rgw dns name = 127.0.0.1
 rgw enable usage log = false
 CONF
   local c=(-c "$conf")
-  monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$fsid" "$DIR/monmap" >/dev/null
-  ceph-mon "${c[@]}" --mkfs -i a --monmap "$DIR/monmap" >/dev/null
-  ceph-mon "${c[@]}" -i a
+  step "monmaptool" 30 mon-mkfs.log \
+    monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$fsid" "$DIR/monmap" || return 1
+  step "ceph-mon --mkfs" 60 mon-mkfs.log ceph-mon "${c[@]}" --mkfs -i a --monmap "$DIR/monmap" || return 1
+  step "ceph-mon" 60 mon-start.log ceph-mon "${c[@]}" -i a || return 1
   if [ -n "$OWNER_PID" ]; then
     # The watchdog ends by itself when stop removed the folder.
     setsid sh -c "while kill -0 $OWNER_PID 2>/dev/null && [ -d '$DIR/run' ]; do sleep 0.5; done; [ -d '$DIR/run' ] && '$SELF' stop '$DIR'" \
       >/dev/null 2>&1 </dev/null &
   fi
-  wait_for "ceph-mon" 120 timeout 10 ceph "${c[@]}" --connect-timeout 5 mon stat
+  wait_for "ceph-mon" 60 timeout 10 ceph "${c[@]}" --connect-timeout 5 mon stat || return 1
   # The OSD is registered with its own uuid before mkfs, so the monitor and the OSD agree on it.
   local osd uuid
-  uuid="$(cat /proc/sys/kernel/random/uuid)"
-  osd="$(timeout 60 ceph "${c[@]}" osd new "$uuid")"
-  mkdir -p "$DIR/osd/$osd"
-  timeout 60 ceph-osd "${c[@]}" -i "$osd" --mkfs --osd-uuid "$uuid" >"$DIR/log/osd-mkfs.log" 2>&1
-  ceph-osd "${c[@]}" -i "$osd" 2>>"$DIR/log/osd-start.log"
-  wait_for "ceph-osd" 240 osd_up
-  radosgw "${c[@]}" -n client.rgw.a
-  wait_for "radosgw" 240 http_answers "$RGW_PORT"
-  timeout 120 radosgw-admin "${c[@]}" user create --uid=medallion --display-name=medallion \
-    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
+  uuid="$(cat /proc/sys/kernel/random/uuid)" || return 1
+  osd="$(timeout "$(budget 60)" ceph "${c[@]}" osd new "$uuid" 2>>"$DIR/log/osd-new.log")" || {
+    echo "radosgw.sh: ceph osd new failed or timed out; see $DIR/log/osd-new.log" >&2
+    return 1
+  }
+  if ! [[ "$osd" =~ ^[0-9]+$ ]]; then
+    echo "radosgw.sh: ceph osd new answered '$osd', not an OSD id" >&2
+    return 1
+  fi
+  mkdir -p "$DIR/osd/$osd" || return 1
+  step "ceph-osd --mkfs" 60 osd-mkfs.log ceph-osd "${c[@]}" -i "$osd" --mkfs --osd-uuid "$uuid" || return 1
+  step "ceph-osd" 60 osd-start.log ceph-osd "${c[@]}" -i "$osd" || return 1
+  wait_for "ceph-osd" 90 osd_up || return 1
+  step "radosgw" 60 rgw-start.log radosgw "${c[@]}" -n client.rgw.a || return 1
+  wait_for "radosgw" 90 http_answers "$RGW_PORT" || return 1
+  step "radosgw-admin user create" 120 rgw-user.log radosgw-admin "${c[@]}" user create --uid=medallion \
+    --display-name=medallion --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" || return 1
 }
 
 [ $# -ge 2 ] || usage
