@@ -1,11 +1,12 @@
 /**
  * Transient failures between the store and the S3 server, made by a TCP proxy the test controls: writes
  * back off and complete once the server is reachable again, and a write whose retries run out fails
- * with a `BronzeIoError` while nothing of it is visible.
+ * with a `BronzeIoError` while nothing of it is visible. An artifact stored without its index line (the
+ * process died, or the segment write failed) is not indexed by a repeated put, only by `reconcile`.
  */
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Option, Stream } from "effect"
+import { Clock, Context, Effect, Fiber, Layer, Option, Stream } from "effect"
 import {
   type ArtifactKey,
   BronzeMaintenance,
@@ -140,5 +141,40 @@ describe("S3Bronze under transient failures", () => {
       assert.isTrue(Option.isNone(yield* reader.stat(key("lost"))))
       direct.destroy()
     })
+  )
+
+  it.live(
+    "an artifact whose index line was lost: a repeated put answers unchanged and adds no line, reconcile does",
+    () =>
+      Effect.gen(function* () {
+        const { bucket } = yield* testBucket
+        const indexed = storeOptions(bucket, "index")
+        const { writer, reader, maintenance } = yield* Effect.gen(function* () {
+          const context = yield* Layer.build(S3Bronze.layerWith(indexed))
+          return {
+            writer: Context.get(context, BronzeWriter),
+            reader: Context.get(context, BronzeReader),
+            maintenance: Context.get(context, BronzeMaintenance)
+          }
+        })
+        yield* writer.put(key("kept"), bytesOf("kept"))
+        // The object without its line: what a put leaves when it dies between the two (a scan-mode store
+        // writes the same object and no line).
+        const bare = yield* Effect.provide(BronzeWriter, S3Bronze.layerWith({ ...indexed, catalog: "scan" }))
+        assert.strictEqual((yield* bare.put(key("orphan"), bytesOf("orphan"))).outcome, "written")
+        const locations = Effect.map(reader.tailIndex({ offset: 0, maxEntries: 100 }), (tail) =>
+          tail.entries.map((e) => e.info.location).sort()
+        )
+        assert.deepStrictEqual(yield* locations, ["hn/kept/item.json"])
+        const again = yield* writer.put(key("orphan"), bytesOf("orphan"))
+        assert.strictEqual(again.outcome, "unchanged")
+        assert.deepStrictEqual(yield* locations, ["hn/kept/item.json"], "a repeated put writes no line")
+        // As the fetch daemon's upkeep calls it: the artifacts of the last day.
+        const now = yield* Clock.currentTimeMillis
+        const report = yield* maintenance.reconcile({ since: now - 24 * 60 * 60 * 1000 })
+        assert.strictEqual(report.restoredIndexLines, 1)
+        assert.deepStrictEqual(yield* locations, ["hn/kept/item.json", "hn/orphan/item.json"])
+        assert.strictEqual((yield* maintenance.reconcile()).restoredIndexLines, 0)
+      })
   )
 })
