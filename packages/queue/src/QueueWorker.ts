@@ -2,7 +2,8 @@
  * A pool of graphile-worker workers executing sensor runs, for as long as the layer lives. Each job is a
  * run (`RunTask`); the pool's heartbeat lives in `queue_workers`, and its sweeper frees the jobs of dead
  * workers. So a daemon killed mid-run has its runs taken over by another within about
- * `deadAfter + heartbeatInterval` (plus a moment for the pickup).
+ * `deadAfter + heartbeatInterval` (plus a moment for the pickup); one whose machine vanished (its connections
+ * never closed) also within `idleInTransactionTimeout`, after which PostgreSQL ends its run's transaction.
  *
  * Shutdown is graceful: the pool stops taking jobs and waits for the running ones (graphile-worker aborts
  * them after 5 s; an aborted run rolls back and its job is retried later), then its row is removed.
@@ -29,6 +30,13 @@ export interface QueueWorkerOptions {
   readonly heartbeatInterval?: Duration.Input | undefined
   /** A worker silent for this long is dead and its jobs are freed (default 30 s). */
   readonly deadAfter?: Duration.Input | undefined
+  /**
+   * How long a run's transaction may sit idle before PostgreSQL ends it (default 60 s; 0 disables): the
+   * bound on a vanished machine's row lock. Keep it above the longest pause of a job between statements.
+   */
+  readonly idleInTransactionTimeout?: Duration.Input | undefined
+  /** How long an attempt waits for its run's row lock before it fails and is retried (default: the idle timeout). */
+  readonly lockTimeout?: Duration.Input | undefined
 }
 
 export interface QueueWorkerShape {
@@ -43,7 +51,10 @@ export const make = Effect.fnUntraced(function* <R>(
   options: QueueWorkerOptions
 ) {
   const sql = yield* SqlClient
-  const task = RunTask.make(yield* RunExecutor.make(sensors))
+  const task = RunTask.make(yield* RunExecutor.make(sensors), {
+    idleInTransactionTimeout: options.idleInTransactionTimeout,
+    lockTimeout: options.lockTimeout
+  })
   const context = yield* Effect.context<SensorStore | SqlClient>()
   const heartbeatInterval = Duration.fromInputUnsafe(options.heartbeatInterval ?? Duration.seconds(5))
   const deadAfterMs = Duration.toMillis(Duration.fromInputUnsafe(options.deadAfter ?? Duration.seconds(30)))

@@ -10,11 +10,16 @@
  * Per-item failures are an outcome (the run is `failed` with them, the job completes). An error (a defect,
  * the database gone) fails the attempt, so graphile-worker retries it with backoff; on the last attempt
  * the run is recorded `failed` with the reason first, and the job stays dead with the same `last_error`.
+ *
+ * A worker whose machine vanished never closes its connection, so its transaction (and the row lock) would
+ * live until TCP keepalive gives up, hours later. PostgreSQL ends it instead once it sat idle for
+ * `idleInTransactionTimeout`; and an attempt waiting for a row lock gives up after `lockTimeout` (failing,
+ * so it is retried later) rather than holding a worker slot.
  */
 import { type Job, type RunExecutor, SensorStore } from "@medallion/sensors"
-import { Cause, Effect, Schema } from "effect"
+import { Cause, Duration, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { QueueError } from "./QueueError.ts"
+import { causeChain, QueueError } from "./QueueError.ts"
 import * as RunJobs from "./RunJobs.ts"
 
 const MAX_ERROR_LENGTH = 4000
@@ -27,13 +32,33 @@ export interface Attempt {
   readonly maxAttempts: number
 }
 
+export interface RunTaskOptions {
+  /**
+   * How long a run's transaction may sit idle (its job computing between statements) before PostgreSQL
+   * ends the session, rolling the attempt back and releasing the row lock (default 60 s; 0 disables).
+   * It must exceed the longest pause of a run's job between two statements.
+   */
+  readonly idleInTransactionTimeout?: Duration.Input | undefined
+  /**
+   * How long an attempt waits for its run's row lock before it fails and is retried (default: the idle
+   * timeout, by which a vanished worker's lock is gone, so such a takeover costs at most one attempt).
+   */
+  readonly lockTimeout?: Duration.Input | undefined
+}
+
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT = Duration.seconds(60)
+
+/** A duration as a PostgreSQL timeout setting (whole milliseconds, as text). */
+const setting = (input: Duration.Input): string =>
+  String(Math.max(0, Math.round(Duration.toMillis(Duration.fromInputUnsafe(input)))))
+
 /** The reason recorded for an error, as the in-process launcher words it. */
 export const describe = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
   const text = Schema.isSchemaError(error)
     ? `SchemaError: ${error.message}`
     : error instanceof Error
-      ? `${error.name}: ${error.message}`
+      ? `${error.name}: ${causeChain(error)}`
       : typeof error === "string"
         ? error
         : Cause.pretty(cause)
@@ -57,20 +82,30 @@ const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON
  * The task for `execute` (the sensors' `RunExecutor`): given a job's payload and attempt, executes its
  * run. Fails with the reason (a string) when the attempt failed.
  */
-export const make = (execute: RunExecutor.RunExecutor) =>
-  Effect.fnUntraced(function* (payload: unknown, attempt: Attempt) {
+export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions = {}) => {
+  const idleTimeout = setting(options.idleInTransactionTimeout ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT)
+  const lockTimeout = options.lockTimeout === undefined ? idleTimeout : setting(options.lockTimeout)
+  return Effect.fnUntraced(function* (payload: unknown, attempt: Attempt) {
     const store = yield* SensorStore
     const sql = yield* SqlClient
     const run = yield* Schema.decodeUnknownEffect(RunJobs.Payload)(payload)
     const wrap = (operation: string) => Effect.mapError((cause: unknown) => new QueueError({ operation, cause }))
 
     const outcome = Effect.gen(function* () {
-      // Counts the attempt; a run that finished meanwhile (or was pruned) is not touched.
-      const started = yield* sql<StartedRow>`
-        update sensor_runs set status = 'running', attempts = attempts + 1, started_at = clock_timestamp(),
-               finished_at = null
-        where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')
-        returning item_keys as items, failures`.pipe(wrap("startRun"))
+      // Counts the attempt (committed on its own, so a rolled-back attempt still counts); a run that
+      // finished meanwhile (or was pruned) is not touched. The update waits for the row's lock: bounded.
+      const started = yield* sql
+        .withTransaction(
+          Effect.andThen(
+            sql`select set_config('lock_timeout', ${lockTimeout}, true) as lock_timeout`,
+            sql<StartedRow>`
+              update sensor_runs set status = 'running', attempts = attempts + 1, started_at = clock_timestamp(),
+                     finished_at = null
+              where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')
+              returning item_keys as items, failures`
+          )
+        )
+        .pipe(wrap("startRun"))
       if (started.length === 0) return "finished-before" as const
       const items = parseJson(started[0]!.items) as ReadonlyArray<unknown>
       const failures = parseJson(started[0]!.failures) as ReadonlyArray<{ readonly item: unknown }>
@@ -79,9 +114,14 @@ export const make = (execute: RunExecutor.RunExecutor) =>
 
       return yield* store.withTransaction(
         Effect.gen(function* () {
+          yield* sql`
+            select set_config('idle_in_transaction_session_timeout', ${idleTimeout}, true) as idle_timeout,
+                   set_config('lock_timeout', ${lockTimeout}, true) as lock_timeout`.pipe(wrap("lockRun"))
           const locked = yield* sql<{ status: string }>`
             select status from sensor_runs where sensor = ${run.sensor} and run_key = ${run.runKey}
             for update`.pipe(wrap("lockRun"))
+          // Only the run's lock is bounded: the job's own writes wait as they would anywhere else.
+          yield* sql`set local lock_timeout to default`.pipe(wrap("lockRun"))
           if (locked[0]?.status !== "running") return "finished-before" as const
           const result = yield* execute(run.sensor, batch)
           if (result.failures.length === 0) {
@@ -120,3 +160,4 @@ export const make = (execute: RunExecutor.RunExecutor) =>
       Effect.withSpan("QueueWorker.run", { attributes: { sensor: run.sensor, runKey: run.runKey } })
     )
   })
+}

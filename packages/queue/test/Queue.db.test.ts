@@ -1,13 +1,14 @@
 /**
  * The queue on a real PostgreSQL: the hand-off commits or rolls back as one with the tick, a worker
  * executes the runs and leaves no job behind, a failing run retries with backoff, ends dead and comes
- * back with `retry`, and a run executed twice writes once.
+ * back with `retry`, a run executed twice writes once, and neither a held row lock nor a transaction left
+ * idle keeps an attempt waiting.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { RunExecutor, RunLauncher, SensorRunner, SensorStore, SqlSensorStore } from "@medallion/sensors"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Exit, Layer, Option, String as Str } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, String as Str } from "effect"
 import * as QueueAdmin from "../src/QueueAdmin.ts"
 import * as QueueLauncher from "../src/QueueLauncher.ts"
 import * as QueueWorker from "../src/QueueWorker.ts"
@@ -31,6 +32,10 @@ const setup = Effect.gen(function* () {
   yield* TestSensor.prepare.pipe(Effect.provideContext(context))
   return { database, context }
 })
+
+/** The reason a failed attempt of `RunTask` gives (what graphile-worker records as the job's last error). */
+const reason = (exit: Exit.Exit<unknown, unknown>): string =>
+  Exit.isFailure(exit) ? String(Cause.squash(exit.cause)) : "the attempt did not fail"
 
 const workerLayer = (sensor: ReturnType<typeof TestSensor.make>, url: PgClient.PgClient["config"]["url"]) =>
   QueueWorker.layer([sensor], {
@@ -205,6 +210,62 @@ describe("QueueLauncher", () => {
           // A payload that is not a run is an error of the attempt, not a defect of the worker.
           assert.isTrue(Exit.isFailure(yield* Effect.exit(task({ nope: 1 }, attempt))))
           assert.strictEqual(RunJobs.jobKey(payload("a")), "queue.test/a")
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "an attempt blocked on its run's row lock gives up; a run's transaction left idle is ended by PostgreSQL",
+    () =>
+      Effect.gen(function* () {
+        const { context } = yield* setup
+        yield* Effect.gen(function* () {
+          const store = yield* SensorStore
+          const sql = yield* PgClient.PgClient
+          yield* store.insertRuns(TestSensor.SENSOR, [{ runKey: "a", items: [0, 1] }])
+          const payload = { sensor: TestSensor.SENSOR, runKey: "a" }
+          const attempt = { attempt: 1, maxAttempts: MAX_ATTEMPTS }
+          const sensor = TestSensor.make({ total: 2, batchSize: 2, worker: "w" })
+
+          // Another session holds the run's row (a worker whose machine vanished mid-run).
+          const locked = yield* Deferred.make<void>()
+          const release = yield* Deferred.make<void>()
+          const holder = yield* Effect.forkScoped(
+            sql.withTransaction(
+              Effect.gen(function* () {
+                yield* sql`select 1 as one from sensor_runs where run_key = 'a' for update`
+                yield* Deferred.succeed(locked, undefined)
+                yield* Deferred.await(release)
+              })
+            )
+          )
+          yield* Deferred.await(locked)
+          const impatient = RunTask.make(yield* RunExecutor.make([sensor]), { lockTimeout: "200 millis" })
+          const blocked = yield* Effect.exit(impatient(payload, attempt))
+          assert.include(reason(blocked), "canceling statement due to lock timeout")
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(holder)
+
+          // A job pausing longer than the idle timeout inside the run's transaction: PostgreSQL ends the
+          // session, the attempt fails instead of holding the lock, and nothing of it is left.
+          const paused = TestSensor.make({
+            total: 2,
+            batchSize: 2,
+            worker: "w",
+            onRunStarted: Effect.sleep("2 seconds")
+          })
+          const strict = RunTask.make(yield* RunExecutor.make([paused]), { idleInTransactionTimeout: "300 millis" })
+          const ended = yield* Effect.exit(strict(payload, attempt))
+          assert.include(reason(ended), "terminating connection due to idle-in-transaction timeout")
+          assert.deepInclude(yield* TestSensor.counts, { processed: 0, succeeded: 0 })
+          const run = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "a"))
+          assert.strictEqual(run.status, "running")
+
+          // The row is free and the pool works on: the next attempt executes the run.
+          const task = RunTask.make(yield* RunExecutor.make([sensor]))
+          assert.strictEqual(yield* task(payload, { attempt: 2, maxAttempts: MAX_ATTEMPTS }), "succeeded")
+          assert.deepInclude(yield* TestSensor.counts, { processed: 2, succeeded: 1, twice: 0 })
         }).pipe(Effect.provideContext(context))
       }).pipe(Effect.scoped),
     60_000
