@@ -93,9 +93,15 @@ export const make = Effect.fnUntraced(function* <R>(
     workerId === undefined
       ? Effect.void
       : WorkerLiveness.beat(sql, workerId, host, process.pid).pipe(
-          Effect.andThen(WorkerLiveness.sweep(sql, deadAfterMs)),
-          Effect.tap((dead) =>
-            dead.length > 0 ? Effect.logWarning("freed the jobs of dead queue workers", { workers: dead }) : Effect.void
+          // A sweep waiting on a row lock longer than a heartbeat interval gives up until the next one.
+          Effect.andThen(WorkerLiveness.sweep(sql, deadAfterMs, Duration.toMillis(heartbeatInterval))),
+          Effect.tap((swept) =>
+            swept.workers.length > 0
+              ? Effect.logWarning("freed the jobs of dead queue workers", {
+                  workers: swept.workers,
+                  failedRuns: swept.failedRuns
+                })
+              : Effect.void
           ),
           Effect.catch((error) => Effect.logWarning("queue heartbeat failed", { error }))
         )

@@ -15,14 +15,31 @@ export const beat = (sql: SqlClient, workerId: string, host: string, pid: number
 export const remove = (sql: SqlClient, workerId: string) =>
   sql`delete from queue_workers where worker_id = ${workerId}`.pipe(Effect.asVoid)
 
+/** The reason recorded for a run whose job was on its last attempt when its worker died. */
+export const DIED_ON_LAST_ATTEMPT = "the worker executing it died on its last attempt"
+
+export interface Swept {
+  /** The workers declared dead. */
+  readonly workers: ReadonlyArray<string>
+  /** The runs recorded `failed`: their jobs were on their last attempt, so they are dead now. */
+  readonly failedRuns: ReadonlyArray<{ readonly sensor: string; readonly runKey: string }>
+}
+
 /**
  * Declares dead the workers silent for longer than `deadAfterMs`, and those that locked runs that long
  * ago without ever writing a heartbeat (killed before their first), releases their jobs and forgets them.
- * Returns their ids.
+ *
+ * graphile-worker counted an attempt when the dead worker took the job, so a job taken on its last
+ * attempt is dead once released, and nothing would ever finish its run: in the same transaction the run
+ * is recorded `failed` (and the job keeps the same reason as its last error), so status shows it and a
+ * retry re-queues it. Waiting for a run's row lock is bounded by `lockTimeoutMs` (a vanished worker's
+ * transaction may still hold it until PostgreSQL ends it): past that the sweep rolls back and the next
+ * one tries again, so the caller's heartbeat is never held up for long.
  */
-export const sweep = (sql: SqlClient, deadAfterMs: number) =>
+export const sweep = (sql: SqlClient, deadAfterMs: number, lockTimeoutMs: number) =>
   sql.withTransaction(
     Effect.gen(function* () {
+      yield* sql`select set_config('lock_timeout', ${String(Math.max(1, Math.round(lockTimeoutMs)))}, true) as lock_timeout`
       const stale = yield* sql<{ workerId: string }>`
         delete from queue_workers
         where heartbeat_at < clock_timestamp() - ${deadAfterMs} * interval '1 millisecond'
@@ -34,13 +51,38 @@ export const sweep = (sql: SqlClient, deadAfterMs: number) =>
         where t.identifier = ${TASK} and j.locked_by is not null
           and j.locked_at < now() - ${deadAfterMs} * interval '1 millisecond'
           and not exists (select 1 from queue_workers w where w.worker_id = j.locked_by)`
-      const dead = [...new Set([...stale, ...unknown].map((row) => row.workerId))]
-      if (dead.length === 0) return dead
+      const workers = [...new Set([...stale, ...unknown].map((row) => row.workerId))]
+      if (workers.length === 0) return { workers, failedRuns: [] } satisfies Swept
+      const ids = JSON.stringify(workers)
+      const lastAttempts = yield* sql<{ id: string }>`
+        select j.id::text as id
+        from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = ${TASK} and j.attempts >= j.max_attempts
+          and j.locked_by = any(array(select jsonb_array_elements_text(${ids}::jsonb)))`
+      const jobIds = JSON.stringify(lastAttempts.map((job) => job.id))
+      const failedRuns =
+        lastAttempts.length === 0
+          ? []
+          : yield* sql<{ sensor: string; runKey: string }>`
+              update sensor_runs r
+              set status = 'failed', error = ${DIED_ON_LAST_ATTEMPT}, finished_at = clock_timestamp()
+              from graphile_worker._private_jobs j
+              where j.id = any(array(select jsonb_array_elements_text(${jobIds}::jsonb)::bigint))
+                and r.sensor = j.payload->>'sensor' and r.run_key = j.payload->>'runKey'
+                and r.status in ('requested', 'running')
+              returning r.sensor, r.run_key as "runKey"`
       yield* sql`
         select 1 as unlocked
-        from graphile_worker.force_unlock_workers(array(select jsonb_array_elements_text(${JSON.stringify(dead)}::jsonb)))`
+        from graphile_worker.force_unlock_workers(array(select jsonb_array_elements_text(${ids}::jsonb)))`
+      if (lastAttempts.length > 0) {
+        // The dead job shows the same reason as its run (`deadJobs`), as after a failed last attempt.
+        yield* sql`
+          select id from graphile_worker.permanently_fail_jobs(
+            array(select jsonb_array_elements_text(${jobIds}::jsonb)::bigint), ${DIED_ON_LAST_ATTEMPT})`
+      }
       // Wakes idle workers at once (graphile-worker's own channel for new jobs) instead of at their next poll.
       yield* sql`select pg_notify('jobs:insert', '{"r":0,"count":1}') is null as notified`
-      return dead
+      return { workers, failedRuns } satisfies Swept
     })
   )

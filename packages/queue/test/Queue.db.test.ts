@@ -1,8 +1,8 @@
 /**
  * The queue on a real PostgreSQL: the hand-off commits or rolls back as one with the tick, a worker
  * executes the runs and leaves no job behind, a failing run retries with backoff, ends dead and comes
- * back with `retry`, a run executed twice writes once, and neither a held row lock nor a transaction left
- * idle keeps an attempt waiting.
+ * back with `retry`, a run executed twice writes once, neither a held row lock nor a transaction left
+ * idle keeps an attempt waiting, and a worker dead on a last attempt leaves its run failed, not running.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
@@ -14,6 +14,7 @@ import * as QueueLauncher from "../src/QueueLauncher.ts"
 import * as QueueWorker from "../src/QueueWorker.ts"
 import * as RunJobs from "../src/RunJobs.ts"
 import * as RunTask from "../src/RunTask.ts"
+import * as WorkerLiveness from "../src/WorkerLiveness.ts"
 import * as TestSensor from "./TestSensor.ts"
 
 const MAX_ATTEMPTS = 2
@@ -266,6 +267,64 @@ describe("QueueLauncher", () => {
           const task = RunTask.make(yield* RunExecutor.make([sensor]))
           assert.strictEqual(yield* task(payload, { attempt: 2, maxAttempts: MAX_ATTEMPTS }), "succeeded")
           assert.deepInclude(yield* TestSensor.counts, { processed: 2, succeeded: 1, twice: 0 })
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "the sweep records failed the run of a job its dead worker held on the last attempt; retry re-queues it",
+    () =>
+      Effect.gen(function* () {
+        const { context } = yield* setup
+        yield* Effect.gen(function* () {
+          const store = yield* SensorStore
+          const sql = yield* PgClient.PgClient
+          const admin = yield* QueueAdmin.QueueAdmin
+          yield* store.insertRuns(TestSensor.SENSOR, [
+            { runKey: "last", items: [0] },
+            { runKey: "early", items: [1] }
+          ])
+          yield* RunJobs.add(sql, [{ sensor: TestSensor.SENSOR, runKey: "last" }], 1)
+          yield* RunJobs.add(sql, [{ sensor: TestSensor.SENSOR, runKey: "early" }], 2)
+          // A worker took both jobs (graphile-worker counts the attempt then), marked the runs running, and
+          // died: its heartbeat is long stale.
+          yield* sql`update graphile_worker._private_jobs
+                     set locked_by = 'gone', locked_at = now() - interval '1 minute', attempts = 1`
+          yield* sql`update sensor_runs set status = 'running', attempts = 1`
+          yield* sql`insert into queue_workers (worker_id, heartbeat_at, host, pid)
+                     values ('gone', now() - interval '1 minute', 'lost', 1)`
+
+          const swept = yield* WorkerLiveness.sweep(sql, 10_000, 5_000)
+          assert.deepStrictEqual(swept, {
+            workers: ["gone"],
+            failedRuns: [{ sensor: TestSensor.SENSOR, runKey: "last" }]
+          })
+          const last = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "last"))
+          assert.strictEqual(last.status, "failed")
+          assert.strictEqual(last.error, WorkerLiveness.DIED_ON_LAST_ATTEMPT)
+          // The job with attempts left is only released, for a worker to take over.
+          const early = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "early"))
+          assert.strictEqual(early.status, "running")
+          assert.deepStrictEqual(yield* admin.stats, { queued: 1, running: 0, dead: 1, workers: 0 })
+          assert.deepStrictEqual(
+            (yield* admin.deadJobs()).map((job) => ({ ...job })),
+            [
+              {
+                sensor: TestSensor.SENSOR,
+                runKey: "last",
+                attempts: 1,
+                maxAttempts: 1,
+                lastError: WorkerLiveness.DIED_ON_LAST_ATTEMPT
+              }
+            ]
+          )
+          // Nothing is left to sweep.
+          assert.deepStrictEqual(yield* WorkerLiveness.sweep(sql, 10_000, 5_000), { workers: [], failedRuns: [] })
+
+          assert.deepStrictEqual(yield* admin.retry(TestSensor.SENSOR), ["last"])
+          assert.deepStrictEqual(yield* admin.stats, { queued: 2, running: 0, dead: 0, workers: 0 })
+          assert.strictEqual(Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "last")).status, "requested")
         }).pipe(Effect.provideContext(context))
       }).pipe(Effect.scoped),
     60_000
