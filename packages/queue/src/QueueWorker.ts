@@ -6,7 +6,8 @@
  * never closed) also within `idleInTransactionTimeout`, after which PostgreSQL ends its run's transaction.
  *
  * Shutdown is graceful: the pool stops taking jobs and waits for the running ones (graphile-worker aborts
- * them after 5 s; an aborted run rolls back and its job is retried later), then its row is removed.
+ * them after 5 s; an aborted run rolls back and its job is retried later), then the rows of its pools are
+ * removed.
  */
 import { EventEmitter } from "node:events"
 import * as Os from "node:os"
@@ -15,6 +16,7 @@ import { Context, Duration, Effect, Exit, Layer, Redacted, Schedule } from "effe
 import { SqlClient } from "effect/sql/SqlClient"
 import { Logger, run, type Task, type WorkerEvents } from "graphile-worker"
 import { QueueError } from "./QueueError.ts"
+import * as PoolSupervisor from "./PoolSupervisor.ts"
 import * as RunJobs from "./RunJobs.ts"
 import * as RunTask from "./RunTask.ts"
 import * as WorkerLiveness from "./WorkerLiveness.ts"
@@ -40,7 +42,10 @@ export interface QueueWorkerOptions {
 }
 
 export interface QueueWorkerShape {
-  /** The pool's id: graphile-worker locks its jobs under it, and its heartbeat row carries it. */
+  /**
+   * The current pool's id (a pool that gave up is replaced by one with a new id): graphile-worker locks
+   * its jobs under it, and its heartbeat row carries it.
+   */
   readonly workerId: string
 }
 
@@ -79,18 +84,20 @@ export const make = Effect.fnUntraced(function* <R>(
     )
   const logger = new Logger(() => (level, message) => void log(level, message))
 
-  let workerId: string | undefined
+  // graphile-worker announces each pool it creates: its id is the one it locks jobs under.
+  let created: string | undefined
   const events: WorkerEvents = new EventEmitter()
   events.on("pool:create", ({ workerPool }) => {
-    workerId = workerPool.id
+    created = workerPool.id
   })
+  // Every pool this worker started (a replaced one's row may still be there), and the current one.
+  const started: Array<string> = []
+  let workerId = ""
 
-  // Finalizers run in reverse: the pool stops first (running jobs finish), then the heartbeat, then the row.
-  yield* Effect.addFinalizer(() =>
-    workerId === undefined ? Effect.void : WorkerLiveness.remove(sql, workerId).pipe(Effect.ignore)
-  )
+  // Finalizers run in reverse: the pool stops first (running jobs finish), then the heartbeat, then the rows.
+  yield* Effect.addFinalizer(() => WorkerLiveness.remove(sql, started).pipe(Effect.ignore))
   const liveness = Effect.suspend(() =>
-    workerId === undefined
+    workerId === ""
       ? Effect.void
       : WorkerLiveness.beat(sql, workerId, host, process.pid).pipe(
           // A sweep waiting on a row lock longer than a heartbeat interval gives up until the next one.
@@ -110,8 +117,9 @@ export const make = Effect.fnUntraced(function* <R>(
 
   const startPool = Effect.acquireRelease(
     Effect.tryPromise({
-      try: () =>
-        run(
+      try: () => {
+        created = undefined
+        return run(
           {
             connectionString: Redacted.value(options.connectionString),
             concurrency: options.concurrency ?? 4,
@@ -127,33 +135,35 @@ export const make = Effect.fnUntraced(function* <R>(
           },
           undefined,
           []
-        ),
+        )
+      },
       catch: (cause) => new QueueError({ operation: "startWorker", cause })
     }),
     (runner) => Effect.promise(() => runner.stop().catch(() => undefined))
+  ).pipe(
+    Effect.flatMap((runner) =>
+      created === undefined
+        ? Effect.die(new Error("graphile-worker created no pool"))
+        : Effect.sync(() => {
+            workerId = created!
+            started.push(workerId)
+            return runner
+          })
+    ),
+    // The heartbeat at once: the sweep of other workers must not take the new pool for a dead one.
+    Effect.tap(() => liveness),
+    Effect.tap(() => Effect.logInfo("queue worker started", { workerId }))
   )
-  let runner = yield* startPool
-  if (workerId === undefined) return yield* Effect.die(new Error("graphile-worker created no pool"))
-  yield* liveness
-  // A pool stops by itself only when it gave up (an outage longer than its retries): start another, so
-  // the daemon goes on consuming the queue once the database is back. The old pool's jobs were released
-  // or are freed by the sweep, as for a dead worker.
-  yield* Effect.forkScoped(
-    Effect.gen(function* () {
-      const ended = yield* Effect.result(Effect.tryPromise(() => runner.promise))
-      yield* Effect.logError("the queue worker pool stopped; starting a new one", {
-        workerId,
-        error: ended._tag === "Failure" ? String(ended.failure.cause) : null
-      })
-      runner = yield* startPool.pipe(
-        Effect.tapError((error) => Effect.logWarning("queue worker pool not started yet", { error })),
-        Effect.retry(Schedule.spaced(heartbeatInterval))
-      )
-      yield* Effect.logInfo("queue worker started", { workerId })
-    }).pipe(Effect.forever)
-  )
-  yield* Effect.logInfo("queue worker started", { workerId })
-  return QueueWorker.of({ workerId })
+  // A replaced pool's jobs were released by its stop, or are freed by the sweep, as for a dead worker.
+  yield* PoolSupervisor.supervise(startPool, {
+    ended: (runner) => runner.promise,
+    retry: Schedule.spaced(heartbeatInterval)
+  })
+  return QueueWorker.of({
+    get workerId() {
+      return workerId
+    }
+  })
 })
 
 /**

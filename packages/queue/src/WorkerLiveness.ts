@@ -12,8 +12,14 @@ export const beat = (sql: SqlClient, workerId: string, host: string, pid: number
   sql`insert into queue_workers (worker_id, heartbeat_at, host, pid) values (${workerId}, clock_timestamp(), ${host}, ${pid})
       on conflict (worker_id) do update set heartbeat_at = excluded.heartbeat_at`.pipe(Effect.asVoid)
 
-export const remove = (sql: SqlClient, workerId: string) =>
-  sql`delete from queue_workers where worker_id = ${workerId}`.pipe(Effect.asVoid)
+/** Forgets workers that stopped gracefully (their jobs are already unlocked). */
+export const remove = (sql: SqlClient, workerIds: ReadonlyArray<string>) =>
+  workerIds.length === 0
+    ? Effect.void
+    : sql`delete from queue_workers
+          where worker_id = any(array(select jsonb_array_elements_text(${JSON.stringify(workerIds)}::jsonb)))`.pipe(
+        Effect.asVoid
+      )
 
 /** The reason recorded for a run whose job was on its last attempt when its worker died. */
 export const DIED_ON_LAST_ATTEMPT = "the worker executing it died on its last attempt"

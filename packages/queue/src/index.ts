@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * from "./QueueError.ts"
+export * as PoolSupervisor from "./PoolSupervisor.ts"
 export * as QueueAdmin from "./QueueAdmin.ts"
 export * as QueueLauncher from "./QueueLauncher.ts"
 export * as QueueWorker from "./QueueWorker.ts"

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { RunExecutor, RunLauncher, SensorRunner, SensorStore, SqlSensorStore } from "@medallion/sensors"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, String as Str } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Scope, String as Str } from "effect"
 import * as QueueAdmin from "../src/QueueAdmin.ts"
 import * as QueueLauncher from "../src/QueueLauncher.ts"
 import * as QueueWorker from "../src/QueueWorker.ts"
@@ -107,11 +107,13 @@ describe("QueueLauncher", () => {
         const { context, database } = yield* setup
         const sensor = TestSensor.make({ total: 12, batchSize: 2, worker: "w" })
         yield* Effect.gen(function* () {
-          yield* Layer.build(
+          const daemon = yield* Scope.make()
+          const built = yield* Layer.buildWithScope(
             Layer.mergeAll(
               SensorRunner.layer([sensor], { owner: "runner", wakeFloor: "10 millis" }),
               workerLayer(sensor, database.url)
-            )
+            ),
+            daemon
           )
           yield* TestSensor.until(
             Effect.map(TestSensor.counts, (c) => c.succeeded === 6 && c.jobs === 0 && c.processed === 12)
@@ -122,6 +124,12 @@ describe("QueueLauncher", () => {
           assert.deepStrictEqual(yield* store.getCursor(TestSensor.SENSOR), Option.some({ next: 12 }))
           const admin = yield* QueueAdmin.QueueAdmin
           assert.deepStrictEqual(yield* admin.stats, { queued: 0, running: 0, dead: 0, workers: 1 })
+          // The heartbeat row is the pool's, and a graceful stop removes it.
+          const sql = yield* PgClient.PgClient
+          const workerId = Context.get(built, QueueWorker.QueueWorker).workerId
+          assert.deepStrictEqual(yield* sql`select worker_id from queue_workers`, [{ workerId }])
+          yield* Scope.close(daemon, Exit.void)
+          assert.deepStrictEqual(yield* sql`select worker_id from queue_workers`, [])
         }).pipe(Effect.provideContext(context))
       }).pipe(Effect.scoped),
     60_000
