@@ -36,8 +36,9 @@ export interface QueueAdminShape {
   /** Dead jobs, most recently failed first (at most `limit`, default 100). */
   readonly deadJobs: (limit?: number | undefined) => Effect.Effect<ReadonlyArray<DeadJob>, QueueError>
   /**
-   * Resets the sensor's failed runs (all, or one) and re-queues them, dead jobs with their attempts reset.
-   * Returns the run keys put back in the queue.
+   * Resets the sensor's failed runs (all, or one) and re-queues them, dead jobs with their attempts reset;
+   * deletes the dead jobs with nothing left to do (superseded, or their run finished). Returns the run keys
+   * actually put back in the queue.
    */
   readonly retry: (
     sensor: string,
@@ -93,22 +94,24 @@ export const make = Effect.fnUntraced(function* (options: QueueAdminOptions = {}
           where t.identifier = ${RunJobs.TASK} and ${sql.literal(DEAD)}
             and j.payload->>'sensor' = ${sensor}
             and (${runKey ?? null}::text is null or j.payload->>'runKey' = ${runKey ?? null}::text)`.pipe(wrap("retry"))
-        // A dead job without a key was superseded by a newer job of its run: it is only deleted.
-        const superseded = dead.filter((job) => job.key === null).map((job) => job.id)
-        if (superseded.length > 0) {
-          yield* sql`select id from graphile_worker.complete_jobs(
-                       array(select jsonb_array_elements_text(${JSON.stringify(superseded)}::jsonb)::bigint))`.pipe(
-            wrap("retry")
-          )
-        }
         const keys = [...new Set([...reset.map((run) => run.runKey), ...dead.map((job) => job.runKey)])]
-        yield* RunJobs.requeue(
+        const requeued = yield* RunJobs.requeue(
           sql,
           keys.map((key) => ({ sensor, runKey: key })),
           maxAttempts,
           { replaceRunning: true }
         ).pipe(wrap("retry"))
-        return keys
+        const again = new Set(requeued.map((run) => run.runKey))
+        // A dead job left is done with: superseded by a newer job of its run (it has no key), or its run
+        // finished (or was pruned) meanwhile. It is deleted, so that what stays dead needs attention.
+        const done = dead.filter((job) => job.key === null || !again.has(job.runKey)).map((job) => job.id)
+        if (done.length > 0) {
+          yield* sql`select id from graphile_worker.complete_jobs(
+                       array(select jsonb_array_elements_text(${JSON.stringify(done)}::jsonb)::bigint))`.pipe(
+            wrap("retry")
+          )
+        }
+        return requeued.map((run) => run.runKey)
       })
     )
 

@@ -56,7 +56,7 @@ export const add = (sql: SqlClient, runs: ReadonlyArray<Payload>, maxAttempts: n
  * (attempts exhausted) is re-queued with its attempts reset; a run without a job gets one; a queued or
  * running job is left alone, so a job is never doubled. With `replaceRunning`, a run whose job is still
  * locked gets a new job too: right after a retry reset a failed run, that job has finished its work and
- * is only waiting to be deleted. Returns how many jobs were re-queued or added.
+ * is only waiting to be deleted. Returns the runs re-queued (their dead job rescheduled, or a job added).
  */
 export const requeue = (
   sql: SqlClient,
@@ -65,7 +65,7 @@ export const requeue = (
   options: { readonly replaceRunning?: boolean } = {}
 ) =>
   Effect.gen(function* () {
-    if (runs.length === 0) return 0
+    if (runs.length === 0) return []
     const rows = yield* sql<{ sensor: string; runKey: string; jobId: string | null; state: string }>`
       with wanted as (
         select r.sensor, r.run_key, r.sensor || '/' || r.run_key as key
@@ -79,20 +79,20 @@ export const requeue = (
                   when j.attempts >= j.max_attempts then 'dead'
                   else 'queued' end as state
       from wanted w left join graphile_worker._private_jobs j on j.key = w.key`
-    const dead = rows.filter((row) => row.state === "dead").map((row) => row.jobId!)
+    const dead = rows.filter((row) => row.state === "dead")
     const missing = rows.filter(
       (row) => row.state === "none" || (options.replaceRunning === true && row.state === "running")
     )
     if (dead.length > 0) {
       yield* sql`
         select id from graphile_worker.reschedule_jobs(
-          array(select jsonb_array_elements_text(${json(dead)}::jsonb)::bigint),
+          array(select jsonb_array_elements_text(${json(dead.map((row) => row.jobId!))}::jsonb)::bigint),
           run_at := now(), attempts := 0, max_attempts := ${maxAttempts}::int)`
     }
-    const added = yield* add(
+    yield* add(
       sql,
       missing.map((row) => ({ sensor: row.sensor, runKey: row.runKey })),
       maxAttempts
     )
-    return dead.length + added
+    return [...dead, ...missing].map((row): Payload => ({ sensor: row.sensor, runKey: row.runKey }))
   })

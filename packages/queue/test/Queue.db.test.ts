@@ -337,4 +337,40 @@ describe("QueueLauncher", () => {
       }).pipe(Effect.scoped),
     60_000
   )
+
+  it.live(
+    "retry returns only the runs it re-queued, and deletes the dead jobs with nothing left to do",
+    () =>
+      Effect.gen(function* () {
+        const { context } = yield* setup
+        yield* Effect.gen(function* () {
+          const store = yield* SensorStore
+          const sql = yield* PgClient.PgClient
+          const admin = yield* QueueAdmin.QueueAdmin
+          yield* store.insertRuns(TestSensor.SENSOR, [
+            { runKey: "failed", items: [0] },
+            { runKey: "done", items: [1] }
+          ])
+          const runs = ["failed", "done", "pruned", "superseded"].map((runKey) => ({
+            sensor: TestSensor.SENSOR,
+            runKey
+          }))
+          yield* RunJobs.add(sql, runs, 1)
+          // Every job is dead; "failed" is the only run left to do: "done" finished meanwhile, "pruned" is
+          // no longer recorded, and "superseded" lost its key to a newer job (whose run is gone too).
+          yield* sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'boom'`
+          yield* sql`update graphile_worker._private_jobs set key = null where key like '%/superseded'`
+          yield* sql`update sensor_runs set status = 'failed', error = 'boom', finished_at = now() where run_key = 'failed'`
+          yield* sql`update sensor_runs set status = 'succeeded', finished_at = now() where run_key = 'done'`
+          assert.deepInclude(yield* admin.stats, { dead: 4 })
+
+          assert.deepStrictEqual(yield* admin.retry(TestSensor.SENSOR), ["failed"])
+          assert.deepStrictEqual(yield* admin.stats, { queued: 1, running: 0, dead: 0, workers: 0 })
+          assert.strictEqual(Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "failed")).status, "requested")
+          // Nothing left to retry.
+          assert.deepStrictEqual(yield* admin.retry(TestSensor.SENSOR), [])
+        }).pipe(Effect.provideContext(context))
+      }).pipe(Effect.scoped),
+    60_000
+  )
 })
