@@ -65,10 +65,10 @@ export const make = Effect.fnUntraced(function* <R>(
   const deadAfterMs = Duration.toMillis(Duration.fromInputUnsafe(options.deadAfter ?? Duration.seconds(30)))
   const host = Os.hostname()
 
-  const handler: Task = async (payload, helpers) => {
+  const handler: Task = async (payload, { job, abortSignal }) => {
     const exit = await Effect.runPromiseWith(context)(
-      Effect.exit(task(payload, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts })),
-      { signal: helpers.abortSignal }
+      Effect.exit(task(payload, { attempt: job.attempts, maxAttempts: job.max_attempts })),
+      { signal: abortSignal }
     )
     if (Exit.isFailure(exit)) throw new Error(RunTask.describe(exit.cause))
   }

@@ -35,7 +35,7 @@ export interface Attempt {
 export interface RunTaskOptions {
   /**
    * How long a run's transaction may sit idle (its job computing between statements) before PostgreSQL
-   * ends the session, rolling the attempt back and releasing the row lock (default 60 s; 0 disables).
+   * ends its connection, rolling the attempt back and releasing the row lock (default 60 s; 0 disables).
    * It must exceed the longest pause of a run's job between two statements.
    */
   readonly idleInTransactionTimeout?: Duration.Input | undefined

@@ -237,7 +237,7 @@ describe("QueueLauncher", () => {
           const attempt = { attempt: 1, maxAttempts: MAX_ATTEMPTS }
           const sensor = TestSensor.make({ total: 2, batchSize: 2, worker: "w" })
 
-          // Another session holds the run's row (a worker whose machine vanished mid-run).
+          // Another connection holds the run's row (a worker whose machine vanished mid-run).
           const locked = yield* Deferred.make<void>()
           const release = yield* Deferred.make<void>()
           const holder = yield* Effect.forkScoped(
@@ -257,7 +257,7 @@ describe("QueueLauncher", () => {
           yield* Fiber.join(holder)
 
           // A job pausing longer than the idle timeout inside the run's transaction: PostgreSQL ends the
-          // session, the attempt fails instead of holding the lock, and nothing of it is left.
+          // connection, the attempt fails instead of holding the lock, and nothing of it is left.
           const paused = TestSensor.make({
             total: 2,
             batchSize: 2,
