@@ -115,10 +115,25 @@ const problems = (sql: PgClient.PgClient) =>
     const keys = rows.map((row) => `${row.sourceType}/${row.externalId}`).sort()
     const want = STORIES.map((id) => `hn/${id}`).sort()
     if (JSON.stringify(keys) !== JSON.stringify(want)) out.push(`${keys.length} items, expected ${want.length}`)
-    for (const row of rows)
-      if (row.transformStatus !== "transformed")
-        out.push(`${row.externalId}: ${row.transformStatus} ${row.transformError ?? ""}`)
-    if (out.length > 0) return out
+    const pending = rows.filter((row) => row.transformStatus !== "transformed")
+    if (pending.length > 0) out.push(`${pending.length} item(s) not transformed, e.g. ${pending[0]!.externalId}`)
+    if (out.length > 0) {
+      // Where the missing work is: the runs by status, and the jobs still queued with their attempts.
+      const runs = yield* sql<{ readonly status: string; readonly count: number }>`
+        select status, count(*)::int as count from sensor_runs group by 1 order by 1`.pipe(
+        Effect.orElseSucceed(() => [])
+      )
+      const jobs = yield* sql<{
+        readonly attempts: number
+        readonly locked: boolean
+        readonly due: string
+        readonly error: string | null
+      }>`
+        select attempts, locked_by is not null as locked, (run_at - now())::text as due, left(last_error, 120) as error
+        from graphile_worker._private_jobs order by run_at limit 5`.pipe(Effect.orElseSucceed(() => []))
+      out.push(`runs ${JSON.stringify(runs)}`, `jobs ${JSON.stringify(jobs)}`)
+      return out
+    }
     const comments = yield* Silver.commentCounts(sql)
     for (const id of STORIES) {
       const count = comments.get(`hn/${id}`)

@@ -12,7 +12,7 @@
 import { EventEmitter } from "node:events"
 import * as Os from "node:os"
 import { RunExecutor, type Sensor, type SensorStore } from "@medallion/sensors"
-import { Context, Duration, Effect, Exit, Layer, Redacted, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { Logger, run, type Task, type WorkerEvents } from "graphile-worker"
 import { QueueError } from "./QueueError.ts"
@@ -96,20 +96,30 @@ export const make = Effect.fnUntraced(function* <R>(
 
   // Finalizers run in reverse: the pool stops first (running jobs finish), then the heartbeat, then the rows.
   yield* Effect.addFinalizer(() => WorkerLiveness.remove(sql, started).pipe(Effect.ignore))
+  // Since when this worker's heartbeats have succeeded without a gap. After a database outage every
+  // heartbeat is stale, the live workers' too: a worker sweeps only once it has itself been beating for
+  // `deadAfter`, by which time every live worker has beaten again, so only the dead look silent.
+  let healthySince: number | undefined
+  const sweep = Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    if (healthySince === undefined || now - healthySince < deadAfterMs) return
+    // A sweep waiting on a row lock longer than a heartbeat interval gives up until the next one.
+    const swept = yield* WorkerLiveness.sweep(sql, deadAfterMs, Duration.toMillis(heartbeatInterval))
+    if (swept.workers.length > 0) {
+      yield* Effect.logWarning("freed the jobs of dead queue workers", {
+        workers: swept.workers,
+        failedRuns: swept.failedRuns
+      })
+    }
+  })
   const liveness = Effect.suspend(() =>
     workerId === ""
       ? Effect.void
       : WorkerLiveness.beat(sql, workerId, host, process.pid).pipe(
-          // A sweep waiting on a row lock longer than a heartbeat interval gives up until the next one.
-          Effect.andThen(WorkerLiveness.sweep(sql, deadAfterMs, Duration.toMillis(heartbeatInterval))),
-          Effect.tap((swept) =>
-            swept.workers.length > 0
-              ? Effect.logWarning("freed the jobs of dead queue workers", {
-                  workers: swept.workers,
-                  failedRuns: swept.failedRuns
-                })
-              : Effect.void
-          ),
+          Effect.andThen(Clock.currentTimeMillis),
+          Effect.tap((now) => Effect.sync(() => (healthySince ??= now))),
+          Effect.tapError(() => Effect.sync(() => (healthySince = undefined))),
+          Effect.andThen(sweep),
           Effect.catch((error) => Effect.logWarning("queue heartbeat failed", { error }))
         )
   )

@@ -281,6 +281,49 @@ describe("QueueLauncher", () => {
   )
 
   it.live(
+    "after an outage every heartbeat is stale: a worker sweeps only once it has beaten for deadAfter itself",
+    () =>
+      Effect.gen(function* () {
+        const { context, database } = yield* setup
+        const sensor = TestSensor.make({ total: 0, batchSize: 1, worker: "w" })
+        yield* Effect.gen(function* () {
+          const sql = yield* PgClient.PgClient
+          // Another worker, alive but unable to beat while the database was away: its heartbeat is old.
+          yield* sql`insert into queue_workers (worker_id, heartbeat_at, host, pid)
+                     values ('away', now() - interval '1 minute', 'elsewhere', 1)`
+          const started = Date.now()
+          yield* Layer.build(
+            QueueWorker.layer([sensor], {
+              connectionString: database.url!,
+              concurrency: 1,
+              heartbeatInterval: "100 millis",
+              deadAfter: "1500 millis"
+            })
+          )
+          // Several heartbeats in, this worker has not been healthy for deadAfter yet: nobody is swept.
+          yield* Effect.sleep("700 millis")
+          const early = yield* sql<{ readonly workerId: string }>`select worker_id from queue_workers order by 1`
+          const elapsed = Date.now() - started
+          if (elapsed < 1500)
+            assert.include(
+              early.map((row) => row.workerId),
+              "away"
+            )
+          // Once it has been, the silent one is swept.
+          yield* TestSensor.until(
+            Effect.map(
+              sql<{
+                readonly count: number
+              }>`select count(*)::int as count from queue_workers where worker_id = 'away'`,
+              (rows) => rows[0]!.count === 0
+            )
+          )
+        }).pipe(Effect.provideContext(context), Effect.scoped)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
     "the sweep records failed the run of a job its dead worker held on the last attempt; retry re-queues it",
     () =>
       Effect.gen(function* () {
