@@ -169,19 +169,19 @@ CONF
       >/dev/null 2>&1 </dev/null &
   fi
   wait_for "ceph-mon" 60 timeout 10 ceph "${c[@]}" --connect-timeout 5 mon stat || return 1
-  # The OSD is registered with its own uuid before mkfs, so the monitor and the OSD agree on it.
-  local osd uuid
-  uuid="$(cat /proc/sys/kernel/random/uuid)" || return 1
-  osd="$(timeout "$(budget 60)" ceph "${c[@]}" osd new "$uuid" 2>>"$DIR/log/osd-new.log")" || {
-    echo "radosgw.sh: ceph osd new failed or timed out; see $DIR/log/osd-new.log" >&2
+  # The OSD id is allocated without a uuid: the OSD's first boot registers the fsid its mkfs chose (a uuid
+  # given to both `osd new` and `--mkfs --osd-uuid` is not always the one memstore keeps: "wrong fsid").
+  local osd
+  osd="$(timeout "$(budget 60)" ceph "${c[@]}" osd create 2>>"$DIR/log/osd-new.log")" || {
+    echo "radosgw.sh: ceph osd create failed or timed out; see $DIR/log/osd-new.log" >&2
     return 1
   }
   if ! [[ "$osd" =~ ^[0-9]+$ ]]; then
-    echo "radosgw.sh: ceph osd new answered '$osd', not an OSD id" >&2
+    echo "radosgw.sh: ceph osd create answered '$osd', not an OSD id" >&2
     return 1
   fi
   mkdir -p "$DIR/osd/$osd" || return 1
-  step "ceph-osd --mkfs" 60 osd-mkfs.log ceph-osd "${c[@]}" -i "$osd" --mkfs --osd-uuid "$uuid" || return 1
+  step "ceph-osd --mkfs" 60 osd-mkfs.log ceph-osd "${c[@]}" -i "$osd" --mkfs || return 1
   step "ceph-osd" 60 osd-start.log ceph-osd "${c[@]}" -i "$osd" || return 1
   wait_for "ceph-osd" 90 osd_up || return 1
   step "radosgw" 60 rgw-start.log radosgw "${c[@]}" -n client.rgw.a || return 1

@@ -52,21 +52,29 @@ export default async function setup() {
     return
   }
   if (!installed()) throw new Error(INSTALL_HINT)
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-test-rgw-"))
-  const rgwPort = await freePort()
-  let monPort = await freePort()
-  while (monPort === rgwPort) monPort = await freePort()
-  const started = spawnSync(launcher, ["start", dir, String(rgwPort), String(monPort), String(process.pid)], {
-    encoding: "utf8",
-    timeout: 300_000,
-    killSignal: "SIGKILL"
-  })
-  if (started.status !== 0) {
+  // A single-node Ceph sometimes refuses its own OSD at first boot ("wrong fsid"), more often when another
+  // throwaway cluster starts on the machine at the same time: a failed start is retried from scratch.
+  const failures: Array<string> = []
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-test-rgw-"))
+    const rgwPort = await freePort()
+    let monPort = await freePort()
+    while (monPort === rgwPort) monPort = await freePort()
+    const started = spawnSync(launcher, ["start", dir, String(rgwPort), String(monPort), String(process.pid)], {
+      encoding: "utf8",
+      timeout: 300_000,
+      killSignal: "SIGKILL"
+    })
+    if (started.status === 0) return ready(dir, rgwPort)
     spawnSync(launcher, ["stop", dir], { stdio: "ignore" })
-    throw new Error(
-      `the throwaway Ceph radosgw did not start (exit ${started.status ?? started.signal}):\n${started.stderr}`
-    )
+    failures.push(`attempt ${attempt} (exit ${started.status ?? started.signal}): ${started.stderr.trim()}`)
   }
+  throw new Error(`the throwaway Ceph radosgw did not start:\n${failures.join("\n")}`)
+}
+
+const START_ATTEMPTS = 4
+
+const ready = (dir: string, rgwPort: number) => {
   process.env.MEDALLION_TEST_S3_ENDPOINT = `http://127.0.0.1:${rgwPort}`
   process.env.MEDALLION_TEST_S3_ACCESS_KEY = ACCESS_KEY
   process.env.MEDALLION_TEST_S3_SECRET_KEY = SECRET_KEY

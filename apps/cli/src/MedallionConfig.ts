@@ -135,7 +135,9 @@ const Queue = Schema.Struct({
   /** A daemon silent this long is dead: its runs go back to the queue for the others. */
   deadAfter: withDefault(Interval, "30 seconds"),
   /** How often an idle worker looks for jobs when no notification arrived. */
-  pollInterval: withDefault(Interval, "2 seconds")
+  pollInterval: withDefault(Interval, "2 seconds"),
+  /** The longest a run's attempt may take before it is given up and retried. */
+  runTimeout: withDefault(Interval, "10 minutes")
 }).check(
   Schema.makeFilter((queue) =>
     // A live daemon must never look dead: a few heartbeats may be late (a busy machine, a slow query).

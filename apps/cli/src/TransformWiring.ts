@@ -38,7 +38,8 @@ const daemon = (app: App.App) =>
               connectionString,
               heartbeat: app.config.runs.queue.heartbeat,
               deadAfter: app.config.runs.queue.deadAfter,
-              pollInterval: app.config.runs.queue.pollInterval
+              pollInterval: app.config.runs.queue.pollInterval,
+              runTimeout: app.config.runs.queue.runTimeout
             }
           })
         )

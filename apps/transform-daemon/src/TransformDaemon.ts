@@ -71,6 +71,7 @@ export interface QueueLaunch {
   readonly heartbeat: Duration.Duration
   readonly deadAfter: Duration.Duration
   readonly pollInterval: Duration.Duration
+  readonly runTimeout: Duration.Duration
 }
 
 export const BRONZE_SENSOR = "bronze-to-silver"
@@ -118,7 +119,8 @@ export const layer = (options: TransformDaemonOptions) => {
             concurrency: options.concurrency,
             heartbeatInterval: launch.heartbeat,
             deadAfter: launch.deadAfter,
-            pollInterval: launch.pollInterval
+            pollInterval: launch.pollInterval,
+            runTimeout: launch.runTimeout
           })
         )
       : InProcessLauncher.layer({ concurrency: options.concurrency, maxAttempts: options.maxAttempts })

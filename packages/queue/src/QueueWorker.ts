@@ -39,6 +39,11 @@ export interface QueueWorkerOptions {
   readonly idleInTransactionTimeout?: Duration.Input | undefined
   /** How long an attempt waits for its run's row lock before it fails and is retried (default: the idle timeout). */
   readonly lockTimeout?: Duration.Input | undefined
+  /**
+   * The longest an attempt may take before it is given up and retried (default 10 minutes): the bound on
+   * an attempt stuck on a connection that died mid-query.
+   */
+  readonly runTimeout?: Duration.Input | undefined
 }
 
 export interface QueueWorkerShape {
@@ -65,12 +70,35 @@ export const make = Effect.fnUntraced(function* <R>(
   const deadAfterMs = Duration.toMillis(Duration.fromInputUnsafe(options.deadAfter ?? Duration.seconds(30)))
   const host = Os.hostname()
 
+  // An attempt that outlives `runTimeout` is given up from here, without waiting for it: a query whose
+  // connection died mid-flight (the server stopped) may never settle, and the interruption itself could
+  // wait on it. The job then fails and is retried; the abandoned fiber is interrupted as far as it can be.
+  const runTimeoutMs = Duration.toMillis(Duration.fromInputUnsafe(options.runTimeout ?? Duration.minutes(10)))
   const handler: Task = async (payload, { job, abortSignal }) => {
-    const exit = await Effect.runPromiseWith(context)(
-      Effect.exit(task(payload, { attempt: job.attempts, maxAttempts: job.max_attempts })),
-      { signal: abortSignal }
-    )
-    if (Exit.isFailure(exit)) throw new Error(RunTask.describe(exit.cause))
+    const stop = new AbortController()
+    const onAbort = () => stop.abort()
+    abortSignal?.addEventListener("abort", onAbort)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<"timed-out">((resolve) => {
+      timer = setTimeout(() => resolve("timed-out"), runTimeoutMs)
+    })
+    try {
+      const exit = await Promise.race([
+        Effect.runPromiseWith(context)(
+          Effect.exit(task(payload, { attempt: job.attempts, maxAttempts: job.max_attempts })),
+          { signal: stop.signal }
+        ),
+        timedOut
+      ])
+      if (exit === "timed-out") {
+        stop.abort()
+        throw new Error(`the run did not finish within ${runTimeoutMs} ms; it is given up and retried`)
+      }
+      if (Exit.isFailure(exit)) throw new Error(RunTask.describe(exit.cause))
+    } finally {
+      clearTimeout(timer)
+      abortSignal?.removeEventListener("abort", onAbort)
+    }
   }
 
   // graphile-worker's messages go to the Effect logger (its info level is chatty: debug here).
@@ -104,7 +132,13 @@ export const make = Effect.fnUntraced(function* <R>(
     const now = yield* Clock.currentTimeMillis
     if (healthySince === undefined || now - healthySince < deadAfterMs) return
     // A sweep waiting on a row lock longer than a heartbeat interval gives up until the next one.
-    const swept = yield* WorkerLiveness.sweep(sql, deadAfterMs, Duration.toMillis(heartbeatInterval))
+    const swept = yield* WorkerLiveness.sweep(
+      sql,
+      deadAfterMs,
+      Duration.toMillis(heartbeatInterval),
+      // A live worker gives an attempt up after runTimeout: a lock older than that (and a sweep's margin) is orphaned.
+      runTimeoutMs + deadAfterMs
+    )
     if (swept.workers.length > 0) {
       yield* Effect.logWarning("freed the jobs of dead queue workers", {
         workers: swept.workers,

@@ -42,9 +42,19 @@ export interface Swept {
  * transaction may still hold it until PostgreSQL ends it): past that the sweep rolls back and the next
  * one tries again, so the caller's heartbeat is never held up for long.
  */
-export const sweep = (sql: SqlClient, deadAfterMs: number, lockTimeoutMs: number) =>
+export const sweep = (sql: SqlClient, deadAfterMs: number, lockTimeoutMs: number, orphanAfterMs?: number) =>
   sql.withTransaction(
     Effect.gen(function* () {
+      if (orphanAfterMs !== undefined) {
+        // A job locked longer than any attempt may last is held by nobody, even under a live worker's id:
+        // e.g. the reply to graphile-worker's fetch was lost with its connection when the server stopped,
+        // so the lock was taken but no worker runs the job. It goes back to the queue.
+        yield* sql`
+          update graphile_worker._private_jobs j set locked_by = null, locked_at = null
+          from graphile_worker._private_tasks t
+          where t.id = j.task_id and t.identifier = ${TASK} and j.locked_by is not null
+            and j.locked_at < now() - ${orphanAfterMs} * interval '1 millisecond'`
+      }
       yield* sql`select set_config('lock_timeout', ${String(Math.max(1, Math.round(lockTimeoutMs)))}, true) as lock_timeout`
       const stale = yield* sql<{ workerId: string }>`
         delete from queue_workers
@@ -57,6 +67,14 @@ export const sweep = (sql: SqlClient, deadAfterMs: number, lockTimeoutMs: number
         where t.identifier = ${TASK} and j.locked_by is not null
           and j.locked_at < now() - ${deadAfterMs} * interval '1 millisecond'
           and not exists (select 1 from queue_workers w where w.worker_id = j.locked_by)`
+      // A job whose run already succeeded has nothing left to do, whatever its attempts say: e.g. its
+      // worker committed the run, then could not record the job's completion (a database outage) and was
+      // replaced. Left in place it would run once more for nothing, or stay dead in the statistics.
+      yield* sql`
+        delete from graphile_worker._private_jobs j
+        using graphile_worker._private_tasks t, sensor_runs r
+        where t.id = j.task_id and t.identifier = ${TASK} and j.locked_by is null
+          and r.sensor = j.payload->>'sensor' and r.run_key = j.payload->>'runKey' and r.status = 'succeeded'`
       const workers = [...new Set([...stale, ...unknown].map((row) => row.workerId))]
       if (workers.length === 0) return { workers, failedRuns: [] } satisfies Swept
       const ids = JSON.stringify(workers)
