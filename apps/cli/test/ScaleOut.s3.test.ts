@@ -17,9 +17,10 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import type { PgClient } from "@effect/sql-pg"
 import { TestDatabase } from "@medallion/silver/testing"
 import { FixtureServer } from "@medallion/workers/testing"
-import { Duration, Effect, Option, Redacted, Schedule } from "effect"
+import { Duration, Effect, Redacted, Schedule } from "effect"
 import * as Medallion from "./support/Medallion.ts"
 import * as Prng from "./support/Prng.ts"
+import * as Scenario from "./support/Scenario.ts"
 import * as Silver from "./support/Silver.ts"
 
 /** 2025-11-27T05:00:00Z: old enough that nothing is due for a refetch during a test. */
@@ -157,31 +158,6 @@ const problems = (sql: PgClient.PgClient) =>
     return out
   })
 
-/** Polls until silver is complete; on a timeout or a daemon exiting, the last problems and the daemons' output. */
-const settle = (
-  sql: PgClient.PgClient,
-  daemons: ReadonlyArray<Medallion.MedallionProcess>,
-  budget: Duration.Input = "150 seconds"
-) =>
-  Effect.gen(function* () {
-    let last: ReadonlyArray<string> = ["not checked yet"]
-    const done = yield* Effect.gen(function* () {
-      last = yield* problems(sql).pipe(Effect.catch((error) => Effect.succeed([`query failed: ${String(error)}`])))
-      return last.length === 0 || daemons.some((daemon) => daemon.exit() !== undefined)
-    }).pipe(
-      Effect.repeat({ until: (stop: boolean) => stop, schedule: Schedule.spaced("250 millis") }),
-      Effect.timeoutOption(budget)
-    )
-    if (last.length === 0 && Option.isSome(done)) return []
-    return [
-      ...last,
-      ...daemons.map(
-        (daemon) =>
-          `process ${daemon.pid} ${daemon.exit() === undefined ? "running" : `exited ${JSON.stringify(daemon.exit())}`}:\n${daemon.output().slice(-3000)}`
-      )
-    ]
-  })
-
 /** The daemons of one deployment: config files per role, a data dir per process. */
 const deployment = (options: { readonly serverUrl: string; readonly databaseUrl: Redacted.Redacted<string> }) =>
   Effect.gen(function* () {
@@ -266,7 +242,7 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
           yield* deploy.transform(),
           yield* deploy.transform()
         ]
-        assert.deepStrictEqual(yield* settle(sql, daemons), [])
+        assert.deepStrictEqual(yield* Scenario.settle(sql, daemons, "150 seconds", problems), [])
         // Sharded: each story and comment was asked for once, by the one daemon whose shard it is.
         for (const id of STORIES) {
           for (const item of [id, id + 1, id + 2])
@@ -323,7 +299,11 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         const survivors = [...transforms.filter((t) => t !== victim), fetches[1 - shard]!, replacement]
         assert.isAbove(orphaned, 0, "the victim finished its job before the kill")
         assert.isBelow(before, STORIES.length, "the kill came after all the work was done")
-        assert.deepStrictEqual(yield* settle(sql, survivors), [], `${before} item(s) were transformed before the kill`)
+        assert.deepStrictEqual(
+          yield* Scenario.settle(sql, survivors, "150 seconds", problems),
+          [],
+          `${before} item(s) were transformed before the kill`
+        )
         assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
       }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
     200_000

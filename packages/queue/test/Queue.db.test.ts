@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { RunExecutor, RunLauncher, SensorRunner, SensorStore, SqlSensorStore } from "@medallion/sensors"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Scope, String as Str } from "effect"
+import { Cause, Clock, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Scope, String as Str } from "effect"
 import * as QueueAdmin from "../src/QueueAdmin.ts"
 import * as QueueLauncher from "../src/QueueLauncher.ts"
 import * as QueueWorker from "../src/QueueWorker.ts"
@@ -291,7 +291,7 @@ describe("QueueLauncher", () => {
           // Another worker, alive but unable to beat while the database was away: its heartbeat is old.
           yield* sql`insert into queue_workers (worker_id, heartbeat_at, host, pid)
                      values ('away', now() - interval '1 minute', 'elsewhere', 1)`
-          const started = Date.now()
+          const started = yield* Clock.currentTimeMillis
           yield* Layer.build(
             QueueWorker.layer([sensor], {
               connectionString: database.url!,
@@ -303,7 +303,7 @@ describe("QueueLauncher", () => {
           // Several heartbeats in, this worker has not been healthy for deadAfter yet: nobody is swept.
           yield* Effect.sleep("700 millis")
           const early = yield* sql<{ readonly workerId: string }>`select worker_id from queue_workers order by 1`
-          const elapsed = Date.now() - started
+          const elapsed = (yield* Clock.currentTimeMillis) - started
           if (elapsed < 1500)
             assert.include(
               early.map((row) => row.workerId),

@@ -240,14 +240,13 @@ const tail = (text: string, chars = 3000) => (text.length > chars ? `...${text.s
 export const settle = (
   sql: PgClient.PgClient,
   daemons: ReadonlyArray<Medallion.MedallionProcess>,
-  budget: Duration.Input = "150 seconds"
+  budget: Duration.Input = "150 seconds",
+  problems: (sql: PgClient.PgClient) => Effect.Effect<ReadonlyArray<string>, unknown> = silverProblems
 ) =>
   Effect.gen(function* () {
     let last: ReadonlyArray<string> = ["not checked yet"]
     const done = yield* Effect.gen(function* () {
-      last = yield* silverProblems(sql).pipe(
-        Effect.catch((error) => Effect.succeed([`query failed: ${String(error)}`]))
-      )
+      last = yield* problems(sql).pipe(Effect.catch((error) => Effect.succeed([`query failed: ${String(error)}`])))
       return last.length === 0 || daemons.some((daemon) => daemon.exit() !== undefined)
     }).pipe(
       Effect.repeat({ until: (stop: boolean) => stop, schedule: Schedule.spaced("200 millis") }),
