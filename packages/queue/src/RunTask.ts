@@ -16,8 +16,8 @@
  * `idleInTransactionTimeout`; and an attempt waiting for a row lock gives up after `lockTimeout` (failing,
  * so it is retried later) rather than holding a worker slot.
  */
-import { type Job, type RunExecutor, SensorStore } from "@medallion/sensors"
-import { Cause, Duration, Effect, Schema } from "effect"
+import { type Job, type RunExecutor, RunMetrics, SensorStore } from "@medallion/sensors"
+import { Cause, Duration, Effect, Metric, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { causeChain, QueueError } from "./QueueError.ts"
 import * as RunJobs from "./RunJobs.ts"
@@ -71,6 +71,21 @@ const summarize = (result: Job.JobResult<unknown>, total: number): string =>
     MAX_ERROR_LENGTH
   )
 
+/** The run metrics the in-process launcher keeps too, so both modes feed the same series. */
+const countFinished = (sensor: string, result: Job.JobResult<unknown>) =>
+  Effect.andThen(
+    Metric.update(
+      Metric.withAttributes(RunMetrics.runsFinished, {
+        sensor,
+        status: result.failures.length === 0 ? "succeeded" : "failed"
+      }),
+      1
+    ),
+    result.failures.length === 0
+      ? Effect.void
+      : Metric.update(Metric.withAttributes(RunMetrics.itemFailures, { sensor }), result.failures.length)
+  )
+
 interface StartedRow {
   readonly items: unknown
   readonly failures: unknown
@@ -112,7 +127,7 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
       // A retried run reprocesses only the items that failed, as the runner relaunches it.
       const batch = failures.length > 0 ? failures.map((failure) => failure.item) : items
 
-      return yield* store.withTransaction(
+      const finished = yield* store.withTransaction(
         Effect.gen(function* () {
           yield* sql`
             select set_config('idle_in_transaction_session_timeout', ${idleTimeout}, true) as idle_timeout,
@@ -122,20 +137,22 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
             for update`.pipe(wrap("lockRun"))
           // Only the run's lock is bounded: the job's own writes wait as they would anywhere else.
           yield* sql`set local lock_timeout to default`.pipe(wrap("lockRun"))
-          if (locked[0]?.status !== "running") return "finished-before" as const
+          if (locked[0]?.status !== "running") return undefined
           const result = yield* execute(run.sensor, batch)
-          if (result.failures.length === 0) {
-            yield* store.updateRun(run.sensor, run.runKey, { status: "succeeded", error: null, failures: [] })
-            return "succeeded" as const
-          }
-          yield* store.updateRun(run.sensor, run.runKey, {
-            status: "failed",
-            error: summarize(result, batch.length),
-            failures: result.failures
-          })
-          return "failed" as const
+          yield* store.updateRun(
+            run.sensor,
+            run.runKey,
+            result.failures.length === 0
+              ? { status: "succeeded", error: null, failures: [] }
+              : { status: "failed", error: summarize(result, batch.length), failures: result.failures }
+          )
+          return result
         })
       )
+      if (finished === undefined) return "finished-before" as const
+      // Counted once committed: a rolled-back attempt finished nothing.
+      yield* countFinished(run.sensor, finished)
+      return finished.failures.length === 0 ? ("succeeded" as const) : ("failed" as const)
     })
 
     return yield* outcome.pipe(
@@ -155,6 +172,13 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
           }
           return yield* Effect.fail(reason)
         })
+      ),
+      Effect.timed,
+      Effect.flatMap(([duration, result]) =>
+        Effect.as(
+          Metric.update(Metric.withAttributes(RunMetrics.runDuration, { sensor: run.sensor }), duration),
+          result
+        )
       ),
       Effect.annotateLogs({ sensor: run.sensor, runKey: run.runKey }),
       Effect.withSpan("QueueWorker.run", { attributes: { sensor: run.sensor, runKey: run.runKey } })

@@ -9,6 +9,7 @@
 import { Cause, Duration, Effect, Layer, Metric, Schedule, Scope, Semaphore } from "effect"
 import type { JobResult } from "./Job.ts"
 import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
+import { itemFailures, runDuration, runsFinished } from "./RunMetrics.ts"
 import { SensorStore } from "./SensorStore.ts"
 
 export interface InProcessLauncherOptions {
@@ -35,10 +36,6 @@ const summarize = (result: JobResult<unknown>, total: number): string =>
     0,
     MAX_ERROR_LENGTH
   )
-
-const runsFinished = Metric.counter("runs_finished_total", { description: "Runs finished, by sensor and outcome" })
-const itemFailures = Metric.counter("run_item_failures_total", { description: "Items a run reported as failed" })
-const runDuration = Metric.timer("run_duration", { description: "Duration of a run, retries included" })
 
 export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptions = {}) {
   const store = yield* SensorStore

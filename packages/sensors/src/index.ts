@@ -1,6 +1,7 @@
 export * as InProcessLauncher from "./InProcessLauncher.ts"
 export * as Job from "./Job.ts"
 export * as RunExecutor from "./RunExecutor.ts"
+export * as RunMetrics from "./RunMetrics.ts"
 export * from "./RunLauncher.ts"
 export * as Sensor from "./Sensor.ts"
 export * from "./SensorErrors.ts"
