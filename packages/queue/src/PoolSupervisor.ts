@@ -1,7 +1,7 @@
 /**
- * Keeps a worker pool running for as long as the caller's scope lives. A pool stops by itself only when it
- * gave up (an outage longer than its retries): another is started then, so the daemon goes on consuming
- * the queue once the database is back.
+ * Keeps a worker pool running for as long as the caller's scope lives. A pool that gives up (it could not
+ * reach the database) or stalls is replaced: another is started, retried until it starts, so the daemon
+ * goes on consuming the queue once the database is back.
  *
  * Each pool lives in a scope of its own, owned by the supervising fiber. On shutdown that fiber is
  * interrupted first (it was forked after the first pool's scope, and finalizers run in reverse), which
@@ -12,7 +12,10 @@
 import { Effect, Exit, Schedule, Scope } from "effect"
 
 export interface SuperviseOptions<P, E> {
-  /** Resolves or rejects when the pool stopped (by itself, or because its scope closed). */
+  /**
+   * Settles when the pool is done for: it stopped or gave up by itself (or its scope closed). The value
+   * or error is logged as the reason for the replacement.
+   */
   readonly ended: (pool: P) => Promise<unknown>
   /** How a replacement's failed start is retried. */
   readonly retry: Schedule.Schedule<unknown, E>
@@ -34,7 +37,7 @@ export const supervise = Effect.fnUntraced(function* <P, E, R>(
       const ended = yield* Effect.result(Effect.tryPromise(() => options.ended(pool)))
       yield* Scope.close(current, Exit.void)
       yield* Effect.logError("the queue worker pool stopped; starting a new one", {
-        error: ended._tag === "Failure" ? String(ended.failure.cause) : null
+        reason: ended._tag === "Failure" ? String(ended.failure.cause) : String(ended.success)
       })
       current = yield* Scope.make()
       pool = yield* Scope.provide(current)(start).pipe(

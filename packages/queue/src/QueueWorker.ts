@@ -7,7 +7,9 @@
  *
  * Shutdown is graceful: the pool stops taking jobs and waits for the running ones (graphile-worker aborts
  * them after 5 s; an aborted run rolls back and its job is retried later), then the rows of its pools are
- * removed.
+ * removed. A pool that gives up (a database outage) or stalls is replaced by a new one (`PoolWatch`,
+ * `PoolSupervisor`); a pool that does not finish stopping within 15 s is left behind, its jobs freed by
+ * the sweep as a dead worker's.
  */
 import { EventEmitter } from "node:events"
 import * as Os from "node:os"
@@ -17,9 +19,16 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { Logger, run, type Task, type WorkerEvents } from "graphile-worker"
 import { QueueError } from "./QueueError.ts"
 import * as PoolSupervisor from "./PoolSupervisor.ts"
+import * as PoolWatch from "./PoolWatch.ts"
 import * as RunJobs from "./RunJobs.ts"
 import * as RunTask from "./RunTask.ts"
 import * as WorkerLiveness from "./WorkerLiveness.ts"
+
+/** How long a stopping pool is waited for (graphile-worker aborts its running jobs after 5 s). */
+const STOP_TIMEOUT_MS = 15_000
+
+/** A pool with a free worker and no job lookup for this long (or 10 poll intervals, if longer) has stalled. */
+const STALL_AFTER_MS = 30_000
 
 export interface QueueWorkerOptions {
   /** graphile-worker's own connection pool (the runs' writes go through the `SqlClient` in context). */
@@ -159,40 +168,75 @@ export const make = Effect.fnUntraced(function* <R>(
   )
   yield* Effect.forkScoped(Effect.repeat(liveness, Schedule.spaced(heartbeatInterval)))
 
+  const concurrency = options.concurrency ?? 4
+  const pollIntervalMs = Duration.toMillis(Duration.fromInputUnsafe(options.pollInterval ?? Duration.seconds(2)))
   const startPool = Effect.acquireRelease(
     Effect.tryPromise({
-      try: () => {
+      try: async () => {
         created = undefined
-        return run(
+        const runner = await run(
           {
             connectionString: Redacted.value(options.connectionString),
-            concurrency: options.concurrency ?? 4,
-            pollInterval: Duration.toMillis(Duration.fromInputUnsafe(options.pollInterval ?? Duration.seconds(2))),
+            concurrency,
+            pollInterval: pollIntervalMs,
             noHandleSignals: true,
             taskList: { [RunJobs.TASK]: handler },
             events,
             logger,
-            // Batched completion and failure are retried through a database outage (for minutes, with
-            // backoff); unbatched, one refused connection while recording a job's outcome is an unhandled
-            // rejection that ends the process.
+            // Batched, a failure to record a job's outcome (the database is down) makes the pool shut
+            // itself down, and the pool is replaced (PoolWatch); unbatched, it is an unhandled rejection
+            // that ends the process.
             preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } }
           },
           undefined,
           []
         )
+        const id = created as string | undefined
+        if (id === undefined) {
+          await runner.stop().catch(() => undefined)
+          throw new Error("graphile-worker created no pool")
+        }
+        const watch = PoolWatch.watch(events, id, runner.promise, {
+          concurrency,
+          stallAfterMs: Math.max(STALL_AFTER_MS, 10 * pollIntervalMs),
+          checkEveryMs: Duration.toMillis(heartbeatInterval)
+        })
+        return { id, runner, watch }
       },
       catch: (cause) => new QueueError({ operation: "startWorker", cause })
     }),
-    (runner) => Effect.promise(() => runner.stop().catch(() => undefined))
+    // A pool that gave up may never finish stopping (see PoolWatch): it is waited for a bounded time, then
+    // left behind; the jobs it still holds are freed by the sweep, as a dead worker's.
+    (pool) =>
+      Effect.promise(() => {
+        pool.watch.dispose()
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const timedOut = new Promise<"timed-out">((resolve) => {
+          timer = setTimeout(() => resolve("timed-out"), STOP_TIMEOUT_MS)
+        })
+        return Promise.race([
+          pool.runner.stop().then(
+            () => "stopped" as const,
+            () => "stopped" as const
+          ),
+          timedOut
+        ]).finally(() => clearTimeout(timer))
+      }).pipe(
+        Effect.flatMap((outcome) =>
+          outcome === "timed-out"
+            ? Effect.logWarning("the queue worker pool did not stop in time; it is left behind", {
+                workerId: pool.id,
+                waitedMs: STOP_TIMEOUT_MS
+              })
+            : Effect.void
+        )
+      )
   ).pipe(
-    Effect.flatMap((runner) =>
-      created === undefined
-        ? Effect.die(new Error("graphile-worker created no pool"))
-        : Effect.sync(() => {
-            workerId = created!
-            started.push(workerId)
-            return runner
-          })
+    Effect.tap((pool) =>
+      Effect.sync(() => {
+        workerId = pool.id
+        started.push(pool.id)
+      })
     ),
     // The heartbeat at once: the sweep of other workers must not take the new pool for a dead one.
     Effect.tap(() => liveness),
@@ -200,7 +244,7 @@ export const make = Effect.fnUntraced(function* <R>(
   )
   // A replaced pool's jobs were released by its stop, or are freed by the sweep, as for a dead worker.
   yield* PoolSupervisor.supervise(startPool, {
-    ended: (runner) => runner.promise,
+    ended: (pool) => pool.watch.done,
     retry: Schedule.spaced(heartbeatInterval)
   })
   return QueueWorker.of({
