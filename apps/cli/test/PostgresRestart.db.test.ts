@@ -6,8 +6,9 @@ import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { EmbeddedPostgres } from "@medallion/silver"
 import { FixtureServer } from "@medallion/workers/testing"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { Effect, Redacted } from "effect"
 import * as Medallion from "./support/Medallion.ts"
+import * as Postgres from "./support/Postgres.ts"
 import * as Scenario from "./support/Scenario.ts"
 import * as Silver from "./support/Silver.ts"
 
@@ -22,15 +23,8 @@ describe("a PostgreSQL restart during a run", () => {
         const server = yield* FixtureServer
         const dir = yield* Medallion.tempDir("medallion-pg-restart-")
         const dataDir = Path.join(dir, "postgres")
-        const port = yield* EmbeddedPostgres.freePort
-        const startPostgres = Effect.gen(function* () {
-          const scope = yield* Scope.make()
-          const postgres = yield* EmbeddedPostgres.start({ dataDir, port }).pipe(Scope.provide(scope))
-          return { postgres, stop: Scope.close(scope, Exit.void) }
-        })
-        const first = yield* startPostgres
-        // Whatever happens in the test, the server it started is stopped (a no-op after the stop below).
-        yield* Effect.addFinalizer(() => first.stop)
+        const postgres = yield* Postgres.restartable(dataDir)
+        const first = yield* postgres.start
 
         const url = first.postgres.adminUrl
         const sql = yield* Silver.connect(url)
@@ -60,9 +54,8 @@ describe("a PostgreSQL restart during a run", () => {
         assert.isUndefined(fetch.exit(), fetch.output())
         assert.isUndefined(transform.exit(), transform.output())
 
-        const second = yield* startPostgres
-        yield* Effect.addFinalizer(() => second.stop)
-        assert.strictEqual(second.postgres.port, port)
+        const second = yield* postgres.start
+        assert.strictEqual(second.postgres.port, postgres.port)
 
         const problems = yield* Scenario.settle(sql, [fetch, transform])
         assert.deepStrictEqual(problems, [], `${before} item(s) were transformed before the stop`)

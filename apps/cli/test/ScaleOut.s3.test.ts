@@ -2,7 +2,8 @@
  * The scaled-out deployment on one machine: two fetch daemons sharing the sources by shard, and
  * transform daemons consuming the run queue, against one PostgreSQL and one S3-compatible server
  * (the throwaway Ceph radosgw of `pnpm test:s3`). Every item ends in silver exactly once, also
- * when a fetch daemon and a transform daemon are killed with SIGKILL mid-run while the others go on.
+ * when a fetch daemon and a transform daemon are killed with SIGKILL mid-run while the others go on,
+ * and when PostgreSQL is down for 30 seconds in the middle of the work.
  */
 import * as Path from "node:path"
 import {
@@ -15,10 +16,12 @@ import {
 } from "@aws-sdk/client-s3"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import type { PgClient } from "@effect/sql-pg"
+import { EmbeddedPostgres } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
 import { FixtureServer } from "@medallion/workers/testing"
 import { Duration, Effect, Redacted, Schedule } from "effect"
 import * as Medallion from "./support/Medallion.ts"
+import * as Postgres from "./support/Postgres.ts"
 import * as Prng from "./support/Prng.ts"
 import * as Scenario from "./support/Scenario.ts"
 import * as Silver from "./support/Silver.ts"
@@ -227,6 +230,25 @@ const jobsLockedBy = (sql: PgClient.PgClient, pid: number) =>
     (rows) => rows[0]!.count
   )
 
+/** The address of a daemon's `/metrics`, from the line its server logs once it listens (on a free port). */
+const metricsUrl = (daemon: Medallion.MedallionProcess) =>
+  Medallion.until(Effect.sync(() => LISTENING.test(daemon.output()))).pipe(
+    Effect.map(() => `${LISTENING.exec(daemon.output())![1]}/metrics`)
+  )
+const LISTENING = /Listening on (http:\/\/127\.0\.0\.1:\d+)/
+
+/** The bronze -> silver runs a transform daemon finished, as its `/metrics` counts them. */
+const runsFinished = (url: string) =>
+  Effect.promise(async () => {
+    const text = await (await fetch(url)).text()
+    let total = 0
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("medallion_runs_finished_total{")) continue
+      if (line.includes('sensor="bronze-to-silver"')) total += Number(line.slice(line.lastIndexOf(" ") + 1))
+    }
+    return total
+  })
+
 describe("two fetch daemons and several transform daemons on the queue, S3 and one PostgreSQL", () => {
   it.live(
     "ingest every item exactly once, each fetched by one shard only",
@@ -307,5 +329,50 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
       }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
     200_000
+  )
+
+  it.live(
+    "PostgreSQL down for 30 seconds mid-run: every daemon recovers by itself and the work completes",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FixtureServer
+        const dir = yield* Medallion.tempDir("medallion-scale-pg-")
+        const dataDir = Path.join(dir, "postgres")
+        const postgres = yield* Postgres.restartable(dataDir)
+        const first = yield* postgres.start
+        const sql = yield* Silver.connect(first.postgres.adminUrl)
+        const deploy = yield* deployment({ serverUrl: server.url, databaseUrl: first.postgres.adminUrl })
+        const transforms = [yield* deploy.transform(), yield* deploy.transform()]
+        const daemons = [...transforms, yield* deploy.fetch("1/2"), yield* deploy.fetch("2/2")]
+        const metrics = yield* Effect.forEach(transforms, metricsUrl)
+        yield* Medallion.until(
+          Effect.map(Silver.items(sql), (rows) => rows.some((row) => row.transformStatus === "transformed"))
+        )
+        const before = (yield* Silver.items(sql)).filter((row) => row.transformStatus === "transformed").length
+        assert.isBelow(before, STORIES.length, "the stop came after all the work was done")
+        yield* first.stop
+        assert.isFalse(EmbeddedPostgres.isAlive(first.postgres.pid))
+        // What each transform daemon had finished before the outage (its metrics need no database).
+        const runsBefore = yield* Effect.forEach(metrics, runsFinished)
+        yield* Effect.sleep("30 seconds")
+        for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
+
+        yield* postgres.start
+        const result = yield* Scenario.settle(sql, daemons, "150 seconds", problems)
+        assert.deepStrictEqual(result, [], `${before} item(s) were transformed before the stop`)
+        // The same processes did it all: none exited, none was started again; and each transform daemon
+        // took part after the outage (one whose queue worker gave up for good would have left it to the other).
+        for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
+        const runsAfter = yield* Effect.forEach(metrics, runsFinished)
+        transforms.forEach((daemon, i) =>
+          assert.isAbove(
+            runsAfter[i]!,
+            runsBefore[i]!,
+            `runs finished by ${daemon.pid}:\n${daemon.output().slice(-5000)}`
+          )
+        )
+        assert.deepStrictEqual(yield* bucketProblems(deploy.bucket), [])
+      }).pipe(Effect.provide(FixtureServer.layer({ hnItems, topStories: STORIES, rewriteHnUrls: false }))),
+    240_000
   )
 })
