@@ -21,6 +21,7 @@ import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
+import * as WriteOnce from "./WriteOnce.ts"
 
 const errno = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
@@ -243,28 +244,14 @@ export const make = (
       ? Effect.asVoid(CatalogIndex.appendIndexLines(indexPath, CatalogIndex.encodeIndexLine(info)))
       : Effect.void
 
-  /** The answer when the key already holds an artifact: unchanged for the same bytes, a conflict otherwise. */
-  const existingOutcome = (
-    r: Resolved,
-    attemptedSha256: string
-  ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError> =>
-    Effect.gen(function* () {
-      const stored = yield* storedInfo(r.key, r.location, r.path)
-      if (Option.isNone(stored)) {
-        return yield* new BronzeIoError({
-          operation: "put",
-          location: r.location,
-          cause: new Error("the artifact vanished after a conflicting link")
-        })
-      }
-      if (stored.value.sha256 !== attemptedSha256) {
-        return yield* new ArtifactConflict({
-          key: r.key,
-          existingSha256: stored.value.sha256,
-          attemptedSha256
-        })
-      }
-      return { ...stored.value, outcome: "unchanged" as const }
+  /** The answer when the key already holds an artifact (`WriteOnce`). */
+  const existingOutcome = (r: Resolved, attemptedSha256: string) =>
+    WriteOnce.takenKeyOutcome({
+      key: r.key,
+      location: r.location,
+      attemptedSha256,
+      stored: storedInfo(r.key, r.location, r.path),
+      takenBecause: "a conflicting link"
     })
 
   const store = <E>(

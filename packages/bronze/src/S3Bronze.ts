@@ -27,6 +27,7 @@ import * as CatalogScan from "./CatalogScan.ts"
 import { type ResolvedS3Options, resolveOptions, type S3BronzeOptions } from "./S3BronzeOptions.ts"
 import * as S3Index from "./S3Index.ts"
 import * as S3ObjectStore from "./S3ObjectStore.ts"
+import * as WriteOnce from "./WriteOnce.ts"
 
 export type { S3BronzeOptions } from "./S3BronzeOptions.ts"
 
@@ -166,25 +167,17 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
       location
     })
 
-    /** The answer when the key already holds an artifact: unchanged for the same bytes, a conflict otherwise. */
-    const existingOutcome = (
-      key: ArtifactKey.ArtifactKey,
-      location: string,
-      attemptedSha256: string
-    ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError> =>
-      Effect.gen(function* () {
-        const existing = yield* stored(location)
-        if (Option.isNone(existing)) {
-          return yield* new BronzeIoError({
-            operation: "put",
-            location,
-            cause: new Error("the artifact vanished after a refused conditional put")
-          })
-        }
-        if (existing.value.sha256 !== attemptedSha256) {
-          return yield* new ArtifactConflict({ key, existingSha256: existing.value.sha256, attemptedSha256 })
-        }
-        return { ...infoOf(key, location, existing.value), outcome: "unchanged" as const }
+    /** The answer when the key already holds an artifact (`WriteOnce`). */
+    const existingOutcome = (key: ArtifactKey.ArtifactKey, location: string, attemptedSha256: string) =>
+      WriteOnce.takenKeyOutcome({
+        key,
+        location,
+        attemptedSha256,
+        stored: Effect.map(
+          stored(location),
+          Option.map((s) => infoOf(key, location, s))
+        ),
+        takenBecause: "a refused conditional put"
       })
 
     /** Writes the id record of a hashed item once, and checks an existing one names the same id. */
