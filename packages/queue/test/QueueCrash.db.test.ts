@@ -4,13 +4,12 @@
  * dead worker's heartbeat go stale, frees its jobs and executes them. Every item ends processed exactly
  * once.
  */
-import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { SensorRunner, SqlSensorStore } from "@medallion/sensors"
-import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Layer, Redacted, Scope, String as Str } from "effect"
+import { ChildScript, TestDatabase } from "@medallion/silver/testing"
+import { Effect, Layer, Redacted, String as Str } from "effect"
 import * as QueueLauncher from "../src/QueueLauncher.ts"
 import * as TestSensor from "./TestSensor.ts"
 
@@ -18,29 +17,7 @@ const CHILD = Path.join(import.meta.dirname, "child", "worker.ts")
 const TOTAL = 12
 const BATCH_SIZE = 2
 
-interface Child {
-  readonly process: ChildProcess.ChildProcess
-  readonly output: () => string
-  readonly exited: Promise<void>
-}
-
-const spawn = (env: Record<string, string>): Effect.Effect<Child, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const child = ChildProcess.spawn(process.execPath, ["--conditions=@medallion/source", CHILD], {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let output = ""
-      child.stdout.on("data", (chunk) => (output += String(chunk)))
-      child.stderr.on("data", (chunk) => (output += String(chunk)))
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-      return { process: child, output: () => output, exited }
-    }),
-    (child) => Effect.promise(() => (child.process.exitCode === null && child.process.kill("SIGKILL"), child.exited))
-  )
-
-const kill = (child: Child) => Effect.promise(() => (child.process.kill("SIGKILL"), child.exited))
+const spawn = (env: Record<string, string>) => ChildScript.spawn(CHILD, env)
 
 describe("queue workers in real processes", () => {
   it.live(
@@ -83,7 +60,7 @@ describe("queue workers in real processes", () => {
         const stillHeld = yield* sql<{ runKey: string }>`
           select payload->>'runKey' as "runKey" from graphile_worker._private_jobs where locked_at is not null`
         assert.deepStrictEqual(stillHeld.map((row) => row.runKey).toSorted(), held.map((row) => row.runKey).toSorted())
-        yield* kill(doomed)
+        yield* doomed.kill
 
         yield* TestSensor.until(Effect.map(counts(), (c) => c.succeeded === TOTAL / BATCH_SIZE && c.jobs === 0))
         assert.deepStrictEqual(yield* counts(), {

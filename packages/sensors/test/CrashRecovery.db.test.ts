@@ -3,7 +3,6 @@
  * folder: SIGKILL during a tick and during a run, then a restart; every item is processed exactly once
  * and the cursor never skipped one. Two runners on one database never tick the same sensor at once.
  */
-import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -11,42 +10,20 @@ import { assert, describe, it } from "@effect/vitest"
 import { BronzeWriter, FileSystemBronze, location } from "@medallion/bronze"
 import { PgClient } from "@effect/sql-pg"
 import { SilverMigrator } from "@medallion/silver"
-import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Layer, Redacted, Scope, String as Str } from "effect"
+import { ChildScript, TestDatabase } from "@medallion/silver/testing"
+import { Effect, Layer, Redacted, String as Str } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 
 const CHILD = Path.join(import.meta.dirname, "child", "runner.ts")
 const ITEMS = 12
 
-interface Child {
-  readonly process: ChildProcess.ChildProcess
-  readonly output: () => string
-  readonly exited: Promise<void>
-}
-
-const spawn = (env: Record<string, string>): Effect.Effect<Child, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const child = ChildProcess.spawn(process.execPath, ["--conditions=@medallion/source", CHILD], {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let output = ""
-      child.stdout.on("data", (chunk) => (output += String(chunk)))
-      child.stderr.on("data", (chunk) => (output += String(chunk)))
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-      return { process: child, output: () => output, exited }
-    }),
-    (child) => Effect.promise(() => (child.process.exitCode === null && child.process.kill("SIGKILL"), child.exited))
-  )
+const spawn = (env: Record<string, string>) => ChildScript.spawn(CHILD, env)
 
 /** Polls (without a time limit of its own: the test's timeout bounds it) until `check` holds. */
 const until = <E, R>(check: Effect.Effect<boolean, E, R>) =>
   Effect.gen(function* () {
     while (!(yield* check)) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 25)))
   })
-
-const kill = (child: Child) => Effect.promise(() => (child.process.kill("SIGKILL"), child.exited))
 
 const setup = Effect.gen(function* () {
   const database = yield* TestDatabase.makeDatabase("medallion_sensor_crash")
@@ -92,7 +69,7 @@ describe("crash recovery with real runner processes", () => {
         // 1. Killed in the middle of its first tick: nothing was accepted, the tick stays `started`.
         const first = yield* spawn({ ...env, CHILD_OWNER: "first", CHILD_TICK_DELAY_MS: "60000" })
         yield* until(Effect.sync(() => first.output().includes("TICK_STARTED")))
-        yield* kill(first)
+        yield* first.kill
         const afterTick = yield* sql<{ runs: number; started: number }>`
           select (select count(*)::int from sensor_runs) as runs,
                  (select count(*)::int from sensor_ticks where status = 'started') as started`
@@ -101,7 +78,7 @@ describe("crash recovery with real runner processes", () => {
         // 2. Killed while runs execute (each run takes a while).
         const second = yield* spawn({ ...env, CHILD_OWNER: "second", CHILD_RUN_DELAY_MS: "400" })
         yield* until(Effect.sync(() => second.output().includes("RUN_STARTED")))
-        yield* kill(second)
+        yield* second.kill
         const unfinished = yield* sql<{ n: number }>`
           select count(*)::int as n from sensor_runs where status in ('requested', 'running')`
         assert.isAbove(unfinished[0]!.n, 0)
@@ -119,7 +96,7 @@ describe("crash recovery with real runner processes", () => {
             Effect.map((rows) => rows[0]?.mtime === 1_000_000 + (ITEMS - 1) * 1000 && rows[0]?.open === 0)
           )
         )
-        yield* kill(third)
+        yield* third.kill
 
         const times = yield* sql<{ itemKey: string; times: number }>`
           select item_key, times from processed order by item_key`
@@ -161,7 +138,7 @@ describe("crash recovery with real runner processes", () => {
         const [ticksA] = yield* Effect.all([ticksBy("a"), ticksBy("b")])
         // Kill whichever owns the sensor; the other takes over after the lease expires.
         const [owner, survivor] = ticksA > 0 ? [a, "b"] : [b, "a"]
-        yield* kill(owner)
+        yield* owner.kill
         // A tick the killed process left unfinished ended, at the latest, now.
         yield* sql`update tick_log set finished_at = clock_timestamp() where finished_at is null`
         const before = yield* ticksBy(survivor)
