@@ -21,6 +21,7 @@ import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
+import * as ItemRecord from "./ItemRecord.ts"
 import * as WriteOnce from "./WriteOnce.ts"
 
 const errno = (cause: unknown): string | undefined =>
@@ -85,12 +86,6 @@ const ensureDirectory = async (dir: string): Promise<void> => {
     current = NodePath.dirname(current)
   }
 }
-
-/** The record that keeps the original id of an item whose folder name is a hash. */
-const ItemRecord = Schema.fromJsonString(
-  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.ExternalId })
-)
-const decodeItemRecord = Schema.decodeUnknownOption(ItemRecord)
 
 interface Resolved {
   readonly key: ArtifactKey.ArtifactKey
@@ -216,9 +211,7 @@ export const make = (
     Effect.gen(function* () {
       const recordPath = NodePath.join(r.dir, ArtifactKey.ITEM_RECORD_NAME)
       const recordLocation = `${ArtifactKey.itemLocation(r.key)}/${ArtifactKey.ITEM_RECORD_NAME}`
-      const bytes = new TextEncoder().encode(
-        JSON.stringify({ sourceType: r.key.sourceType, externalId: r.key.externalId })
-      )
+      const bytes = new TextEncoder().encode(ItemRecord.encode(r.key))
       const existing = yield* io("read-item-record", recordLocation, () =>
         NodeFs.readFile(recordPath).then(
           (b) => Option.some(new Uint8Array(b)),
@@ -229,14 +222,7 @@ export const make = (
         yield* linkNew(r.dir, recordPath, recordLocation, writtenAt, (write) => write(bytes))
       }
       const stored = yield* io("read-item-record", recordLocation, () => NodeFs.readFile(recordPath, "utf8"))
-      const record = decodeItemRecord(stored)
-      if (Option.isNone(record) || record.value.externalId !== r.key.externalId) {
-        return yield* new BronzeIoError({
-          operation: "item-record",
-          location: recordLocation,
-          cause: new Error("the hashed item folder belongs to another id")
-        })
-      }
+      yield* ItemRecord.checkOwner(Option.some(stored), r.key, recordLocation)
     })
 
   const appendToIndex = (info: ArtifactKey.ArtifactInfo): Effect.Effect<void, BronzeIoError> =>
@@ -302,20 +288,7 @@ export const make = (
     const recordLocation = `${sourceType}/${segment}/${ArtifactKey.ITEM_RECORD_NAME}`
     return io("read-item-record", recordLocation, () =>
       NodeFs.readFile(NodePath.join(root, sourceType, segment, ArtifactKey.ITEM_RECORD_NAME), "utf8")
-    ).pipe(
-      Effect.flatMap((text) => {
-        const record = decodeItemRecord(text)
-        return Option.isSome(record) && ArtifactKey.hashId(record.value.externalId) === decoded.hash
-          ? Effect.succeed(record.value.externalId)
-          : Effect.fail(
-              new BronzeIoError({
-                operation: "read-item-record",
-                location: recordLocation,
-                cause: new Error("the item record does not match its folder")
-              })
-            )
-      })
-    )
+    ).pipe(Effect.flatMap((text) => ItemRecord.externalIdOf(Option.some(text), decoded.hash, recordLocation)))
   }
 
   /** Full info of walked artifacts (sha256 by reading, id via the record when hashed). */

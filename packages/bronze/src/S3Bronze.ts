@@ -24,6 +24,7 @@ import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
+import * as ItemRecord from "./ItemRecord.ts"
 import { type ResolvedS3Options, resolveOptions, type S3BronzeOptions } from "./S3BronzeOptions.ts"
 import * as S3Index from "./S3Index.ts"
 import * as S3ObjectStore from "./S3ObjectStore.ts"
@@ -55,6 +56,8 @@ const validateItem = (item: ArtifactKey.ItemKey) =>
 
 const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
 
+const textOf = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
+
 const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
   const out = new Uint8Array(size)
   let at = 0
@@ -64,11 +67,6 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
   }
   return out
 }
-
-const ItemRecord = Schema.fromJsonString(
-  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.ExternalId })
-)
-const decodeItemRecord = Schema.decodeUnknownOption(ItemRecord)
 
 /** What the store knows of an artifact object from its HEAD. */
 interface Stored {
@@ -187,18 +185,11 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
         const read = store.getBytes(objectKey(recordLocation), recordLocation)
         let bytes = yield* read
         if (Option.isNone(bytes)) {
-          const record = JSON.stringify({ sourceType: key.sourceType, externalId: key.externalId })
-          yield* store.putIfAbsent(objectKey(recordLocation), recordLocation, new TextEncoder().encode(record), {})
+          const record = new TextEncoder().encode(ItemRecord.encode(key))
+          yield* store.putIfAbsent(objectKey(recordLocation), recordLocation, record, {})
           bytes = yield* read
         }
-        const record = Option.flatMap(bytes, (b) => decodeItemRecord(new TextDecoder().decode(b)))
-        if (Option.isNone(record) || record.value.externalId !== key.externalId) {
-          return yield* new BronzeIoError({
-            operation: "item-record",
-            location: recordLocation,
-            cause: new Error("the hashed item prefix belongs to another id")
-          })
-        }
+        yield* ItemRecord.checkOwner(Option.map(bytes, textOf), key, recordLocation)
       })
 
     const prepare = (key: ArtifactKey.ArtifactKey) =>
@@ -313,18 +304,9 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
     ): Effect.Effect<string, BronzeIoError> => {
       if (decoded._tag === "Id") return Effect.succeed(decoded.externalId)
       const recordLocation = `${sourceType}/${segment}/${ArtifactKey.ITEM_RECORD_NAME}`
-      return Effect.flatMap(store.getBytes(objectKey(recordLocation), recordLocation), (bytes) => {
-        const record = Option.flatMap(bytes, (b) => decodeItemRecord(new TextDecoder().decode(b)))
-        return Option.isSome(record) && ArtifactKey.hashId(record.value.externalId) === decoded.hash
-          ? Effect.succeed(record.value.externalId)
-          : Effect.fail(
-              new BronzeIoError({
-                operation: "read-item-record",
-                location: recordLocation,
-                cause: new Error("the item record does not match its prefix")
-              })
-            )
-      })
+      return Effect.flatMap(store.getBytes(objectKey(recordLocation), recordLocation), (bytes) =>
+        ItemRecord.externalIdOf(Option.map(bytes, textOf), decoded.hash, recordLocation)
+      )
     }
 
     /**

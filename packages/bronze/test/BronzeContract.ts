@@ -17,14 +17,15 @@ import { HOSTILE_IDS } from "./HostileIds.ts"
 
 export type StoreLayer = Layer.Layer<BronzeWriter | BronzeReader | BronzeMaintenance, unknown>
 
-const key = (externalId: string, artifactType = "item", ext = "json"): ArtifactKey => ({
+/** A Hacker News item's artifact key (the stores' tests use it too). */
+export const key = (externalId: string, artifactType = "item", ext = "json"): ArtifactKey => ({
   sourceType: "hn",
   externalId,
   artifactType,
   ext
 })
 
-const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text)
+export const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text)
 const textOf = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
 
 const sha256Hex = async (bytes: Uint8Array): Promise<string> =>

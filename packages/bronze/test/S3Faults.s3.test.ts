@@ -8,7 +8,6 @@ import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Context, Effect, Fiber, Layer, Option, Stream } from "effect"
 import {
-  type ArtifactKey,
   BronzeMaintenance,
   BronzeReader,
   BronzeWriter,
@@ -16,17 +15,9 @@ import {
   S3Bronze,
   type S3RetryOptions
 } from "../src/index.ts"
+import { bytesOf, key } from "./BronzeContract.ts"
 import { directClient, listKeys, listUploads, s3Server, storeOptions, testBucket } from "./S3TestBucket.ts"
 import { tcpProxy } from "./TcpProxy.ts"
-
-const key = (externalId: string, artifactType = "item", ext = "json"): ArtifactKey => ({
-  sourceType: "hn",
-  externalId,
-  artifactType,
-  ext
-})
-
-const bytesOf = (text: string) => new TextEncoder().encode(text)
 
 const MiB = 1024 * 1024
 

@@ -8,24 +8,9 @@ import { createHash } from "node:crypto"
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Stream } from "effect"
-import {
-  type ArtifactInfo,
-  type ArtifactKey,
-  BronzeReader,
-  BronzeWriter,
-  type CatalogMode,
-  S3Bronze
-} from "../src/index.ts"
+import { type ArtifactInfo, BronzeReader, BronzeWriter, type CatalogMode, S3Bronze } from "../src/index.ts"
+import { bytesOf, key } from "./BronzeContract.ts"
 import { listKeys, storeOptions, testBucket } from "./S3TestBucket.ts"
-
-const key = (externalId: string, artifactType = "item", ext = "json"): ArtifactKey => ({
-  sourceType: "hn",
-  externalId,
-  artifactType,
-  ext
-})
-
-const bytesOf = (text: string) => new TextEncoder().encode(text)
 
 /** Two independent stores on one bucket and prefix. */
 const twoStores = (bucket: string, catalog: CatalogMode, extra: Partial<S3Bronze.S3BronzeOptions> = {}) =>
