@@ -9,7 +9,7 @@
  * queue owns them from then on.
  */
 import { PgClient } from "@effect/sql-pg"
-import { type LaunchRun, RunLauncher, SensorStore, SensorStoreError } from "@medallion/sensors"
+import { type LaunchRun, recordRuns, RunLauncher, SensorStore, SensorStoreError } from "@medallion/sensors"
 import { Effect, Layer, type Redacted } from "effect"
 import { QueueError } from "./QueueError.ts"
 import * as RunJobs from "./RunJobs.ts"
@@ -36,12 +36,7 @@ export const make = Effect.fnUntraced(function* (options: QueueLauncherOptions =
 
   const accept = (runs: ReadonlyArray<LaunchRun>) =>
     Effect.gen(function* () {
-      for (const [sensor, group] of groupBySensor(runs)) {
-        yield* store.insertRuns(
-          sensor,
-          group.map((run) => ({ runKey: run.runKey, items: run.items }))
-        )
-      }
+      yield* recordRuns(store, runs)
       yield* RunJobs.add(sql, runs, maxAttempts).pipe(
         Effect.mapError((cause) => new SensorStoreError({ operation: "enqueue", cause }))
       )
@@ -58,16 +53,6 @@ export const make = Effect.fnUntraced(function* (options: QueueLauncherOptions =
       )
   })
 })
-
-const groupBySensor = (runs: ReadonlyArray<LaunchRun>) => {
-  const groups = new Map<string, Array<LaunchRun>>()
-  for (const run of runs) {
-    const group = groups.get(run.sensor) ?? []
-    group.push(run)
-    groups.set(run.sensor, group)
-  }
-  return groups
-}
 
 /**
  * The queue launcher, with `SensorStore` and the `PgClient` from the context. Building it installs

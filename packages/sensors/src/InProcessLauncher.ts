@@ -8,7 +8,7 @@
  */
 import { Cause, Duration, Effect, Layer, Metric, Schedule, Scope, Semaphore } from "effect"
 import type { JobResult } from "./Job.ts"
-import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
+import { type LaunchRun, recordRuns, RunLauncher } from "./RunLauncher.ts"
 import { itemFailures, runDuration, runsFinished } from "./RunMetrics.ts"
 import { SensorStore } from "./SensorStore.ts"
 
@@ -96,16 +96,7 @@ export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptio
 
   return RunLauncher.of({
     cursorCommit: "watermark",
-    accept: (runs) =>
-      Effect.forEach(
-        groupBySensor(runs),
-        ([sensor, group]) =>
-          store.insertRuns(
-            sensor,
-            group.map((run) => ({ runKey: run.runKey, items: run.items }))
-          ),
-        { discard: true }
-      ),
+    accept: (runs) => recordRuns(store, runs),
     start: (runs, onFinished) =>
       Effect.gen(function* () {
         const scope = yield* Scope.Scope
@@ -113,16 +104,6 @@ export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptio
       })
   })
 })
-
-const groupBySensor = (runs: ReadonlyArray<LaunchRun>) => {
-  const groups = new Map<string, Array<LaunchRun>>()
-  for (const run of runs) {
-    const group = groups.get(run.sensor) ?? []
-    group.push(run)
-    groups.set(run.sensor, group)
-  }
-  return groups
-}
 
 /** The in-process launcher, with `SensorStore` from the context. */
 export const layer = (options?: InProcessLauncherOptions): Layer.Layer<RunLauncher, never, SensorStore> =>

@@ -9,9 +9,10 @@
  * - `"accept"`: the runner writes the cursor in the accept transaction itself (a durable queue: once
  *   its jobs are enqueued, they survive a crash, so the cursor may move at once).
  */
-import { Context, type Effect, type Scope } from "effect"
+import { Array as Arr, Context, Effect, type Scope } from "effect"
 import type { JobResult } from "./Job.ts"
 import type { SensorStoreError } from "./SensorErrors.ts"
+import type { SensorStoreShape } from "./SensorStore.ts"
 
 /** One run as the launcher sees it: what to record and how to execute it. */
 export interface LaunchRun {
@@ -38,3 +39,18 @@ export interface RunLauncherShape {
 }
 
 export class RunLauncher extends Context.Service<RunLauncher, RunLauncherShape>()("@medallion/sensors/RunLauncher") {}
+
+/** Records `runs` as requested, one insert per sensor: what every launcher's `accept` does first. */
+export const recordRuns = (
+  store: SensorStoreShape,
+  runs: ReadonlyArray<LaunchRun>
+): Effect.Effect<void, SensorStoreError> =>
+  Effect.forEach(
+    Object.entries(Arr.groupBy(runs, (run) => run.sensor)),
+    ([sensor, group]) =>
+      store.insertRuns(
+        sensor,
+        group.map((run) => ({ runKey: run.runKey, items: run.items }))
+      ),
+    { discard: true }
+  )
