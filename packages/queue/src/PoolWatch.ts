@@ -32,8 +32,8 @@ export interface PoolWatchOptions {
   readonly stallAfterMs: number
   /** How often the stall is checked. */
   readonly checkEveryMs: number
-  /** The clock (tests move it by hand). */
-  readonly now?: (() => number) | undefined
+  /** The time in milliseconds: the caller's `Clock` (tests move it by hand). */
+  readonly now: () => number
 }
 
 export interface PoolWatch {
@@ -49,7 +49,7 @@ export const watch = (
   ended: Promise<unknown>,
   options: PoolWatchOptions
 ): PoolWatch => {
-  const now = options.now ?? Date.now
+  const now = options.now
   let lastActivity = now()
   let running = 0
   let finish: (reason: string) => void = () => {}

@@ -169,6 +169,7 @@ export const make = Effect.fnUntraced(function* <R>(
   yield* Effect.forkScoped(Effect.repeat(liveness, Schedule.spaced(heartbeatInterval)))
 
   const concurrency = options.concurrency ?? 4
+  const clock = yield* Clock.Clock
   const pollIntervalMs = Duration.toMillis(Duration.fromInputUnsafe(options.pollInterval ?? Duration.seconds(2)))
   const startPool = Effect.acquireRelease(
     Effect.tryPromise({
@@ -199,7 +200,8 @@ export const make = Effect.fnUntraced(function* <R>(
         const watch = PoolWatch.watch(events, id, runner.promise, {
           concurrency,
           stallAfterMs: Math.max(STALL_AFTER_MS, 10 * pollIntervalMs),
-          checkEveryMs: Duration.toMillis(heartbeatInterval)
+          checkEveryMs: Duration.toMillis(heartbeatInterval),
+          now: () => clock.currentTimeMillisUnsafe()
         })
         return { id, runner, watch }
       },

@@ -34,6 +34,11 @@ const setup = Effect.gen(function* () {
   return { database, context }
 })
 
+/** Runs a test's body against a fresh `setup` (its services provided), closing everything it opened after it. */
+const inQueue = <A, E, R>(
+  body: (database: Effect.Success<ReturnType<typeof TestDatabase.makeDatabase>>) => Effect.Effect<A, E, R>
+) => Effect.scoped(Effect.flatMap(setup, ({ database, context }) => Effect.provideContext(body(database), context)))
+
 /** The reason a failed attempt of `RunTask` gives (what graphile-worker records as the job's last error). */
 const reason = (exit: Exit.Exit<unknown, unknown>): string =>
   Exit.isFailure(exit) ? String(Cause.squash(exit.cause)) : "the attempt did not fail"
@@ -51,9 +56,8 @@ describe("QueueLauncher", () => {
   it.live(
     "the tick's runs, their jobs and the cursor commit together: a rollback leaves none of them",
     () =>
-      Effect.gen(function* () {
-        const { context } = yield* setup
-        yield* Effect.gen(function* () {
+      inQueue(() =>
+        Effect.gen(function* () {
           const store = yield* SensorStore
           const launcher = yield* RunLauncher
           assert.strictEqual(launcher.cursorCommit, "accept")
@@ -95,18 +99,17 @@ describe("QueueLauncher", () => {
             ["queue.test/run-0", "queue.test/run-1", "queue.test/run-2"]
           )
           assert.deepStrictEqual(payloads[0]!.payload, { sensor: TestSensor.SENSOR, runKey: "run-0" })
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 
   it.live(
     "a runner ticks into the queue and a worker executes every run; completed jobs are deleted",
     () =>
-      Effect.gen(function* () {
-        const { context, database } = yield* setup
-        const sensor = TestSensor.make({ total: 12, batchSize: 2, worker: "w" })
-        yield* Effect.gen(function* () {
+      inQueue((database) =>
+        Effect.gen(function* () {
+          const sensor = TestSensor.make({ total: 12, batchSize: 2, worker: "w" })
           const daemon = yield* Scope.make()
           const built = yield* Layer.buildWithScope(
             Layer.mergeAll(
@@ -130,18 +133,17 @@ describe("QueueLauncher", () => {
           assert.deepStrictEqual(yield* sql`select worker_id from queue_workers`, [{ workerId }])
           yield* Scope.close(daemon, Exit.void)
           assert.deepStrictEqual(yield* sql`select worker_id from queue_workers`, [])
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 
   it.live(
     "a run that errors is retried with backoff, ends dead with its reason, and `retry` brings it back",
     () =>
-      Effect.gen(function* () {
-        const { context, database } = yield* setup
-        const sensor = TestSensor.make({ total: 4, batchSize: 2, worker: "w" })
-        yield* Effect.gen(function* () {
+      inQueue((database) =>
+        Effect.gen(function* () {
+          const sensor = TestSensor.make({ total: 4, batchSize: 2, worker: "w" })
           const sql = yield* PgClient.PgClient
           const admin = yield* QueueAdmin.QueueAdmin
           yield* sql`insert into poison (item) values (3)`
@@ -185,18 +187,17 @@ describe("QueueLauncher", () => {
           })
           assert.deepInclude(yield* admin.stats, { dead: 0, queued: 0 })
           assert.deepStrictEqual(yield* admin.deadJobs(), [])
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 
   it.live(
     "a run whose job executes twice, one after the other or at once, writes silver once",
     () =>
-      Effect.gen(function* () {
-        const { context } = yield* setup
-        const sensor = TestSensor.make({ total: 4, batchSize: 2, worker: "w" })
-        yield* Effect.gen(function* () {
+      inQueue(() =>
+        Effect.gen(function* () {
+          const sensor = TestSensor.make({ total: 4, batchSize: 2, worker: "w" })
           const store = yield* SensorStore
           yield* store.insertRuns(TestSensor.SENSOR, [
             { runKey: "a", items: [0, 1] },
@@ -219,17 +220,16 @@ describe("QueueLauncher", () => {
           // A payload that is not a run is an error of the attempt, not a defect of the worker.
           assert.isTrue(Exit.isFailure(yield* Effect.exit(task({ nope: 1 }, attempt))))
           assert.strictEqual(RunJobs.jobKey(payload("a")), "queue.test/a")
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 
   it.live(
     "an attempt blocked on its run's row lock gives up; a run's transaction left idle is ended by PostgreSQL",
     () =>
-      Effect.gen(function* () {
-        const { context } = yield* setup
-        yield* Effect.gen(function* () {
+      inQueue(() =>
+        Effect.gen(function* () {
           const store = yield* SensorStore
           const sql = yield* PgClient.PgClient
           yield* store.insertRuns(TestSensor.SENSOR, [{ runKey: "a", items: [0, 1] }])
@@ -275,18 +275,17 @@ describe("QueueLauncher", () => {
           const task = RunTask.make(yield* RunExecutor.make([sensor]))
           assert.strictEqual(yield* task(payload, { attempt: 2, maxAttempts: MAX_ATTEMPTS }), "succeeded")
           assert.deepInclude(yield* TestSensor.counts, { processed: 2, succeeded: 1, twice: 0 })
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 
   it.live(
     "after an outage every heartbeat is stale: a worker sweeps only once it has beaten for deadAfter itself",
     () =>
-      Effect.gen(function* () {
-        const { context, database } = yield* setup
-        const sensor = TestSensor.make({ total: 0, batchSize: 1, worker: "w" })
-        yield* Effect.gen(function* () {
+      inQueue((database) =>
+        Effect.gen(function* () {
+          const sensor = TestSensor.make({ total: 0, batchSize: 1, worker: "w" })
           const sql = yield* PgClient.PgClient
           // Another worker, alive but unable to beat while the database was away: its heartbeat is old.
           yield* sql`insert into queue_workers (worker_id, heartbeat_at, host, pid)
@@ -318,17 +317,16 @@ describe("QueueLauncher", () => {
               (rows) => rows[0]!.count === 0
             )
           )
-        }).pipe(Effect.provideContext(context), Effect.scoped)
-      }).pipe(Effect.scoped),
+        }).pipe(Effect.scoped)
+      ),
     60_000
   )
 
   it.live(
     "the sweep records failed the run of a job its dead worker held on the last attempt; retry re-queues it",
     () =>
-      Effect.gen(function* () {
-        const { context } = yield* setup
-        yield* Effect.gen(function* () {
+      inQueue(() =>
+        Effect.gen(function* () {
           const store = yield* SensorStore
           const sql = yield* PgClient.PgClient
           const admin = yield* QueueAdmin.QueueAdmin
@@ -376,17 +374,16 @@ describe("QueueLauncher", () => {
           assert.deepStrictEqual(yield* admin.retry(TestSensor.SENSOR), ["last"])
           assert.deepStrictEqual(yield* admin.stats, { queued: 2, running: 0, dead: 0, workers: 0 })
           assert.strictEqual(Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "last")).status, "requested")
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 
   it.live(
     "retry returns only the runs it re-queued, and deletes the dead jobs with nothing left to do",
     () =>
-      Effect.gen(function* () {
-        const { context } = yield* setup
-        yield* Effect.gen(function* () {
+      inQueue(() =>
+        Effect.gen(function* () {
           const store = yield* SensorStore
           const sql = yield* PgClient.PgClient
           const admin = yield* QueueAdmin.QueueAdmin
@@ -412,8 +409,8 @@ describe("QueueLauncher", () => {
           assert.strictEqual(Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "failed")).status, "requested")
           // Nothing left to retry.
           assert.deepStrictEqual(yield* admin.retry(TestSensor.SENSOR), [])
-        }).pipe(Effect.provideContext(context))
-      }).pipe(Effect.scoped),
+        })
+      ),
     60_000
   )
 })
