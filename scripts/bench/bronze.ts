@@ -23,6 +23,7 @@ import {
   INDEX_FILE_NAME
 } from "@medallion/bronze"
 import { Effect } from "effect"
+import { offsetOfLastLines } from "./IndexTail.ts"
 
 const BENCH_ROOT = NodePath.resolve(import.meta.dirname, "../../.bench/bronze")
 
@@ -198,28 +199,6 @@ const ensureCatalogTree = async (count: number): Promise<string> => {
   await NodeFs.appendFile(NodePath.join(root, INDEX_FILE_NAME), lines.join(""))
   await NodeFs.writeFile(done, "")
   return root
-}
-
-/** Byte offset where the last `n` lines of the index start (the cursor a sensor would hold). */
-const offsetOfLastLines = async (path: string, n: number): Promise<number> => {
-  const handle = await NodeFs.open(path, "r")
-  try {
-    const { size } = await handle.stat()
-    const chunk = Buffer.alloc(1024 * 1024)
-    let position = size
-    let seen = -1
-    while (position > 0) {
-      const length = Math.min(chunk.length, position)
-      position -= length
-      await handle.read(chunk, 0, length, position)
-      for (let i = length - 1; i >= 0; i--) {
-        if (chunk[i] === 0x0a && ++seen === n) return position + i + 1
-      }
-    }
-    return 0
-  } finally {
-    await handle.close()
-  }
 }
 
 const benchCatalog = async (count: number) => {

@@ -15,6 +15,7 @@ import { decodeIndexLine, FileSystemBronze, INDEX_FILE_NAME } from "@medallion/b
 import { BronzeSensor, type Sensor } from "@medallion/sensors"
 import { Effect, Option } from "effect"
 import type { ScaleTree } from "./generate.ts"
+import { offsetOfLastLines } from "./IndexTail.ts"
 
 export interface TickSettings {
   /** Runs per tick and items per run (the configuration's `sensors.maxRunsPerTick` and `sensors.batchSize`). */
@@ -81,28 +82,6 @@ const rawWalk = async (root: string): Promise<number> => {
     await flush()
   }
   return files
-}
-
-/** Byte offset where the last `n` lines of the index start. */
-const offsetOfLastLines = async (path: string, n: number): Promise<number> => {
-  const handle = await NodeFs.open(path, "r")
-  try {
-    const { size } = await handle.stat()
-    const chunk = Buffer.alloc(1024 * 1024)
-    let position = size
-    let seen = -1
-    while (position > 0) {
-      const length = Math.min(chunk.length, position)
-      position -= length
-      await handle.read(chunk, 0, length, position)
-      for (let i = length - 1; i >= 0; i--) {
-        if (chunk[i] === 0x0a && ++seen === n) return position + i + 1
-      }
-    }
-    return 0
-  } finally {
-    await handle.close()
-  }
 }
 
 /** The baseline index read: `lines` lines from `offset`, read in one go and JSON.parse'd. */
