@@ -20,31 +20,28 @@ const Cidr = Schema.String.check(
   Schema.isPattern(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { expected: "a CIDR such as 127.0.0.1/32 or ::1/128" })
 )
 /**
- * "30 seconds", "5 minutes", "6 hours", "1 day". Checked as a string first, so the
- * check runs (and is reported) together with every other key's.
+ * A duration written as text ("30 seconds", "5 minutes", "6 hours", "1 day") that `accept`s. Checked as
+ * a string first, so the check runs (and is reported) together with every other key's.
  */
-const Interval = Schema.String.check(
-  Schema.makeFilter(
-    (text: string) =>
-      Option.match(Duration.fromInput(text as Duration.Input), {
-        onNone: () => false,
-        onSome: (d) => Duration.isGreaterThan(d, Duration.zero)
-      }),
-    { expected: 'a positive duration such as "30 seconds" or "6 hours"' }
-  )
-).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
+const durationText = (accept: (duration: Duration.Duration) => boolean, expected: string) =>
+  Schema.String.check(
+    Schema.makeFilter(
+      (text: string) =>
+        Option.match(Duration.fromInput(text as Duration.Input), { onNone: () => false, onSome: accept }),
+      { expected }
+    )
+  ).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
+
+const Interval = durationText(
+  (d) => Duration.isGreaterThan(d, Duration.zero),
+  'a positive duration such as "30 seconds" or "6 hours"'
+)
 
 /** As `Interval`, zero allowed ("0 millis"). */
-const Delay = Schema.String.check(
-  Schema.makeFilter(
-    (text: string) =>
-      Option.match(Duration.fromInput(text as Duration.Input), {
-        onNone: () => false,
-        onSome: (d) => Duration.isGreaterThanOrEqualTo(d, Duration.zero)
-      }),
-    { expected: 'a duration such as "250 millis" or "0 millis"' }
-  )
-).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
+const Delay = durationText(
+  (d) => Duration.isGreaterThanOrEqualTo(d, Duration.zero),
+  'a duration such as "250 millis" or "0 millis"'
+)
 
 /** A key that may be left out: the decoder fills in `value` (written as in the file). */
 const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>

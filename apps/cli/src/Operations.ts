@@ -6,10 +6,9 @@ import { SqlSensorStore } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { Effect, Layer } from "effect"
 import * as App from "./App.ts"
-import * as TransformWiring from "./TransformWiring.ts"
 
 export const layer = (app: App.App) =>
-  Layer.mergeAll(ItemRepo.layer, SqlSensorStore.layer, TransformWiring.bronzeReader(app)).pipe(
+  Layer.mergeAll(ItemRepo.layer, SqlSensorStore.layer, App.bronzeReader(app)).pipe(
     // A fresh database gets its schema first, so commands show zeros rather than an error.
     Layer.provideMerge(Layer.effectDiscard(SilverMigrator.run())),
     Layer.provideMerge(App.database(app))

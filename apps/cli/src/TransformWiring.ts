@@ -23,9 +23,6 @@ export const options = (app: App.App): TransformDaemon.TransformDaemonOptions =>
   maxAttempts: app.config.runs.maxAttempts
 })
 
-/** Bronze for the transform side: the reader only, so nothing here can write bronze. */
-export const bronzeReader = App.bronzeReader
-
 /** The daemon itself, with its runs in process or on the queue (which needs the database URL). */
 const daemon = (app: App.App) =>
   app.config.runs.launcher === "queue"
@@ -126,5 +123,5 @@ const statusGauges = (app: App.App) =>
  */
 export const layer = (app: App.App) =>
   Layer.mergeAll(daemon(app), health(app), scheduledBackfill(app), statusGauges(app)).pipe(
-    Layer.provide(bronzeReader(app))
+    Layer.provide(App.bronzeReader(app))
   )

@@ -7,7 +7,6 @@ import { Effect, Layer, Schedule } from "effect"
 import { Command } from "effect/cli"
 import * as App from "../App.ts"
 import * as MedallionConfig from "../MedallionConfig.ts"
-import * as TransformWiring from "../TransformWiring.ts"
 import { bothDaemons } from "./Start.ts"
 
 /** Everything points at the loopback fixture server; nothing leaves the machine. */
@@ -39,7 +38,7 @@ const progress = (app: App.App) =>
       Effect.delay("3 seconds"),
       Effect.forkScoped
     )
-  ).pipe(Layer.provide(Layer.mergeAll(ItemRepo.layer, TransformWiring.bronzeReader(app))))
+  ).pipe(Layer.provide(Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app))))
 
 export const demo = Command.make(
   "demo",

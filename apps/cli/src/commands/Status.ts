@@ -5,7 +5,6 @@ import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Duration, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as App from "../App.ts"
-import * as TransformWiring from "../TransformWiring.ts"
 
 const line = (label: string, counts: Readonly<Record<string, number>>) =>
   `${label.padEnd(22)}${
@@ -116,9 +115,7 @@ export const status = Command.make(
               : Console.log(json ? JSON.stringify(report, null, 2) : render(report))
           ),
           Effect.provide(
-            Layer.mergeAll(ItemRepo.layer, TransformWiring.bronzeReader(app)).pipe(
-              Layer.provideMerge(App.database(app))
-            )
+            Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app)).pipe(Layer.provideMerge(App.database(app)))
           )
         )
     )
