@@ -23,7 +23,9 @@ export type Payload = typeof Payload.Type
 
 export const jobKey = (run: Payload) => `${run.sensor}/${run.runKey}`
 
-const json = (value: unknown) => JSON.stringify(value)
+/** The runs as a JSON array of `{ sensor, runKey, key }` for the statements below. */
+const runsJson = (runs: ReadonlyArray<Payload>) =>
+  JSON.stringify(runs.map((run) => ({ sensor: run.sensor, runKey: run.runKey, key: jobKey(run) })))
 
 /** Installs (or upgrades) graphile-worker's schema, so jobs can be added before any worker has started. */
 export const installSchema = (connectionString: Redacted.Redacted<string>) =>
@@ -45,10 +47,10 @@ export const add = (sql: SqlClient, runs: ReadonlyArray<Payload>, maxAttempts: n
             ${TASK}::text,
             json_build_object('sensor', r->>'sensor', 'runKey', r->>'runKey'),
             null::text, null::timestamptz, ${maxAttempts}::int,
-            (r->>'sensor') || '/' || (r->>'runKey'),
+            r->>'key',
             null::int, null::text[]
           )::graphile_worker.job_spec
-          from jsonb_array_elements(${json(runs.map((run) => ({ sensor: run.sensor, runKey: run.runKey })))}::jsonb) r
+          from jsonb_array_elements(${runsJson(runs)}::jsonb) r
         ))`.pipe(Effect.map((rows) => rows.length))
 
 /**
@@ -68,8 +70,8 @@ export const requeue = (
     if (runs.length === 0) return []
     const rows = yield* sql<{ sensor: string; runKey: string; jobId: string | null; state: string }>`
       with wanted as (
-        select r.sensor, r.run_key, r.sensor || '/' || r.run_key as key
-        from jsonb_array_elements(${json(runs.map((run) => ({ sensor: run.sensor, runKey: run.runKey })))}::jsonb) k
+        select r.sensor, r.run_key, k->>'key' as key
+        from jsonb_array_elements(${runsJson(runs)}::jsonb) k
         join sensor_runs r on r.sensor = k->>'sensor' and r.run_key = k->>'runKey'
         where r.status in ('requested', 'running')
       )
@@ -86,7 +88,7 @@ export const requeue = (
     if (dead.length > 0) {
       yield* sql`
         select id from graphile_worker.reschedule_jobs(
-          array(select jsonb_array_elements_text(${json(dead.map((row) => row.jobId!))}::jsonb)::bigint),
+          array(select jsonb_array_elements_text(${JSON.stringify(dead.map((row) => row.jobId!))}::jsonb)::bigint),
           run_at := now(), attempts := 0, max_attempts := ${maxAttempts}::int)`
     }
     yield* add(
