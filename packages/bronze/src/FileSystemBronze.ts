@@ -10,7 +10,7 @@ import { createHash, randomBytes } from "node:crypto"
 import { createReadStream } from "node:fs"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { Clock, Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, Stream } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import { BronzeConfig, type BronzeOptions, DEFAULT_TEMP_GRACE_MS } from "./BronzeConfig.ts"
 import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeErrors.ts"
@@ -23,22 +23,13 @@ import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
 import * as ItemRecord from "./ItemRecord.ts"
 import * as WriteOnce from "./WriteOnce.ts"
+import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
 
 const errno = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
 
 const io = <A>(operation: string, location: string, run: () => Promise<A>): Effect.Effect<A, BronzeIoError> =>
   Effect.tryPromise({ try: run, catch: (cause) => new BronzeIoError({ operation, location, cause }) })
-
-const validateKey = (key: ArtifactKey.ArtifactKey) =>
-  Schema.decodeUnknownEffect(ArtifactKey.ArtifactKey)(key).pipe(
-    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid key)", cause }))
-  )
-
-const validateItem = (item: ArtifactKey.ItemKey) =>
-  Schema.decodeUnknownEffect(ArtifactKey.ItemKey)(item).pipe(
-    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid item)", cause }))
-  )
 
 /** sha256 and size of a stored file, streamed (64 KB chunks). */
 const hashFile = (path: string): Promise<{ readonly sha256: string; readonly size: number }> =>
@@ -54,8 +45,6 @@ const hashFile = (path: string): Promise<{ readonly sha256: string; readonly siz
       .on("error", reject)
       .on("end", () => resolve({ sha256: hash.digest("hex"), size }))
   })
-
-const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
 
 const fsyncDirectory = async (dir: string): Promise<void> => {
   const handle = await NodeFs.open(dir, "r")
@@ -231,12 +220,17 @@ export const make = (
       : Effect.void
 
   /** The answer when the key already holds an artifact (`WriteOnce`). */
-  const existingOutcome = (r: Resolved, attemptedSha256: string) =>
+  /** `read`: what the key holds, when the caller already knows (else it is read and hashed). */
+  const existingOutcome = (
+    r: Resolved,
+    attemptedSha256: string,
+    read: Effect.Effect<Option.Option<ArtifactKey.ArtifactInfo>, BronzeIoError> = storedInfo(r.key, r.location, r.path)
+  ) =>
     WriteOnce.takenKeyOutcome({
       key: r.key,
       location: r.location,
       attemptedSha256,
-      stored: storedInfo(r.key, r.location, r.path),
+      stored: read,
       takenBecause: "a conflicting link"
     })
 
@@ -268,7 +262,7 @@ export const make = (
       const r = resolve(yield* validateKey(key))
       // Most repeated puts are refetches of the same bytes: answer them without writing a temp file.
       const stored = yield* storedInfo(r.key, r.location, r.path)
-      if (Option.isSome(stored)) return yield* existingOutcome(r, sha256Of(bytes))
+      if (Option.isSome(stored)) return yield* existingOutcome(r, sha256Of(bytes), Effect.succeed(stored))
       return yield* store(r, (write) => write(bytes))
     }),
     putStream: <E>(key: ArtifactKey.ArtifactKey, body: Stream.Stream<Uint8Array, E>) =>
@@ -405,9 +399,7 @@ export const make = (
         })
       )
       const infos = yield* Effect.forEach(keys, (key) => reader.stat(key), { concurrency: 8 })
-      return infos
-        .flatMap((info) => (Option.isSome(info) ? [info.value] : []))
-        .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
+      return infos.flatMap((info) => (Option.isSome(info) ? [info.value] : [])).sort(byLocation)
     }),
     scan,
     tailIndex,

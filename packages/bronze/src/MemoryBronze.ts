@@ -3,7 +3,6 @@
  * filesystem store (write-once, conflicts, scan order, index lines and byte offsets), plus an inspectable
  * `MemoryBronze` service. It passes the same contract suite as the filesystem store.
  */
-import { createHash } from "node:crypto"
 import { Clock, Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import type { CatalogMode } from "./BronzeConfig.ts"
@@ -15,6 +14,7 @@ import { ABSENT_INDEX_ID, type ScannedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
+import { byLocation, sha256Of, validateKey } from "./StoreInputs.ts"
 
 export interface MemoryBronzeOptions {
   /** Default `scan`, like the filesystem store; `index` also keeps an `_index.jsonl` image in memory. */
@@ -25,16 +25,6 @@ interface Stored {
   readonly info: ArtifactKey.ArtifactInfo
   readonly bytes: Uint8Array
 }
-
-const validateKey = (key: ArtifactKey.ArtifactKey) =>
-  Schema.decodeUnknownEffect(ArtifactKey.ArtifactKey)(key).pipe(
-    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid key)", cause }))
-  )
-
-const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
-
-const byLocation = (a: { readonly location: string }, b: { readonly location: string }): number =>
-  a.location < b.location ? -1 : a.location > b.location ? 1 : 0
 
 let instances = 0
 

@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from "node:crypto"
 import type { Readable } from "node:stream"
-import { Clock, Context, Effect, Layer, Option, Schema, type Scope, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, type Scope, Stream } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeErrors.ts"
 import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
@@ -29,6 +29,7 @@ import { type ResolvedS3Options, resolveOptions, type S3BronzeOptions } from "./
 import * as S3Index from "./S3Index.ts"
 import * as S3ObjectStore from "./S3ObjectStore.ts"
 import * as WriteOnce from "./WriteOnce.ts"
+import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
 
 export type { S3BronzeOptions } from "./S3BronzeOptions.ts"
 
@@ -43,18 +44,6 @@ const BLOB_FOLDER = "_blobs/"
 
 /** Listing the artifacts starts after this: every key of the store's own (`_index/`, `_blobs/`) sorts below it. */
 const AFTER_OWN_KEYS = "`"
-
-const validateKey = (key: ArtifactKey.ArtifactKey) =>
-  Schema.decodeUnknownEffect(ArtifactKey.ArtifactKey)(key).pipe(
-    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid key)", cause }))
-  )
-
-const validateItem = (item: ArtifactKey.ItemKey) =>
-  Schema.decodeUnknownEffect(ArtifactKey.ItemKey)(item).pipe(
-    Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid item)", cause }))
-  )
-
-const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
 
 const textOf = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
 
@@ -166,13 +155,19 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
     })
 
     /** The answer when the key already holds an artifact (`WriteOnce`). */
-    const existingOutcome = (key: ArtifactKey.ArtifactKey, location: string, attemptedSha256: string) =>
+    /** `read`: what the key holds, when the caller already knows (else it is read). */
+    const existingOutcome = (
+      key: ArtifactKey.ArtifactKey,
+      location: string,
+      attemptedSha256: string,
+      read: Effect.Effect<Option.Option<Stored>, BronzeIoError> = stored(location)
+    ) =>
       WriteOnce.takenKeyOutcome({
         key,
         location,
         attemptedSha256,
         stored: Effect.map(
-          stored(location),
+          read,
           Option.map((s) => infoOf(key, location, s))
         ),
         takenBecause: "a refused conditional put"
@@ -186,7 +181,8 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
         let bytes = yield* read
         if (Option.isNone(bytes)) {
           const record = new TextEncoder().encode(ItemRecord.encode(key))
-          yield* store.putIfAbsent(objectKey(recordLocation), recordLocation, record, {})
+          // Created by this call: it holds this item's id. Refused: another writer's record, read below.
+          if (yield* store.putIfAbsent(objectKey(recordLocation), recordLocation, record, {})) return
           bytes = yield* read
         }
         yield* ItemRecord.checkOwner(Option.map(bytes, textOf), key, recordLocation)
@@ -241,7 +237,9 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
         const location = ArtifactKey.location(valid)
         // Most repeated puts are refetches of the same bytes: answer them with one HEAD.
         const existing = yield* stored(location)
-        if (Option.isSome(existing)) return yield* existingOutcome(valid, location, sha256Of(bytes))
+        if (Option.isSome(existing)) {
+          return yield* existingOutcome(valid, location, sha256Of(bytes), Effect.succeed(existing))
+        }
         return yield* putSmall(valid, location, bytes, yield* Clock.currentTimeMillis)
       }),
       putStream: <E>(key: ArtifactKey.ArtifactKey, body: Stream.Stream<Uint8Array, E>) =>
@@ -310,10 +308,19 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
     }
 
     /**
-     * Every artifact under `under` (a location prefix), page by page: listing pages of 1,000 keys, a
-     * HEAD for each key the cache does not know. Memory: one listing page.
+     * The artifact objects under `under` (a location prefix), one listing page (1,000 keys) at a time,
+     * with their parsed locations; no request per object.
      */
-    const walk = (under: string, onArtifact: (artifact: Listed) => void): Effect.Effect<void, BronzeIoError> =>
+    const listArtifacts = (
+      under: string,
+      onPage: (
+        found: ReadonlyArray<{
+          readonly etag: string
+          readonly location: string
+          readonly parsed: ArtifactKey.ParsedLocation
+        }>
+      ) => Effect.Effect<void, BronzeIoError>
+    ): Effect.Effect<void, BronzeIoError> =>
       Effect.gen(function* () {
         let continuationToken: string | undefined
         do {
@@ -322,26 +329,38 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
             startAfter: under === "" ? prefix + AFTER_OWN_KEYS : undefined,
             continuationToken
           })
-          yield* Effect.forEach(
-            page.objects,
-            (object) =>
-              Effect.gen(function* () {
-                const location = object.key.slice(prefix.length)
-                const parsed = ArtifactKey.parseLocation(location)
-                if (Option.isNone(parsed)) return
-                let s = heads.get(location, object.etag)
-                if (s === undefined) {
-                  const found = yield* stored(location)
-                  if (Option.isNone(found)) return
-                  s = found.value
-                }
-                onArtifact({ location, mtimeMs: s.writtenAt, stored: s, parsed: parsed.value })
-              }),
-            { concurrency: 16, discard: true }
+          yield* onPage(
+            page.objects.flatMap((object) => {
+              const location = object.key.slice(prefix.length)
+              const parsed = ArtifactKey.parseLocation(location)
+              return Option.isNone(parsed) ? [] : [{ etag: object.etag, location, parsed: parsed.value }]
+            })
           )
           continuationToken = page.continuationToken
         } while (continuationToken !== undefined)
       })
+
+    /**
+     * Every artifact under `under`, described: a HEAD for each key the cache does not know. Memory: one
+     * listing page.
+     */
+    const walk = (under: string, onArtifact: (artifact: Listed) => void): Effect.Effect<void, BronzeIoError> =>
+      listArtifacts(under, (found) =>
+        Effect.forEach(
+          found,
+          ({ etag, location, parsed }) =>
+            Effect.gen(function* () {
+              let s = heads.get(location, etag)
+              if (s === undefined) {
+                const head = yield* stored(location)
+                if (Option.isNone(head)) return
+                s = head.value
+              }
+              onArtifact({ location, mtimeMs: s.writtenAt, stored: s, parsed })
+            }),
+          { concurrency: 16, discard: true }
+        )
+      )
 
     const describe = (listed: ReadonlyArray<Listed>): Effect.Effect<Array<ScannedArtifact>, BronzeIoError> => {
       const ids = new Map<string, string>()
@@ -438,7 +457,7 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
             )
           )
         )
-        return found.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
+        return found.sort(byLocation)
       }),
       scan,
       tailIndex,
@@ -496,12 +515,15 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
         }
         const missing: Array<Listed> = []
         let scannedArtifacts = 0
-        yield* walk("", (artifact) => {
-          scannedArtifacts++
-          if (isIndexed && (since === undefined || artifact.mtimeMs >= since) && !known.has(artifact.location)) {
-            missing.push(artifact)
-          }
-        })
+        // Without an index there is nothing to restore: counting the listed artifacts needs no HEAD.
+        yield* isIndexed
+          ? walk("", (artifact) => {
+              scannedArtifacts++
+              if ((since === undefined || artifact.mtimeMs >= since) && !known.has(artifact.location)) {
+                missing.push(artifact)
+              }
+            })
+          : listArtifacts("", (found) => Effect.sync(() => void (scannedArtifacts += found.length)))
         missing.sort(CatalogScan.compareScanOrder)
         for (let i = 0; i < missing.length; i += 1000) {
           const infos = yield* describe(missing.slice(i, i + 1000))

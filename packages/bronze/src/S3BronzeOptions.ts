@@ -20,7 +20,7 @@ export const S3RetryOptions = Schema.Struct({
 export type S3RetryOptions = typeof S3RetryOptions.Type
 
 /** S3 refuses parts under 5 MiB (except the last one). */
-export const MIN_PART_SIZE = 5 * 1024 * 1024
+const MIN_PART_SIZE = 5 * 1024 * 1024
 
 export const S3BronzeOptions = Schema.Struct({
   /** An existing bucket: the store never creates or deletes buckets. */
@@ -65,7 +65,7 @@ export interface ResolvedS3Options extends S3BronzeOptions {
   readonly retry: Required<S3RetryOptions>
 }
 
-export const DEFAULT_PART_SIZE = 8 * 1024 * 1024
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024
 
 export const resolveOptions = (input: S3BronzeOptions): Effect.Effect<ResolvedS3Options, BronzeIoError> =>
   Schema.decodeUnknownEffect(S3BronzeOptions)(input).pipe(

@@ -22,18 +22,17 @@ import * as CatalogIndex from "./CatalogIndex.ts"
 import type { S3ObjectStore } from "./S3ObjectStore.ts"
 
 /** Bytes addressable inside one segment; segments are kept far below it. */
-export const SEGMENT_SPAN = 2 ** 24
+const SEGMENT_SPAN = 2 ** 24
 /** A batch is cut into segments of at most this many bytes. */
 const MAX_SEGMENT_BYTES = 1024 * 1024
 
-export const INDEX_FOLDER = "_index/"
+const INDEX_FOLDER = "_index/"
 
-export const segmentLocation = (sequence: number): string =>
-  `${INDEX_FOLDER}${String(sequence).padStart(12, "0")}.jsonl`
+const segmentLocation = (sequence: number): string => `${INDEX_FOLDER}${String(sequence).padStart(12, "0")}.jsonl`
 
-export const packOffset = (segment: number, byte: number): number => segment * SEGMENT_SPAN + byte
+const packOffset = (segment: number, byte: number): number => segment * SEGMENT_SPAN + byte
 
-export const unpackOffset = (offset: number): { readonly segment: number; readonly byte: number } => ({
+const unpackOffset = (offset: number): { readonly segment: number; readonly byte: number } => ({
   segment: Math.floor(offset / SEGMENT_SPAN),
   byte: offset % SEGMENT_SPAN
 })

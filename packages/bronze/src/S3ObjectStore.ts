@@ -35,11 +35,10 @@ export interface ObjectHead {
 
 export interface ListedObject {
   readonly key: string
-  readonly size: number
   readonly etag: string
 }
 
-export interface ListPage {
+interface ListPage {
   readonly objects: ReadonlyArray<ListedObject>
   readonly continuationToken: string | undefined
 }
@@ -84,7 +83,7 @@ const statusOf = (cause: unknown): number | undefined => {
 }
 
 /** True for failures worth another attempt: no answer from the server, a 5xx, or throttling. */
-export const isTransient = (cause: unknown): boolean => {
+const isTransient = (cause: unknown): boolean => {
   if (typeof cause !== "object" || cause === null) return false
   const status = statusOf(cause)
   if (status !== undefined && (status >= 500 || status === 429)) return true
@@ -255,7 +254,7 @@ export const make = (client: S3Client, options: ResolvedS3Options) => {
           )
           .then((r) => ({
             objects: (r.Contents ?? []).flatMap((o) =>
-              o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? "" }]
+              o.Key === undefined ? [] : [{ key: o.Key, etag: o.ETag ?? "" }]
             ),
             continuationToken: r.IsTruncated === true ? r.NextContinuationToken : undefined
           }))
