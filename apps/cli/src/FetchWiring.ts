@@ -10,7 +10,6 @@ import {
   FetchHttp,
   HackerNewsSource,
   RobotsTxt,
-  Shard,
   Transcriber,
   WebSource
 } from "@medallion/workers/fetch"
@@ -99,7 +98,7 @@ export const layer = (app: App.App) => {
   return FetchDaemon.layer({
     sources: app.config.sources.map(toSource),
     concurrency: app.config.http.perHostConcurrency * 2,
-    shard: app.config.fetch.shard === undefined ? undefined : Shard.parse(app.config.fetch.shard),
+    shard: app.config.fetch.shard,
     reconcileEvery: app.config.bronze.reconcileEvery
   }).pipe(Layer.provide(Layer.mergeAll(transcriber(app.config), enricher(app.config))), Layer.provideMerge(base))
 }

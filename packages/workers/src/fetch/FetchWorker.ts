@@ -10,6 +10,7 @@
  * count), bronze's write-once puts decide: the first version stored wins, and
  * the other fetch reports the item as skipped.
  */
+import { ArtifactConflict } from "@medallion/bronze"
 import { Cause, Effect, Exit } from "effect"
 import * as Shard from "./Shard.ts"
 import type { DiscoveredItem, ItemFetchResult, Source } from "./Source.ts"
@@ -35,9 +36,8 @@ export interface RunOptions {
 /** Whether a failure is bronze refusing a second, different version of an artifact another writer stored first. */
 const isConcurrentWrite = (cause: Cause.Cause<unknown>): boolean => {
   const error = Cause.squash(cause)
-  const tagged = (value: unknown) =>
-    typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "ArtifactConflict"
-  return tagged(error) || (typeof error === "object" && error !== null && tagged((error as { cause?: unknown }).cause))
+  // A source may wrap bronze's error in its own: one level of `cause` is looked through.
+  return error instanceof ArtifactConflict || (error instanceof Error && error.cause instanceof ArtifactConflict)
 }
 
 const settle = <R>(source: Source<R>, item: DiscoveredItem): Effect.Effect<ItemFetchResult, never, R> =>

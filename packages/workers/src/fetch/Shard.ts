@@ -5,7 +5,7 @@
  * others, and every item belongs to exactly one shard.
  */
 import { createHash } from "node:crypto"
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 
 export interface Shard {
   /** 1-based: `1` to `count`. */
@@ -13,7 +13,7 @@ export interface Shard {
   readonly count: number
 }
 
-/** `"2/3"`: the second of three shards. */
+/** `"2/3"`, decoded to the second of three shards (as the config file and flags write it). */
 export const ShardFromString = Schema.String.check(
   Schema.makeFilter(
     (text: string) => {
@@ -22,12 +22,18 @@ export const ShardFromString = Schema.String.check(
     },
     { expected: 'a shard such as "1/2" (this daemon\'s share, 1-based, of the number of fetch daemons)' }
   )
+).pipe(
+  Schema.decodeTo(
+    Schema.Struct({ index: Schema.Int, count: Schema.Int }),
+    SchemaTransformation.transform({
+      decode: (text: string): Shard => {
+        const [index, count] = text.split("/").map(Number) as [number, number]
+        return { index, count }
+      },
+      encode: (shard: Shard) => `${shard.index}/${shard.count}`
+    })
+  )
 )
-
-export const parse = (text: string): Shard => {
-  const [index, count] = text.split("/").map(Number) as [number, number]
-  return { index, count }
-}
 
 /** The 0-based shard an item belongs to among `count`. */
 export const of = (count: number, sourceType: string, externalId: string): number =>

@@ -5,7 +5,7 @@
  */
 import { BronzeReader, FileSystemBronze } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Result, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
 import * as HackerNewsSource from "../../src/fetch/HackerNewsSource.ts"
@@ -47,7 +47,8 @@ describe("fetch daemons sharing a source", () => {
       counts[owners[0]! - 1]!++
     }
     for (const count of counts) assert.isAbove(count, 800)
-    assert.deepStrictEqual(Shard.parse("2/3"), { index: 2, count: 3 })
+    assert.deepStrictEqual(Schema.decodeUnknownSync(Shard.ShardFromString)("2/3"), { index: 2, count: 3 })
+    assert.isTrue(Result.isFailure(Schema.decodeUnknownResult(Shard.ShardFromString)("3/2")))
   })
 
   it.effect("two shards fetch the discovered items between them, each exactly once", () =>
