@@ -25,7 +25,9 @@ export const IndexLine = Schema.Struct({
   v: Schema.Literal(1),
   location: Schema.String,
   sourceType: ArtifactKey.SourceType,
-  externalId: ArtifactKey.ExternalId,
+  // What folders can stand for, not only what the writer accepts today: a line of an id written before a
+  // rule was added is reported (and quarantined by its consumer) rather than silently skipped.
+  externalId: ArtifactKey.StoredExternalId,
   artifactType: ArtifactKey.ArtifactType,
   ext: ArtifactKey.Extension,
   size: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),

@@ -7,8 +7,9 @@ import { Effect, Option, Schema } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import { BronzeIoError } from "./BronzeErrors.ts"
 
+// Any id a folder can stand for (see `StoredExternalId`): the catalog names the item, a consumer decides.
 const Record = Schema.fromJsonString(
-  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.ExternalId })
+  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.StoredExternalId })
 )
 const decode = Schema.decodeUnknownOption(Record)
 
