@@ -4,7 +4,15 @@
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import * as Item from "./Item.ts"
-import { CHILD_KINDS, type ChildKind, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import {
+  CHILD_KINDS,
+  type ChildKind,
+  keyOf,
+  type NormalizedItem,
+  normalizeBatch,
+  normalizeDiscovered,
+  normalizeStatus
+} from "./ItemRows.ts"
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
@@ -152,7 +160,6 @@ const toSummary = (row: SummaryRecord): Item.ItemSummary => ({
   updatedAt: DateTime.fromDateUnsafe(row.updatedAt)
 })
 
-const decodeDiscovered = Schema.decodeUnknownEffect(Schema.Array(Item.DiscoveredItem))
 const decodeStatus = Schema.decodeUnknownEffect(Item.StatusUpdate)
 
 const invalidBatch = (items: ReadonlyArray<{ sourceType: unknown; externalId: unknown }>) => (error: Error) =>
@@ -266,21 +273,13 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
 
   const discover = Effect.fn("ItemRepo.discover")(function* (items: ReadonlyArray<Item.DiscoveredItem>) {
     if (items.length === 0) return { discovered: 0 }
-    const decoded = yield* decodeDiscovered(items).pipe(Effect.mapError(invalidBatch(items)))
     const rows = json(
-      decoded
-        .map((item) => ({
-          source_type: item.sourceType,
-          external_id: item.externalId,
-          title: item.title ?? null,
-          url: item.url ?? null
-        }))
-        .sort((a, b) =>
-          keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
-          keyOf({ sourceType: b.source_type, externalId: b.external_id })
-            ? -1
-            : 1
-        )
+      (yield* normalizeDiscovered(items)).sort((a, b) =>
+        keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
+        keyOf({ sourceType: b.source_type, externalId: b.external_id })
+          ? -1
+          : 1
+      )
     )
     const inserted = yield* db.resilient(
       "ItemRepo.discover",

@@ -4,6 +4,7 @@
  * reached or refuses the credentials; the caller can wait and retry) or
  * `DatabaseError` (a statement failed).
  */
+import { causeChain } from "@medallion/bronze"
 import { Effect, Schema } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 
@@ -28,7 +29,10 @@ export class MigrationFailed extends Schema.TaggedError<MigrationFailed>()("Migr
   cause: Schema.optional(Schema.Defect())
 }) {}
 
-/** Silver's errors for one failed SQL operation. */
+/**
+ * Silver's errors for one failed SQL operation. The message carries PostgreSQL's own words: a
+ * `SqlError`'s message is only the driver's ("PgConnection: Query failed"), the reason is in its causes.
+ */
 export const fromSqlError =
   (operation: string) =>
   (error: SqlError): DatabaseUnavailable | DatabaseError => {
@@ -36,17 +40,17 @@ export const fromSqlError =
       case "ConnectionError":
         return new DatabaseUnavailable({
           reason: "unreachable",
-          message: `${operation}: the database server cannot be reached (${error.message})`,
+          message: `${operation}: the database server cannot be reached (${causeChain(error)})`,
           cause: error
         })
       case "AuthenticationError":
         return new DatabaseUnavailable({
           reason: "authentication",
-          message: `${operation}: the database server refused the credentials (${error.message})`,
+          message: `${operation}: the database server refused the credentials (${causeChain(error)})`,
           cause: error
         })
       default:
-        return new DatabaseError({ operation, message: `${operation}: ${error.message}`, cause: error })
+        return new DatabaseError({ operation, message: `${operation}: ${causeChain(error)}`, cause: error })
     }
   }
 
