@@ -17,7 +17,7 @@ import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeError
 import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
 import { BronzeReader, type BronzeReaderShape } from "./BronzeReader.ts"
 import { BronzeWriter, type BronzeWriterShape } from "./BronzeWriter.ts"
-import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
+import type { ReconcileReport, ScanPage, ScannedArtifact, UnresolvedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
@@ -277,49 +277,64 @@ export const make = (
     sourceType: string,
     segment: string,
     decoded: ArtifactKey.DecodedSegment
-  ): Effect.Effect<string, BronzeIoError> => {
-    if (decoded._tag === "Id") return Effect.succeed(decoded.externalId)
+  ): Effect.Effect<ItemRecord.RecordedId, BronzeIoError> => {
+    if (decoded._tag === "Id") return Effect.succeed(decoded)
     const recordLocation = `${sourceType}/${segment}/${ArtifactKey.ITEM_RECORD_NAME}`
     return io("read-item-record", recordLocation, () =>
-      NodeFs.readFile(NodePath.join(root, sourceType, segment, ArtifactKey.ITEM_RECORD_NAME), "utf8")
-    ).pipe(Effect.flatMap((text) => ItemRecord.externalIdOf(Option.some(text), decoded.hash, recordLocation)))
+      NodeFs.readFile(NodePath.join(root, sourceType, segment, ArtifactKey.ITEM_RECORD_NAME), "utf8").then(
+        Option.some,
+        (cause) => (errno(cause) === "ENOENT" ? Option.none() : Promise.reject(cause))
+      )
+    ).pipe(Effect.map((text) => ItemRecord.idOf(text, decoded.hash)))
   }
 
-  /** Full info of walked artifacts (sha256 by reading, id via the record when hashed). */
+  /** Full info of walked artifacts (sha256 by reading, id via the record when hashed), and those with no id. */
   const describe = (
     walked: ReadonlyArray<CatalogScan.WalkedArtifact>
-  ): Effect.Effect<Array<ScannedArtifact>, BronzeIoError> => {
-    const ids = new Map<string, string>()
-    return Effect.forEach(
-      walked,
-      (artifact) =>
-        Effect.gen(function* () {
-          const parsed = ArtifactKey.parseLocation(artifact.location)
-          if (Option.isNone(parsed)) {
-            return yield* new BronzeIoError({
-              operation: "scan",
+  ): Effect.Effect<
+    { readonly entries: Array<ScannedArtifact>; readonly unresolved: Array<UnresolvedArtifact> },
+    BronzeIoError
+  > => {
+    const ids = new Map<string, ItemRecord.RecordedId>()
+    return Effect.map(
+      Effect.forEach(
+        walked,
+        (artifact) =>
+          Effect.gen(function* () {
+            const parsed = ArtifactKey.parseLocation(artifact.location)
+            if (Option.isNone(parsed)) {
+              return yield* new BronzeIoError({
+                operation: "scan",
+                location: artifact.location,
+                cause: new Error("not an artifact location")
+              })
+            }
+            const p = parsed.value
+            const folder = `${p.sourceType}/${p.segment}`
+            let id = ids.get(folder)
+            if (id === undefined) {
+              id = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
+              ids.set(folder, id)
+            }
+            if (id._tag === "Unresolved") {
+              return { location: artifact.location, mtimeMs: artifact.mtimeMs, reason: id.reason }
+            }
+            const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
+            return {
+              key: { sourceType: p.sourceType, externalId: id.externalId, artifactType: p.artifactType, ext: p.ext },
+              size,
+              sha256,
+              writtenAt: artifact.mtimeMs,
               location: artifact.location,
-              cause: new Error("not an artifact location")
-            })
-          }
-          const p = parsed.value
-          const folder = `${p.sourceType}/${p.segment}`
-          let externalId = ids.get(folder)
-          if (externalId === undefined) {
-            externalId = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
-            ids.set(folder, externalId)
-          }
-          const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
-          return {
-            key: { sourceType: p.sourceType, externalId, artifactType: p.artifactType, ext: p.ext },
-            size,
-            sha256,
-            writtenAt: artifact.mtimeMs,
-            location: artifact.location,
-            mtimeMs: artifact.mtimeMs
-          }
-        }),
-      { concurrency: 8 }
+              mtimeMs: artifact.mtimeMs
+            } satisfies ScannedArtifact
+          }),
+        { concurrency: 8 }
+      ),
+      (described) => ({
+        entries: described.filter((d): d is ScannedArtifact => "key" in d),
+        unresolved: described.filter((d): d is UnresolvedArtifact => !("key" in d))
+      })
     )
   }
 
@@ -332,8 +347,8 @@ export const make = (
         if (after === undefined || CatalogScan.compareScanOrder(artifact, after) > 0) kept.offer(artifact)
       }
     })
-    const entries = yield* describe(kept.sorted())
-    return { entries, complete: kept.complete } satisfies ScanPage
+    const { entries, unresolved } = yield* describe(kept.sorted())
+    return { entries, unresolved, complete: kept.complete } satisfies ScanPage
   })
 
   const tailIndex: BronzeReaderShape["tailIndex"] = Effect.fn("BronzeReader.tailIndex")(function* (tailOptions) {
@@ -434,10 +449,13 @@ export const make = (
         }
       })
       missing.sort(CatalogScan.compareScanOrder)
+      let unresolvedArtifacts = 0
       for (let i = 0; i < missing.length; i += 1000) {
-        const infos = yield* describe(missing.slice(i, i + 1000))
-        const lines = infos.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
+        const { entries, unresolved } = yield* describe(missing.slice(i, i + 1000))
+        const lines = entries.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
         yield* CatalogIndex.appendIndexLines(indexPath, lines)
+        unresolvedArtifacts += unresolved.length
+        yield* ItemRecord.warnUnindexed(unresolved)
       }
       let removedTempFiles = 0
       for (const path of stale) {
@@ -450,10 +468,11 @@ export const make = (
         if (removed) removedTempFiles++
       }
       return {
-        restoredIndexLines: missing.length,
+        restoredIndexLines: missing.length - unresolvedArtifacts,
         repairedTornLine,
         removedTempFiles,
-        scannedArtifacts
+        scannedArtifacts,
+        unresolvedArtifacts
       } satisfies ReconcileReport
     })
   }

@@ -308,6 +308,41 @@ describe("FileSystemBronze", () => {
     })
   )
 
+  it.effect("a hashed folder without its record, or with another id's, is reported unresolved, not an error", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      const services = yield* Effect.provide(
+        Effect.all({ reader: BronzeReader, writer: BronzeWriter, maintenance: BronzeMaintenance }),
+        FileSystemBronze.layerWith({ root, catalog: "index" })
+      )
+      yield* services.writer.put(key("1"), new Uint8Array([1]))
+      const orphan = `~~${"b".repeat(64)}`
+      const stranger = `~~${"c".repeat(64)}`
+      for (const [segment, record] of [
+        [orphan, undefined],
+        [stranger, JSON.stringify({ sourceType: "hn", externalId: "another id" })]
+      ] as const) {
+        const folder = NodePath.join(root, "hn", segment)
+        yield* Effect.promise(() => NodeFs.mkdir(folder, { recursive: true }))
+        yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(folder, "item.json"), "{}"))
+        if (record !== undefined) {
+          yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(folder, "_item.json"), record))
+        }
+      }
+      const page = yield* services.reader.scan({ limit: 10 })
+      assert.deepStrictEqual(
+        page.entries.map((e) => e.key.externalId),
+        ["1"]
+      )
+      assert.deepStrictEqual((page.unresolved ?? []).map((u) => [u.location, u.reason]).sort(), [
+        [`hn/${orphan}/item.json`, "the hashed item folder has no _item.json"],
+        [`hn/${stranger}/item.json`, "its _item.json names an id that does not hash to the folder's name"]
+      ])
+      const report = yield* services.maintenance.reconcile()
+      assert.deepStrictEqual([report.restoredIndexLines, report.unresolvedArtifacts], [0, 2])
+    })
+  )
+
   it.effect("refuses a case-insensitive root, where readable ids differing in case would share a folder", () =>
     Effect.gen(function* () {
       const root = yield* tempRoot

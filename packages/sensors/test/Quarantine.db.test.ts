@@ -87,5 +87,37 @@ describe("quarantine of keys the hand-off cannot record", () => {
         assert.strictEqual(next.status, "skipped", next.reason ?? "")
       })
     )
+
+    it.effect("a hashed folder another process made without its item record: quarantined, the rest goes on", () =>
+      Effect.gen(function* () {
+        const writer = yield* BronzeWriter
+        const runner = yield* SensorRunner.SensorRunner
+        const store = yield* SensorStore
+        processed.length = 0
+        // Without `_item.json` no id can be named for it; before, every scan tick failed on it.
+        foreign(`~~${"a".repeat(64)}`, '{"id":"lost"}')
+        yield* writer.put(
+          { sourceType: "hn", externalId: "2", artifactType: "item", ext: "json" },
+          new TextEncoder().encode('{"id":2}')
+        )
+        yield* runner.tick("bronze")
+        yield* runner.awaitIdle("bronze")
+        assert.deepStrictEqual(processed, ["2"])
+        const ticks = yield* store.recentTicks("bronze", 20)
+        assert.deepStrictEqual(
+          ticks.filter((tick) => tick.status === "failed").map((tick) => tick.reason),
+          []
+        )
+        const runs = yield* Effect.forEach(
+          [...new Set(ticks.flatMap((tick) => tick.runKeys).filter((key) => key.startsWith("quarantine:")))],
+          (key) => Effect.map(store.getRun("bronze", key), Option.getOrThrow)
+        )
+        const failures = runs.flatMap((run) => run.failures)
+        assert.deepStrictEqual(
+          failures.find((failure) => failure.item === `hn/~~${"a".repeat(64)}/item.json`)?.reason,
+          "no item id can be named for it: the hashed item folder has no _item.json"
+        )
+      })
+    )
   })
 })
