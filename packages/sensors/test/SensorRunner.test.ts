@@ -97,6 +97,9 @@ const harness = (world: World, options: { maxRunsPerTick?: number } = {}) => {
   return runner.pipe(Layer.provideMerge(launcher), Layer.provideMerge(store))
 }
 
+/** A pause in real time, whatever the clock of the test. */
+const realPause = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+
 const storedCursor = SensorStore.use((store) => store.getCursor("numbers")).pipe(Effect.map(Option.getOrUndefined))
 
 describe("SensorRunner (in-memory store)", () => {
@@ -180,9 +183,13 @@ describe("SensorRunner (in-memory store)", () => {
       const store = yield* SensorStore
       const fiber = yield* Effect.forkChild(runner.tick("numbers"))
       yield* TestClock.adjust("6 seconds")
-      const report = yield* Fiber.join(fiber)
+      // Without the timeout the tick would hang forever: wait a bounded real time, then say so.
+      const report = yield* Effect.raceFirst(
+        Fiber.join(fiber),
+        Effect.andThen(realPause(5000), Effect.die("the tick was not cut off by its timeout"))
+      )
       assert.strictEqual(report.status, "failed")
-      assert.include(report.reason, "timed out")
+      assert.strictEqual(report.reason, "tick timed out after 5s")
       assert.deepStrictEqual(yield* storedCursor, { position: 0 })
       assert.isTrue(Option.isNone(yield* store.getRun("numbers", "n-0")))
     }).pipe(Effect.provide(harness(world)))
