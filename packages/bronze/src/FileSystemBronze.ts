@@ -21,6 +21,8 @@ import type { ReconcileReport, ScanPage, ScannedArtifact, UnresolvedArtifact } f
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
+import * as FileSync from "./FileSync.ts"
+import type { FileSyncShape } from "./FileSync.ts"
 import * as ItemRecord from "./ItemRecord.ts"
 import * as WriteOnce from "./WriteOnce.ts"
 import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
@@ -46,15 +48,6 @@ const hashFile = (path: string): Promise<{ readonly sha256: string; readonly siz
       .on("end", () => resolve({ sha256: hash.digest("hex"), size }))
   })
 
-const fsyncDirectory = async (dir: string): Promise<void> => {
-  const handle = await NodeFs.open(dir, "r")
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
 const writeFully = async (handle: NodeFs.FileHandle, bytes: Uint8Array): Promise<void> => {
   let offset = 0
   while (offset < bytes.length) {
@@ -64,13 +57,13 @@ const writeFully = async (handle: NodeFs.FileHandle, bytes: Uint8Array): Promise
 }
 
 /** Creates the item folder and makes every newly created folder entry durable. */
-const ensureDirectory = async (dir: string): Promise<void> => {
+const ensureDirectory = async (dir: string, sync: FileSyncShape): Promise<void> => {
   const first = await NodeFs.mkdir(dir, { recursive: true })
   if (first === undefined) return
   const stop = NodePath.dirname(first)
   let current = NodePath.dirname(dir)
   while (true) {
-    await fsyncDirectory(current)
+    await sync.directory(current)
     if (current === stop || current === NodePath.dirname(current)) return
     current = NodePath.dirname(current)
   }
@@ -116,7 +109,8 @@ export const checkRoot = (
 
 /** The three services over one root. The writer side assumes `checkRoot` has run. */
 export const make = (
-  options: BronzeOptions
+  options: BronzeOptions,
+  sync: FileSyncShape = FileSync.node
 ): {
   readonly writer: BronzeWriterShape
   readonly reader: BronzeReaderShape
@@ -175,7 +169,7 @@ export const make = (
           const linked = yield* io("commit", location, async () => {
             const seconds = writtenAt / 1000
             await handle.utimes(seconds, seconds)
-            await handle.sync()
+            await sync.file(handle, temp)
             try {
               await NodeFs.link(temp, path)
               return true
@@ -184,7 +178,7 @@ export const make = (
               throw cause
             }
           })
-          if (linked) yield* io("sync-directory", location, () => fsyncDirectory(dir))
+          if (linked) yield* io("sync-directory", location, () => sync.directory(dir))
           return { linked, sha256: hash.digest("hex"), size }
         }),
       (handle) =>
@@ -216,7 +210,7 @@ export const make = (
 
   const appendToIndex = (info: ArtifactKey.ArtifactInfo): Effect.Effect<void, BronzeIoError> =>
     options.catalog === "index"
-      ? Effect.asVoid(CatalogIndex.appendIndexLines(indexPath, CatalogIndex.encodeIndexLine(info)))
+      ? Effect.asVoid(CatalogIndex.appendIndexLines(indexPath, CatalogIndex.encodeIndexLine(info), sync))
       : Effect.void
 
   /** The answer when the key already holds an artifact (`WriteOnce`). */
@@ -240,7 +234,7 @@ export const make = (
   ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError | E> =>
     Effect.gen(function* () {
       const writtenAt = yield* Clock.currentTimeMillis
-      yield* io("create-directory", r.location, () => ensureDirectory(r.dir))
+      yield* io("create-directory", r.location, () => ensureDirectory(r.dir, sync))
       if (ArtifactKey.isHashedSegment(ArtifactKey.encodeExternalId(r.key.externalId))) {
         yield* ensureItemRecord(r, writtenAt)
       }
@@ -427,7 +421,7 @@ export const make = (
       const grace = reconcileOptions?.tempGraceMs ?? options.tempGraceMs ?? DEFAULT_TEMP_GRACE_MS
       const since = reconcileOptions?.since
       const indexed = options.catalog === "index"
-      const repairedTornLine = indexed ? yield* CatalogIndex.appendIndexLines(indexPath, "") : false
+      const repairedTornLine = indexed ? yield* CatalogIndex.appendIndexLines(indexPath, "", sync) : false
       const known = new Set<string>()
       if (indexed) {
         yield* CatalogIndex.forEachIndexEntry(indexPath, (info) => {
@@ -453,7 +447,7 @@ export const make = (
       for (let i = 0; i < missing.length; i += 1000) {
         const { entries, unresolved } = yield* describe(missing.slice(i, i + 1000))
         const lines = entries.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
-        yield* CatalogIndex.appendIndexLines(indexPath, lines)
+        yield* CatalogIndex.appendIndexLines(indexPath, lines, sync)
         unresolvedArtifacts += unresolved.length
         yield* ItemRecord.warnUnindexed(unresolved)
       }
@@ -482,12 +476,15 @@ export const make = (
 
 type Services = BronzeWriter | BronzeReader | BronzeMaintenance
 
-/** Writer, reader and maintenance over the given root; creates the root and refuses a case-insensitive one. */
+/**
+ * Writer, reader and maintenance over the given root; creates the root and refuses a case-insensitive one.
+ * Its durability calls are the `FileSync` in context when the layer is built (the real ones by default).
+ */
 export const layerWith = (options: BronzeOptions): Layer.Layer<Services, BronzeIoError> =>
   Layer.effectContext(
     Effect.gen(function* () {
       yield* checkRoot(options.root)
-      const services = make(options)
+      const services = make(options, yield* FileSync.FileSync)
       return Context.make(BronzeWriter, services.writer).pipe(
         Context.add(BronzeReader, services.reader),
         Context.add(BronzeMaintenance, services.maintenance)

@@ -11,3 +11,4 @@ export { decodeIndexLine, encodeIndexLine, INDEX_FILE_NAME } from "./CatalogInde
 export * as S3Bronze from "./S3Bronze.ts"
 export { S3BronzeOptions, S3RetryOptions } from "./S3BronzeOptions.ts"
 export { causeChain } from "./CauseChain.ts"
+export * as FileSync from "./FileSync.ts"
