@@ -68,10 +68,12 @@ export const make = Effect.gen(function* () {
         Effect.fail(new SensorStoreError({ operation, cause }))
       ) as Effect.Effect<A, Exclude<E, SqlError> | SensorStoreError, R>
 
-  // What PostgreSQL cannot store (U+0000, lone surrogates) never reaches it: reasons and errors are free
-  // text, repaired (see silver's PgText); keys and cursors are checked by the runner before they come here.
-  const json = (value: unknown) => JSON.stringify(PgText.repairJson(value ?? null))
+  const json = (value: unknown) => JSON.stringify(value ?? null)
+  // Reasons and errors are free text: what PostgreSQL cannot store in them (U+0000, lone surrogates) is
+  // repaired (see silver's PgText). Run items and cursors are not: changing them would name other items;
+  // the runner sets aside what cannot be stored before it comes here.
   const text = (value: string | null) => (value === null ? null : PgText.repair(value))
+  const reasons = (value: unknown) => JSON.stringify(PgText.repairJson(value ?? null))
 
   const acquireLease: SensorStoreShape["acquireLease"] = (sensor, owner, ttlMs, initialCursor) =>
     sql<{ sensor: string }>`
@@ -221,7 +223,7 @@ export const make = Effect.gen(function* () {
           insert into sensor_runs (sensor, run_key, status, item_keys, error, failures, requested_at, finished_at)
           select ${sensor}, r->>'runKey', 'failed', r->'items', r->>'error', r->'failures', clock_timestamp(),
                  clock_timestamp()
-          from jsonb_array_elements(${json(runs)}::jsonb) r
+          from jsonb_array_elements(${reasons(runs)}::jsonb) r
           on conflict (sensor, run_key) do nothing`.pipe(Effect.asVoid, wrap("insertFailedRuns"))
 
   const updateRun: SensorStoreShape["updateRun"] = (sensor, runKey, update) => {
@@ -237,7 +239,7 @@ export const make = Effect.gen(function* () {
                 where sensor = ${sensor} and run_key = ${runKey}`
           : sql`update sensor_runs set status = ${update.status}, finished_at = clock_timestamp(),
                   error = case when ${setError} then ${text(update.error ?? null)}::text else error end,
-                  failures = case when ${setFailures} then ${json(update.failures ?? [])}::jsonb else failures end
+                  failures = case when ${setFailures} then ${reasons(update.failures ?? [])}::jsonb else failures end
                 where sensor = ${sensor} and run_key = ${runKey}`
     return statement.pipe(Effect.asVoid, wrap("updateRun"))
   }
