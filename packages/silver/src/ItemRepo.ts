@@ -3,6 +3,7 @@
  * discovery, status changes, and the reads operators and sensors need.
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import type { SqlError } from "effect/sql/SqlError"
 import * as Item from "./Item.ts"
 import {
   CHILD_KINDS,
@@ -10,12 +11,14 @@ import {
   keyOf,
   type NormalizedItem,
   normalizeBatch,
+  type DiscoveredFields,
   normalizeDiscovered,
   normalizeStatus
 } from "./ItemRows.ts"
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
+import { type DatabaseError, type DatabaseUnavailable, refusedForData, serverMessage } from "./SilverError.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 /** The channel notified (in the writing transaction) whenever items change. */
@@ -169,6 +172,18 @@ const invalidBatch = (items: ReadonlyArray<{ sourceType: unknown; externalId: un
     message: error.message
   })
 
+/** The probe of `isolate` wrote its item: rolled back on purpose. */
+class ProbeWritten {}
+
+const refusedItem = (key: Item.ItemKey, error: DatabaseError) =>
+  Effect.fail(
+    new Item.InvalidItem({
+      sourceType: key.sourceType,
+      externalId: key.externalId,
+      message: `PostgreSQL refused it: ${serverMessage(error.cause) ?? error.message}`
+    })
+  )
+
 const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
   const sql = db.client
   const json = (value: unknown) => JSON.stringify(value)
@@ -265,40 +280,79 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       return { inserted, updated: written.length - inserted, unchanged: batch.length - written.length }
     })
 
+  /**
+   * A batch PostgreSQL refused for its data (a value the Schema could not foresee, such as a title whose
+   * search vector would pass 1 MB): each item is written alone, in a transaction always rolled back, to
+   * name the one it refuses, as an `InvalidItem` with PostgreSQL's reason, so the caller can set it aside
+   * and write the others. Any other failure, or a batch no single item of which is refused, stays as it is.
+   */
+  const isolate = <I>(
+    operation: string,
+    entries: ReadonlyArray<{ readonly key: Item.ItemKey; readonly input: I }>,
+    error: DatabaseError,
+    write: (input: I) => Effect.Effect<unknown, SqlError>
+  ): Effect.Effect<never, DatabaseError | DatabaseUnavailable | Item.InvalidItem> =>
+    Effect.gen(function* () {
+      if (!refusedForData(error)) return yield* error
+      if (entries.length === 1) return yield* refusedItem(entries[0]!.key, error)
+      for (const { input, key } of entries) {
+        const probe = yield* db
+          .resilient(operation, sql.withTransaction(Effect.andThen(write(input), Effect.fail(new ProbeWritten()))))
+          .pipe(Effect.flip)
+        if (probe instanceof ProbeWritten) continue
+        if (probe._tag === "DatabaseError" && refusedForData(probe)) return yield* refusedItem(key, probe)
+        return yield* probe
+      }
+      return yield* error
+    })
+
   const upsert = Effect.fn("ItemRepo.upsert")(function* (items: ReadonlyArray<Item.ItemInput>) {
     if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 }
     const batch = yield* normalizeBatch(items)
-    return yield* db.resilient("ItemRepo.upsert", sql.withTransaction(writeBatch(batch)))
+    return yield* db.resilient("ItemRepo.upsert", sql.withTransaction(writeBatch(batch))).pipe(
+      Effect.catchTag("DatabaseError", (error) =>
+        isolate(
+          "ItemRepo.upsert",
+          batch.map((n) => ({ key: { sourceType: n.item.source_type, externalId: n.item.external_id }, input: n })),
+          error,
+          (n) => writeBatch([n])
+        )
+      )
+    )
   })
+
+  const writeDiscovered = (rows: ReadonlyArray<DiscoveredFields>) =>
+    Effect.gen(function* () {
+      const inserted = yield* sql<{ id: string }>`
+        insert into items (source_type, external_id, title, url, fetch_status)
+        select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending'
+        from json_to_recordset(${json(rows)}::json) as x(source_type text, external_id text, title text, url text)
+        on conflict (source_type, external_id) do nothing
+        returning id`
+      if (inserted.length > 0) {
+        yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: inserted.length })})`
+      }
+      return { discovered: inserted.length }
+    })
 
   const discover = Effect.fn("ItemRepo.discover")(function* (items: ReadonlyArray<Item.DiscoveredItem>) {
     if (items.length === 0) return { discovered: 0 }
-    const rows = json(
-      (yield* normalizeDiscovered(items)).sort((a, b) =>
-        keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
-        keyOf({ sourceType: b.source_type, externalId: b.external_id })
-          ? -1
-          : 1
+    const rows = (yield* normalizeDiscovered(items)).sort((a, b) =>
+      keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
+      keyOf({ sourceType: b.source_type, externalId: b.external_id })
+        ? -1
+        : 1
+    )
+    return yield* db.resilient("ItemRepo.discover", sql.withTransaction(writeDiscovered(rows))).pipe(
+      Effect.catchTag("DatabaseError", (error) =>
+        isolate(
+          "ItemRepo.discover",
+          rows.map((row) => ({ key: { sourceType: row.source_type, externalId: row.external_id }, input: row })),
+          error,
+          (row) => writeDiscovered([row])
+        )
       )
     )
-    const inserted = yield* db.resilient(
-      "ItemRepo.discover",
-      sql.withTransaction(
-        Effect.gen(function* () {
-          const inserted = yield* sql<{ id: string }>`
-            insert into items (source_type, external_id, title, url, fetch_status)
-            select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending'
-            from json_to_recordset(${rows}::json) as x(source_type text, external_id text, title text, url text)
-            on conflict (source_type, external_id) do nothing
-            returning id`
-          if (inserted.length > 0) {
-            yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: inserted.length })})`
-          }
-          return inserted
-        })
-      )
-    )
-    return { discovered: inserted.length }
   })
 
   const setStatus = Effect.fn("ItemRepo.setStatus")(function* (updates: ReadonlyArray<Item.StatusUpdate>) {

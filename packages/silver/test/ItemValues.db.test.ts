@@ -143,5 +143,36 @@ const suite = (name: string, repoLayer: Layer.Layer<ItemRepo, unknown>) =>
     })
   })
 
+describe("what only PostgreSQL refuses", () => {
+  layer(Postgres, { timeout: 60_000 })((it) => {
+    it.effect("a batch it refuses for one item's data names that item, with PostgreSQL's reason", () =>
+      Effect.gen(function* () {
+        const repo = yield* ItemRepo
+        // 200,000 distinct words: the title's search vector would pass PostgreSQL's 1 MB.
+        const words = Array.from({ length: 200_000 }, (_, i) => `w${i}`).join(" ")
+        const batch = [withId(10, "ok-1"), { ...withId(11, "too-many-words"), title: words }, withId(12, "ok-2")]
+        const refused = yield* Effect.flip(repo.upsert(batch))
+        assert.strictEqual(refused._tag, "InvalidItem")
+        if (refused._tag === "InvalidItem") {
+          assert.strictEqual(refused.externalId, "too-many-words")
+          assert.match(refused.message, /^PostgreSQL refused it: string is too long for tsvector/)
+        }
+        // Nothing of the batch was written; without that item it is.
+        assert.isTrue(Option.isNone(yield* repo.get({ sourceType: "hn", externalId: "ok-1" })))
+        assert.deepStrictEqual(yield* repo.upsert([batch[0]!, batch[2]!]), { inserted: 2, updated: 0, unchanged: 0 })
+        const discovered = yield* Effect.flip(
+          repo.discover([
+            { sourceType: "hn", externalId: "d-ok" },
+            { sourceType: "hn", externalId: "d-words", title: words }
+          ])
+        )
+        assert.strictEqual(discovered._tag, "InvalidItem")
+        if (discovered._tag === "InvalidItem") assert.strictEqual(discovered.externalId, "d-words")
+        assert.isTrue(Option.isNone(yield* repo.get({ sourceType: "hn", externalId: "d-ok" })))
+      })
+    )
+  })
+})
+
 suite("item values on PostgreSQL", Postgres)
 suite("item values in memory (ItemRepo.layerTest)", ItemRepo.layerTest)
