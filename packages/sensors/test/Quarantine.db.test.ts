@@ -7,7 +7,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { assert, describe, layer } from "@effect/vitest"
-import { BronzeWriter, FileSystemBronze, ItemKey } from "@medallion/bronze"
+import { BronzeWriter, encodeIndexLine, FileSystemBronze, INDEX_FILE_NAME, ItemKey, location } from "@medallion/bronze"
 import { SilverMigrator } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
 import { Effect, Layer, Option } from "effect"
@@ -116,6 +116,68 @@ describe("quarantine of keys the hand-off cannot record", () => {
         assert.deepStrictEqual(
           failures.find((failure) => failure.item === `hn/~~${"a".repeat(64)}/item.json`)?.reason,
           "no item id can be named for it: the hashed item folder has no _item.json"
+        )
+      })
+    )
+  })
+})
+
+const indexRoot = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-quarantine-index-"))
+const indexProcessed: Array<string> = []
+const IndexHarness = SensorRunner.layer(
+  [
+    BronzeSensor.index({
+      name: "bronze-index",
+      job: Job.make({
+        name: "record",
+        item: ItemKey,
+        run: (items: ReadonlyArray<ItemKey>) =>
+          Effect.sync(() => (indexProcessed.push(...items.map((item) => item.externalId)), Job.succeeded))
+      }),
+      batchSize: 10
+    })
+  ],
+  { owner: "quarantine-index-test" }
+).pipe(
+  Layer.provideMerge(InProcessLauncher.layer({ retryBase: "10 millis", maxAttempts: 2 })),
+  Layer.provideMerge(SqlSensorStore.layer),
+  Layer.provideMerge(FileSystemBronze.layerWith({ root: indexRoot, catalog: "index" })),
+  Layer.provideMerge(Database)
+)
+
+describe("quarantine in index mode", () => {
+  layer(IndexHarness, { timeout: 60_000, excludeTestServices: true })((it) => {
+    it.effect("an index line of an id with U+0000 (written before the rule): quarantined, the next line goes on", () =>
+      Effect.gen(function* () {
+        const writer = yield* BronzeWriter
+        const runner = yield* SensorRunner.SensorRunner
+        const store = yield* SensorStore
+        const good = yield* writer.put(
+          { sourceType: "hn", externalId: "3", artifactType: "item", ext: "json" },
+          new TextEncoder().encode('{"id":3}')
+        )
+        const nulKey = { sourceType: "hn", externalId: "\u0000", artifactType: "item", ext: "json" }
+        Fs.appendFileSync(
+          Path.join(indexRoot, INDEX_FILE_NAME),
+          encodeIndexLine({ ...good, key: nulKey, location: location(nulKey) })
+        )
+        yield* writer.put(
+          { sourceType: "hn", externalId: "4", artifactType: "item", ext: "json" },
+          new TextEncoder().encode('{"id":4}')
+        )
+        yield* runner.tick("bronze-index")
+        yield* runner.awaitIdle("bronze-index")
+        assert.deepStrictEqual(indexProcessed.toSorted(), ["3", "4"])
+        const ticks = yield* store.recentTicks("bronze-index", 10)
+        assert.deepStrictEqual(
+          ticks.filter((tick) => tick.status === "failed").map((tick) => tick.reason),
+          []
+        )
+        const [key] = [...new Set(ticks.flatMap((tick) => tick.runKeys).filter((k) => k.startsWith("quarantine:")))]
+        const run = Option.getOrThrow(yield* store.getRun("bronze-index", key!))
+        assert.deepStrictEqual(
+          run.failures.map((failure) => failure.item),
+          ['{"sourceType":"hn","externalId":"\\u0000"}']
         )
       })
     )
