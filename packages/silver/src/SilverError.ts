@@ -4,7 +4,6 @@
  * reached or refuses the credentials; the caller can wait and retry) or
  * `DatabaseError` (a statement failed).
  */
-import { causeChain } from "@medallion/bronze"
 import { Effect, Schema } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 
@@ -29,6 +28,12 @@ export class MigrationFailed extends Schema.TaggedError<MigrationFailed>()("Migr
   cause: Schema.optional(Schema.Defect())
 }) {}
 
+/** The driver's message, and PostgreSQL's own words when the driver's leaves them out. */
+const detailOf = (error: SqlError): string => {
+  const server = serverMessage(error)
+  return server === undefined || error.message.includes(server) ? error.message : `${error.message}: ${server}`
+}
+
 /**
  * Silver's errors for one failed SQL operation. The message carries PostgreSQL's own words: a
  * `SqlError`'s message is only the driver's ("PgConnection: Query failed"), the reason is in its causes.
@@ -40,17 +45,17 @@ export const fromSqlError =
       case "ConnectionError":
         return new DatabaseUnavailable({
           reason: "unreachable",
-          message: `${operation}: the database server cannot be reached (${causeChain(error)})`,
+          message: `${operation}: the database server cannot be reached (${detailOf(error)})`,
           cause: error
         })
       case "AuthenticationError":
         return new DatabaseUnavailable({
           reason: "authentication",
-          message: `${operation}: the database server refused the credentials (${causeChain(error)})`,
+          message: `${operation}: the database server refused the credentials (${detailOf(error)})`,
           cause: error
         })
       default:
-        return new DatabaseError({ operation, message: `${operation}: ${causeChain(error)}`, cause: error })
+        return new DatabaseError({ operation, message: `${operation}: ${detailOf(error)}`, cause: error })
     }
   }
 
