@@ -8,6 +8,9 @@ import { CHILD_KINDS, type ChildKind, keyOf, type NormalizedItem, normalizeBatch
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
+import * as SearchExpression from "./SearchExpression.ts"
+import * as SearchSnippet from "./SearchSnippet.ts"
+import * as SearchText from "./SearchText.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 /** The channel notified (in the writing transaction) whenever items change. */
@@ -68,7 +71,7 @@ const ITEM_COLUMNS = `source_type text, external_id text, title text, url text, 
   language text, body_text text, fetch_status text, fetch_error text, transcription_status text,
   transcription_error text, transform_status text, transform_error text, transform_version integer,
   row_digest text, artifacts_digest text, comments_digest text, segments_digest text, media_digest text,
-  enrichments_digest text`
+  enrichments_digest text, search_title text, search_body text`
 
 const CHILD_TABLES: Record<ChildKind, { table: string; columns: string; names: string }> = {
   artifacts: {
@@ -121,6 +124,12 @@ interface ExistingRow {
   readonly segmentsDigest: string | null
   readonly mediaDigest: string | null
   readonly enrichmentsDigest: string | null
+}
+
+/** The prepared text `body_tsv` is computed from (`silver_search_vector`, migration 0006). */
+const searchColumns = (title: string | null, body: string | null) => {
+  const prepared = SearchText.document(title, body)
+  return { search_title: prepared.title, search_body: prepared.body }
 }
 
 const utc = (value: Date | null): DateTime.Utc | null => (value === null ? null : DateTime.fromDateUnsafe(value))
@@ -192,6 +201,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       const itemRows = json(
         changed.map((n) => ({
           ...n.item,
+          ...searchColumns(n.item.title, n.item.body_text),
           row_digest: n.digests.row,
           artifacts_digest: n.digests.artifacts,
           comments_digest: n.digests.comments,
@@ -204,11 +214,11 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
         insert into items (source_type, external_id, title, url, author, published_at, language, body_text,
           fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
-          enrichments_digest)
+          enrichments_digest, body_tsv)
         select source_type, external_id, title, url, author, published_at, language, body_text,
           fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
-          enrichments_digest
+          enrichments_digest, silver_search_vector(language, search_title, search_body)
         from json_to_recordset(${itemRows}::json) as x(${sql.literal(ITEM_COLUMNS)})
         on conflict (source_type, external_id) do update set
           title = excluded.title, url = excluded.url, author = excluded.author,
@@ -219,7 +229,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           transform_version = excluded.transform_version, row_digest = excluded.row_digest,
           artifacts_digest = excluded.artifacts_digest, comments_digest = excluded.comments_digest,
           segments_digest = excluded.segments_digest, media_digest = excluded.media_digest,
-          enrichments_digest = excluded.enrichments_digest
+          enrichments_digest = excluded.enrichments_digest, body_tsv = excluded.body_tsv
         where (items.row_digest, items.artifacts_digest, items.comments_digest, items.segments_digest,
                items.media_digest, items.enrichments_digest)
           is distinct from (excluded.row_digest, excluded.artifacts_digest, excluded.comments_digest,
@@ -273,7 +283,8 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           source_type: item.sourceType,
           external_id: item.externalId,
           title: item.title ?? null,
-          url: item.url ?? null
+          url: item.url ?? null,
+          search_title: SearchText.document(item.title ?? null, null).title
         }))
         .sort((a, b) =>
           keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
@@ -287,9 +298,11 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       sql.withTransaction(
         Effect.gen(function* () {
           const inserted = yield* sql<{ id: string }>`
-            insert into items (source_type, external_id, title, url, fetch_status)
-            select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending'
-            from json_to_recordset(${rows}::json) as x(source_type text, external_id text, title text, url text)
+            insert into items (source_type, external_id, title, url, fetch_status, body_tsv)
+            select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending',
+              silver_search_vector(null, search_title, null)
+            from json_to_recordset(${rows}::json)
+              as x(source_type text, external_id text, title text, url text, search_title text)
             on conflict (source_type, external_id) do nothing
             returning id`
           if (inserted.length > 0) {
@@ -460,21 +473,52 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
   })
 
   const search = Effect.fn("ItemRepo.search")(function* (query: SearchQuery) {
-    // One tsquery (an OR of the query parsed by every configuration) keeps the GIN index usable
-    // while matching stemmed and unstemmed documents alike.
-    const tsquery =
+    const expression = SearchExpression.parse(query.text)
+    if (expression.length === 0) return []
+    // Each item is matched with the query prepared by its own language's configuration (q, one row per
+    // configuration). The index is used through the OR of those queries, a superset, then each row is
+    // checked with its own: OR-ing the stemmers alone would also return items that lack the word.
+    const configs =
       query.language === undefined
-        ? sql.join(
-            " || ",
-            false
-          )(SEARCH_CONFIGS.map((config) => sql`websearch_to_tsquery(${config}::regconfig, ${query.text})`))
-        : sql`websearch_to_tsquery(silver_text_search_config(${query.language}), ${query.text})`
+        ? sql`(select cfg::regconfig from json_array_elements_text(${json(SEARCH_CONFIGS)}::json) cfg)`
+        : sql`(select silver_text_search_config(${query.language}))`
+    const narrowing = SearchExpression.prefilter(expression)
+    const filter = SearchExpression.toTsquery(narrowing ?? expression)
+    const literals = expression.flat()
+    const textChecked = SearchExpression.needsTextCheck(expression)
+    const literalColumns = textChecked
+      ? literals.map(
+          (literal, n) =>
+            sql`, to_tsquery(c.cfg, ${SearchExpression.literalQuery({ ...literal, negated: false })}) as ${sql(`l${n}`)}`
+        )
+      : []
+    // Words of unspaced scripts whose bigrams may occur apart are checked in the text itself.
+    let n = 0
+    const recheck = textChecked
+      ? sql.or(
+          expression.map((conjunction) =>
+            sql.and(
+              conjunction.map((literal) => {
+                const column = sql(`l${n++}`)
+                const runs = SearchExpression.requiredRuns(literal)
+                const positive = sql.and([
+                  sql`i.body_tsv @@ q.${column}`,
+                  ...runs.map((run) => sql`strpos(t.text, ${run}) > 0`)
+                ])
+                return literal.negated ? sql`not (${positive})` : positive
+              })
+            )
+          )
+        )
+      : undefined
     const conditions = [
-      sql`body_tsv @@ q.query`,
+      narrowing === undefined ? undefined : sql`i.body_tsv @@ (select query from any_query)`,
+      narrowing === undefined ? undefined : sql`i.body_tsv @@ q.query`,
+      recheck,
+      query.sourceType === undefined ? undefined : sql`i.source_type = ${query.sourceType}`,
       query.language === undefined
         ? undefined
-        : sql`silver_text_search_config(language) = silver_text_search_config(${query.language})`,
-      query.sourceType === undefined ? undefined : sql`source_type = ${query.sourceType}`
+        : sql`lower(split_part(i.language, '-', 1)) = lower(split_part(${query.language}, '-', 1))`
     ].filter((c) => c !== undefined)
     const rows = yield* db.resilient(
       "ItemRepo.search",
@@ -484,18 +528,51 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
         externalId: string
         title: string | null
         url: string | null
+        language: string | null
         rank: number
-        snippet: string
+        excerpt: string
       }>`
-        select id, source_type, external_id, title, url, ts_rank(body_tsv, q.query)::float8 as rank,
-               ts_headline(silver_text_search_config(language), left(coalesce(body_text, title, ''), 20000), q.query,
-                 'StartSel=[, StopSel=], MaxWords=30, MinWords=10') as snippet
-        from items, (select ${tsquery} as query) q
+        with q as (
+          select c.cfg, to_tsquery(c.cfg, ${filter}) as query ${sql.join("", false)(literalColumns)}
+          from ${configs} as c(cfg)
+        ), any_query as (
+          select string_agg('(' || query::text || ')', ' | ')::tsquery as query from q where numnode(query) > 0
+        )
+        select i.id, i.source_type, i.external_id, i.title, i.url, i.language,
+               ts_rank(i.body_tsv, q.query)::float8 as rank,
+               left(coalesce(i.body_text, i.title, ''), ${SearchSnippet.EXCERPT_LENGTH}) as excerpt
+        from items i
+        join q on q.cfg = silver_text_search_config(i.language)
+        ${textChecked ? sql`cross join lateral (select normalize(coalesce(i.title, '') || ' ' || coalesce(i.body_text, ''), NFKC) as text) t` : sql``}
         where ${sql.and(conditions)}
-        order by rank desc, id
-        limit ${query.limit}`
+        order by rank desc, i.id
+        limit ${query.limit} offset ${query.offset ?? 0}`
     )
-    return rows.map((row) => ({ ...row, id: Number(row.id) }))
+    const terms = SearchExpression.highlightTerms(expression)
+    const matched = new Set<string>()
+    const candidates = rows.flatMap((row) =>
+      SearchSnippet.words(row.excerpt).map((word) => ({ id: String(row.id), word }))
+    )
+    if (terms.words.length > 0 && candidates.length > 0) {
+      const highlight = terms.words
+        .map((word) => SearchExpression.literalQuery({ negated: false, phrase: false, text: word }))
+        .join(" | ")
+      const found = yield* db.resilient(
+        "ItemRepo.search",
+        sql<{ id: string; word: string }>`
+          select x.id::text as id, x.word
+          from json_to_recordset(${json(candidates)}::json) as x(id bigint, word text)
+          join items i on i.id = x.id
+          where to_tsvector(silver_text_search_config(i.language), x.word)
+                @@ to_tsquery(silver_text_search_config(i.language), ${highlight})`
+      )
+      for (const row of found) matched.add(`${row.id}\u0000${row.word}`)
+    }
+    return rows.map(({ excerpt, ...row }): Item.SearchHit => ({
+      ...row,
+      id: Number(row.id),
+      snippet: SearchSnippet.make(excerpt, (word) => matched.has(`${row.id}\u0000${word}`), terms.runs)
+    }))
   })
 
   const changes = Effect.fn("ItemRepo.changes")(function* (cursor: Item.ChangeCursor, limit: number) {
