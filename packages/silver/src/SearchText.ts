@@ -7,17 +7,20 @@
  * characters by the database's `LC_CTYPE`. Under `C` (the embedded server's
  * clusters before the builtin `C.UTF-8` provider, and many external servers),
  * `RÉSEAU` stays `rÉseau` and every non-ASCII character counts as a letter, so
- * `«réseau»` is one word; under a UTF-8 libc locale the same text gives
- * `réseau`. And no locale separates the words of scripts written without
+ * `«réseau»` is one word (the builtin `C.UTF-8` provider lowercases, but the
+ * parser still reads `LC_CTYPE`); under a UTF-8 libc locale the same text
+ * gives `réseau`. And no locale separates the words of scripts written without
  * spaces: a Japanese sentence is one "word". Prepared here, the text the
- * parser sees holds ASCII, lowercase letters, marks and digits only, which
+ * parser sees holds lowercase letters, marks, digits and spaces only, which
  * every locale classifies alike:
  *
  * - NFKC (full-width and compatibility forms become their plain letters), then
  *   Unicode lowercase (locale-independent, like the builtin provider);
- * - every other non-ASCII character (punctuation, symbols, spaces of all
- *   kinds, emoji, non-decimal numbers) becomes a space; ASCII stays as it is,
- *   so the parser still sees URLs, e-mail addresses and hyphenated words;
+ * - every character that is not a letter, a mark or a decimal digit
+ *   (punctuation, symbols, spaces of all kinds, emoji, other numbers) becomes
+ *   a space. The parser then sees words and spaces only, so its tokens are
+ *   the words found here: `/etc/network/interfaces` is found by `interfaces`,
+ *   and a query `debian.org` is the phrase `debian org`;
  * - a run of letters of a script written without spaces (Han, Hiragana,
  *   Katakana, Hangul, Thai, Lao, Khmer, Myanmar) becomes its overlapping
  *   character bigrams followed by its last character: `ネットワーク` is indexed
@@ -39,13 +42,13 @@ const UNSPACED = new RegExp(`[${UNSPACED_CLASS}]`, "u")
 const UNSPACED_RUN = new RegExp(`[${UNSPACED_CLASS}]+`, "gu")
 /** A word of a spaced script: letters, marks and digits, none of an unspaced script. */
 const SPACED_WORD = new RegExp(`(?:(?![${UNSPACED_CLASS}])[\\p{L}\\p{M}\\p{Nd}])+`, "gu")
-/** Non-ASCII characters that are not letters, marks or decimal digits. */
-const NOT_WORD = /[^\p{ASCII}\p{L}\p{M}\p{Nd}]/gu
+/** Characters that are not letters, marks or decimal digits. */
+const NOT_WORD = /[^\p{L}\p{M}\p{Nd}]/gu
 
 /** Whether a (folded) word is written in a script without spaces. */
 export const isUnspaced = (word: string): boolean => UNSPACED.test(word)
 
-/** NFKC, lowercase, and every non-ASCII character that is not part of a word replaced by a space. */
+/** NFKC, lowercase, and every character that is not part of a word replaced by a space. */
 export const fold = (text: string): string => text.normalize("NFKC").toLowerCase().replace(NOT_WORD, " ")
 
 /**
@@ -89,16 +92,10 @@ export const TSVECTOR_BUDGET = 1_000_000
 /**
  * An upper bound of the bytes one token adds to a tsvector: its lexeme (4
  * bytes of entry, the string, alignment, a position count) the first time,
- * two bytes of position after that (at most 256 positions are kept). The
- * parser may split a token with ASCII punctuation into several lexemes (`a-b`
- * gives `a-b`, `a` and `b`; a URL its host and path too): counted twice over.
+ * two bytes of position after that (at most 256 positions are kept).
  */
-const tokenCost = (token: string, occurrence: number) => {
-  const parts = 1 + (token.match(/[^\p{L}\p{M}\p{N}]/gu)?.length ?? 0)
-  if (occurrence > 256) return 0
-  if (occurrence > 1) return 2 * parts
-  return 2 * Buffer.byteLength(token) + 8 * parts
-}
+const tokenCost = (token: string, occurrence: number) =>
+  occurrence > 256 ? 0 : occurrence > 1 ? 2 : Buffer.byteLength(token) + 10
 
 interface Budget {
   remaining: number
