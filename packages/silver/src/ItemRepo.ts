@@ -6,10 +6,9 @@ import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import * as Item from "./Item.ts"
 import { CHILD_KINDS, type ChildKind, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
-import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
+import type { ItemRepoShape, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
-import * as SearchExpression from "./SearchExpression.ts"
-import * as SearchSnippet from "./SearchSnippet.ts"
+import * as ItemRepoSearch from "./ItemRepoSearch.ts"
 import * as SearchText from "./SearchText.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
@@ -33,39 +32,6 @@ export class ItemRepo extends Context.Service<ItemRepo, ItemRepoShape>()("@medal
 
 /** The start of the change feed. */
 export const changesFromStart: Item.ChangeCursor = { xid: "0", id: 0 }
-
-/** The text search configurations `silver_text_search_config` maps languages to (migration 0001). */
-const SEARCH_CONFIGS = [
-  "simple",
-  "arabic",
-  "armenian",
-  "basque",
-  "catalan",
-  "danish",
-  "dutch",
-  "english",
-  "finnish",
-  "french",
-  "german",
-  "greek",
-  "hindi",
-  "hungarian",
-  "indonesian",
-  "irish",
-  "italian",
-  "lithuanian",
-  "nepali",
-  "norwegian",
-  "portuguese",
-  "romanian",
-  "russian",
-  "serbian",
-  "spanish",
-  "swedish",
-  "tamil",
-  "turkish",
-  "yiddish"
-]
 
 const ITEM_COLUMNS = `source_type text, external_id text, title text, url text, author text, published_at timestamptz,
   language text, body_text text, fetch_status text, fetch_error text, transcription_status text,
@@ -472,108 +438,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
     return rows.map(toSummary)
   })
 
-  const search = Effect.fn("ItemRepo.search")(function* (query: SearchQuery) {
-    const expression = SearchExpression.parse(query.text)
-    if (expression.length === 0) return []
-    // Each item is matched with the query prepared by its own language's configuration (q, one row per
-    // configuration). The index is used through the OR of those queries, a superset, then each row is
-    // checked with its own: OR-ing the stemmers alone would also return items that lack the word.
-    const configs =
-      query.language === undefined
-        ? sql`(select cfg::regconfig from json_array_elements_text(${json(SEARCH_CONFIGS)}::json) cfg)`
-        : sql`(select silver_text_search_config(${query.language}))`
-    const narrowing = SearchExpression.prefilter(expression)
-    const filter = SearchExpression.toTsquery(narrowing ?? expression)
-    const literals = expression.flat()
-    const textChecked = SearchExpression.needsTextCheck(expression)
-    const literalColumns = textChecked
-      ? literals.map(
-          (literal, n) =>
-            sql`, to_tsquery(c.cfg, ${SearchExpression.literalQuery({ ...literal, negated: false })}) as ${sql(`l${n}`)}`
-        )
-      : []
-    // Words of unspaced scripts whose bigrams may occur apart are checked in the text itself.
-    let n = 0
-    const recheck = textChecked
-      ? sql.or(
-          expression.map((conjunction) =>
-            sql.and(
-              conjunction.map((literal) => {
-                const column = sql(`l${n++}`)
-                const runs = SearchExpression.requiredRuns(literal)
-                const positive = sql.and([
-                  sql`i.body_tsv @@ q.${column}`,
-                  ...runs.map((run) => sql`strpos(t.text, ${run}) > 0`)
-                ])
-                return literal.negated ? sql`not (${positive})` : positive
-              })
-            )
-          )
-        )
-      : undefined
-    const conditions = [
-      narrowing === undefined ? undefined : sql`i.body_tsv @@ (select query from any_query)`,
-      narrowing === undefined ? undefined : sql`i.body_tsv @@ q.query`,
-      recheck,
-      query.sourceType === undefined ? undefined : sql`i.source_type = ${query.sourceType}`,
-      query.language === undefined
-        ? undefined
-        : sql`lower(split_part(i.language, '-', 1)) = lower(split_part(${query.language}, '-', 1))`
-    ].filter((c) => c !== undefined)
-    const rows = yield* db.resilient(
-      "ItemRepo.search",
-      sql<{
-        id: string | number
-        sourceType: string
-        externalId: string
-        title: string | null
-        url: string | null
-        language: string | null
-        rank: number
-        excerpt: string
-      }>`
-        with q as (
-          select c.cfg, to_tsquery(c.cfg, ${filter}) as query ${sql.join("", false)(literalColumns)}
-          from ${configs} as c(cfg)
-        ), any_query as (
-          select string_agg('(' || query::text || ')', ' | ')::tsquery as query from q where numnode(query) > 0
-        )
-        select i.id, i.source_type, i.external_id, i.title, i.url, i.language,
-               ts_rank(i.body_tsv, q.query)::float8 as rank,
-               left(coalesce(i.body_text, i.title, ''), ${SearchSnippet.EXCERPT_LENGTH}) as excerpt
-        from items i
-        join q on q.cfg = silver_text_search_config(i.language)
-        ${textChecked ? sql`cross join lateral (select normalize(coalesce(i.title, '') || ' ' || coalesce(i.body_text, ''), NFKC) as text) t` : sql``}
-        where ${sql.and(conditions)}
-        order by rank desc, i.id
-        limit ${query.limit} offset ${query.offset ?? 0}`
-    )
-    const terms = SearchExpression.highlightTerms(expression)
-    const matched = new Set<string>()
-    const candidates = rows.flatMap((row) =>
-      SearchSnippet.words(row.excerpt).map((word) => ({ id: String(row.id), word }))
-    )
-    if (terms.words.length > 0 && candidates.length > 0) {
-      const highlight = terms.words
-        .map((word) => SearchExpression.literalQuery({ negated: false, phrase: false, text: word }))
-        .join(" | ")
-      const found = yield* db.resilient(
-        "ItemRepo.search",
-        sql<{ id: string; word: string }>`
-          select x.id::text as id, x.word
-          from json_to_recordset(${json(candidates)}::json) as x(id bigint, word text)
-          join items i on i.id = x.id
-          where to_tsvector(silver_text_search_config(i.language), x.word)
-                @@ to_tsquery(silver_text_search_config(i.language), ${highlight})`
-      )
-      for (const row of found) matched.add(`${row.id}\u0000${row.word}`)
-    }
-    return rows.map(({ excerpt, ...row }): Item.SearchHit => ({
-      ...row,
-      id: Number(row.id),
-      snippet: SearchSnippet.make(excerpt, (word) => matched.has(`${row.id}\u0000${word}`), terms.runs)
-    }))
-  })
+  const search = ItemRepoSearch.make(db)
 
   const changes = Effect.fn("ItemRepo.changes")(function* (cursor: Item.ChangeCursor, limit: number) {
     return yield* db.resilient(
