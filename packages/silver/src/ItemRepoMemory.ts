@@ -142,6 +142,22 @@ const emptyNormalized = (
   digests: { row: "", artifacts: "", comments: "", segments: "", media: "", enrichments: "" }
 })
 
+interface SearchableText {
+  readonly words: ReadonlyArray<string>
+  readonly text: string
+}
+
+/** An item's words and folded text, prepared once per written version. */
+const prepared = new WeakMap<NormalizedItem, SearchableText>()
+const searchable = (normalized: NormalizedItem): SearchableText => {
+  const cached = prepared.get(normalized)
+  if (cached !== undefined) return cached
+  const text = `${normalized.item.title ?? ""}\n${normalized.item.body_text ?? ""}`
+  const doc = { words: SearchText.spacedWords(text).map((span) => span.word), text: SearchText.fold(text) }
+  prepared.set(normalized, doc)
+  return doc
+}
+
 const primaryLanguage = (language: string | null) => language?.split("-")[0]!.toLowerCase() ?? null
 
 /** Whether the words of `sequence` occur one after the other in `words`. */
@@ -152,10 +168,7 @@ const containsSequence = (words: ReadonlyArray<string>, sequence: ReadonlyArray<
  * A word or phrase of a query in a text, as whole words without stemming: its
  * words in a row, and its runs of unspaced scripts anywhere in the text.
  */
-const matchesLiteral = (
-  literal: SearchExpression.Literal,
-  doc: { readonly words: ReadonlyArray<string>; readonly text: string }
-) => {
+const matchesLiteral = (literal: SearchExpression.Literal, doc: SearchableText) => {
   const parts = SearchText.pieces(literal.text)
   const words = parts.flatMap((part) =>
     part.unspaced ? [] : SearchText.spacedWords(part.text).map((span) => span.word)
@@ -311,8 +324,7 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
         const item = stored.normalized.item
         if (query.sourceType !== undefined && item.source_type !== query.sourceType) continue
         if (query.language !== undefined && primaryLanguage(item.language) !== primaryLanguage(query.language)) continue
-        const text = `${item.title ?? ""}\n${item.body_text ?? ""}`
-        const doc = { words: SearchText.spacedWords(text).map((span) => span.word), text: SearchText.fold(text) }
+        const doc = searchable(stored.normalized)
         if (!expression.some((conjunction) => conjunction.every((literal) => matchesLiteral(literal, doc)))) continue
         const rank =
           doc.words.filter((word) => terms.words.includes(word)).length +
