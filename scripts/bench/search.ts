@@ -2,7 +2,8 @@
  * Search benchmark: `ItemRepo.search` on a few thousand items of real French, Russian, Japanese and
  * Chinese text (silver's search test pages, each page repeated under many ids and lengthened with
  * deterministic English filler), measuring query time (median and 95th percentile, with and without
- * a language) and recall against what the pages contain, plus the cost of preparing the search text.
+ * a language) next to a baseline (one configuration's ranked query on the same index, without snippets),
+ * and recall against what the pages contain, plus the cost of preparing the search text.
  *
  *   pnpm bench search                    embedded PostgreSQL 18 in a temporary folder
  *   pnpm bench search --items 6000       items (default 3000)
@@ -110,7 +111,7 @@ export default (args: ReadonlyArray<string>) =>
     )
 
     const rows: Array<string> = []
-    const medians: Record<string, Array<number>> = { any: [], own: [] }
+    const medians: Record<string, Array<number>> = { any: [], own: [], baseline: [] }
     let expectedTotal = 0
     let foundTotal = 0
     let wrongTotal = 0
@@ -123,10 +124,19 @@ export default (args: ReadonlyArray<string>) =>
         for (const filter of [undefined, language]) {
           const times: Array<number> = []
           let hits: ReadonlyArray<{ externalId: string }> = []
+          const baseline: Array<number> = []
+          const prepared = SearchText.document(null, text).body
           for (let run = 0; run < 7; run++) {
             const start = performance.now()
             hits = yield* repo.search({ text, language: filter, limit: 10 })
             times.push(performance.now() - start)
+            // The baseline: one configuration's query on the same index, ranked, without snippets.
+            const baselineStart = performance.now()
+            yield* sql`
+              select id, ts_rank(body_tsv, q) as rank
+              from items, plainto_tsquery(silver_text_search_config(${language}), ${prepared}) q
+              where body_tsv @@ q order by rank desc limit 10`
+            baseline.push(performance.now() - baselineStart)
           }
           // Recall over every hit (a large page), precision by the text: a hit must contain the word or its stem.
           const all = yield* repo.search({ text, language: filter, limit: count })
@@ -143,24 +153,27 @@ export default (args: ReadonlyArray<string>) =>
           }
           const wrong = all.filter((hit) => !textOf(hit.externalId).includes(stem)).length
           medians[filter === undefined ? "any" : "own"]!.push(percentile(times, 50))
+          medians.baseline!.push(percentile(baseline, 50))
           expectedTotal += expected.length
           foundTotal += found
           wrongTotal += wrong
           rows.push(
             `| ${text} | ${filter ?? "any"} | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} | ` +
+              `${percentile(baseline, 50).toFixed(1)} | ` +
               `${found}/${expected.length} | ${wrong} | ${hits.length} |`
           )
         }
       }
     }
     process.stdout.write(
-      "| query | language | median ms (limit 10) | p95 ms | recall (all hits) | hits lacking its first letters | hits |\n" +
-        "| --- | --- | --- | --- | --- | --- | --- |\n" +
+      "| query | language | median ms (limit 10) | p95 ms | baseline median ms | recall (all hits) | hits lacking its first letters | hits |\n" +
+        "| --- | --- | --- | --- | --- | --- | --- | --- |\n" +
         rows.join("\n") +
         `\n\nrecall ${foundTotal}/${expectedTotal} (${((100 * foundTotal) / Math.max(1, expectedTotal)).toFixed(1)}%), ` +
         `hits whose text lacks the word's first letters (all but the last two): ${wrongTotal}; ` +
         `median query time ${percentile(medians.any!, 50).toFixed(1)} ms without a language, ` +
-        `${percentile(medians.own!, 50).toFixed(1)} ms with one (slowest query's median: ` +
+        `${percentile(medians.own!, 50).toFixed(1)} ms with one, baseline ${percentile(medians.baseline!, 50).toFixed(1)} ms ` +
+        `(slowest query's median: ` +
         `${Math.max(...medians.any!, ...medians.own!).toFixed(1)} ms)\n`
     )
     yield* Scope.close(repoScope, Exit.void)
