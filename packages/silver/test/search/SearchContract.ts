@@ -154,7 +154,7 @@ export const searchContract = <R, E>(
       })
     )
 
-    it.effect("finds a word of a script without spaces only where its characters are in a row", () =>
+    it.effect("finds a word of a script without spaces (Japanese, Thai) only where its characters are in a row", () =>
       Effect.gen(function* () {
         const repo = yield* ItemRepo
         const item = (n: number, bodyText: string) => ({
@@ -173,6 +173,11 @@ export const searchContract = <R, E>(
         assert.deepStrictEqual(yield* find("庁"), ["40099102"])
         assert.deepStrictEqual(yield* find("京都 -東京都"), ["40099101"])
         assert.deepStrictEqual(yield* find("東京 -東京都"), ["40099101"])
+        // Thai, also written without spaces: its marks are part of the run.
+        yield* repo.upsert([{ ...item(99_103, "ฉันชอบเรียนภาษาไทยมาก"), language: "th" }])
+        assert.deepStrictEqual(yield* find("ภาษาไทย"), ["40099103"])
+        assert.deepStrictEqual(yield* find("เรียน"), ["40099103"])
+        assert.deepStrictEqual(yield* find("ไทยภาษา"), [])
       })
     )
 
