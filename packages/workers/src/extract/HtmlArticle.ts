@@ -23,7 +23,11 @@ export interface Article {
   readonly charset: string
   /** `false` when Readability found no article and the text is the page body's. */
   readonly readable: boolean
+  /** What produced `text`: Readability's article, the page's main content, or the whole page's text. */
+  readonly extractor: Extractor
 }
+
+export type Extractor = "readability" | "main-content" | "page-text"
 
 export interface ExtractOptions {
   /** The Content-Type header the page came with (for its charset). */
@@ -137,7 +141,8 @@ export const extractFromString = (html: string, charset = "utf-8"): Effect.Effec
           siteName: clean(parsed.siteName),
           text,
           charset,
-          readable: true
+          readable: true,
+          extractor: "readability"
         })
       }
     }
@@ -154,7 +159,8 @@ export const extractFromString = (html: string, charset = "utf-8"): Effect.Effec
       siteName: undefined,
       text: fallback,
       charset,
-      readable: false
+      readable: false,
+      extractor: "page-text"
     })
   })
 
