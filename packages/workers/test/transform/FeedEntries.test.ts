@@ -4,7 +4,7 @@
  * the bare guid keep working (no second folder, nothing fetched twice, their text recovered from the feed
  * document they name).
  */
-import { BronzeReader, BronzeWriter } from "@medallion/bronze"
+import { BronzeReader, BronzeWriter, MemoryBronze } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
@@ -126,5 +126,27 @@ describe("feed entries", () => {
           document.location
         )
       }).pipe(Effect.provide(fetchStack({}, { resolve: offline })))
+  )
+
+  it.effect("a published date that cannot be parsed is kept as written, never dropped in silence", () =>
+    Effect.gen(function* () {
+      const writer = yield* BronzeWriter
+      const item = { sourceType: "feed", externalId: "https://feeds.example/rss 1" }
+      const record = {
+        feedUrl: "https://feeds.example/rss",
+        guid: "1",
+        title: "One",
+        published: "the 5th of never",
+        authors: []
+      }
+      yield* writer.put(
+        { ...item, artifactType: "entry", ext: "json" },
+        new TextEncoder().encode(JSON.stringify(record))
+      )
+      const rows = yield* transformItem(item)
+      assert.strictEqual(rows.outcome, "transformed", rows.reason)
+      assert.isNull(rows.item!.publishedAt)
+      assert.strictEqual(rows.item!.publishedUnparsed, "the 5th of never")
+    }).pipe(Effect.provide(MemoryBronze.layer))
   )
 })
