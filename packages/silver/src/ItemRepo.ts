@@ -65,7 +65,8 @@ const SEARCH_CONFIGS = [
 ]
 
 const ITEM_COLUMNS = `source_type text, external_id text, title text, url text, author text, published_at timestamptz,
-  language text, body_text text, fetch_status text, fetch_error text, transcription_status text,
+  language text, body_text text, excerpt text, site_name text, categories text[], secondary_text text,
+  extractor text, published_unparsed text, fetch_status text, fetch_error text, transcription_status text,
   transcription_error text, transform_status text, transform_error text, transform_version integer,
   row_digest text, artifacts_digest text, comments_digest text, segments_digest text, media_digest text,
   enrichments_digest text`
@@ -87,8 +88,8 @@ const CHILD_TABLES: Record<ChildKind, { table: string; columns: string; names: s
   segments: {
     table: "transcript_segments",
     columns: `item_id bigint, position integer, start_seconds double precision, end_seconds double precision, text text,
-      speaker text, artifact_type text, artifact_ext text`,
-    names: "item_id, position, start_seconds, end_seconds, text, speaker, artifact_type, artifact_ext"
+      speaker text, language text, artifact_type text, artifact_ext text`,
+    names: "item_id, position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext"
   },
   media: {
     table: "media",
@@ -202,17 +203,20 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       )
       const written = yield* sql<{ id: string | number; sourceType: string; externalId: string; inserted: boolean }>`
         insert into items (source_type, external_id, title, url, author, published_at, language, body_text,
-          fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
+          excerpt, site_name, categories, secondary_text, extractor, published_unparsed, fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
           enrichments_digest)
         select source_type, external_id, title, url, author, published_at, language, body_text,
-          fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
+          excerpt, site_name, categories, secondary_text, extractor, published_unparsed, fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
           enrichments_digest
         from json_to_recordset(${itemRows}::json) as x(${sql.literal(ITEM_COLUMNS)})
         on conflict (source_type, external_id) do update set
           title = excluded.title, url = excluded.url, author = excluded.author,
           published_at = excluded.published_at, language = excluded.language, body_text = excluded.body_text,
+          excerpt = excluded.excerpt, site_name = excluded.site_name, categories = excluded.categories,
+          secondary_text = excluded.secondary_text, extractor = excluded.extractor,
+          published_unparsed = excluded.published_unparsed,
           fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error,
           transcription_status = excluded.transcription_status, transcription_error = excluded.transcription_error,
           transform_status = excluded.transform_status, transform_error = excluded.transform_error,
@@ -362,9 +366,21 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       "ItemRepo.get",
       Effect.gen(function* () {
         const [row] = yield* sql<
-          SummaryRecord & { author: string | null; language: string | null; bodyText: string | null; createdAt: Date }
+          SummaryRecord & {
+            author: string | null
+            language: string | null
+            bodyText: string | null
+            excerpt: string | null
+            siteName: string | null
+            categories: ReadonlyArray<string> | null
+            secondaryText: string | null
+            extractor: string | null
+            publishedUnparsed: string | null
+            createdAt: Date
+          }
         >`
-          select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, created_at
+          select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, excerpt, site_name, categories,
+                 secondary_text, extractor, published_unparsed, created_at
           from items where source_type = ${key.sourceType} and external_id = ${key.externalId}`
         if (row === undefined) return Option.none()
         const id = String(row.id)
@@ -386,7 +402,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
                      artifact_type, artifact_ext
               from comments where item_id = ${id}::bigint order by position`,
             sql<Item.SegmentRow>`
-              select position, start_seconds, end_seconds, text, speaker, artifact_type, artifact_ext
+              select position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext
               from transcript_segments where item_id = ${id}::bigint order by position`,
             sql<Omit<Item.MediaRow, "bytes"> & { bytes: string | number | null }>`
               select position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext
@@ -403,6 +419,12 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
             author: row.author,
             language: row.language,
             bodyText: row.bodyText,
+            excerpt: row.excerpt,
+            siteName: row.siteName,
+            categories: row.categories ?? [],
+            secondaryText: row.secondaryText,
+            extractor: row.extractor,
+            publishedUnparsed: row.publishedUnparsed,
             createdAt: DateTime.fromDateUnsafe(row.createdAt)
           },
           artifacts: artifacts.map((a) => ({ ...a, size: Number(a.size), writtenAt: utc(a.writtenAt) })),

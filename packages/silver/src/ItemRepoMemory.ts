@@ -52,6 +52,12 @@ const detail = (stored: Stored): Item.ItemDetail => {
       author: n.item.author,
       language: n.item.language,
       bodyText: n.item.body_text,
+      excerpt: n.item.excerpt,
+      siteName: n.item.site_name,
+      categories: n.item.categories,
+      secondaryText: n.item.secondary_text,
+      extractor: n.item.extractor,
+      publishedUnparsed: n.item.published_unparsed,
       createdAt: stored.createdAt
     },
     artifacts: n.artifacts.map((a) => ({
@@ -81,6 +87,7 @@ const detail = (stored: Stored): Item.ItemDetail => {
       endSeconds: s.end_seconds,
       text: s.text,
       speaker: s.speaker,
+      language: s.language,
       artifactType: s.artifact_type,
       artifactExt: s.artifact_ext
     })),
@@ -121,6 +128,12 @@ const emptyNormalized = (
     published_at: null,
     language: null,
     body_text: null,
+    excerpt: null,
+    site_name: null,
+    categories: [],
+    secondary_text: null,
+    extractor: null,
+    published_unparsed: null,
     fetch_status: "pending",
     fetch_error: null,
     transcription_status: "not_applicable",
@@ -286,7 +299,9 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
         const item = stored.normalized.item
         if (query.sourceType !== undefined && item.source_type !== query.sourceType) continue
         if (query.language !== undefined && item.language !== query.language) continue
-        const haystack = new Set(`${item.title ?? ""} ${item.body_text ?? ""}`.toLowerCase().split(/\W+/))
+        const haystack = new Set(
+          `${item.title ?? ""} ${item.body_text ?? ""} ${item.secondary_text ?? ""}`.toLowerCase().split(/\W+/)
+        )
         const matched = words.filter((w) => haystack.has(w)).length
         if (matched < words.length) continue
         hits.push({
