@@ -603,15 +603,15 @@ function failedItems(value, report) {
         ]),
         "No failed item."
       ),
-      shown < all
-        ? h(
+      rows.length === 0
+        ? null
+        : h(
             "p",
             { class: "muted" },
-            `Showing ${count(shown)} of ${count(all)} (the oldest of each step). \`medallion retry --items\` transforms failed items again.`
+            shown < all ? `Showing ${count(shown)} of ${count(all)}, the oldest of each step. ` : "",
+            h("code", {}, "medallion retry --items"),
+            " transforms the items whose transform failed again."
           )
-        : rows.length > 0
-          ? h("p", { class: "muted" }, "`medallion retry --items` transforms failed items again.")
-          : null
     ],
     all > 0
       ? h(

@@ -31,10 +31,15 @@ const serve = (options: Omit<StatusPage.StatusPageOptions, "host" | "daemon"> & 
     return HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address)
   })
 
+/** A GET that gives up after 15 seconds, saying so, rather than leaving it to the test's timeout. */
 const get = (url: string) =>
   Effect.promise(async () => {
-    const response = await fetch(url)
-    return { status: response.status, headers: response.headers, text: await response.text() }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(15_000) })
+      return { status: response.status, headers: response.headers, text: await response.text() }
+    } catch (error) {
+      throw new Error(`GET ${url}: no complete answer within 15 s (${String(error)})`)
+    }
   })
 
 const getJson = (url: string) =>
