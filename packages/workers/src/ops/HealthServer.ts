@@ -28,7 +28,7 @@ export interface HealthServerOptions {
   readonly checks?: ReadonlyArray<HealthCheck> | undefined
   /** What the status page shows; without it the daemon serves `/healthz` and `/metrics` only. */
   readonly status?: StatusPage.StatusSource | undefined
-  /** How often the status page is brought up to date (default 2 seconds). */
+  /** How often the status page is brought up to date (default 3 seconds). */
   readonly statusRefresh?: StatusPage.StatusPageOptions["refreshEvery"]
 }
 

@@ -39,7 +39,7 @@ export interface StatusPageOptions {
   /** The address the server listens on: on a loopback address only loopback `Host` names are answered. */
   readonly host: string
   readonly source: StatusSource
-  /** How often the page is brought up to date (default 2 seconds). */
+  /** How often the page is brought up to date (default 3 seconds). */
   readonly refreshEvery?: Duration.Input | undefined
   /** The longest a report or a search may take (default 10 seconds). */
   readonly timeout?: Duration.Input | undefined
@@ -131,7 +131,7 @@ export const routes = (options: StatusPageOptions) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const files = yield* loadAssets
-      const refreshEvery = Duration.fromInputUnsafe(options.refreshEvery ?? Duration.seconds(2))
+      const refreshEvery = Duration.fromInputUnsafe(options.refreshEvery ?? Duration.seconds(3))
       const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
       const search = options.source.search
 
