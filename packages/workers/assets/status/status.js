@@ -263,6 +263,7 @@ function itemsPerSource(report) {
     ["transform", "silver: transformed?", [...TRANSFORM_STATUSES, ...extra.transform]]
   ])
   const sources = [...bySource.keys()].sort()
+  /** @type {Record<string, Record<string, number>>} */
   const total = { total: { items: 0 }, fetch: {}, transcription: {}, transform: {} }
   for (const source of sources) {
     const entry = bySource.get(source)
