@@ -6,18 +6,23 @@
  * cursor and ticks, the throughput chart), its search box finds an item, and an item written while
  * the page is open appears without a reload, its hostile title and reason shown as text. The fetch
  * daemon's page shows its sources with their last runs. Screenshots of both are saved under
- * `test-results/status-page/` (gitignored).
+ * `test-results/status-page/` (gitignored). A second test serves the page from a made-up source: a
+ * field or a section the page has no layout for is shown all the same, and a failed report says why.
  *
  * Without chromium the test is skipped with a message, except under CI (`CI` set), where it fails.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Http from "node:http"
+import { NodeHttpServer, NodeServices } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { ItemRepo, SilverDatabase } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
+import { StatusPage } from "@medallion/workers/ops"
 import { FixtureServer } from "@medallion/workers/testing"
 import { Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import * as Medallion from "./support/Medallion.ts"
@@ -35,7 +40,7 @@ if (SKIP) {
   )
 }
 
-export const SCREENSHOTS = Path.resolve(import.meta.dirname, "..", "..", "..", "test-results", "status-page")
+const SCREENSHOTS = Path.resolve(import.meta.dirname, "..", "..", "..", "test-results", "status-page")
 
 /** Flags for root, no GPU and a network with nothing outside loopback. */
 const CHROMIUM_ARGS = [
@@ -331,5 +336,76 @@ describe.skipIf(SKIP)("the status page in chromium", () => {
         }
       }).pipe(Effect.provide(FixtureServer.layer(Scenario.serverOptions))),
     240_000
+  )
+
+  it.live("shows report fields and sections it has no layout for, and says why a report failed", () =>
+    Effect.gen(function* () {
+      if (!HAS_CHROMIUM) return assert.fail(`CI has no chromium at ${CHROMIUM}: .ci/run installs it with apt`)
+      let failing = false
+      const sections = {
+        status: {
+          items: { total: 1, bySource: { hn: 1 } },
+          counts: [
+            {
+              sourceType: "hn",
+              fetchStatus: "fetched",
+              transcriptionStatus: "not_applicable",
+              transformStatus: "transformed",
+              count: 1
+            }
+          ],
+          lag: { artifacts: 0, atLeast: false },
+          sensors: [],
+          warnings: [],
+          discoveryFailures: [{ source: "feed", reason: HOSTILE_REASON }]
+        },
+        gadgets: { spinning: 3, note: HOSTILE_TITLE }
+      }
+      const server = yield* Layer.build(
+        HttpRouter.serve(
+          StatusPage.routes({
+            daemon: "transform",
+            host: "127.0.0.1",
+            refreshEvery: "200 millis",
+            source: {
+              sections: Effect.suspend(() =>
+                failing ? Effect.fail(new Error("the database went away")) : Effect.succeed(sections)
+              )
+            }
+          }),
+          { disableLogger: true, disableListenLog: true }
+        ).pipe(
+          Layer.provideMerge(NodeHttpServer.layer(Http.createServer, { host: "127.0.0.1", port: 0 })),
+          Layer.provide(NodeServices.layer)
+        )
+      )
+      const base = HttpServer.formatAddress(Context.get(server, HttpServer.HttpServer).address)
+      const { page, errors } = yield* open(yield* browser, `${base}/`)
+      const more = yield* waitFor(page, "the report's unknown field", text, (value) => value !== null, "#report-more")
+      assert.include(more!, "discoveryFailures")
+      assert.include(more!, HOSTILE_REASON)
+      const gadgets = yield* waitFor(page, "the unknown section", text, (value) => value !== null, "#section-gadgets")
+      assert.include(gadgets!, "spinning")
+      assert.include(gadgets!, HOSTILE_TITLE)
+      const elements = yield* Effect.promise(() =>
+        page.evaluate(() => document.querySelectorAll("main img, main script").length)
+      )
+      assert.strictEqual(elements, 0)
+
+      failing = true
+      const problem = yield* waitFor(
+        page,
+        "the problem banner",
+        text,
+        (value) => value !== null && value.includes("went away"),
+        "#problem"
+      )
+      assert.include(problem!, "Showing the last report it built")
+      // The last good report stays on the page.
+      assert.isTrue(
+        yield* Effect.promise(() => page.evaluate(() => document.querySelector("#section-gadgets") !== null))
+      )
+      assert.deepStrictEqual(errors, [])
+    })
   )
 })
