@@ -359,6 +359,10 @@ describe.skipIf(SKIP)("the status page in chromium", () => {
           warnings: [],
           discoveryFailures: [{ source: "feed", reason: HOSTILE_REASON }]
         },
+        queue: {
+          stats: { queued: 2, running: 1, dead: 1, workers: 1 },
+          dead: [{ runKey: "run-7", attempts: 5, lastError: HOSTILE_REASON }]
+        },
         gadgets: { spinning: 3, note: HOSTILE_TITLE }
       }
       const server = yield* Layer.build(
@@ -387,6 +391,10 @@ describe.skipIf(SKIP)("the status page in chromium", () => {
       const gadgets = yield* waitFor(page, "the unknown section", text, (value) => value !== null, "#section-gadgets")
       assert.include(gadgets!, "spinning")
       assert.include(gadgets!, HOSTILE_TITLE)
+      const queue = yield* waitFor(page, "the run queue", text, (value) => value !== null, "#queue")
+      assert.include(queue!, "1 dead")
+      assert.include(queue!, "run-7")
+      assert.include(queue!, HOSTILE_REASON)
       const elements = yield* Effect.promise(() =>
         page.evaluate(() => document.querySelectorAll("main img, main script").length)
       )
