@@ -22,6 +22,14 @@ export {
 export { Enricher, type EnricherOptions } from "./Enricher.ts"
 export * as FeedEntryId from "./FeedEntryId.ts"
 export * as FeedSource from "./FeedSource.ts"
+export {
+  FetchActivity,
+  type FetchActivitySnapshot,
+  type MediaAttempt,
+  type SourceActivity,
+  type SourceRun,
+  type Upkeep
+} from "./FetchActivity.ts"
 export * as FetchWorker from "./FetchWorker.ts"
 export * as Shard from "./Shard.ts"
 export * as HackerNewsSource from "./HackerNewsSource.ts"
