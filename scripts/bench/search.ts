@@ -96,7 +96,7 @@ export default (args: ReadonlyArray<string>) =>
     })
 
     const prepareStart = performance.now()
-    for (const item of items) SearchText.document(item.title, item.bodyText)
+    for (const item of items) SearchText.document({ title: item.title, body: item.bodyText })
     const prepareMs = (performance.now() - prepareStart) / items.length
     const writeStart = performance.now()
     for (let i = 0; i < items.length; i += 200) yield* repo.upsert(items.slice(i, i + 200))
@@ -125,7 +125,7 @@ export default (args: ReadonlyArray<string>) =>
           const times: Array<number> = []
           let hits: ReadonlyArray<{ externalId: string }> = []
           const baseline: Array<number> = []
-          const prepared = SearchText.document(null, text).body
+          const prepared = SearchText.document({ body: text }).body
           for (let run = 0; run < 7; run++) {
             const start = performance.now()
             hits = yield* repo.search({ text, language: filter, limit: 10 })

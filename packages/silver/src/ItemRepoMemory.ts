@@ -57,6 +57,12 @@ const detail = (stored: Stored): Item.ItemDetail => {
       author: n.item.author,
       language: n.item.language,
       bodyText: n.item.body_text,
+      excerpt: n.item.excerpt,
+      siteName: n.item.site_name,
+      categories: n.item.categories,
+      secondaryText: n.item.secondary_text,
+      extractor: n.item.extractor,
+      publishedUnparsed: n.item.published_unparsed,
       createdAt: stored.createdAt
     },
     artifacts: n.artifacts.map((a) => ({
@@ -86,6 +92,7 @@ const detail = (stored: Stored): Item.ItemDetail => {
       endSeconds: s.end_seconds,
       text: s.text,
       speaker: s.speaker,
+      language: s.language,
       artifactType: s.artifact_type,
       artifactExt: s.artifact_ext
     })),
@@ -126,6 +133,12 @@ const emptyNormalized = (
     published_at: null,
     language: null,
     body_text: null,
+    excerpt: null,
+    site_name: null,
+    categories: [],
+    secondary_text: null,
+    extractor: null,
+    published_unparsed: null,
     fetch_status: "pending",
     fetch_error: null,
     transcription_status: "not_applicable",
@@ -152,7 +165,7 @@ const prepared = new WeakMap<NormalizedItem, SearchableText>()
 const searchable = (normalized: NormalizedItem): SearchableText => {
   const cached = prepared.get(normalized)
   if (cached !== undefined) return cached
-  const text = `${normalized.item.title ?? ""}\n${normalized.item.body_text ?? ""}`
+  const text = [normalized.item.title, normalized.item.body_text, normalized.item.secondary_text].join("\n")
   const doc = { words: SearchText.spacedWords(text).map((span) => span.word), text: SearchText.fold(text) }
   prepared.set(normalized, doc)
   return doc
@@ -338,7 +351,7 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
           language: item.language,
           rank,
           snippet: SearchSnippet.make(
-            item.body_text ?? item.title ?? "",
+            item.body_text ?? item.secondary_text ?? item.title ?? "",
             (word) => terms.words.includes(word),
             terms.runs
           )

@@ -8,6 +8,7 @@ import type * as Item from "./Item.ts"
 import type { SearchQuery } from "./ItemRepoShape.ts"
 import * as SearchExpression from "./SearchExpression.ts"
 import * as SearchSnippet from "./SearchSnippet.ts"
+import * as SearchText from "./SearchText.ts"
 import type { SilverDatabase } from "./SilverDatabase.ts"
 
 /** The text search configurations `silver_text_search_config` maps languages to (migration 0001). */
@@ -59,7 +60,7 @@ export const make = (db: SilverDatabase["Service"]) => {
   const json = (value: unknown) => JSON.stringify(value)
   // The item's text as the index saw it, for the check of runs of unspaced scripts: as stored first (cheap,
   // nearly always enough), NFKC-normalized only when that fails (full-width or compatibility forms).
-  const itemText = sql`coalesce(i.title, '') || ' ' || coalesce(i.body_text, '')`
+  const itemText = sql`concat_ws(' ', i.title, i.body_text, left(i.secondary_text, ${SearchText.SECONDARY_LENGTH}))`
   const containsRun = (run: string) =>
     sql`(strpos(${itemText}, ${run}) > 0 or strpos(normalize(${itemText}, NFKC), ${run}) > 0)`
 
@@ -156,7 +157,7 @@ export const make = (db: SilverDatabase["Service"]) => {
               limit ${query.limit} offset ${query.offset ?? 0}
             )
             select i.id, i.source_type, i.external_id, i.title, i.url, i.language, h.rank,
-                   left(coalesce(i.body_text, i.title, ''), ${SearchSnippet.EXCERPT_LENGTH}) as excerpt
+                   left(coalesce(i.body_text, i.secondary_text, i.title, ''), ${SearchSnippet.EXCERPT_LENGTH}) as excerpt
             from hits h join items i on i.id = h.id
             order by h.rank desc, h.id`
         })

@@ -120,12 +120,30 @@ const prepare = (text: string, budget: Budget): string => {
   return out.join(" ")
 }
 
-/** The prepared title and body of an item, within one tsvector budget (the title first). */
+/** How much of `secondary_text` is indexed (as before it was prepared here, migration 0005). */
+export const SECONDARY_LENGTH = 100_000
+
+export interface Prepared {
+  readonly title: string
+  readonly body: string
+  readonly secondary: string
+}
+
+/**
+ * The prepared texts of an item, within one tsvector budget: the title first, then the first
+ * 100,000 characters of its secondary text (short: show notes, an entry's description), then the
+ * body, which a long transcript may cut at the budget.
+ */
 export const document = (
-  title: string | null,
-  body: string | null,
+  texts: {
+    readonly title?: string | null | undefined
+    readonly body?: string | null | undefined
+    readonly secondary?: string | null | undefined
+  },
   budget = TSVECTOR_BUDGET
-): { readonly title: string; readonly body: string } => {
+): Prepared => {
   const shared: Budget = { remaining: budget, seen: new Map() }
-  return { title: prepare(title ?? "", shared), body: prepare(body ?? "", shared) }
+  const title = prepare(texts.title ?? "", shared)
+  const secondary = prepare((texts.secondary ?? "").slice(0, SECONDARY_LENGTH), shared)
+  return { title, body: prepare(texts.body ?? "", shared), secondary }
 }

@@ -98,11 +98,16 @@ layer(Migrated)("the silver schema", (it) => {
         select indexdef from pg_indexes where tablename = 'items' and indexname = 'items_body_tsv'`
       assert.include(index!.indexdef, "USING gin (body_tsv)")
       const [row] = yield* sql<{ german: boolean; english: boolean; simple: boolean; title: string }>`
-        select silver_search_vector('de', null, 'die katzen liefen über die straßen') @@ to_tsquery('german', 'straße') as german,
-               silver_search_vector('en', null, 'running databases') @@ to_tsquery('english', 'run & database') as english,
-               silver_search_vector(null, null, 'running databases') @@ to_tsquery('simple', 'run') as simple,
-               silver_search_vector('en', 'zebras', 'plains')::text as title`
-      assert.deepStrictEqual(row, { german: true, english: true, simple: false, title: "'plain':2B 'zebra':1A" })
+        select silver_search_vector('de', null, 'die katzen liefen über die straßen', null) @@ to_tsquery('german', 'straße') as german,
+               silver_search_vector('en', null, 'running databases', null) @@ to_tsquery('english', 'run & database') as english,
+               silver_search_vector(null, null, 'running databases', null) @@ to_tsquery('simple', 'run') as simple,
+               silver_search_vector('en', 'zebras', 'plains', 'notes')::text as title`
+      assert.deepStrictEqual(row, {
+        german: true,
+        english: true,
+        simple: false,
+        title: "'note':3C 'plain':2B 'zebra':1A"
+      })
     })
   )
 

@@ -181,6 +181,28 @@ export const searchContract = <R, E>(
       })
     )
 
+    it.effect("finds the words of an item's secondary text (show notes next to a transcript)", () =>
+      Effect.gen(function* () {
+        const repo = yield* ItemRepo
+        yield* repo.upsert([
+          {
+            ...makeItem(99_201, { comments: 0, sourceType: "podcast" }),
+            language: "fr",
+            title: "Épisode 12",
+            bodyText: "Bonjour à tous, aujourd'hui nous parlons de musique.",
+            secondaryText: "Notes de l'épisode : le THÉRÉMINE, inventé en 1920 ; ネットワーク音楽。"
+          }
+        ])
+        for (const text of ["thérémine", "ネットワーク"]) {
+          assert.deepStrictEqual(
+            ids(yield* repo.search({ text, sourceType: "podcast", limit: 10 })),
+            ["40099201"],
+            text
+          )
+        }
+      })
+    )
+
     it.effect("marks the matches in a snippet of the item's own text, its capitals kept", () =>
       Effect.gen(function* () {
         yield* setup
