@@ -272,6 +272,7 @@ export interface SearchHit {
   readonly externalId: string
   readonly title: string | null
   readonly url: string | null
+  readonly language: string | null
   readonly rank: number
   /** The matching passage, with matches between `[` and `]`. */
   readonly snippet: string
