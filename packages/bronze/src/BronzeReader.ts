@@ -3,18 +3,18 @@
  */
 import { Context, type Effect, type Option, type Stream } from "effect"
 import type { ArtifactInfo, ArtifactKey, ItemKey } from "./ArtifactKey.ts"
-import type { ArtifactNotFound, BronzeIoError, InvalidKey } from "./BronzeErrors.ts"
+import type { ArtifactNotFound, BronzeIoError } from "./BronzeErrors.ts"
 import type { CatalogCursor, ChangesPage, IndexPage, ScanOptions, ScanPage, TailIndexOptions } from "./Catalog.ts"
 
 export interface BronzeReaderShape {
-  /** An invalid key (one the writer refuses) fails every lookup with `InvalidKey`. */
-  readonly get: (key: ArtifactKey) => Effect.Effect<Uint8Array, ArtifactNotFound | BronzeIoError | InvalidKey>
+  /** A key the writer refuses fails every lookup with `BronzeIoError { operation: "validate-key" }`, naming the rule. */
+  readonly get: (key: ArtifactKey) => Effect.Effect<Uint8Array, ArtifactNotFound | BronzeIoError>
   /** The bytes in chunks, in bounded memory. */
-  readonly stream: (key: ArtifactKey) => Stream.Stream<Uint8Array, ArtifactNotFound | BronzeIoError | InvalidKey>
+  readonly stream: (key: ArtifactKey) => Stream.Stream<Uint8Array, ArtifactNotFound | BronzeIoError>
   /** Size, sha256, time and location of a stored artifact. */
-  readonly stat: (key: ArtifactKey) => Effect.Effect<Option.Option<ArtifactInfo>, BronzeIoError | InvalidKey>
+  readonly stat: (key: ArtifactKey) => Effect.Effect<Option.Option<ArtifactInfo>, BronzeIoError>
   /** Every artifact of one item, sorted by location. */
-  readonly listItem: (item: ItemKey) => Effect.Effect<ReadonlyArray<ArtifactInfo>, BronzeIoError | InvalidKey>
+  readonly listItem: (item: ItemKey) => Effect.Effect<ReadonlyArray<ArtifactInfo>, BronzeIoError>
   /** Catalog by walking the store: the next page after a `(mtimeMs, location)` position, in O(limit) memory. */
   readonly scan: (options: ScanOptions) => Effect.Effect<ScanPage, BronzeIoError>
   /** Catalog by tailing `_index.jsonl` from a byte offset. */

@@ -25,7 +25,7 @@ import * as FileSync from "./FileSync.ts"
 import type { FileSyncShape } from "./FileSync.ts"
 import * as ItemRecord from "./ItemRecord.ts"
 import * as WriteOnce from "./WriteOnce.ts"
-import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
+import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
 
 const errno = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
@@ -351,7 +351,7 @@ export const make = (
 
   const reader: BronzeReaderShape = {
     get: Effect.fn("BronzeReader.get")(function* (key: ArtifactKey.ArtifactKey) {
-      const r = resolve(yield* validateKey(key))
+      const r = resolve(yield* validateLookup(key))
       const bytes = yield* io("read", r.location, () =>
         NodeFs.readFile(r.path).then(
           (b) => Option.some(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
@@ -364,7 +364,7 @@ export const make = (
     stream: (key: ArtifactKey.ArtifactKey) =>
       Stream.unwrap(
         Effect.gen(function* () {
-          const r = resolve(yield* validateKey(key))
+          const r = resolve(yield* validateLookup(key))
           const handle = yield* Effect.acquireRelease(
             io("open", r.location, () =>
               NodeFs.open(r.path, "r").then(Option.some, (cause) =>
@@ -390,11 +390,11 @@ export const make = (
         })
       ),
     stat: Effect.fn("BronzeReader.stat")(function* (key: ArtifactKey.ArtifactKey) {
-      const r = resolve(yield* validateKey(key))
+      const r = resolve(yield* validateLookup(key))
       return yield* storedInfo(r.key, r.location, r.path)
     }),
     listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
-      const valid = yield* validateItem(item)
+      const valid = yield* validateLookupItem(item)
       const folder = ArtifactKey.itemLocation(valid)
       const names = yield* io("list", folder, () =>
         NodeFs.readdir(NodePath.join(root, folder)).catch((cause) =>

@@ -14,7 +14,7 @@ import { ABSENT_INDEX_ID, type ScannedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
-import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
+import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
 
 export interface MemoryBronzeOptions {
   /** Default `scan`, like the filesystem store; `index` also keeps an `_index.jsonl` image in memory. */
@@ -104,7 +104,7 @@ const make = (options: MemoryBronzeOptions) => {
   }
 
   const lookup = (key: ArtifactKey.ArtifactKey) =>
-    Effect.map(validateKey(key), (valid) => ({ valid, stored: artifacts.get(ArtifactKey.location(valid)) }))
+    Effect.map(validateLookup(key), (valid) => ({ valid, stored: artifacts.get(ArtifactKey.location(valid)) }))
 
   const scan: BronzeReaderShape["scan"] = Effect.fn("BronzeReader.scan")(function* (scanOptions) {
     const kept = new CatalogScan.SmallestK<ScannedArtifact>(Math.max(0, Math.floor(scanOptions.limit)))
@@ -152,7 +152,7 @@ const make = (options: MemoryBronzeOptions) => {
       return Option.fromUndefinedOr(stored?.info)
     }),
     listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
-      const valid = yield* validateItem(item)
+      const valid = yield* validateLookupItem(item)
       const prefix = ArtifactKey.itemLocation(valid) + "/"
       return [...artifacts.values()]
         .filter(({ info }) => info.location.startsWith(prefix))

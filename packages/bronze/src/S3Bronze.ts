@@ -29,7 +29,7 @@ import { type ResolvedS3Options, resolveOptions, type S3BronzeOptions } from "./
 import * as S3Index from "./S3Index.ts"
 import * as S3ObjectStore from "./S3ObjectStore.ts"
 import * as WriteOnce from "./WriteOnce.ts"
-import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
+import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
 
 export type { S3BronzeOptions } from "./S3BronzeOptions.ts"
 
@@ -428,7 +428,7 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
 
     const reader: BronzeReaderShape = {
       get: Effect.fn("BronzeReader.get")(function* (key: ArtifactKey.ArtifactKey) {
-        const valid = yield* validateKey(key)
+        const valid = yield* validateLookup(key)
         const location = ArtifactKey.location(valid)
         const bytes = yield* store.getBytes(objectKey(location), location)
         if (Option.isNone(bytes)) return yield* new ArtifactNotFound({ key: valid })
@@ -445,7 +445,7 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
       stream: (key: ArtifactKey.ArtifactKey) =>
         Stream.unwrap(
           Effect.gen(function* () {
-            const valid = yield* validateKey(key)
+            const valid = yield* validateLookup(key)
             const location = ArtifactKey.location(valid)
             const source = yield* bytesKey(valid, location)
             const body = yield* Effect.acquireRelease(store.getStream(source, location), (readable) =>
@@ -459,12 +459,12 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
           })
         ),
       stat: Effect.fn("BronzeReader.stat")(function* (key: ArtifactKey.ArtifactKey) {
-        const valid = yield* validateKey(key)
+        const valid = yield* validateLookup(key)
         const location = ArtifactKey.location(valid)
         return Option.map(yield* stored(location), (s) => infoOf(valid, location, s))
       }),
       listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
-        const valid = yield* validateItem(item)
+        const valid = yield* validateLookupItem(item)
         const found: Array<ArtifactKey.ArtifactInfo> = []
         yield* walk(`${ArtifactKey.itemLocation(valid)}/`, (artifact) =>
           found.push(
