@@ -76,7 +76,12 @@ const suite = (name: string, repoLayer: Layer.Layer<ItemRepo, unknown>) =>
               comments: base.comments!.map((c) => ({ ...c, bodyText: "reply\u0000" })),
               segments: [{ startSeconds: 0, endSeconds: 1, text: "said\u0000", artifact: base.artifacts[0]! }],
               transformStatus: "failed",
-              transformError: "reason with \u0000"
+              transformError: "reason with \u0000",
+              excerpt: "excerpt\u0000",
+              siteName: "site\uD800",
+              categories: ["cat\u0000"],
+              secondaryText: "secondary\u0000",
+              publishedUnparsed: "when\u0000"
             }
             assert.deepStrictEqual(yield* repo.upsert([item]), { inserted: 1, updated: 0, unchanged: 0 })
             assert.deepStrictEqual(yield* repo.upsert([item]), { inserted: 0, updated: 0, unchanged: 1 })
@@ -85,6 +90,16 @@ const suite = (name: string, repoLayer: Layer.Layer<ItemRepo, unknown>) =>
             assert.strictEqual(detail.item.author, "a\uFFFD")
             assert.strictEqual(detail.item.bodyText, "body\uFFFDtext")
             assert.strictEqual(detail.item.transformError, "reason with \uFFFD")
+            assert.deepStrictEqual(
+              [
+                detail.item.excerpt,
+                detail.item.siteName,
+                detail.item.categories,
+                detail.item.secondaryText,
+                detail.item.publishedUnparsed
+              ],
+              ["excerpt\uFFFD", "site\uFFFD", ["cat\uFFFD"], "secondary\uFFFD", "when\uFFFD"]
+            )
             assert.deepStrictEqual(
               detail.comments.map((c) => c.bodyText),
               ["reply\uFFFD", "reply\uFFFD"]
