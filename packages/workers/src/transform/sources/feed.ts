@@ -14,8 +14,8 @@
  */
 import { Effect, Schema } from "effect"
 import type { Item } from "@medallion/silver"
-import * as FeedDocument from "../../extract/FeedDocument.ts"
 import * as JsonArtifact from "../../extract/JsonArtifact.ts"
+import * as Extraction from "../Extraction.ts"
 import { ItemDraft, parseInstant } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
@@ -61,8 +61,8 @@ const plain = (html: string | undefined): string | undefined =>
 const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
   ItemDraft.run(artifacts, options, (draft) =>
     Effect.gen(function* () {
-      const document = yield* draft.decodeDocument(FEED_DOCUMENT, options.maxFeedBytes, (bytes, contentType) =>
-        FeedDocument.parse(bytes, { contentType, maxBytes: options.maxFeedBytes })
+      const document = yield* draft.decodeDocument(FEED_DOCUMENT, options.maxFeedBytes, (contentType) =>
+        Extraction.feed({ contentType, maxBytes: options.maxFeedBytes })
       )
       if (document?._tag === "Bad") draft.mainFailure = document.reason
       if (document?._tag === "Ok") {
