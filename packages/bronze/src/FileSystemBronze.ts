@@ -4,7 +4,8 @@
  * Write path: temp file in the item's folder (`O_EXCL`), data + mtime + fsync, then `link(2)` to the
  * final name, which fails with `EEXIST` instead of replacing (plain `rename` would overwrite), then fsync
  * of the folder. A crash leaves at most a hidden temp file, which readers never list and `reconcile`
- * removes after a grace period.
+ * removes: at once when its name says its writer (a process of this host) is gone, else after a grace
+ * period (`TempOwner`).
  */
 import { createHash, randomBytes } from "node:crypto"
 import { createReadStream } from "node:fs"
@@ -22,6 +23,7 @@ import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
 import * as ItemRecord from "./ItemRecord.ts"
+import * as TempOwner from "./TempOwner.ts"
 import * as WriteOnce from "./WriteOnce.ts"
 import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
 
@@ -160,7 +162,7 @@ export const make = (
     writtenAt: number,
     fill: (write: (chunk: Uint8Array) => Effect.Effect<void, BronzeIoError>) => Effect.Effect<void, E>
   ): Effect.Effect<{ readonly linked: boolean; readonly sha256: string; readonly size: number }, E | BronzeIoError> => {
-    const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), unique()))
+    const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), TempOwner.unique(unique())))
     return Effect.acquireUseRelease(
       io("create-temp", location, () => NodeFs.open(temp, "wx")),
       (handle) =>
@@ -430,7 +432,8 @@ export const make = (
           }
         },
         onTemp: (temp) => {
-          if (temp.mtimeMs < now - grace) stale.push(temp.path)
+          // A crashed writer's temp file goes at once; one whose writer may be alive waits out the grace.
+          if (temp.mtimeMs < now - grace || TempOwner.isDeadWriter(NodePath.basename(temp.path))) stale.push(temp.path)
         }
       })
       missing.sort(CatalogScan.compareScanOrder)
