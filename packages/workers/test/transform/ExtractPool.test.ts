@@ -11,6 +11,15 @@ import { pathologicalPage } from "../../src/testing/PathologicalPage.ts"
 
 const web = (url: string) => ({ sourceType: "web", externalId: url })
 
+/** Fails with `what` unless `effect` ends within `seconds` (a generous bound, far past what it needs). */
+const within =
+  <A, E, R>(seconds: number, what: string) =>
+  (effect: Effect.Effect<A, E, R>) =>
+    Effect.timeoutOrElse(effect, {
+      duration: `${seconds} seconds`,
+      orElse: () => Effect.die(new Error(`not done within ${seconds} s: ${what}`))
+    })
+
 const putPage = (url: string, bytes: Uint8Array) =>
   BronzeWriter.use((writer) =>
     writer.put({ sourceType: "web", externalId: url, artifactType: "page", ext: "html" }, bytes)
@@ -53,41 +62,51 @@ describe("ExtractPool", () => {
             ticks++
           }
           assert.isUndefined(running.pollUnsafe(), "the extraction is still running while the main thread ticks")
-          const error = yield* Fiber.join(running)
+          const error = yield* Fiber.join(running).pipe(
+            within(60, "the extraction was not stopped at its budget of 3 s")
+          )
           assert.strictEqual(error.kind, "extract-timeout")
           assert.match(error.reason, /^extract-timeout: the html-article extraction ran past its budget of 3s/)
           // One thread only: had the thread that ran over not been terminated, this would wait behind it.
-          const after = yield* pool.run(extraction, F.bytes("html/aclu.html"), "60 seconds")
+          const after = yield* pool
+            .run(extraction, F.bytes("html/aclu.html"), "60 seconds")
+            .pipe(within(60, "the next extraction waits behind the thread that ran over: it was not terminated"))
           assert.isAbove(after.text.length, 300)
-        })
+        }),
+      180_000
     )
   })
 })
 
 describe("TransformJob with an ExtractPool", () => {
-  it.live("the pathological page is a failed item with reason extract-timeout; the rest of the batch goes on", () =>
-    Effect.gen(function* () {
-      yield* putPage("https://example.org/nested", pathologicalPage())
-      yield* putPage("https://example.org/aclu", F.bytes("html/aclu.html"))
-      yield* putPage("https://example.org/gmw", F.bytes("html/gmw.html"))
-      const report = yield* TransformJob.runBatch(
-        [web("https://example.org/nested"), web("https://example.org/aclu"), web("https://example.org/gmw")],
-        { extractTimeout: "3 seconds" }
-      )
-      assert.deepStrictEqual(
-        report.failures.map((f) => f.item.externalId),
-        ["https://example.org/nested"]
-      )
-      assert.match(report.failures[0]!.reason, /^failed: page\.html: extract-timeout: /)
-      const repo = yield* ItemRepo
-      const nested = yield* repo.get(web("https://example.org/nested"))
-      assert.strictEqual(nested._tag, "Some")
-      if (nested._tag === "Some") {
-        assert.strictEqual(nested.value.item.transformStatus, "failed")
-        assert.match(nested.value.item.transformError ?? "", /extract-timeout/)
-      }
-      const good = report.rows.filter((r) => r.outcome === "transformed").map((r) => r.key.externalId)
-      assert.sameMembers(good, ["https://example.org/aclu", "https://example.org/gmw"])
-    }).pipe(Effect.provide(Layer.mergeAll(MemoryBronze.layer, ItemRepo.layerTest, ExtractPool.layer({ threads: 2 }))))
+  it.live(
+    "the pathological page is a failed item with reason extract-timeout; the rest of the batch goes on",
+    () =>
+      Effect.gen(function* () {
+        yield* putPage("https://example.org/nested", pathologicalPage())
+        yield* putPage("https://example.org/aclu", F.bytes("html/aclu.html"))
+        yield* putPage("https://example.org/gmw", F.bytes("html/gmw.html"))
+        const report = yield* TransformJob.runBatch(
+          [web("https://example.org/nested"), web("https://example.org/aclu"), web("https://example.org/gmw")],
+          { extractTimeout: "3 seconds" }
+        ).pipe(within(90, "the batch did not end: the pathological page was not stopped at its budget"))
+        assert.deepStrictEqual(
+          report.failures.map((f) => f.item.externalId),
+          ["https://example.org/nested"]
+        )
+        assert.match(report.failures[0]!.reason, /^failed: page\.html: extract-timeout: /)
+        const repo = yield* ItemRepo
+        const nested = yield* repo.get(web("https://example.org/nested"))
+        assert.strictEqual(nested._tag, "Some")
+        if (nested._tag === "Some") {
+          assert.strictEqual(nested.value.item.transformStatus, "failed")
+          assert.match(nested.value.item.transformError ?? "", /extract-timeout/)
+        }
+        const good = report.rows.filter((r) => r.outcome === "transformed").map((r) => r.key.externalId)
+        assert.sameMembers(good, ["https://example.org/aclu", "https://example.org/gmw"])
+      }).pipe(
+        Effect.provide(Layer.mergeAll(MemoryBronze.layer, ItemRepo.layerTest, ExtractPool.layer({ threads: 2 })))
+      ),
+    180_000
   )
 })
