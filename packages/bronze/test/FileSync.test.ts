@@ -30,11 +30,8 @@ const observer = (root: string, calls: Array<Call>): FileSync.FileSyncShape => {
   const rel = (path: string) => NodePath.relative(root, path) || "."
   return {
     file: async (handle, path) => {
-      // A temp file `.{name}.{random}.tmp` becomes `{name}`.
-      const final = NodePath.join(
-        NodePath.dirname(path),
-        NodePath.basename(path).replace(/^\.(.*)\.[0-9a-f]+\.tmp$/, "$1")
-      )
+      // A temp file `.{name}.{writer and random}.tmp` becomes `{name}`.
+      const final = NodePath.join(NodePath.dirname(path), NodePath.basename(path).replace(/^\.(.*)\.[^.]+\.tmp$/, "$1"))
       calls.push({ kind: "file", path: rel(final), seen: NodeFs.existsSync(final) })
       await FileSync.node.file(handle, path)
     },

@@ -51,3 +51,10 @@ export class SensorNotFound extends Schema.TaggedError<SensorNotFound>()("Sensor
     return `no sensor named ${this.sensor}`
   }
 }
+
+/** A run's attempt ran past the launcher's run timeout: it was interrupted, rolled back, and is retried. */
+export class RunTimedOut extends Schema.TaggedError<RunTimedOut>()("RunTimedOut", {
+  sensor: Schema.String,
+  runKey: Schema.String,
+  message: Schema.String
+}) {}
