@@ -12,7 +12,7 @@
 import { Clock, DateTime, Effect, Option } from "effect"
 import * as Item from "./Item.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
-import { keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import { keyOf, type NormalizedItem, normalizeBatch, normalizeDiscovered, normalizeStatus } from "./ItemRows.ts"
 import * as SearchExpression from "./SearchExpression.ts"
 import * as SearchSnippet from "./SearchSnippet.ts"
 import * as SearchText from "./SearchText.ts"
@@ -229,12 +229,12 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
   const discover = Effect.fn("ItemRepo.discover")(function* (input: ReadonlyArray<Item.DiscoveredItem>) {
     const at = yield* now
     let discovered = 0
-    for (const item of input) {
-      const key = keyOf(item)
+    for (const item of yield* normalizeDiscovered(input)) {
+      const key = keyOf({ sourceType: item.source_type, externalId: item.external_id })
       if (items.has(key)) continue
       items.set(key, {
         id: nextId++,
-        normalized: emptyNormalized(item.sourceType, item.externalId, item.title ?? null, item.url ?? null),
+        normalized: emptyNormalized(item.source_type, item.external_id, item.title, item.url),
         version: ++version,
         createdAt: at,
         updatedAt: at
