@@ -43,6 +43,9 @@ export interface Flag {
 export interface Expected {
   /** The row's status in the legacy table, read through the mapping. */
   readonly legacyFetchStatus: "fetched" | "failed" | "pending"
+  readonly legacyTranscriptionStatus: "not_applicable" | "pending" | "transcribed" | "failed"
+  /** Why silver will differ from the legacy statuses, when it will (the mapping's rules decide it). */
+  readonly notes: ReadonlyArray<string>
   readonly fetchStatus: "fetched" | "failed" | "pending"
   readonly fetchReason: string | undefined
   readonly transcriptionStatus: "not_applicable" | "pending" | "transcribed" | "failed"
@@ -371,9 +374,18 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
       (spec.entry?.enclosureUrl !== undefined &&
         row.entry["enclosureUrl"] !== null &&
         row.entry["enclosureUrl"] !== undefined)
+    const legacyTranscriptionStatus: Expected["legacyTranscriptionStatus"] =
+      legacyTranscription === undefined
+        ? "not_applicable"
+        : legacyTranscription === "other"
+          ? "transcribed"
+          : legacyTranscription
+    const legacyFetchStatus: Expected["legacyFetchStatus"] =
+      legacyFetch === "failed" ? "failed" : legacyFetch === "pending" || !hasContent ? "pending" : "fetched"
     const expected: Expected = {
-      legacyFetchStatus:
-        legacyFetch === "failed" ? "failed" : legacyFetch === "pending" || !hasContent ? "pending" : "fetched",
+      legacyFetchStatus,
+      legacyTranscriptionStatus,
+      notes: [],
       fetchStatus: legacyFetch === "failed" ? "failed" : hasContent ? "fetched" : "pending",
       fetchReason,
       transcriptionStatus:
@@ -386,6 +398,23 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
               : "not_applicable",
       transcriptionReason: transcript === undefined ? transcriptionReason : undefined,
       transcript
+    }
+    const notes = expected.notes as Array<string>
+    if (legacyFetchStatus === "pending" && expected.fetchStatus === "fetched") {
+      notes.push(
+        `${spec.fetchStatus?.column} = ${row.fetchStatus} in the legacy table, but the row holds content: silver has it fetched`
+      )
+    }
+    if (legacyTranscriptionStatus !== expected.transcriptionStatus) {
+      const why =
+        legacyTranscriptionStatus === "transcribed" && transcript === undefined
+          ? "no value of the row was migrated as a Whisper transcript"
+          : legacyTranscriptionStatus === "not_applicable"
+            ? "the legacy table records no transcription status"
+            : "the migrated values decide it"
+      notes.push(
+        `transcription: ${legacyTranscriptionStatus} in the legacy table, ${expected.transcriptionStatus} in silver: ${why}`
+      )
     }
 
     const legacyRow = artifact({

@@ -1,4 +1,6 @@
 export * as BronzeImport from "./BronzeImport.ts"
+export * as Finalize from "./Finalize.ts"
+export * as Inspect from "./Inspect.ts"
 export * as LegacyCatalog from "./LegacyCatalog.ts"
 export * as LegacyDatabase from "./LegacyDatabase.ts"
 export * as LegacyRow from "./LegacyRow.ts"
