@@ -62,7 +62,12 @@ export const importRow = (
       Effect.gen(function* () {
         const versions = ItemArtifacts.versions(infos, a.name).filter((v) => v.info.key.ext === a.ext)
         const same = versions.find((v) => v.info.sha256 === a.sha256)
-        if (same !== undefined && (a.fixedType === undefined || same.info.key.artifactType === a.fixedType)) {
+        // (A response record is found by its document's stamp, not by its bytes: see below.)
+        if (
+          a.documentOf === undefined &&
+          same !== undefined &&
+          (a.fixedType === undefined || same.info.key.artifactType === a.fixedType)
+        ) {
           unchanged++
           documents.set(a.name, { stamp: stampOf(same.info.key.artifactType), writtenNow: false })
           return

@@ -44,7 +44,7 @@ export interface RunOptions {
   readonly mapping: Mapping.Mapping
   /** The folder of this mapping's state (checkpoint, report): `RunState.dirFor(dataDir, digest)`. */
   readonly stateDir: string
-  /** Count, list and predict; write nothing (`plan`). */
+  /** Count, list and predict; write nothing (`plan`: `run` then needs no bronze either). */
   readonly dryRun?: boolean | undefined
   readonly concurrency?: number | undefined
   /** Raw bytes fetched per batch of rows (default 16 MiB). */
@@ -207,7 +207,7 @@ const tally = (summary: TableSummary, result: RowResult) => {
   }
   if (p.flags.length > 0) summary.flagged++
   for (const a of [...p.artifacts, p.legacyRow]) {
-    const name = `${a.fixedType?.startsWith("fetch-error") ? "fetch-error@<stamp>" : a.name}.${a.ext}`
+    const name = `${a.fixedType !== undefined || a.alwaysStamped ? `${a.name}@<stamp>` : a.name}.${a.ext}`
     const c = (summary.artifacts[name] ??= { count: 0, bytes: 0 })
     c.count++
     c.bytes += a.bytes.length
@@ -218,161 +218,191 @@ const tally = (summary: TableSummary, result: RowResult) => {
   increment(summary.legacyFetchStatus, p.expected.legacyFetchStatus)
 }
 
-/** Migrates (or, with `dryRun`, plans) every table of the mapping. */
-export const run = Effect.fn("LegacyRun.run")(function* (
+/** Writes a planned row into bronze; absent for a plan. */
+type Importer<E, R> = (
+  planned: RowPlan.Planned
+) => Effect.Effect<BronzeImport.ImportResult | BronzeImport.VersionTaken, E, R>
+
+/** One pass over every table: with an importer it migrates, without one it plans. */
+const pass = <E, R>(
+  options: RunOptions,
+  file: string,
+  importer: Importer<E, R> | undefined
+): Effect.Effect<RunReport, E | SqlError | Mapping.MappingError | RunState.RunStateError, R | LegacyDatabase> =>
+  Effect.gen(function* () {
+    const started = yield* Clock.currentTimeMillis
+    const mapping = options.mapping
+    const dryRun = importer === undefined
+    const catalog = yield* checkedCatalog(mapping, file)
+    const state = dryRun
+      ? { dir: options.stateDir, resumed: false, checkpoint: undefined }
+      : yield* RunState.open(options.stateDir, mapping.digest, started, options.restart ?? false)
+    let checkpoint = state.checkpoint
+    const totals = { ...(checkpoint?.totals ?? RunState.emptyTotals) }
+    const summaries = mapping.tables.map(emptySummary)
+    const listed: Array<RunState.ReportLine> = []
+    let badRowCount = 0
+    let bytesRead = 0
+    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
+
+    const migrateRow = (table: Mapping.ResolvedTable, exclusions: RowPlan.Exclusions) => (row: LegacyRow) =>
+      Effect.gen(function* () {
+        let planned = yield* RowPlan.plan(table, row, exclusions)
+        let imported: BronzeImport.ImportResult | undefined
+        if (importer !== undefined && planned._tag === "Planned") {
+          const outcome = yield* importer(planned)
+          if ("_tag" in outcome) {
+            planned = {
+              _tag: "Skipped",
+              kind: "write-failed",
+              reason: `bronze already holds other bytes under ${outcome.key.artifactType}.${outcome.key.ext} and under the import's own stamp`,
+              item: planned.item
+            }
+          } else imported = outcome
+        }
+        const lines = reportLines(table, row, planned)
+        for (const line of lines) {
+          yield* Effect.logWarning(
+            `${line.kind} row ${describeKey(table.key, row.key)} of ${table.qualified}: ${line.reason}`
+          ).pipe(Effect.annotateLogs({ table: table.qualified, source: table.spec.source, problem: line.problem }))
+        }
+        return { key: row.key, bytes: row.bytes, lines, planned, imported } satisfies RowResult
+      })
+
+    for (const table of mapping.tables) {
+      if (checkpoint !== undefined && table.index < checkpoint.table) continue
+      const after =
+        checkpoint !== undefined && table.index === checkpoint.table ? (checkpoint.after ?? undefined) : undefined
+      const entry = catalogOf(catalog, table)
+      const summary = summaries[table.index]!
+      yield* snapshot(
+        Effect.gen(function* () {
+          const exclusions = yield* exclusionsFor(table, catalog, mapping)
+          const total = yield* TableReader.count(table, entry, after)
+          let done = 0
+          let skipped = 0
+          let flagged = 0
+          const report = (now: number) =>
+            options.onProgress?.({
+              table: table.qualified,
+              tableIndex: table.index,
+              tables: mapping.tables.length,
+              done,
+              total,
+              skipped,
+              flagged,
+              bytes: bytesRead,
+              elapsedMs: now - started
+            }) ?? Effect.void
+          yield* report(started)
+          const source = TableReader.rows(table, entry, { after, batchBytes: options.batchBytes })
+          const throttled =
+            options.maxRowsPerSecond === undefined
+              ? source
+              : source.pipe(
+                  Stream.rechunk(1),
+                  Stream.throttle({
+                    cost: (rows) => rows.length,
+                    units: options.maxRowsPerSecond,
+                    duration: "1 second"
+                  })
+                )
+          yield* throttled.pipe(
+            Stream.mapEffect(migrateRow(table, exclusions), { concurrency }),
+            Stream.groupedWithin(
+              options.checkpointRows ?? DEFAULT_CHECKPOINT_ROWS,
+              options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL
+            ),
+            Stream.runForEach((group) =>
+              Effect.gen(function* () {
+                const lines: Array<RunState.ReportLine> = []
+                for (const result of group) {
+                  tally(summary, result)
+                  done++
+                  bytesRead += result.bytes
+                  totals.rows++
+                  if (result.planned._tag === "Skipped") {
+                    skipped++
+                    totals.skipped++
+                  } else {
+                    totals.migrated++
+                    if (result.planned.flags.length > 0) {
+                      flagged++
+                      totals.flagged++
+                    }
+                  }
+                  if (result.imported !== undefined) {
+                    totals.written += result.imported.written
+                    totals.writtenBytes += result.imported.writtenBytes
+                    totals.unchanged += result.imported.unchanged
+                  }
+                  lines.push(...result.lines)
+                }
+                badRowCount += lines.length
+                for (const line of lines) if (listed.length < MAX_LISTED) listed.push(line)
+                const now = yield* Clock.currentTimeMillis
+                if (checkpoint !== undefined) {
+                  const reportBytes = yield* RunState.appendReport(state.dir, lines)
+                  checkpoint = {
+                    ...checkpoint,
+                    table: table.index,
+                    after: group[group.length - 1]!.key,
+                    reportBytes,
+                    totals: { ...totals },
+                    updatedAt: now
+                  }
+                  yield* RunState.save(state.dir, checkpoint)
+                }
+                yield* report(now)
+              })
+            )
+          )
+        })
+      )
+      if (checkpoint !== undefined) {
+        checkpoint = { ...checkpoint, table: table.index + 1, after: null, updatedAt: yield* Clock.currentTimeMillis }
+        yield* RunState.save(state.dir, checkpoint)
+      }
+    }
+    if (checkpoint !== undefined) {
+      checkpoint = { ...checkpoint, complete: true, totals: { ...totals }, updatedAt: yield* Clock.currentTimeMillis }
+      yield* RunState.save(state.dir, checkpoint)
+    }
+    const finished = yield* Clock.currentTimeMillis
+    return {
+      dryRun,
+      resumed: state.resumed,
+      pass: checkpoint?.pass ?? 0,
+      tables: summaries,
+      totals,
+      badRows: listed,
+      badRowCount: dryRun ? badRowCount : (yield* RunState.readReport(state.dir)).length,
+      stateDir: state.dir,
+      elapsedMs: finished - started
+    } satisfies RunReport
+  })
+
+/**
+ * `plan` (`--dry-run`): counts per artifact, bad rows, what silver will hold. It has no bronze service at
+ * all and writes no state: nothing is written anywhere.
+ */
+export const plan = (
+  options: Omit<RunOptions, "dryRun" | "restart">,
+  file = "(mapping)"
+): Effect.Effect<RunReport, SqlError | Mapping.MappingError | RunState.RunStateError, LegacyDatabase> =>
+  pass<never, never>(options, file, undefined).pipe(Effect.withSpan("LegacyRun.plan"))
+
+/** Migrates every table of the mapping into bronze (or plans, with `dryRun`). */
+export const run = (
   options: RunOptions,
   file = "(mapping)"
-): Effect.fn.Return<
+): Effect.Effect<
   RunReport,
   SqlError | Mapping.MappingError | RunState.RunStateError | BronzeIoError,
   LegacyDatabase | BronzeReader | BronzeWriter
-> {
-  const started = yield* Clock.currentTimeMillis
-  const mapping = options.mapping
-  const dryRun = options.dryRun ?? false
-  const catalog = yield* checkedCatalog(mapping, file)
-  const state = dryRun
-    ? { dir: options.stateDir, resumed: false, checkpoint: undefined }
-    : yield* RunState.open(options.stateDir, mapping.digest, started, options.restart ?? false)
-  let checkpoint = state.checkpoint
-  const totals = { ...(checkpoint?.totals ?? RunState.emptyTotals) }
-  const summaries = mapping.tables.map(emptySummary)
-  const listed: Array<RunState.ReportLine> = []
-  let badRowCount = 0
-  let bytesRead = 0
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
-
-  const migrateRow = (table: Mapping.ResolvedTable, exclusions: RowPlan.Exclusions) => (row: LegacyRow) =>
-    Effect.gen(function* () {
-      let planned = yield* RowPlan.plan(table, row, exclusions)
-      let imported: BronzeImport.ImportResult | undefined
-      if (!dryRun && planned._tag === "Planned") {
-        const outcome = yield* BronzeImport.importRow(planned).pipe(
-          Effect.catchTag("VersionTaken", (taken) => Effect.succeed(taken))
-        )
-        if ("_tag" in outcome) {
-          planned = {
-            _tag: "Skipped",
-            kind: "write-failed",
-            reason: `bronze already holds other bytes under ${outcome.key.artifactType}.${outcome.key.ext} and under the import's own stamp`,
-            item: planned.item
-          }
-        } else imported = outcome
-      }
-      const lines = reportLines(table, row, planned)
-      for (const line of lines) {
-        yield* Effect.logWarning(
-          `${line.kind} row ${describeKey(table.key, row.key)} of ${table.qualified}: ${line.reason}`
-        ).pipe(Effect.annotateLogs({ table: table.qualified, source: table.spec.source, problem: line.problem }))
-      }
-      return { key: row.key, bytes: row.bytes, lines, planned, imported } satisfies RowResult
-    })
-
-  for (const table of mapping.tables) {
-    if (checkpoint !== undefined && table.index < checkpoint.table) continue
-    const after =
-      checkpoint !== undefined && table.index === checkpoint.table ? (checkpoint.after ?? undefined) : undefined
-    const entry = catalogOf(catalog, table)
-    const summary = summaries[table.index]!
-    yield* snapshot(
-      Effect.gen(function* () {
-        const exclusions = yield* exclusionsFor(table, catalog, mapping)
-        const total = yield* TableReader.count(table, entry, after)
-        let done = 0
-        let skipped = 0
-        let flagged = 0
-        const report = (now: number) =>
-          options.onProgress?.({
-            table: table.qualified,
-            tableIndex: table.index,
-            tables: mapping.tables.length,
-            done,
-            total,
-            skipped,
-            flagged,
-            bytes: bytesRead,
-            elapsedMs: now - started
-          }) ?? Effect.void
-        yield* report(started)
-        const source = TableReader.rows(table, entry, { after, batchBytes: options.batchBytes })
-        const throttled =
-          options.maxRowsPerSecond === undefined
-            ? source
-            : source.pipe(
-                Stream.rechunk(1),
-                Stream.throttle({ cost: (rows) => rows.length, units: options.maxRowsPerSecond, duration: "1 second" })
-              )
-        yield* throttled.pipe(
-          Stream.mapEffect(migrateRow(table, exclusions), { concurrency }),
-          Stream.groupedWithin(
-            options.checkpointRows ?? DEFAULT_CHECKPOINT_ROWS,
-            options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL
-          ),
-          Stream.runForEach((group) =>
-            Effect.gen(function* () {
-              const lines: Array<RunState.ReportLine> = []
-              for (const result of group) {
-                tally(summary, result)
-                done++
-                bytesRead += result.bytes
-                totals.rows++
-                if (result.planned._tag === "Skipped") {
-                  skipped++
-                  totals.skipped++
-                } else {
-                  totals.migrated++
-                  if (result.planned.flags.length > 0) {
-                    flagged++
-                    totals.flagged++
-                  }
-                }
-                if (result.imported !== undefined) {
-                  totals.written += result.imported.written
-                  totals.writtenBytes += result.imported.writtenBytes
-                  totals.unchanged += result.imported.unchanged
-                }
-                lines.push(...result.lines)
-              }
-              badRowCount += lines.length
-              for (const line of lines) if (listed.length < MAX_LISTED) listed.push(line)
-              const now = yield* Clock.currentTimeMillis
-              if (checkpoint !== undefined) {
-                const reportBytes = yield* RunState.appendReport(state.dir, lines)
-                checkpoint = {
-                  ...checkpoint,
-                  table: table.index,
-                  after: group[group.length - 1]!.key,
-                  reportBytes,
-                  totals: { ...totals },
-                  updatedAt: now
-                }
-                yield* RunState.save(state.dir, checkpoint)
-              }
-              yield* report(now)
-            })
-          )
-        )
-      })
-    )
-    if (checkpoint !== undefined) {
-      checkpoint = { ...checkpoint, table: table.index + 1, after: null, updatedAt: yield* Clock.currentTimeMillis }
-      yield* RunState.save(state.dir, checkpoint)
-    }
-  }
-  if (checkpoint !== undefined) {
-    checkpoint = { ...checkpoint, complete: true, totals: { ...totals }, updatedAt: yield* Clock.currentTimeMillis }
-    yield* RunState.save(state.dir, checkpoint)
-  }
-  const finished = yield* Clock.currentTimeMillis
-  return {
-    dryRun,
-    resumed: state.resumed,
-    pass: checkpoint?.pass ?? 0,
-    tables: summaries,
-    totals,
-    badRows: listed,
-    badRowCount: dryRun ? badRowCount : (yield* RunState.readReport(state.dir)).length,
-    stateDir: state.dir,
-    elapsedMs: finished - started
-  } satisfies RunReport
-})
+> =>
+  options.dryRun === true
+    ? plan(options, file)
+    : pass(options, file, (planned) =>
+        BronzeImport.importRow(planned).pipe(Effect.catchTag("VersionTaken", (taken) => Effect.succeed(taken)))
+      ).pipe(Effect.withSpan("LegacyRun.run"))
