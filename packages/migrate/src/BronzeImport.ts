@@ -79,7 +79,10 @@ export const importRow = (
           const document = documents.get(a.documentOf)
           if (document === undefined) return
           const artifactType = document.stamp === "" ? a.name : `${a.name}@${document.stamp}`
-          if (!document.writtenNow && versions.some((v) => v.info.key.artifactType === artifactType)) return
+          if (!document.writtenNow && versions.some((v) => v.info.key.artifactType === artifactType)) {
+            unchanged++
+            return
+          }
           candidates = [artifactType]
         } else if (a.fixedType !== undefined) {
           candidates = [a.fixedType]

@@ -55,6 +55,10 @@ const classOf = (baseType: string, category: string): TypeClass => {
       return "date"
     case "bool":
       return "boolean"
+    case "uuid":
+    case "inet":
+    case "cidr":
+      return "text"
   }
   // String category: text, varchar, bpchar, name, citext; enums read as their label.
   return category === "S" || category === "E" ? "text" : "other"

@@ -48,10 +48,13 @@ const rawExpression = (column: Column): string => {
   return column.typeClass === "bytea" ? c : `convert_to(${c}::text, 'UTF8')`
 }
 
-/** Its size without reading it where the server can (text, bytea, json); jsonb and xml print first. */
+/**
+ * Its size, without reading the value where the server can: `octet_length` of text (a cast from a
+ * text type or json is a relabel, so the stored size answers) or bytea; jsonb and xml are printed first.
+ */
 const sizeExpression = (column: Column): string => {
   const c = `t.${quoteIdent(column.name)}`
-  return column.typeClass === "jsonb" || column.typeClass === "xml" ? `octet_length(${c}::text)` : `octet_length(${c})`
+  return column.typeClass === "bytea" ? `octet_length(${c})` : `octet_length(${c}::text)`
 }
 
 /** Epoch milliseconds of a timestamp (without a zone: read as UTC) or a date. */
