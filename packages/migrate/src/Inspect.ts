@@ -316,6 +316,23 @@ const proposeTable = (
         normalized.push(c.name)
     }
     notes.push(`source type ${source === "custom" ? `${slug(table.name)} (a source type of one's own)` : source}`)
+    // Columns the mapping already reads for something else are not "normalized" leftovers.
+    const taken = new Set<string>([
+      ...key,
+      (externalId ?? keyColumn).name,
+      ...[fetchedAt, updatedAt, url].flatMap((c) => (c === undefined ? [] : [c.name])),
+      ...[fetchStatus, transcriptionStatus].flatMap((st) =>
+        st === undefined ? [] : [st.column, ...(st.reason === undefined ? [] : [st.reason])]
+      ),
+      ...Object.values(entry ?? {}),
+      ...artifacts.flatMap((a) => (a.contentType === undefined ? [] : [a.contentType]))
+    ])
+    const leftovers = normalized.filter((c) => !taken.has(c))
+    const kept = notes.filter((n) => !(n.includes("-> normalized") && taken.has(n.slice(0, n.indexOf(":")))))
+    notes.length = 0
+    notes.push(...kept)
+    normalized.length = 0
+    normalized.push(...leftovers)
     return {
       table: `${table.schema}.${table.name}`,
       source: source === "custom" ? slug(table.name) : source,

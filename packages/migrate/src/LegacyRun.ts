@@ -37,6 +37,7 @@ export interface Progress {
   readonly flagged: number
   /** Bytes of raw values read in this process. */
   readonly bytes: number
+  /** Since this table's pass began. */
   readonly elapsedMs: number
 }
 
@@ -178,6 +179,9 @@ export const checkedCatalog = (
     return catalog
   })
 
+/** Reasons quote the values they are about: one line each in the report. */
+const oneLine = (text: string) => text.replace(/\s+/g, " ").trim()
+
 const reportLines = (
   table: Mapping.ResolvedTable,
   row: LegacyRow,
@@ -189,12 +193,13 @@ const reportLines = (
     externalId: row.externalId,
     source: table.spec.source
   }
-  if (planned._tag === "Skipped") return [{ ...base, kind: "skipped", problem: planned.kind, reason: planned.reason }]
+  if (planned._tag === "Skipped")
+    return [{ ...base, kind: "skipped", problem: planned.kind, reason: oneLine(planned.reason) }]
   return planned.flags.map((f) => ({
     ...base,
     kind: planned.unmatched.includes(f.column) ? ("unmatched" as const) : ("flagged" as const),
     problem: f.column,
-    reason: f.reason
+    reason: oneLine(f.reason)
   }))
 }
 
@@ -279,6 +284,7 @@ const pass = <E, R>(
         Effect.gen(function* () {
           const exclusions = yield* exclusionsFor(table, catalog, mapping)
           const total = yield* TableReader.count(table, entry, after)
+          const tableStarted = yield* Clock.currentTimeMillis
           let done = 0
           let skipped = 0
           let flagged = 0
@@ -292,9 +298,9 @@ const pass = <E, R>(
               skipped,
               flagged,
               bytes: bytesRead,
-              elapsedMs: now - started
+              elapsedMs: now - tableStarted
             }) ?? Effect.void
-          yield* report(started)
+          yield* report(tableStarted)
           const source = TableReader.rows(table, entry, { after, batchBytes: options.batchBytes })
           const throttled =
             options.maxRowsPerSecond === undefined

@@ -257,8 +257,10 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
         ...(rule.when === undefined ? {} : { rule: rule.when })
       }
       const problem = yield* payloadProblem(d.target, bytes, storyId)
-      if (problem !== undefined)
-        flags.push({ column: mapped.column, reason: `${planned.name}.${planned.ext}: ${problem}` })
+      if (problem !== undefined) {
+        const label = `${planned.name}${planned.alwaysStamped ? "@<stamp>" : ""}.${planned.ext}`
+        flags.push({ column: mapped.column, reason: `${label}: ${problem}` })
+      }
       if (d.target.name === "transcript") {
         if (problem !== undefined) transcriptFlagged = true
         else {

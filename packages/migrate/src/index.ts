@@ -11,3 +11,9 @@ export * as RunState from "./RunState.ts"
 export * as Sniff from "./Sniff.ts"
 export * as TableReader from "./TableReader.ts"
 export * as Targets from "./Targets.ts"
+
+// The typed failures, by name.
+export { VersionTaken } from "./BronzeImport.ts"
+export { FinalizeRefused } from "./Finalize.ts"
+export { MappingError } from "./Mapping.ts"
+export { RunStateError } from "./RunState.ts"

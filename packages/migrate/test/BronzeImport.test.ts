@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { BronzeReader, BronzeWriter, MemoryBronze } from "@medallion/bronze"
 import { Effect } from "effect"
 import { BronzeImport, type LegacyRow, Mapping, RowPlan } from "../src/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 
 const utf8 = (text: string) => new TextEncoder().encode(text)
 const none: RowPlan.Exclusions = { byKey: new Map() }

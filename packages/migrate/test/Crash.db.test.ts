@@ -14,7 +14,7 @@ import * as Path from "node:path"
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { LegacyDatabase, LegacyRun, Mapping, RunState } from "../src/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 
 const CHILD = Path.join(import.meta.dirname, "child", "run.ts")
 

@@ -18,7 +18,7 @@ import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient } from "effect/sql/SqlClient"
 import { Finalize, Inspect, LegacyDatabase, LegacyRun, Mapping, RunState } from "../src/index.ts"
 import { Verify } from "../src/verify/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 import * as Transform from "./support/Transform.ts"
 
 class Setup extends Context.Service<

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Mapping } from "../src/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 
 const problems = (document: unknown) =>
   Mapping.decode("mapping.json", document).pipe(

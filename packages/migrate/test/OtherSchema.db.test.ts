@@ -16,7 +16,7 @@ import { Clock, Effect, Layer, Option } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { LegacyDatabase, LegacyRun, Mapping, RunState } from "../src/index.ts"
 import { Verify } from "../src/verify/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 import * as Transform from "./support/Transform.ts"
 
 const EPISODE = "4f1c6a52-8e0b-4bb0-9c52-6f0a1d3e2b71"

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { type LegacyRow, Mapping, RowPlan } from "../src/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 
 const utf8 = (text: string) => new TextEncoder().encode(text)
 const none: RowPlan.Exclusions = { byKey: new Map() }

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Sniff } from "../src/index.ts"
-import * as LegacyFixture from "./support/LegacyFixture.ts"
+import { LegacyFixture } from "../src/testing/index.ts"
 
 const utf8 = (text: string) => new TextEncoder().encode(text)
 

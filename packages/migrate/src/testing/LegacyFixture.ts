@@ -11,7 +11,8 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { Effect } from "effect"
 
-export const FIXTURES = Path.resolve(import.meta.dirname, "..", "fixtures")
+/** The real captured data the database is built from (its origins and licenses are in `SOURCES.md` there). */
+export const FIXTURES = Path.resolve(import.meta.dirname, "..", "..", "test", "fixtures")
 export const read = (relative: string): Buffer => Fs.readFileSync(Path.join(FIXTURES, relative))
 const json = <A>(relative: string): A => JSON.parse(read(relative).toString("utf8")) as A
 
