@@ -6,7 +6,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
-import { FileSystemBronze } from "@medallion/bronze"
+import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
 import { TestDatabase } from "@medallion/silver/testing"
 import { ItemRepo, type SilverDatabase } from "@medallion/silver"
 import * as Crypto from "node:crypto"
@@ -390,6 +390,14 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
         )
         assert.isTrue(Fs.existsSync(Path.join(s.bronzeRoot, `hn/${showStory.id}/legacy-row@2025-02-01T10-00-00Z.json`)))
 
+        // Until the transform has run, silver is behind bronze, and verify says so.
+        const behind = yield* verifyOnce(s)
+        assert.deepStrictEqual(
+          behind.differences.filter((d) => !d.explained).map((d) => d.key),
+          ["id=2"]
+        )
+        assert.include(behind.differences.find((d) => !d.explained)!.what, "not transformed since")
+
         yield* transform(s, ITEMS)
         const story = yield* silverItem(s, "hn", String(showStory.id))
         const article = story.artifacts.find((a) => a.artifactType.startsWith("article@"))
@@ -398,6 +406,30 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
         assert.deepStrictEqual(
           result.differences.filter((d) => !d.explained),
           []
+        )
+
+        // A later fetch by the fetch daemon (a newer version than the legacy value): silver follows bronze.
+        const refetched = LegacyFixture.showStories[1]!
+        yield* BronzeWriter.use((writer) =>
+          writer.put(
+            {
+              sourceType: "hn",
+              externalId: String(refetched.id),
+              artifactType: "article@2026-01-01T00-00-00Z",
+              ext: "html"
+            },
+            LegacyFixture.page("mozilla-1")
+          )
+        ).pipe(Effect.provide(FileSystemBronze.layerWith({ root: s.bronzeRoot, catalog: "scan" })))
+        yield* transform(s, ITEMS)
+        const followed = yield* verifyOnce(s)
+        assert.deepStrictEqual(
+          followed.differences.filter((d) => !d.explained),
+          []
+        )
+        assert.include(
+          followed.differences.find((d) => d.key === "id=3")?.what,
+          "bronze holds a newer article than the legacy value (article@2026-01-01T00-00-00Z.html"
         )
       })
     )

@@ -146,46 +146,102 @@ interface Checked {
   readonly planned: RowPlan.RowPlan
   /** Bronze's differences for the row. */
   readonly bronze: ReadonlyArray<string>
-  /** The sha256 of the newest bronze version of each raw artifact name (what silver should be built from). */
-  readonly newest: ReadonlyMap<string, string>
+  /** The sha256 of each raw value found in bronze, by artifact name (what silver should be built from). */
+  readonly found: ReadonlyMap<string, string>
 }
 
-/** Bronze against the plan: every planned artifact present with the same bytes. */
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+
+/**
+ * Bronze against the plan: every planned artifact present with the same bytes. Each is read where the
+ * import puts it (the plain name, or the row's version stamp) and hashed; only when that misses is the
+ * item listed (which hashes every version) to find it among the others.
+ */
 const checkBronze = (
   planned: RowPlan.Planned
-): Effect.Effect<{ problems: Array<string>; newest: Map<string, string> }, BronzeIoError, BronzeReader> =>
+): Effect.Effect<{ problems: Array<string>; found: Map<string, string> }, BronzeIoError, BronzeReader> =>
   Effect.gen(function* () {
     const reader = yield* BronzeReader
-    const infos = yield* reader.listItem(planned.item)
+    let listed: ReadonlyArray<ArtifactInfo> | undefined
+    const list: Effect.Effect<ReadonlyArray<ArtifactInfo>, BronzeIoError> = Effect.suspend(() =>
+      listed !== undefined
+        ? Effect.succeed(listed)
+        : Effect.map(reader.listItem(planned.item), (l) => {
+            listed = l
+            return l
+          })
+    )
+    const shaAt = (artifactType: string, ext: string) =>
+      reader.get({ ...planned.item, artifactType, ext }).pipe(
+        Effect.map((bytes): string | undefined => sha256(bytes)),
+        Effect.catchTag("ArtifactNotFound", () => Effect.succeed(undefined))
+      )
     const problems: Array<string> = []
-    const newest = new Map<string, string>()
-    const documents = new Map<string, string>()
+    const found = new Map<string, string>()
+    const stamps = new Map<string, string>()
     for (const a of [...planned.artifacts, planned.legacyRow]) {
-      const versions = versionsOf(infos, a.name, a.ext)
       const label = `${a.name}.${a.ext}${a.column === undefined ? "" : ` (from ${a.column})`}`
       if (a.documentOf !== undefined) {
-        const stamp = documents.get(a.documentOf)
-        const type = stamp === undefined || stamp === "" ? a.name : `${a.name}@${stamp}`
-        if (stamp !== undefined && !versions.some((v) => v.key.artifactType === type)) {
+        const stamp = stamps.get(a.documentOf)
+        if (stamp === undefined) continue
+        const type = stamp === "" ? a.name : `${a.name}@${stamp}`
+        if ((yield* shaAt(type, a.ext)) === undefined)
           problems.push(`bronze has no ${type}.${a.ext} beside its document`)
+        continue
+      }
+      const stamped = planned.stamp === undefined ? [] : [`${a.name}@${planned.stamp}`]
+      const candidates = a.fixedType !== undefined ? [a.fixedType] : a.alwaysStamped ? stamped : [a.name, ...stamped]
+      let hit: string | undefined
+      for (const type of candidates) {
+        if ((yield* shaAt(type, a.ext)) === a.sha256) {
+          hit = type
+          break
         }
-        continue
       }
-      const same = versions.find(
-        (v) => v.sha256 === a.sha256 && (a.fixedType === undefined || v.key.artifactType === a.fixedType)
-      )
-      if (same === undefined) {
-        problems.push(
-          versions.length === 0
-            ? `bronze has no ${label}`
-            : `bronze's ${versions[0]!.key.artifactType}.${a.ext} (sha256 ${versions[0]!.sha256.slice(0, 12)}…, ${versions[0]!.size} bytes) differs from the legacy value (sha256 ${a.sha256.slice(0, 12)}…, ${a.bytes.length} bytes)${versions.length > 1 ? ` and so do its ${versions.length - 1} other version(s)` : ""}`
+      if (hit === undefined) {
+        const versions = versionsOf(yield* list, a.name, a.ext).filter(
+          (v) => a.fixedType === undefined || v.key.artifactType === a.fixedType
         )
-        continue
+        const same = versions.find((v) => v.sha256 === a.sha256)
+        if (same === undefined) {
+          problems.push(
+            versions.length === 0
+              ? `bronze has no ${label}`
+              : `bronze's ${versions[0]!.key.artifactType}.${a.ext} (sha256 ${versions[0]!.sha256.slice(0, 12)}…, ${versions[0]!.size} bytes) differs from the legacy value (sha256 ${a.sha256.slice(0, 12)}…, ${a.bytes.length} bytes)${versions.length > 1 ? ` and so do its ${versions.length - 1} other version(s)` : ""}`
+          )
+          continue
+        }
+        hit = same.key.artifactType
       }
-      documents.set(a.name, stampOf(same.key.artifactType))
-      if (a.column !== undefined) newest.set(a.name, versions[0]!.sha256)
+      stamps.set(a.name, stampOf(hit))
+      if (a.column !== undefined) found.set(a.name, a.sha256)
     }
-    return { problems, newest }
+    return { problems, found }
+  })
+
+/** A raw value silver was not built from: a newer version in bronze (explained), or silver behind bronze. */
+interface Suspect {
+  readonly difference: Omit<Difference, "explained" | "what">
+  readonly item: { readonly sourceType: string; readonly externalId: string }
+  readonly name: string
+  readonly usedType: string
+  readonly usedSha: string
+}
+
+const judge = (suspect: Suspect): Effect.Effect<Difference, BronzeIoError, BronzeReader> =>
+  Effect.gen(function* () {
+    const infos = yield* (yield* BronzeReader).listItem(suspect.item)
+    const newest = infos
+      .filter((i) => i.key.artifactType === suspect.name || i.key.artifactType.startsWith(`${suspect.name}@`))
+      .sort(newestFirst)[0]
+    const followsBronze = newest !== undefined && newest.sha256 === suspect.usedSha
+    return {
+      ...suspect.difference,
+      explained: followsBronze,
+      what: followsBronze
+        ? `bronze holds a newer ${suspect.name} than the legacy value (${newest.key.artifactType}.${newest.key.ext}, a later fetch or change); silver follows it`
+        : `silver was built from ${suspect.usedType} (sha256 ${suspect.usedSha.slice(0, 12)}…), not from bronze's newest ${suspect.name}${newest === undefined ? "" : ` (${newest.key.artifactType}, sha256 ${newest.sha256.slice(0, 12)}…)`}: not transformed since`
+    }
   })
 
 const increment = (
@@ -260,9 +316,9 @@ export const verify = Effect.fn("Verify.verify")(function* (
         const check = (row: LegacyRow) =>
           Effect.gen(function* () {
             const planned = yield* RowPlan.plan(table, row, exclusions)
-            if (planned._tag === "Skipped") return { row, planned, bronze: [], newest: new Map() } satisfies Checked
-            const { problems, newest } = yield* checkBronze(planned)
-            return { row, planned, bronze: problems, newest } satisfies Checked
+            if (planned._tag === "Skipped") return { row, planned, bronze: [], found: new Map() } satisfies Checked
+            const { problems, found } = yield* checkBronze(planned)
+            return { row, planned, bronze: problems, found } satisfies Checked
           })
         yield* TableReader.rows(table, entry, { batchBytes: options.batchBytes }).pipe(
           Stream.mapEffect(check, { concurrency: options.concurrency ?? 16 }),
@@ -271,7 +327,9 @@ export const verify = Effect.fn("Verify.verify")(function* (
             Effect.gen(function* () {
               const planned = group.flatMap((c) => (c.planned._tag === "Planned" ? [c.planned.item] : []))
               const silver = yield* silverItems(planned)
-              for (const c of group) compare(table, c, silver)
+              const suspects: Array<Suspect> = []
+              for (const c of group) compare(table, c, silver, suspects)
+              for (const d of yield* Effect.forEach(suspects, judge, { concurrency: 8 })) note(d)
             })
           )
         )
@@ -279,7 +337,12 @@ export const verify = Effect.fn("Verify.verify")(function* (
     )
   }
 
-  function compare(table: Mapping.ResolvedTable, c: Checked, silver: ReadonlyMap<string, SilverItem>) {
+  function compare(
+    table: Mapping.ResolvedTable,
+    c: Checked,
+    silver: ReadonlyMap<string, SilverItem>,
+    suspects: Array<Suspect>
+  ) {
     rows++
     const keyText = describeKey(table.key, c.row.key)
     const lines = reported.get(`${table.qualified}\u0000${keyText}`) ?? []
@@ -352,13 +415,16 @@ export const verify = Effect.fn("Verify.verify")(function* (
       }
     }
     if (s.transformStatus === "transformed") {
-      for (const [name, sha] of c.newest) {
+      for (const [name, sha] of c.found) {
         const used = s.artifacts.find(([artifactName]) => artifactName === name)
         if (used !== undefined && used[2] !== sha) {
-          diff(
-            `silver was built from ${used[1]} (sha256 ${used[2].slice(0, 12)}…), not from bronze's newest ${name} (sha256 ${sha.slice(0, 12)}…): not transformed since`,
-            false
-          )
+          suspects.push({
+            difference: { table: table.qualified, key: keyText, item },
+            item: p.item,
+            name,
+            usedType: used[1],
+            usedSha: used[2]
+          })
         }
       }
     }

@@ -1,0 +1,326 @@
+/**
+ * Legacy migration benchmark: rows/s of `migrate-legacy run` against the limit measured beside it on the
+ * same server and disk, its peak memory, a rerun, and rows/s of `verify`.
+ *
+ *   pnpm bench migrate                 100,000 rows of 50 KB HTML (a real page, ars-1.html, made unique per row)
+ *   pnpm bench migrate --quick         5,000 rows
+ *   pnpm bench migrate --rows 20000 --concurrency 16
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench migrate
+ *                                      another server (fresh databases, dropped after); else an embedded one
+ *
+ * The legacy table is a web crawler's `(id, url, raw_html, content_type, fetched_at)`; each row becomes
+ * `page.html`, `page-response.json` and `legacy-row.json` in bronze (filesystem store, scan catalog,
+ * every file fsynced). The limit is what the run cannot avoid: reading the same columns with
+ * `COPY (SELECT ...) TO STDOUT` (psql, binary format) plus writing the same bytes as files (temp file,
+ * fsync, link, fsync of the folder: the careful raw write of `pnpm bench bronze`) with the same
+ * concurrency. The run's ratio is against their sum (a run that overlapped them perfectly could beat
+ * it, up to the slower of the two, also shown). Peak RSS is this process's, sampled every 20 ms during
+ * the run. Verify reads everything again (the legacy rows, every bronze file hashed) and checks silver
+ * rows written here with SQL: the transform's Readability would take hours for 100k pages, and these
+ * rows have no provenance, so verify's provenance comparison is not part of the figure.
+ *
+ * Data lives under `.bench/migrate/` (gitignored), a new folder per run, removed after measuring.
+ */
+import * as Crypto from "node:crypto"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { performance } from "node:perf_hooks"
+import { FileSystemBronze } from "@medallion/bronze"
+import { LegacyDatabase, LegacyRun, Mapping, RowPlan, RunState } from "@medallion/migrate"
+import { LegacyFixture } from "@medallion/migrate/testing"
+import { Verify } from "@medallion/migrate/verify"
+import { EmbeddedPostgres, SilverDatabase, SilverMigrator } from "@medallion/silver"
+import { Context, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import * as Psql from "./Psql.ts"
+
+const BENCH_ROOT = NodePath.resolve(import.meta.dirname, "../../.bench/migrate")
+
+const argValue = (args: ReadonlyArray<string>, name: string) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const mapping = {
+  version: 1,
+  tables: [
+    {
+      table: "bench_pages",
+      source: "web",
+      key: "id",
+      externalId: "url",
+      fetchedAt: "fetched_at",
+      url: "url",
+      artifacts: [{ column: "raw_html", as: "page", contentType: "content_type" }]
+    }
+  ]
+}
+
+const TEMPLATE = LegacyFixture.page("ars-1").toString("utf8")
+const BASE_TIME = Date.UTC(2025, 0, 1)
+/** Row `g`'s page, exactly as the SQL below builds it. */
+const html = (g: number) => `<!-- row ${g} -->${TEMPLATE}`
+const url = (g: number) => `https://bench.example/pages/${g}`
+
+/** Samples this process's memory while `run` goes. */
+const withPeakMemory = async <A>(run: () => Promise<A>) => {
+  let peakRss = process.memoryUsage().rss
+  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20)
+  const started = performance.now()
+  try {
+    const result = await run()
+    return {
+      result,
+      ms: performance.now() - started,
+      peakRssMb: Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20
+    }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+const fsyncDir = async (dir: string) => {
+  const handle = await NodeFs.promises.open(dir, "r")
+  await handle.sync()
+  await handle.close()
+}
+
+/** The careful raw write: temp file, fsync, link (never replaces), unlink, fsync of the folder. */
+const rawWrite = async (dir: string, name: string, bytes: Uint8Array) => {
+  const temp = NodePath.join(dir, `.${name}.${Crypto.randomBytes(8).toString("hex")}.tmp`)
+  const handle = await NodeFs.promises.open(temp, "wx")
+  await handle.write(bytes)
+  await handle.sync()
+  await handle.close()
+  await NodeFs.promises.link(temp, NodePath.join(dir, name))
+  await NodeFs.promises.unlink(temp)
+  await fsyncDir(dir)
+}
+
+/** The same files the run writes (page, response record, provenance record), with the same concurrency. */
+const rawWrites = async (root: string, rows: number, concurrency: number, table: Mapping.ResolvedTable) => {
+  let next = 1
+  const worker = async () => {
+    while (next <= rows) {
+      const g = next++
+      const row = {
+        key: [String(g)],
+        externalId: url(g),
+        fetchedAt: BASE_TIME + g * 1000,
+        updatedAt: null,
+        url: url(g),
+        fetchStatus: null,
+        fetchReason: null,
+        transcriptionStatus: null,
+        transcriptionReason: null,
+        raw: [new TextEncoder().encode(html(g))],
+        contentTypes: ["text/html; charset=utf-8"],
+        entry: {},
+        bytes: 0,
+        tooLarge: false
+      }
+      const plan = Effect.runSync(RowPlan.plan(table, row, { byKey: new Map() })) as RowPlan.Planned
+      const dir = NodePath.join(root, "web", String(g))
+      await NodeFs.promises.mkdir(dir, { recursive: true })
+      for (const a of [...plan.artifacts, plan.legacyRow]) await rawWrite(dir, `${a.name}.${a.ext}`, a.bytes)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+export default (args: ReadonlyArray<string>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const quick = args.includes("--quick")
+      const rows = Number(argValue(args, "--rows") ?? (quick ? 5_000 : 100_000))
+      const concurrency = Number(argValue(args, "--concurrency") ?? LegacyRun.DEFAULT_CONCURRENCY)
+      NodeFs.mkdirSync(BENCH_ROOT, { recursive: true })
+      const work = NodeFs.mkdtempSync(NodePath.join(BENCH_ROOT, "run-"))
+      const log = (line: string) => process.stderr.write(`${line}\n`)
+
+      const external = process.env["DATABASE_URL"]
+      const adminUrl = external
+        ? Redacted.make(external)
+        : (yield* EmbeddedPostgres.start({ dataDir: NodePath.join(work, "pg"), ephemeral: true })).adminUrl
+      const admin = Context.get(yield* Layer.build(SilverDatabase.layerWith({ url: adminUrl, poolSize: 1 })), SqlClient)
+      const [{ version }] = (yield* admin<{
+        version: string
+      }>`select current_setting('server_version') as version`) as unknown as [{ version: string }]
+      const urlOf = (database: string) => {
+        const parsed = new URL(Redacted.value(adminUrl))
+        parsed.pathname = `/${database}`
+        return Redacted.make(parsed.toString())
+      }
+      const suffix = Crypto.randomBytes(4).toString("hex")
+      const legacyName = `medallion_bench_legacy_${suffix}`
+      const silverName = `medallion_bench_silver_${suffix}`
+      yield* admin.unsafe(`create database ${legacyName}`)
+      yield* admin.unsafe(`create database ${silverName}`)
+      yield* Effect.addFinalizer(() =>
+        Effect.all([
+          admin.unsafe(`drop database if exists ${legacyName} with (force)`),
+          admin.unsafe(`drop database if exists ${silverName} with (force)`)
+        ]).pipe(Effect.ignore)
+      )
+      yield* Effect.addFinalizer(() => Effect.sync(() => NodeFs.rmSync(work, { recursive: true, force: true })))
+      const legacyUrl = urlOf(legacyName)
+      const silverUrl = urlOf(silverName)
+      const psql = Psql.binary()
+      if (psql === undefined)
+        return yield* Effect.die(new Error("no psql found (set PSQL): the COPY baseline needs it"))
+
+      log(`generating ${fmt(rows)} legacy rows of ${fmt(html(1).length)} bytes of HTML ...`)
+      const generated = performance.now()
+      const legacy = Context.get(
+        yield* Layer.build(SilverDatabase.layerWith({ url: legacyUrl, poolSize: 1 })),
+        SqlClient
+      )
+      yield* legacy.unsafe(
+        `create table bench_pages (id bigint primary key, url text not null, raw_html text, content_type text, fetched_at timestamptz)`
+      )
+      for (let start = 1; start <= rows; start += 5000) {
+        const end = Math.min(rows, start + 4999)
+        yield* legacy.unsafe(
+          `insert into bench_pages
+             select g, 'https://bench.example/pages/' || g, '<!-- row ' || g || ' -->' || $1::text,
+                    'text/html; charset=utf-8', to_timestamp(${BASE_TIME / 1000} + g)
+               from generate_series(${start}, ${end}) g`,
+          [TEMPLATE]
+        )
+      }
+      yield* legacy.unsafe(`vacuum analyze bench_pages`)
+      log(`  ${((performance.now() - generated) / 1000).toFixed(1)} s`)
+
+      const decoded = yield* Mapping.decode("bench mapping", mapping)
+      const table = decoded.tables[0]!
+
+      // 1. COPY of the same columns.
+      log("COPY (SELECT ...) TO STDOUT ...")
+      const copyStarted = performance.now()
+      Psql.run(
+        psql,
+        legacyUrl,
+        `\\copy (select id::text, url, raw_html, content_type, (extract(epoch from fetched_at) * 1000)::float8 from bench_pages order by id) to '/dev/null' with (format binary)`
+      )
+      const copyMs = performance.now() - copyStarted
+
+      // 2. The same bytes written as files.
+      log("raw file writes of the same bytes ...")
+      const raw = yield* Effect.promise(() =>
+        withPeakMemory(() => rawWrites(NodePath.join(work, "raw"), rows, concurrency, table))
+      )
+
+      // 3. The run.
+      log("migrate-legacy run ...")
+      const bronzeRoot = NodePath.join(work, "bronze")
+      const stateDir = RunState.dirFor(NodePath.join(work, "data"), decoded.digest)
+      const layers = Layer.mergeAll(
+        LegacyDatabase.layer({ url: legacyUrl }),
+        FileSystemBronze.layerWith({ root: bronzeRoot, catalog: "scan" })
+      )
+      const runOnce = () =>
+        Effect.runPromise(LegacyRun.run({ mapping: decoded, stateDir, concurrency }).pipe(Effect.provide(layers)))
+      const baseRss = process.memoryUsage().rss / 2 ** 20
+      const run = yield* Effect.promise(() => withPeakMemory(runOnce))
+      if (run.result.totals.migrated !== rows)
+        return yield* Effect.die(new Error(`migrated ${run.result.totals.migrated} of ${rows} rows`))
+      log("migrate-legacy run again (nothing to write) ...")
+      const rerun = yield* Effect.promise(() => withPeakMemory(runOnce))
+
+      // 4. Verify, against silver rows written here.
+      log("migrate-legacy verify ...")
+      const silverLayer = SilverDatabase.layerWith({ url: silverUrl, poolSize: 4 })
+      const silver = yield* Layer.build(silverLayer)
+      yield* SilverMigrator.run().pipe(Effect.provideContext(silver))
+      const silverSql = Context.get(silver, SqlClient)
+      yield* silverSql.unsafe(
+        `insert into items (source_type, external_id, url, title, body_text, fetch_status, transcription_status, transform_status, transform_version)
+           select 'web', 'https://bench.example/pages/' || g, 'https://bench.example/pages/' || g, 'Page ' || g,
+                  'The text of page ' || g || '.', 'fetched', 'not_applicable', 'transformed', 1
+             from generate_series(1, ${rows}) g`
+      )
+      const verify = yield* Effect.promise(() =>
+        withPeakMemory(() =>
+          Effect.runPromise(
+            Verify.verify({ mapping: decoded, stateDir, concurrency }).pipe(
+              Effect.provide(
+                Layer.mergeAll(
+                  LegacyDatabase.layer({ url: legacyUrl }),
+                  FileSystemBronze.layerReaderWith({ root: bronzeRoot, catalog: "scan" })
+                )
+              ),
+              Effect.provideContext(silver)
+            )
+          )
+        )
+      )
+      if (!verify.result.clean) {
+        return yield* Effect.die(
+          new Error(`verify found differences: ${JSON.stringify(verify.result.differences.slice(0, 3))}`)
+        )
+      }
+
+      const rate = (ms: number) => rows / (ms / 1000)
+      const limitSerial = rate(copyMs + raw.ms)
+      const limitParallel = rate(Math.max(copyMs, raw.ms))
+      const bytes = rows * (html(1).length + 700)
+      const table2 = [
+        ["measurement", "time", "rows/s", "vs limit", "peak RSS MB"],
+        [
+          "limit: COPY (SELECT ...) TO STDOUT of the same columns",
+          `${(copyMs / 1000).toFixed(1)} s`,
+          fmt(rate(copyMs)),
+          "-",
+          "-"
+        ],
+        [
+          `limit: raw file writes of the same bytes (3 files/row, concurrency ${concurrency})`,
+          `${(raw.ms / 1000).toFixed(1)} s`,
+          fmt(rate(raw.ms)),
+          "-",
+          "-"
+        ],
+        [
+          "limit: COPY + raw writes, one after the other",
+          `${((copyMs + raw.ms) / 1000).toFixed(1)} s`,
+          fmt(limitSerial),
+          "1.00",
+          "-"
+        ],
+        [
+          `run (concurrency ${concurrency})`,
+          `${(run.ms / 1000).toFixed(1)} s`,
+          fmt(rate(run.ms)),
+          `${(rate(run.ms) / limitSerial).toFixed(2)} (${(rate(run.ms) / limitParallel).toFixed(2)} of the slower alone)`,
+          `${fmt(run.peakRssMb)} (${fmt(baseRss)} before)`
+        ],
+        [
+          "run again: every artifact already in bronze",
+          `${(rerun.ms / 1000).toFixed(1)} s`,
+          fmt(rate(rerun.ms)),
+          "-",
+          fmt(rerun.peakRssMb)
+        ],
+        [
+          `verify (concurrency ${concurrency})`,
+          `${(verify.ms / 1000).toFixed(1)} s`,
+          fmt(rate(verify.ms)),
+          "-",
+          fmt(verify.peakRssMb)
+        ]
+      ]
+      const widths = table2[0]!.map((_, c) => Math.max(...table2.map((r) => r[c]!.length)))
+      const out = [
+        `PostgreSQL ${version} (${external ? "DATABASE_URL" : "embedded"}); ${fmt(rows)} rows of ${fmt(html(1).length)} bytes of HTML (${fmt(bytes / 2 ** 30, 2)} GiB); Node ${process.version}`,
+        "",
+        `| ${table2[0]!.map((h, c) => h.padEnd(widths[c]!)).join(" | ")} |`,
+        `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`,
+        ...table2.slice(1).map((r) => `| ${r.map((v, c) => v.padEnd(widths[c]!)).join(" | ")} |`),
+        "",
+        `run: ${fmt(run.result.totals.written)} artifacts written (${fmt(run.result.totals.writtenBytes / 2 ** 20, 1)} MiB); rerun: ${fmt(rerun.result.totals.written)} written, ${fmt(rerun.result.totals.unchanged)} unchanged; verify: ${fmt(verify.result.rows)} rows, clean`
+      ]
+      process.stdout.write(out.join("\n") + "\n")
+    })
+  )
