@@ -5,6 +5,7 @@
  *   pnpm bench migrate                 100,000 rows of 50 KB HTML (a real page, ars-1.html, made unique per row)
  *   pnpm bench migrate --quick         5,000 rows
  *   pnpm bench migrate --rows 20000 --concurrency 16
+ *   pnpm bench migrate --quick --keep  keeps the folder and the databases (with DATABASE_URL) for a look
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench migrate
  *                                      another server (fresh databases, dropped after); else an embedded one
  *
@@ -21,14 +22,13 @@
  *
  * Data lives under `.bench/migrate/` (gitignored), a new folder per run, removed after measuring.
  */
+import { spawn } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { performance } from "node:perf_hooks"
-import { FileSystemBronze } from "@medallion/bronze"
-import { LegacyDatabase, LegacyRun, Mapping, RowPlan, RunState } from "@medallion/migrate"
+import { LegacyRun, Mapping, RowPlan } from "@medallion/migrate"
 import { LegacyFixture } from "@medallion/migrate/testing"
-import { Verify } from "@medallion/migrate/verify"
 import { EmbeddedPostgres, SilverDatabase, SilverMigrator } from "@medallion/silver"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -124,10 +124,57 @@ const rawWrites = async (root: string, rows: number, concurrency: number, table:
       const plan = Effect.runSync(RowPlan.plan(table, row, { byKey: new Map() })) as RowPlan.Planned
       const dir = NodePath.join(root, "web", String(g))
       await NodeFs.promises.mkdir(dir, { recursive: true })
-      for (const a of [...plan.artifacts, plan.legacyRow]) await rawWrite(dir, `${a.name}.${a.ext}`, a.bytes)
+      for (const a of [...plan.artifacts, plan.legacyRow]) await rawWrite(dir, `${a.name}.${a.ext}`, a.bytes!)
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+const REPO = NodePath.resolve(import.meta.dirname, "../..")
+const CLI = NodePath.join(REPO, "apps/cli/src/bin.ts")
+
+/** Peak resident set size of a live process, MB (`VmHWM`), or NaN when it cannot be read. */
+const peakRssOf = (pid: number): number => {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(NodeFs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** `medallion <args>` as a process: its output, exit code and peak RSS (sampled until it exits). */
+const medallion = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  new Promise<{ code: number | null; stdout: string; output: string; peakRssMb: number }>((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=@medallion/source", CLI, ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let output = ""
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += String(chunk)
+      output += String(chunk)
+    })
+    child.stderr!.on("data", (chunk: Buffer) => {
+      output = (output + String(chunk)).slice(-100_000)
+    })
+    let peak = 0
+    const timer = setInterval(() => {
+      const rss = peakRssOf(child.pid!)
+      if (!Number.isNaN(rss)) peak = Math.max(peak, rss)
+    }, 100)
+    child.once("exit", (code) => {
+      clearInterval(timer)
+      resolve({ code, stdout, output, peakRssMb: peak })
+    })
+  })
+
+const secondsIn = (text: string, pattern: RegExp): number => {
+  const found = pattern.exec(text)?.[1]
+  if (found === undefined) throw new Error(`no timing in the output:\n${text}`)
+  return Number(found)
 }
 
 export default (args: ReadonlyArray<string>) =>
@@ -158,13 +205,17 @@ export default (args: ReadonlyArray<string>) =>
       const silverName = `medallion_bench_silver_${suffix}`
       yield* admin.unsafe(`create database ${legacyName}`)
       yield* admin.unsafe(`create database ${silverName}`)
+      const keep = args.includes("--keep")
       yield* Effect.addFinalizer(() =>
-        Effect.all([
-          admin.unsafe(`drop database if exists ${legacyName} with (force)`),
-          admin.unsafe(`drop database if exists ${silverName} with (force)`)
-        ]).pipe(Effect.ignore)
+        keep
+          ? Effect.sync(() => log(`kept ${work}, databases ${legacyName} and ${silverName}`))
+          : Effect.all([
+              admin.unsafe(`drop database if exists ${legacyName} with (force)`),
+              admin.unsafe(`drop database if exists ${silverName} with (force)`)
+            ]).pipe(Effect.ignore)
       )
-      yield* Effect.addFinalizer(() => Effect.sync(() => NodeFs.rmSync(work, { recursive: true, force: true })))
+      if (!keep)
+        yield* Effect.addFinalizer(() => Effect.sync(() => NodeFs.rmSync(work, { recursive: true, force: true })))
       const legacyUrl = urlOf(legacyName)
       const silverUrl = urlOf(silverName)
       const psql = Psql.binary()
@@ -212,55 +263,49 @@ export default (args: ReadonlyArray<string>) =>
         withPeakMemory(() => rawWrites(NodePath.join(work, "raw"), rows, concurrency, table))
       )
 
-      // 3. The run.
-      log("migrate-legacy run ...")
-      const bronzeRoot = NodePath.join(work, "bronze")
-      const stateDir = RunState.dirFor(NodePath.join(work, "data"), decoded.digest)
-      const layers = Layer.mergeAll(
-        LegacyDatabase.layer({ url: legacyUrl }),
-        FileSystemBronze.layerWith({ root: bronzeRoot, catalog: "scan" })
-      )
-      const runOnce = () =>
-        Effect.runPromise(LegacyRun.run({ mapping: decoded, stateDir, concurrency }).pipe(Effect.provide(layers)))
-      const baseRss = process.memoryUsage().rss / 2 ** 20
-      const run = yield* Effect.promise(() => withPeakMemory(runOnce))
-      if (run.result.totals.migrated !== rows)
-        return yield* Effect.die(new Error(`migrated ${run.result.totals.migrated} of ${rows} rows`))
-      log("migrate-legacy run again (nothing to write) ...")
-      const rerun = yield* Effect.promise(() => withPeakMemory(runOnce))
+      // 3. The run, as the operator runs it: `medallion migrate-legacy run`, a process of its own.
+      const dataDir = NodePath.join(work, "data")
+      const mappingFile = NodePath.join(work, "mapping.json")
+      NodeFs.writeFileSync(mappingFile, JSON.stringify(mapping))
+      const env = { MEDALLION_LEGACY_DATABASE_URL: Redacted.value(legacyUrl), DATABASE_URL: Redacted.value(silverUrl) }
+      const cli = (...command: Array<string>) =>
+        Effect.promise(() =>
+          medallion(
+            [
+              "--data-dir",
+              dataDir,
+              "migrate-legacy",
+              ...command,
+              "--mapping",
+              mappingFile,
+              "--concurrency",
+              String(concurrency)
+            ],
+            env
+          )
+        )
+      log("medallion migrate-legacy run ...")
+      const run = yield* cli("run")
+      const runSeconds = secondsIn(run.stdout, /run pass \d+: [\d,]+ row\(s\) in ([\d.]+) s/)
+      if (!run.stdout.includes(`${rows} in bronze`)) return yield* Effect.die(new Error(`run failed:\n${run.output}`))
+      log("medallion migrate-legacy run again (nothing to write) ...")
+      const rerun = yield* cli("run")
+      const rerunSeconds = secondsIn(rerun.stdout, /run pass \d+: [\d,]+ row\(s\) in ([\d.]+) s/)
 
       // 4. Verify, against silver rows written here.
-      log("migrate-legacy verify ...")
-      const silverLayer = SilverDatabase.layerWith({ url: silverUrl, poolSize: 4 })
-      const silver = yield* Layer.build(silverLayer)
+      log("medallion migrate-legacy verify ...")
+      const silver = yield* Layer.build(SilverDatabase.layerWith({ url: silverUrl, poolSize: 2 }))
       yield* SilverMigrator.run().pipe(Effect.provideContext(silver))
-      const silverSql = Context.get(silver, SqlClient)
-      yield* silverSql.unsafe(
+      yield* Context.get(silver, SqlClient).unsafe(
         `insert into items (source_type, external_id, url, title, body_text, fetch_status, transcription_status, transform_status, transform_version)
            select 'web', 'https://bench.example/pages/' || g, 'https://bench.example/pages/' || g, 'Page ' || g,
                   'The text of page ' || g || '.', 'fetched', 'not_applicable', 'transformed', 1
              from generate_series(1, ${rows}) g`
       )
-      const verify = yield* Effect.promise(() =>
-        withPeakMemory(() =>
-          Effect.runPromise(
-            Verify.verify({ mapping: decoded, stateDir, concurrency }).pipe(
-              Effect.provide(
-                Layer.mergeAll(
-                  LegacyDatabase.layer({ url: legacyUrl }),
-                  FileSystemBronze.layerReaderWith({ root: bronzeRoot, catalog: "scan" })
-                )
-              ),
-              Effect.provideContext(silver)
-            )
-          )
-        )
-      )
-      if (!verify.result.clean) {
-        return yield* Effect.die(
-          new Error(`verify found differences: ${JSON.stringify(verify.result.differences.slice(0, 3))}`)
-        )
-      }
+      const verify = yield* cli("verify")
+      if (verify.code !== 0)
+        return yield* Effect.die(new Error(`verify found differences:\n${verify.output.slice(-3000)}`))
+      const verifySeconds = secondsIn(verify.stdout, /row\(s\) checked in ([\d.]+) s/)
 
       const rate = (ms: number) => rows / (ms / 1000)
       const limitSerial = rate(copyMs + raw.ms)
@@ -291,22 +336,22 @@ export default (args: ReadonlyArray<string>) =>
         ],
         [
           `run (concurrency ${concurrency})`,
-          `${(run.ms / 1000).toFixed(1)} s`,
-          fmt(rate(run.ms)),
-          `${(rate(run.ms) / limitSerial).toFixed(2)} (${(rate(run.ms) / limitParallel).toFixed(2)} of the slower alone)`,
-          `${fmt(run.peakRssMb)} (${fmt(baseRss)} before)`
+          `${runSeconds.toFixed(1)} s`,
+          fmt(rate(runSeconds * 1000)),
+          `${(rate(runSeconds * 1000) / limitSerial).toFixed(2)} (${(rate(runSeconds * 1000) / limitParallel).toFixed(2)} of the slower alone)`,
+          fmt(run.peakRssMb)
         ],
         [
           "run again: every artifact already in bronze",
-          `${(rerun.ms / 1000).toFixed(1)} s`,
-          fmt(rate(rerun.ms)),
+          `${rerunSeconds.toFixed(1)} s`,
+          fmt(rate(rerunSeconds * 1000)),
           "-",
           fmt(rerun.peakRssMb)
         ],
         [
           `verify (concurrency ${concurrency})`,
-          `${(verify.ms / 1000).toFixed(1)} s`,
-          fmt(rate(verify.ms)),
+          `${verifySeconds.toFixed(1)} s`,
+          fmt(rate(verifySeconds * 1000)),
           "-",
           fmt(verify.peakRssMb)
         ]
@@ -319,7 +364,9 @@ export default (args: ReadonlyArray<string>) =>
         `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`,
         ...table2.slice(1).map((r) => `| ${r.map((v, c) => v.padEnd(widths[c]!)).join(" | ")} |`),
         "",
-        `run: ${fmt(run.result.totals.written)} artifacts written (${fmt(run.result.totals.writtenBytes / 2 ** 20, 1)} MiB); rerun: ${fmt(rerun.result.totals.written)} written, ${fmt(rerun.result.totals.unchanged)} unchanged; verify: ${fmt(verify.result.rows)} rows, clean`
+        `run: ${run.stdout.split("\n")[0]}`,
+        `rerun: ${rerun.stdout.split("\n")[0]}`,
+        `verify: ${verify.stdout.trim().split("\n").at(-1)}`
       ]
       process.stdout.write(out.join("\n") + "\n")
     })

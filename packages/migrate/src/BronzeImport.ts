@@ -93,9 +93,12 @@ export const importRow = (
           // The row's time names the version; should another value hold that stamp, the time of the import.
           candidates = plan.stamp === undefined ? [`${a.name}@${now}`] : [`${a.name}@${plan.stamp}`, `${a.name}@${now}`]
         }
+        const bytes = a.bytes
+        if (bytes === undefined)
+          return yield* Effect.die(new Error(`${a.name}.${a.ext}: a plan read as digests cannot be written`))
         for (const artifactType of candidates) {
           const key: ArtifactKey = { ...plan.item, artifactType, ext: a.ext }
-          const stored = yield* put(key, a.bytes).pipe(Effect.catchTag("ArtifactConflict", () => Effect.succeed(false)))
+          const stored = yield* put(key, bytes).pipe(Effect.catchTag("ArtifactConflict", () => Effect.succeed(false)))
           if (stored) {
             documents.set(a.name, { stamp: stampOf(artifactType), writtenNow: true })
             return

@@ -3,6 +3,19 @@
  * mapping names (times as epoch milliseconds), and its raw values as bytes, in the order of the
  * mapping's `artifacts`.
  */
+/** A raw value read as its digest only (what `verify` needs of a value it does not look into). */
+export interface Digest {
+  readonly _tag: "Digest"
+  readonly sha256: string
+  readonly size: number
+}
+
+/** A raw value: its bytes, its digest, or none (NULL). */
+export type RawValue = Uint8Array | Digest | null
+
+export const isDigest = (value: RawValue): value is Digest =>
+  value !== null && !(value instanceof Uint8Array) && value._tag === "Digest"
+
 export interface LegacyRow {
   /** The key columns' values, as text. */
   readonly key: ReadonlyArray<string>
@@ -14,8 +27,11 @@ export interface LegacyRow {
   readonly fetchReason: string | null
   readonly transcriptionStatus: string | null
   readonly transcriptionReason: string | null
-  /** Per `artifacts[i]`: the value's bytes (text in UTF-8, JSON as the server prints it, bytea as stored). */
-  readonly raw: ReadonlyArray<Uint8Array | null>
+  /**
+   * Per `artifacts[i]`: the value's bytes (text in UTF-8, JSON as the server prints it, bytea as stored),
+   * or only their digest when the reader was asked for digests and the value needs no looking into.
+   */
+  readonly raw: ReadonlyArray<RawValue>
   /** Per `artifacts[i]`: its `contentType` column's value. */
   readonly contentTypes: ReadonlyArray<string | null>
   /** The entry record's columns (feed): text, or epoch milliseconds for a time column. */

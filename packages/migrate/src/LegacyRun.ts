@@ -48,7 +48,7 @@ export interface RunOptions {
   /** Count, list and predict; write nothing (`plan`: `run` then needs no bronze either). */
   readonly dryRun?: boolean | undefined
   readonly concurrency?: number | undefined
-  /** Raw bytes fetched per batch of rows (default 16 MiB). */
+  /** Raw bytes fetched per batch of rows (default 4 MiB). */
   readonly batchBytes?: number | undefined
   /** Spares a loaded legacy server: at most this many rows per second. */
   readonly maxRowsPerSecond?: number | undefined
@@ -215,7 +215,7 @@ const tally = (summary: TableSummary, result: RowResult) => {
     const name = `${a.fixedType !== undefined || a.alwaysStamped ? `${a.name}@<stamp>` : a.name}.${a.ext}`
     const c = (summary.artifacts[name] ??= { count: 0, bytes: 0 })
     c.count++
-    c.bytes += a.bytes.length
+    c.bytes += a.size
   }
   summary.silver.items++
   increment(summary.silver.fetchStatus, p.expected.fetchStatus)
@@ -271,7 +271,14 @@ const pass = <E, R>(
             `${line.kind} row ${describeKey(table.key, row.key)} of ${table.qualified}: ${line.reason}`
           ).pipe(Effect.annotateLogs({ table: table.qualified, source: table.spec.source, problem: line.problem }))
         }
-        return { key: row.key, bytes: row.bytes, lines, planned, imported } satisfies RowResult
+        // Only counts travel on to the checkpoint: the values' bytes are released with the row.
+        return {
+          key: row.key,
+          bytes: row.bytes,
+          lines,
+          planned: RowPlan.withoutBytes(planned),
+          imported
+        } satisfies RowResult
       })
 
     for (const table of mapping.tables) {

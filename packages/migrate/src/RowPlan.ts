@@ -9,7 +9,7 @@ import type { ItemKey } from "@medallion/bronze"
 import { ChatCompletion, HnItem, ItemArtifacts, JsonArtifact, WhisperTranscript } from "@medallion/workers/fetch"
 import { createHash } from "node:crypto"
 import { Effect, Schema } from "effect"
-import { describeKey, keyObject, type LegacyRow } from "./LegacyRow.ts"
+import { describeKey, isDigest, keyObject, type LegacyRow } from "./LegacyRow.ts"
 import type * as Mapping from "./Mapping.ts"
 import * as Sniff from "./Sniff.ts"
 import * as Targets from "./Targets.ts"
@@ -21,7 +21,9 @@ export interface PlannedArtifact {
   /** Artifact name (no version stamp). */
   readonly name: string
   readonly ext: string
-  readonly bytes: Uint8Array
+  /** The bytes to write; absent in a plan computed from digests (verify's), which only compares. */
+  readonly bytes: Uint8Array | undefined
+  readonly size: number
   readonly sha256: string
   /** The legacy column it holds, for raw values; `undefined` for records the migration composes. */
   readonly column: string | undefined
@@ -97,12 +99,32 @@ const iso = (millis: number | null): string | undefined =>
   millis === null || !Number.isFinite(millis) ? undefined : new Date(millis).toISOString()
 
 const artifact = (
-  fields: Omit<PlannedArtifact, "sha256" | "alwaysStamped"> & { alwaysStamped?: boolean }
+  fields: Omit<PlannedArtifact, "sha256" | "alwaysStamped" | "size" | "bytes"> & {
+    readonly bytes: Uint8Array
+    readonly alwaysStamped?: boolean
+  }
 ): PlannedArtifact => ({
   alwaysStamped: false,
   ...fields,
+  size: fields.bytes.length,
   sha256: sha256(fields.bytes)
 })
+
+/**
+ * A column whose values the plan never looks into: one rule for every value, to an artifact whose
+ * extension is fixed and which the transform does not parse as JSON (HTML documents, media with an
+ * extension). `verify` reads such values as their digest, computed by the server.
+ */
+export const digestable = (mapped: Mapping.ResolvedArtifact): boolean => {
+  const only = mapped.rules.length === 1 ? mapped.rules[0]! : undefined
+  return (
+    only !== undefined &&
+    only.when === undefined &&
+    only.destination._tag === "Artifact" &&
+    only.destination.ext !== undefined &&
+    !only.destination.target.json
+  )
+}
 
 const conditionHolds = (when: Mapping.RuleCondition | undefined, bytes: Uint8Array): boolean => {
   switch (when) {
@@ -197,8 +219,53 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
     let transcript: Expected["transcript"]
     let transcriptFlagged = false
 
+    /** What the fetch side keeps of the response beside a document: here, what the legacy row knew. */
+    const responseRecord = (target: Targets.Target, contentType: string | null): Array<PlannedArtifact> =>
+      target.response && (row.url !== null || contentType !== null)
+        ? [
+            artifact({
+              name: `${target.name}-response`,
+              ext: "json",
+              bytes: recordBytes({
+                ...(row.url === null ? {} : { url: row.url }),
+                headers: contentType === null ? {} : { "content-type": contentType },
+                redirects: [],
+                ...(fetchedAt === undefined ? {} : { at: fetchedAt }),
+                source: "legacy"
+              }),
+              column: undefined,
+              documentOf: target.name
+            })
+          ]
+        : []
+
     for (const [i, mapped] of table.artifacts.entries()) {
-      const bytes = row.raw[i] ?? null
+      const value = row.raw[i] ?? null
+      if (isDigest(value)) {
+        const only = mapped.rules[0]
+        if (value.size === 0) {
+          columns[mapped.column] = null
+          continue
+        }
+        if (!digestable(mapped) || only?.destination._tag !== "Artifact") {
+          return yield* Effect.die(new Error(`${mapped.column}: a digest was read for a value its rules look into`))
+        }
+        const d = only.destination
+        const planned: PlannedArtifact = {
+          name: d.target.name,
+          ext: d.ext!,
+          bytes: undefined,
+          size: value.size,
+          sha256: value.sha256,
+          column: mapped.column,
+          alwaysStamped: d.target.alwaysStamped
+        }
+        artifacts.push(planned)
+        columns[mapped.column] = { artifact: `${planned.name}.${planned.ext}`, sha256: value.sha256, bytes: value.size }
+        artifacts.push(...responseRecord(d.target, row.contentTypes[i] ?? null))
+        continue
+      }
+      const bytes = value
       if (bytes === null || bytes.length === 0) {
         columns[mapped.column] = null
         continue
@@ -268,25 +335,7 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
           transcript = { text: parsed.text, segments: parsed.segments.length }
         }
       }
-      if (d.target.response && (row.url !== null || contentType !== null)) {
-        // What the fetch side keeps of the response beside a document: here, what the legacy row knew.
-        const response = {
-          ...(row.url === null ? {} : { url: row.url }),
-          headers: contentType === null ? {} : { "content-type": contentType },
-          redirects: [],
-          ...(fetchedAt === undefined ? {} : { at: fetchedAt }),
-          source: "legacy"
-        }
-        artifacts.push(
-          artifact({
-            name: `${d.target.name}-response`,
-            ext: "json",
-            bytes: recordBytes(response),
-            column: undefined,
-            documentOf: d.target.name
-          })
-        )
-      }
+      artifacts.push(...responseRecord(d.target, contentType))
     }
 
     if (spec.entry !== undefined) {
@@ -454,3 +503,13 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
       expected
     }
   })
+
+/** The plan without the values' bytes: what is kept of a row once it is written (counts, checks). */
+export const withoutBytes = (p: RowPlan): RowPlan =>
+  p._tag === "Skipped"
+    ? p
+    : {
+        ...p,
+        artifacts: p.artifacts.map((a) => ({ ...a, bytes: undefined })),
+        legacyRow: { ...p.legacyRow, bytes: undefined }
+      }

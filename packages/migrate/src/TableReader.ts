@@ -13,13 +13,14 @@ import { Effect, Option, Stream } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 import { LegacyDatabase } from "./LegacyDatabase.ts"
 import type { Column, Table } from "./LegacyCatalog.ts"
-import type { LegacyRow } from "./LegacyRow.ts"
+import type { LegacyRow, RawValue } from "./LegacyRow.ts"
 import type * as Mapping from "./Mapping.ts"
+import * as RowPlan from "./RowPlan.ts"
 
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`
 
 const KEYS_PER_FETCH = 1000
-export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
+export const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 const MAX_BATCH_ROWS = 500
 
 /** The SQL of one mapped table against its catalog entry. */
@@ -34,6 +35,8 @@ export interface TableQueries {
   readonly select: string
   /** The external id as text. */
   readonly externalId: string
+  /** The raw columns (by index) read as their digest. */
+  readonly digests: ReadonlySet<number>
 }
 
 const columnOf = (catalog: Table, name: string): Column => {
@@ -62,7 +65,7 @@ const timeExpression = (column: Column): string => `(extract(epoch from t.${quot
 
 const textExpression = (column: Column): string => `t.${quoteIdent(column.name)}::text`
 
-export const queries = (table: Mapping.ResolvedTable, catalog: Table): TableQueries => {
+export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = false): TableQueries => {
   const spec = table.spec
   // Every column is qualified by the table's alias: an output name (`id`) never shadows a key column.
   const from = `${quoteIdent(table.schema)}.${quoteIdent(table.name)} as t`
@@ -71,6 +74,8 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table): TableQuer
   const keyParams = (first: number) => `(${keyColumns.map((c, i) => `$${first + i}::${c.type}`).join(", ")})`
   const keyText = keyColumns.map((c, i) => `${textExpression(c)} as k${i}`).join(", ")
   const raw = table.artifacts.map((a) => columnOf(catalog, a.column))
+  // The server hashes what the plan never looks into: only 64 characters travel instead of the value.
+  const digestIndexes = new Set(digests ? table.artifacts.flatMap((a, i) => (RowPlan.digestable(a) ? [i] : [])) : [])
   const sizes = raw.length === 0 ? "0" : raw.map((c) => `coalesce(${sizeExpression(c)}, 0)`).join(" + ")
   const optional = (name: string | undefined, alias: string, expression: (c: Column) => string) =>
     name === undefined ? `null as ${alias}` : `${expression(columnOf(catalog, name))} as ${alias}`
@@ -88,7 +93,11 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table): TableQuer
     optional(spec.fetchStatus?.reason, "fetch_reason", textExpression),
     optional(spec.transcriptionStatus?.column, "transcription_status", textExpression),
     optional(spec.transcriptionStatus?.reason, "transcription_reason", textExpression),
-    ...raw.map((c, i) => `${rawExpression(c)} as r${i}`),
+    ...raw.map((c, i) =>
+      digestIndexes.has(i)
+        ? `encode(sha256(${rawExpression(c)}), 'hex') as r${i}, octet_length(${rawExpression(c)}) as rl${i}`
+        : `${rawExpression(c)} as r${i}`
+    ),
     ...table.artifacts.map((a, i) => optional(a.contentType, `ct${i}`, textExpression)),
     ...entryFields
   ].join(", ")
@@ -99,7 +108,8 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table): TableQuer
     keyText,
     sizes: `(${sizes})::float8`,
     select,
-    externalId: textExpression(columnOf(catalog, spec.externalId))
+    externalId: textExpression(columnOf(catalog, spec.externalId)),
+    digests: digestIndexes
   }
 }
 
@@ -112,7 +122,13 @@ const bytesOrNull = (v: unknown): Uint8Array | null =>
 
 const keyOf = (row: Raw, count: number): Array<string> => Array.from({ length: count }, (_, i) => String(row[`k${i}`]))
 
-const toRow = (table: Mapping.ResolvedTable, row: Raw, bytes: number): LegacyRow => ({
+const rawValue = (row: Raw, i: number, digests: ReadonlySet<number>): RawValue => {
+  const v = row[`r${i}`]
+  if (!digests.has(i)) return bytesOrNull(v)
+  return v === null || v === undefined ? null : { _tag: "Digest", sha256: String(v), size: Number(row[`rl${i}`]) }
+}
+
+const toRow = (table: Mapping.ResolvedTable, row: Raw, bytes: number, digests: ReadonlySet<number>): LegacyRow => ({
   key: keyOf(row, table.key.length),
   externalId: textOrNull(row["id"]),
   fetchedAt: numberOrNull(row["fetched_at"]),
@@ -122,7 +138,7 @@ const toRow = (table: Mapping.ResolvedTable, row: Raw, bytes: number): LegacyRow
   fetchReason: textOrNull(row["fetch_reason"]),
   transcriptionStatus: textOrNull(row["transcription_status"]),
   transcriptionReason: textOrNull(row["transcription_reason"]),
-  raw: table.artifacts.map((_, i) => bytesOrNull(row[`r${i}`])),
+  raw: table.artifacts.map((_, i) => rawValue(row, i, digests)),
   contentTypes: table.artifacts.map((_, i) => textOrNull(row[`ct${i}`])),
   entry: Object.fromEntries(
     Object.keys(table.spec.entry ?? {}).map((field) => {
@@ -167,6 +183,8 @@ export interface ReadOptions {
   /** Resume after this key (the text of each key column). */
   readonly after?: ReadonlyArray<string> | undefined
   readonly batchBytes?: number | undefined
+  /** Read the values the plan never looks into as their digest (`RowPlan.digestable`): for verify. */
+  readonly digests?: boolean | undefined
 }
 
 let cursorSequence = 0
@@ -183,7 +201,7 @@ export const rows = (
   catalog: Table,
   options: ReadOptions = {}
 ): Stream.Stream<LegacyRow, SqlError, LegacyDatabase> => {
-  const q = queries(table, catalog)
+  const q = queries(table, catalog, options.digests ?? false)
   const keyCount = table.key.length
   const budget = options.batchBytes ?? DEFAULT_BATCH_BYTES
   const cursor = `medallion_legacy_${process.pid}_${++cursorSequence}`
@@ -241,7 +259,7 @@ export const rows = (
         )
         const sizes = new Map(batch.map((b) => [b.key.join("\u0000"), b.bytes]))
         return fetched.map((r) => {
-          const row = toRow(table, r, 0)
+          const row = toRow(table, r, 0, q.digests)
           return { ...row, bytes: sizes.get(row.key.join("\u0000")) ?? 0 }
         })
       })

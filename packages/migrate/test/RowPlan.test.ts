@@ -110,6 +110,35 @@ describe("what a legacy row becomes", () => {
     })
   )
 
+  it.effect("a row read with digests (verify's) plans the same artifacts and records as with its bytes", () =>
+    Effect.gen(function* () {
+      const html = LegacyFixture.page("v8-blog")
+      const row: LegacyRow.LegacyRow = {
+        key: ["3"],
+        externalId: "77",
+        fetchedAt: Date.UTC(2025, 0, 15, 8, 2, 0),
+        updatedAt: Date.UTC(2025, 0, 15, 8, 2, 0),
+        url: "https://v8.dev/blog/article",
+        fetchStatus: "done",
+        fetchReason: null,
+        transcriptionStatus: null,
+        transcriptionReason: null,
+        raw: [utf8('{"id":77,"type":"story"}'), html, null, null, null],
+        contentTypes: [null, "text/html", null, null, null],
+        entry: {},
+        bytes: 0,
+        tooLarge: false
+      }
+      const digest: LegacyRow.Digest = { _tag: "Digest", sha256: RowPlan.sha256(html), size: html.length }
+      const withBytes = planned(yield* planOf(0, row))
+      const withDigest = planned(yield* planOf(0, { ...row, raw: [row.raw[0]!, digest, null, null, null] }))
+      const shape = (p: RowPlan.Planned) =>
+        [...p.artifacts, p.legacyRow].map((a) => `${a.name}.${a.ext} ${a.sha256} ${a.size}`)
+      assert.deepStrictEqual(shape(withDigest), shape(withBytes))
+      assert.isUndefined(withDigest.artifacts.find((a) => a.name === "article")!.bytes)
+    })
+  )
+
   it.effect("rows whose id cannot name an item are skipped with the reason", () =>
     Effect.gen(function* () {
       const reasons = []

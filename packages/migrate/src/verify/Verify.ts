@@ -142,7 +142,7 @@ const versionsOf = (infos: ReadonlyArray<ArtifactInfo>, name: string, ext: strin
     .sort(newestFirst)
 
 interface Checked {
-  readonly row: LegacyRow
+  readonly key: ReadonlyArray<string>
   readonly planned: RowPlan.RowPlan
   /** Bronze's differences for the row. */
   readonly bronze: ReadonlyArray<string>
@@ -207,7 +207,7 @@ const checkBronze = (
           problems.push(
             versions.length === 0
               ? `bronze has no ${label}`
-              : `bronze's ${versions[0]!.key.artifactType}.${a.ext} (sha256 ${versions[0]!.sha256.slice(0, 12)}…, ${versions[0]!.size} bytes) differs from the legacy value (sha256 ${a.sha256.slice(0, 12)}…, ${a.bytes.length} bytes)${versions.length > 1 ? ` and so do its ${versions.length - 1} other version(s)` : ""}`
+              : `bronze's ${versions[0]!.key.artifactType}.${a.ext} (sha256 ${versions[0]!.sha256.slice(0, 12)}…, ${versions[0]!.size} bytes) differs from the legacy value (sha256 ${a.sha256.slice(0, 12)}…, ${a.size} bytes)${versions.length > 1 ? ` and so do its ${versions.length - 1} other version(s)` : ""}`
           )
           continue
         }
@@ -316,11 +316,13 @@ export const verify = Effect.fn("Verify.verify")(function* (
         const check = (row: LegacyRow) =>
           Effect.gen(function* () {
             const planned = yield* RowPlan.plan(table, row, exclusions)
-            if (planned._tag === "Skipped") return { row, planned, bronze: [], found: new Map() } satisfies Checked
+            if (planned._tag === "Skipped")
+              return { key: row.key, planned, bronze: [], found: new Map() } satisfies Checked
             const { problems, found } = yield* checkBronze(planned)
-            return { row, planned, bronze: problems, found } satisfies Checked
+            // The values are checked: only what the comparison with silver needs is kept.
+            return { key: row.key, planned: RowPlan.withoutBytes(planned), bronze: problems, found } satisfies Checked
           })
-        yield* TableReader.rows(table, entry, { batchBytes: options.batchBytes }).pipe(
+        yield* TableReader.rows(table, entry, { batchBytes: options.batchBytes, digests: true }).pipe(
           Stream.mapEffect(check, { concurrency: options.concurrency ?? 16 }),
           Stream.grouped(500),
           Stream.runForEach((group) =>
@@ -344,7 +346,7 @@ export const verify = Effect.fn("Verify.verify")(function* (
     suspects: Array<Suspect>
   ) {
     rows++
-    const keyText = describeKey(table.key, c.row.key)
+    const keyText = describeKey(table.key, c.key)
     const lines = reported.get(`${table.qualified}\u0000${keyText}`) ?? []
     const source = table.spec.source
     const p = c.planned
