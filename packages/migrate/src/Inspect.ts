@@ -82,6 +82,11 @@ const statusValues = (table: LegacyCatalog.Table, column: string) =>
     )
   ).pipe(Effect.map((rows) => rows.flatMap((r) => (r.value === null ? [] : [r.value]))))
 
+/** Sampled values are cut at 1 MiB (enough to tell JSON from text for all but huge documents). */
+const SAMPLE_VALUE_BYTES = 1024 * 1024
+/** Rows sampled per query: at most that many cut values of each column are held at once. */
+const SAMPLE_PAGE = 20
+
 const sampleTable = (table: LegacyCatalog.Table, size: number) =>
   Effect.gen(function* () {
     const { sql } = yield* LegacyDatabase
@@ -90,28 +95,33 @@ const sampleTable = (table: LegacyCatalog.Table, size: number) =>
     const select = raw
       .map((c, i) =>
         c.typeClass === "bytea"
-          ? `substring(${quoteIdent(c.name)} from 1 for 1048576) as c${i}`
-          : `substring(convert_to(${quoteIdent(c.name)}::text, 'UTF8') from 1 for 1048576) as c${i}`
+          ? `substring(${quoteIdent(c.name)} from 1 for ${SAMPLE_VALUE_BYTES}) as c${i}`
+          : `substring(convert_to(${quoteIdent(c.name)}::text, 'UTF8') from 1 for ${SAMPLE_VALUE_BYTES}) as c${i}`
       )
       .join(", ")
-    // A large table is sampled across its pages; a small one is read from the start.
+    // A large table is sampled across its pages (the same pages for every query); a small one from the start.
     const from =
       table.estimatedRows > size * 20
-        ? `${quoteIdent(table.schema)}.${quoteIdent(table.name)} tablesample system (${Math.min(100, ((size * 20) / table.estimatedRows) * 100).toFixed(4)})`
+        ? `${quoteIdent(table.schema)}.${quoteIdent(table.name)} tablesample system (${Math.min(100, ((size * 20) / table.estimatedRows) * 100).toFixed(4)}) repeatable (17)`
         : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`
-    const rows = yield* sql.unsafe<Record<string, unknown>>(`select ${select} from ${from} limit ${size}`)
-    return raw.map((c, i): ColumnEvidence => {
-      const kinds: Partial<Record<Sniff.Kind, number>> = {}
-      let sampled = 0
+    const evidence = raw.map(() => ({ kinds: {} as Partial<Record<Sniff.Kind, number>>, sampled: 0 }))
+    for (let offset = 0; offset < size; offset += SAMPLE_PAGE) {
+      const rows = yield* sql.unsafe<Record<string, unknown>>(
+        `select ${select} from ${from} limit ${Math.min(SAMPLE_PAGE, size - offset)} offset ${offset}`
+      )
       for (const row of rows) {
-        const v = row[`c${i}`]
-        if (!(v instanceof Uint8Array) || v.length === 0) continue
-        const kind = Sniff.kindOf(v)
-        kinds[kind] = (kinds[kind] ?? 0) + 1
-        sampled++
+        raw.forEach((_, i) => {
+          const v = row[`c${i}`]
+          if (!(v instanceof Uint8Array) || v.length === 0) return
+          const kind = Sniff.kindOf(v)
+          const e = evidence[i]!
+          e.kinds[kind] = (e.kinds[kind] ?? 0) + 1
+          e.sampled++
+        })
       }
-      return { column: c.name, type: c.type, kinds, sampled }
-    })
+      if (rows.length < SAMPLE_PAGE) break
+    }
+    return raw.map((c, i): ColumnEvidence => ({ column: c.name, type: c.type, ...evidence[i]! }))
   })
 
 const slug = (name: string): string =>

@@ -8,7 +8,7 @@
  * databases in one context.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, type Redacted } from "effect"
 import { BeginTransaction } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import * as Reactivity from "effect/reactivity/Reactivity"
@@ -17,28 +17,21 @@ export interface LegacyDatabaseOptions {
   readonly url: Redacted.Redacted<string>
   /** The largest row read in one message, in bytes (PostgreSQL's protocol carries a row in one message). */
   readonly maxRowBytes?: number | undefined
+  /** The longest one statement may take (PostgreSQL's `statement_timeout`, e.g. "15min"). */
+  readonly statementTimeout?: string | undefined
 }
 
 export const DEFAULT_MAX_ROW_BYTES = 64 * 1024 * 1024
+/** Generous: the one long statement is the search for duplicate ids, a scan of the id column. */
+export const DEFAULT_STATEMENT_TIMEOUT = "30min"
 
 export class LegacyDatabase extends Context.Service<
   LegacyDatabase,
   {
     readonly sql: PgClient.PgClient
-    /** What the session says it is (for reports): `user@host:port/database`. */
-    readonly describe: string
     readonly maxRowBytes: number
   }
 >()("@medallion/migrate/LegacyDatabase") {}
-
-const describeUrl = (url: Redacted.Redacted<string>): string => {
-  try {
-    const parsed = new URL(Redacted.value(url))
-    return `${decodeURIComponent(parsed.username) || "(default user)"}@${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`
-  } catch {
-    return "(the legacy database)"
-  }
-}
 
 const client = (options: LegacyDatabaseOptions, readOnly: boolean) =>
   Effect.gen(function* () {
@@ -52,12 +45,13 @@ const client = (options: LegacyDatabaseOptions, readOnly: boolean) =>
         timezone: "UTC",
         datestyle: "ISO, YMD",
         standard_conforming_strings: "on",
+        statement_timeout: options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT,
         ...(readOnly ? { default_transaction_read_only: "on" } : {})
       },
       // A row travels in one protocol message: leave room for the other columns and the framing.
       maxMessageSize: maxRowBytes + 1024 * 1024
     })
-    return LegacyDatabase.of({ sql, describe: describeUrl(options.url), maxRowBytes })
+    return LegacyDatabase.of({ sql, maxRowBytes })
   })
 
 /** A read-only session on the legacy database. */

@@ -224,6 +224,17 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
       })
     )
 
+    it.effect("every statement of the migration's session has a time bound", () =>
+      Effect.gen(function* () {
+        const s = yield* Setup
+        const slow = yield* LegacyDatabase.LegacyDatabase.use((db) =>
+          Effect.flip(db.sql.unsafe(`select pg_sleep(5)`))
+        ).pipe(Effect.provide(LegacyDatabase.layer({ url: s.legacyUrl, statementTimeout: "200ms" })))
+        // query_canceled: "canceling statement due to statement timeout"
+        assert.strictEqual(sqlState(slow), "57014")
+      })
+    )
+
     it.effect("run writes each raw value as the fetch side's artifact, with provenance, and reports the bad rows", () =>
       Effect.gen(function* () {
         const s = yield* Setup
