@@ -197,7 +197,15 @@ export const MedallionConfigSchema = Schema.Struct({
     /** Runs executing at once per daemon. */
     concurrency: withDefault(PositiveInt, 4),
     maxAttempts: withDefault(PositiveInt, 5),
+    /** In process: the longest one attempt of a run may take before it is given up and retried. */
+    runTimeout: withDefault(Interval, "10 minutes"),
     queue: withDefault(Queue, {})
+  }),
+  transform: section({
+    /** The time budget of one artifact's extraction: over it, the item fails with `extract-timeout`. */
+    extractTimeout: withDefault(Interval, "5 seconds"),
+    /** Worker threads for extraction; default the CPU count. */
+    extractThreads: Schema.optionalKey(PositiveInt)
   }),
   backfill: section({
     /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */

@@ -1,15 +1,17 @@
 /**
  * From the configuration file to the transform daemon's layer: bronze read-only
  * (folder or bucket), silver on DATABASE_URL or the embedded server, runs in
- * process or on the queue, and the health endpoint with a database check.
+ * process or on the queue, and the health endpoint with a database check and
+ * the status page.
  */
 import { Backfill, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverDatabase } from "@medallion/silver"
-import { TransformJob } from "@medallion/workers"
+import { ExtractPool, TransformJob } from "@medallion/workers"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { HealthServer } from "@medallion/workers/ops"
-import { Effect, Layer, Metric, Schedule } from "effect"
+import { HealthServer, TransformStatus } from "@medallion/workers/ops"
+import { Duration, Effect, Layer, Metric, Schedule } from "effect"
 import * as App from "./App.ts"
+import { queueReport } from "./commands/Status.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
   catalog: app.config.bronze.discovery,
@@ -20,8 +22,17 @@ export const options = (app: App.App): TransformDaemon.TransformDaemonOptions =>
   maxRunsPerTick: app.config.sensors.maxRunsPerTick,
   batchSize: app.config.sensors.batchSize,
   concurrency: app.config.runs.concurrency,
-  maxAttempts: app.config.runs.maxAttempts
+  maxAttempts: app.config.runs.maxAttempts,
+  extractTimeout: app.config.transform.extractTimeout,
+  extractThreads: app.config.transform.extractThreads
 })
+
+/** Worker threads for the extractions of jobs run outside the daemon's runs (backfill, retry). */
+export const extractPool = (app: App.App) => ExtractPool.layer({ threads: app.config.transform.extractThreads })
+
+/** The bronze -> silver job as the daemon runs it, for the commands that run it themselves. */
+export const transformJob = (app: App.App): ReturnType<typeof TransformJob.make> =>
+  TransformJob.make({ concurrency: app.config.runs.concurrency, extractTimeout: app.config.transform.extractTimeout })
 
 /** The daemon itself, with its runs in process or on the queue (which needs the database URL). */
 const daemon = (app: App.App) =>
@@ -41,19 +52,41 @@ const daemon = (app: App.App) =>
           })
         )
       )
-    : TransformDaemon.layer(options(app))
+    : TransformDaemon.layer({
+        ...options(app),
+        launcher: { _tag: "InProcess", runTimeout: app.config.runs.runTimeout }
+      })
+
+/** What `medallion status` reports, for the gauges and the status page. */
+const reportOptions = (app: App.App) => ({
+  bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+  catalog: app.config.bronze.discovery,
+  launcher: app.config.runs.launcher,
+  store: app.config.bronze.store,
+  tickBudgetMs: 0.8 * Duration.toMillis(app.config.sensors.tickTimeout)
+})
 
 const health = (app: App.App) =>
   Layer.unwrap(
-    Effect.map(SilverDatabase, (db) =>
-      HealthServer.layer({
+    Effect.gen(function* () {
+      const db = yield* SilverDatabase
+      const status = yield* TransformStatus.source({
+        // The page's lag is counted as far as the gauges count it: a page open for hours stays cheap.
+        report: { ...reportOptions(app), lagLimit: 10_000 },
+        extra:
+          app.config.runs.launcher === "queue"
+            ? Effect.map(queueReport(app.config.runs.maxAttempts), (queue) => ({ queue }))
+            : undefined
+      })
+      return HealthServer.layer({
         daemon: "transform",
         host: app.config.metrics.host,
         port: app.config.metrics.transformPort,
-        checks: [{ name: "database", check: db.client`select 1` }]
+        checks: [{ name: "database", check: db.client`select 1` }],
+        status
       })
-    )
-  )
+    })
+  ).pipe(Layer.provide(ItemRepo.layer))
 
 /**
  * The guidelines' scheduled re-materialization: with `backfill.schedule` set,
@@ -63,7 +96,7 @@ const health = (app: App.App) =>
 const scheduledBackfill = (app: App.App) => {
   const cron = app.config.backfill.schedule
   if (cron === undefined) return Layer.empty
-  const job = TransformJob.make({ concurrency: app.config.runs.concurrency })
+  const job = transformJob(app)
   const once = Backfill.run({ job }).pipe(
     Effect.tap((report) =>
       Effect.logInfo(
@@ -73,7 +106,7 @@ const scheduledBackfill = (app: App.App) => {
     Effect.catchCause((cause) => Effect.logError("scheduled backfill failed", cause))
   )
   return Layer.effectDiscard(Effect.forkScoped(Effect.schedule(once, Schedule.cron(cron)))).pipe(
-    Layer.provide(ItemRepo.layer)
+    Layer.provide(Layer.merge(ItemRepo.layer, extractPool(app)))
   )
 }
 
@@ -87,13 +120,7 @@ const lagGauge = Metric.gauge("bronze_lag_artifacts", {
 /** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
 const statusGauges = (app: App.App) =>
   Layer.effectDiscard(
-    StatusReport.make({
-      bronzeSensor: TransformDaemon.BRONZE_SENSOR,
-      catalog: app.config.bronze.discovery,
-      launcher: app.config.runs.launcher,
-      store: app.config.bronze.store,
-      lagLimit: 10_000
-    }).pipe(
+    StatusReport.make({ ...reportOptions(app), lagLimit: 10_000 }).pipe(
       Effect.flatMap((report) =>
         Effect.gen(function* () {
           for (const c of report.counts) {

@@ -3,6 +3,9 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
 import { cli } from "./Cli.ts"
+import * as ShutdownBound from "./ShutdownBound.ts"
+
+ShutdownBound.arm()
 
 cli.pipe(
   Command.run({ version: "0.1.0" }),

@@ -7,9 +7,12 @@ export * from "./fetch/index.ts"
 // Transform side (bronze -> silver): reads bronze through `BronzeReader` only, writes silver.
 // -------------------------------------------------------------------------------------------------
 export * as ArtifactSet from "./transform/ArtifactSet.ts"
+export * as ExtractionCorpus from "./transform/ExtractionCorpus.ts"
 export * as FeedTransform from "./transform/sources/feed.ts"
 export * as HnTransform from "./transform/sources/hn.ts"
-export { ItemDraft } from "./transform/ItemDraft.ts"
+export * as Extraction from "./transform/Extraction.ts"
+export { ExtractPool, type ExtractPoolOptions } from "./transform/ExtractPool.ts"
+export { ItemDraft, type Extractor } from "./transform/ItemDraft.ts"
 export type { ItemRows, TransformOutcome } from "./transform/ItemRows.ts"
 export type { SourceTransform } from "./transform/SourceTransform.ts"
 export * as SourceTransforms from "./transform/SourceTransforms.ts"

@@ -2,10 +2,10 @@ import { QueueAdmin } from "@medallion/queue"
 import { SensorStore } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { TransformJob } from "@medallion/workers"
 import { Console, Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Operations from "../Operations.ts"
+import * as TransformWiring from "../TransformWiring.ts"
 
 const ItemKeys = Schema.Array(Schema.Struct({ sourceType: Schema.String, externalId: Schema.String }))
 
@@ -26,7 +26,7 @@ export const retry = Command.make(
       Effect.gen(function* () {
         const store = yield* SensorStore
         const repo = yield* ItemRepo
-        const job = TransformJob.make({ concurrency: app.config.runs.concurrency })
+        const job = TransformWiring.transformJob(app)
         const sensor = TransformDaemon.BRONZE_SENSOR
         if (app.config.runs.launcher === "queue") {
           // On the queue the transform daemons run them: failed runs and dead jobs go back to the queue.
@@ -80,7 +80,7 @@ export const retry = Command.make(
           }
           yield* Console.log(`transformed ${total} failed item(s) again; ${failures} still failing`)
         }
-      })
+      }).pipe(Effect.provide(TransformWiring.extractPool(app)))
     )
   })
 ).pipe(

@@ -7,26 +7,32 @@
  *   `feed-response.json` / `feed-response@<stamp>.json` beside it (final URL,
  *   status, headers: the charset and the ETag / Last-Modified used for the next
  *   conditional request live there);
- * - `<guid>/entry.json`: a small record per entry, written once: which feed
- *   document it came from, its guid, link and enclosures. It is derived, not
- *   raw, and exists because an entry's folder must say where its raw entry is
- *   (the feed document) and what to fetch for it; the raw entry stays in the feed;
- * - `<guid>/article.html` + `article-response.json`: the entry's link as received;
- * - `<guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed;
+ * - `<feed url> <guid>/entry.json`: a record per entry, written once: which
+ *   feed document it came from, the feed's title and language, and every field
+ *   of the entry (guid, title, link, published date as written, its content and
+ *   description as the feed gives them, authors, categories, language,
+ *   enclosures). It is derived, not raw: an entry's folder must say where its
+ *   raw entry is (the feed document) and what to fetch for it, and carrying the
+ *   entry's own fields spares the transform a parse of the whole feed per entry;
+ * - `<feed url> <guid>/article.html` + `article-response.json`: the entry's link as received;
+ * - `<feed url> <guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed;
  * - `fetch-error@<stamp>.json` on the feed or the entry when something failed.
  *
- * Entries are keyed by their guid (Atom id), else their link, else enclosure
- * URL, else a content hash (see `FeedDocument`). A guid is meant to be globally
- * unique; two feeds that reuse a bare guid such as `1` share an item folder.
+ * Entries are keyed by their feed and their guid (Atom id), else their link,
+ * else enclosure URL, else a content hash (see `FeedDocument`, `FeedEntryId`):
+ * two feeds that reuse a guid are two items. Folders stored under the bare
+ * guid by earlier versions stay in use for their feed (`FeedEntryId.resolve`).
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as FeedDocument from "../extract/FeedDocument.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
+import * as FeedEntryId from "./FeedEntryId.ts"
+import { SOURCE_TYPE } from "./FeedEntryId.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
-export const SOURCE_TYPE = "feed"
+export { SOURCE_TYPE }
 
 /** The externalId under which a feed's documents are stored. */
 export const feedId = (url: string): string => `_feed:${url}`
@@ -50,17 +56,50 @@ export const defaults: FeedSourceOptions = {
   retryFailedAfter: Duration.hours(1)
 }
 
-/** What an entry's fetch needs; also the content of `entry.json`. */
+/** What an entry's fetch needs and what the transform reads; the content of `entry.json`. */
 export interface EntryRecord {
   readonly feedUrl: string
+  /** The location of the feed document version the entry came from. */
   readonly feedArtifact: string
+  readonly feedTitle: string | undefined
+  readonly feedLanguage: string | undefined
   readonly guid: string
   readonly guidSource: FeedDocument.FeedEntry["guidSource"]
   readonly title: string | undefined
   readonly link: string | undefined
+  /** As the feed writes it; the transform parses it. */
   readonly published: string | undefined
+  readonly content: FeedDocument.EntryText | undefined
+  readonly summary: FeedDocument.EntryText | undefined
+  readonly authors: ReadonlyArray<string>
+  readonly categories: ReadonlyArray<string>
+  readonly language: string | undefined
   readonly enclosures: ReadonlyArray<FeedDocument.Enclosure>
 }
+
+/** The `entry.json` of one entry of a parsed feed document. */
+export const entryRecord = (
+  feedUrl: string,
+  feedArtifact: string,
+  feed: FeedDocument.Feed,
+  entry: FeedDocument.FeedEntry
+): EntryRecord => ({
+  feedUrl,
+  feedArtifact,
+  feedTitle: feed.title,
+  feedLanguage: feed.language,
+  guid: entry.guid,
+  guidSource: entry.guidSource,
+  title: entry.title,
+  link: entry.link,
+  published: entry.published,
+  content: entry.content,
+  summary: entry.summary,
+  authors: entry.authors,
+  categories: entry.categories,
+  language: entry.language,
+  enclosures: entry.enclosures
+})
 
 const mediaExtensions: Record<string, string> = {
   "audio/mpeg": "mp3",
@@ -110,12 +149,12 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       const feedItem = { sourceType: SOURCE_TYPE, externalId: feedId(url) }
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, feedItem.externalId)
       const lastDocument = ItemArtifacts.latest(infos, "feed")
-      const headers = yield* ItemArtifacts.lastResponseHeaders(infos, "feed-response")
+      const headers = yield* ItemArtifacts.responseHeadersOf(infos, lastDocument)
       const response = yield* Effect.result(
         http.request({
           url,
           accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
-          ...ItemArtifacts.conditional(lastDocument !== undefined, headers)
+          ...ItemArtifacts.conditional(ItemArtifacts.isComplete(infos, lastDocument), headers)
         })
       )
       let bytes: Uint8Array
@@ -136,12 +175,8 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         contentType = ok.headers["content-type"]
         baseUrl = ok.url
         const ext = /json/.test(contentType ?? "") ? "json" : "xml"
-        const written = yield* ItemArtifacts.putVersionIfChanged(infos, feedItem, "feed", ext, bytes)
-        if (written !== undefined) {
-          const key = yield* ItemArtifacts.nextKey(infos, feedItem, "feed-response", "json")
-          yield* ItemArtifacts.putJson(key, yield* ItemArtifacts.responseRecord(ok))
-        }
-        documentLocation = written ?? lastDocument!.info.location
+        const written = yield* ItemArtifacts.putDocument(infos, feedItem, "feed", ext, ok)
+        documentLocation = written?.document ?? lastDocument!.info.location
       }
       const parsed = yield* Effect.result(FeedDocument.parse(bytes, { contentType, baseUrl }))
       if (parsed._tag === "Failure") {
@@ -153,19 +188,16 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         })
         return []
       }
-      return parsed.success.entries.slice(0, options.maxEntries).map((entry): DiscoveredItem => ({
-        externalId: entry.guid,
-        hints: {
-          feedUrl: url,
-          feedArtifact: documentLocation,
-          guid: entry.guid,
-          guidSource: entry.guidSource,
-          title: entry.title,
-          link: entry.link,
-          published: entry.published,
-          enclosures: entry.enclosures
-        } satisfies EntryRecord
-      }))
+      const feed = parsed.success
+      return yield* Effect.forEach(
+        feed.entries.slice(0, options.maxEntries),
+        (entry) =>
+          Effect.map(FeedEntryId.resolve(url, entry.guid), (externalId): DiscoveredItem => ({
+            externalId,
+            hints: { ...entryRecord(url, documentLocation, feed, entry) }
+          })),
+        { concurrency: 8 }
+      )
     })
 
   const discover = Effect.map(Effect.forEach(options.feeds, discoverFeed, { concurrency: 4 }), (lists) =>
@@ -199,7 +231,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       if (
         options.fetchArticles &&
         entry.link !== undefined &&
-        ItemArtifacts.latest(infos, "article") === undefined &&
+        !ItemArtifacts.isComplete(infos, ItemArtifacts.latest(infos, "article")) &&
         !recentlyFailed
       ) {
         const page = yield* Effect.result(http.request({ url: entry.link, accept: "text/html,application/xhtml+xml" }))
@@ -207,13 +239,8 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
           written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("article", page.failure)))
           failed++
         } else {
-          written.push(
-            (yield* writer.put({ ...item, artifactType: "article", ext: "html" }, page.success.body)).location
-          )
-          const record = yield* ItemArtifacts.responseRecord(page.success)
-          written.push(
-            (yield* ItemArtifacts.putJson({ ...item, artifactType: "article-response", ext: "json" }, record)).location
-          )
+          const stored = yield* ItemArtifacts.putDocument(infos, item, "article", "html", page.success)
+          if (stored !== undefined) written.push(...stored.written)
         }
       }
 

@@ -11,9 +11,10 @@
  */
 import { Effect } from "effect"
 import type { Item } from "@medallion/silver"
-import * as HnItem from "../../extract/HnItem.ts"
-import { fromEpochSeconds, ItemDraft, parseInstant } from "../ItemDraft.ts"
+import type * as HnItem from "../../extract/HnItem.ts"
+import { fromEpochSeconds, ItemDraft } from "../ItemDraft.ts"
 import * as ArtifactSet from "../ArtifactSet.ts"
+import * as Extraction from "../Extraction.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "hn"
@@ -76,7 +77,7 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
       const discovered: Array<{ sourceType: string; externalId: string }> = []
       for (const name of artifacts.names) {
         const list = artifacts.newest(name)!
-        const decoded = yield* draft.decode(list, options.maxJsonBytes, HnItem.parseIds)
+        const decoded = yield* draft.decode(list, options.maxJsonBytes, Extraction.hnIds)
         if (decoded._tag === "Bad") {
           draft.problems.push(decoded.reason)
           continue
@@ -99,7 +100,7 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
     Effect.gen(function* () {
       yield* draft.deriveFetchStatus(["item", "article", "comments"])
       // `item.json`, or `item@<stamp>.json` when refetched: the newest that decodes.
-      const decoded = yield* draft.decodeNewestGood("item", options.maxJsonBytes, HnItem.parseItem)
+      const decoded = yield* draft.decodeNewestGood("item", options.maxJsonBytes, Extraction.hnItem)
       if (decoded === undefined) return draft.finish()
       if (decoded._tag === "Bad") {
         draft.mainFailure = decoded.reason
@@ -117,6 +118,7 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
       f.author = item.by
       f.publishedAt = fromEpochSeconds(item.time)
       f.bodyText = hnText(item.text)
+      if (f.bodyText !== undefined) f.extractor = "hn-text"
       if (item.state !== "live" && draft.fetchStatus === "fetched") {
         draft.fetchStatus = "gone"
         draft.fetchError =
@@ -130,15 +132,16 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
         if (page._tag === "Bad") draft.problems.push(page.reason)
         else {
           // The story's own text (Ask HN) is its body; a link post's body is the article's text.
-          if (f.bodyText === undefined) f.bodyText = page.value.text
+          if (f.bodyText === undefined) {
+            f.bodyText = page.value.text
+            f.extractor = page.value.extractor
+          }
           f.language = page.value.lang
-          if (f.publishedAt === undefined) f.publishedAt = parseInstant(page.value.publishedTime)
+          if (f.publishedAt === undefined) draft.setPublished(page.value.publishedTime)
         }
       }
 
-      const comments = yield* draft.decodeNewestGood("comments", options.maxJsonBytes, (bytes) =>
-        HnItem.parseCommentTree(bytes, item.id)
-      )
+      const comments = yield* draft.decodeNewestGood("comments", options.maxJsonBytes, Extraction.hnComments(item.id))
       if (comments?._tag === "Ok") {
         draft.comments = commentRows(comments.value, item.id, ArtifactSet.refOf(comments.info))
       } else if (comments?._tag === "Bad") {
