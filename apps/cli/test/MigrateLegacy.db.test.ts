@@ -93,6 +93,7 @@ describe("medallion migrate-legacy", () => {
         const clean = yield* command("verify", "--mapping", mapping)
         assert.strictEqual(clean.code, 0, clean.output)
         assert.include(clean.stdout, "differences: 0 unexplained, 8 explained")
+        assert.include(clean.stdout, "hn: 32 legacy row(s), 2 not migrated (in the run's report), 30 in silver")
         assert.include(clean.stdout, "verify: clean (41 row(s) checked")
 
         const target = Path.join(dataDir, "bronze", "feed", "jfk-1", "transcript.json")

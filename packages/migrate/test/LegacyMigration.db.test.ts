@@ -348,6 +348,11 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
         )
         assert.isTrue(result.clean)
         assert.strictEqual(result.rows, 41)
+        assert.deepStrictEqual(result.sources, [
+          { source: "hn", legacyRows: 32, notMigrated: 2, inSilver: 30 },
+          { source: "feed", legacyRows: 5, notMigrated: 0, inSilver: 5 },
+          { source: "web", legacyRows: 4, notMigrated: 0, inSilver: 4 }
+        ])
         const count = (source: string, status: string, value: string) =>
           result.counts.find((c) => c.source === source && c.status === status && c.value === value)
         assert.deepStrictEqual(count("hn", "fetch_status", "failed"), {

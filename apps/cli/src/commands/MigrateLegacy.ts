@@ -295,9 +295,13 @@ const verify = Command.make(
             )
           )
         )
-        const out: Array<string> = [
-          `${pad("source", 8)}${pad("status", 44)}${pad("legacy", 9)}${pad("silver", 9)}difference`
-        ]
+        const out: Array<string> = report.sources.map(
+          (r) =>
+            `${r.source}: ${r.legacyRows} legacy row(s), ${r.notMigrated} not migrated (in the run's report), ${r.inSilver} in silver`
+        )
+        out.push(
+          `${pad("source", 8)}${pad("status (migrated rows)", 44)}${pad("legacy", 9)}${pad("silver", 9)}difference`
+        )
         for (const c of report.counts) {
           out.push(
             `${pad(c.source, 8)}${pad(`${c.status}=${c.value}`, 44)}${pad(c.legacy, 9)}${pad(c.silver, 9)}${c.silver - c.legacy === 0 ? "" : c.silver - c.legacy}`

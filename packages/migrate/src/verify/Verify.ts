@@ -41,8 +41,18 @@ export interface CountRow {
   readonly silver: number
 }
 
+/** Rows per source: in the legacy tables, not migrated (listed in the report), found in silver. */
+export interface SourceRows {
+  readonly source: string
+  legacyRows: number
+  notMigrated: number
+  inSilver: number
+}
+
 export interface VerifyReport {
   readonly rows: number
+  readonly sources: ReadonlyArray<SourceRows>
+  /** Per source and status: the legacy rows migrated (their status read through the mapping) and silver's items. */
   readonly counts: ReadonlyArray<CountRow>
   readonly differences: ReadonlyArray<Difference>
   readonly explained: number
@@ -288,6 +298,7 @@ export const verify = Effect.fn("Verify.verify")(function* (
   let unexplained = 0
   let rows = 0
   const counts = new Map<string, CountRow>()
+  const sources = new Map<string, SourceRows>()
   const note = (d: Difference) => {
     if (d.explained) explained++
     else unexplained++
@@ -346,6 +357,14 @@ export const verify = Effect.fn("Verify.verify")(function* (
     suspects: Array<Suspect>
   ) {
     rows++
+    const perSource = sources.get(table.spec.source) ?? {
+      source: table.spec.source,
+      legacyRows: 0,
+      notMigrated: 0,
+      inSilver: 0
+    }
+    sources.set(table.spec.source, perSource)
+    perSource.legacyRows++
     const keyText = describeKey(table.key, c.key)
     const lines = reported.get(`${table.qualified}\u0000${keyText}`) ?? []
     const source = table.spec.source
@@ -355,6 +374,7 @@ export const verify = Effect.fn("Verify.verify")(function* (
     const diff = (what: string, isExplained: boolean) =>
       note({ table: table.qualified, key: keyText, item, explained: isExplained, what })
     if (p._tag === "Skipped") {
+      perSource.notMigrated++
       const listed = lines.some((l) => l.kind === "skipped")
       diff(
         listed
@@ -379,6 +399,7 @@ export const verify = Effect.fn("Verify.verify")(function* (
       diff("silver has no row for the item (has the transform daemon processed bronze since the run?)", false)
       return
     }
+    perSource.inSilver++
     increment(counts, source, "fetch_status", s.fetchStatus, "silver")
     increment(counts, source, "transcription_status", s.transcriptionStatus, "silver")
     const e = p.expected
@@ -435,6 +456,7 @@ export const verify = Effect.fn("Verify.verify")(function* (
   const finished = yield* Clock.currentTimeMillis
   const result: VerifyReport = {
     rows,
+    sources: [...sources.values()],
     counts: [...counts.values()].sort((a, b) =>
       a.source !== b.source
         ? a.source < b.source
