@@ -7,6 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { LegacyFixture } from "@medallion/migrate/testing"
+import { itemLocation } from "@medallion/bronze"
 import { TestDatabase } from "@medallion/silver/testing"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -96,13 +97,17 @@ describe("medallion migrate-legacy", () => {
         assert.include(clean.stdout, "hn: 32 legacy row(s), 2 not migrated (in the run's report), 30 in silver")
         assert.include(clean.stdout, "verify: clean (41 row(s) checked")
 
-        const target = Path.join(dataDir, "bronze", "feed", "jfk-1", "transcript.json")
+        const episode = itemLocation({ sourceType: "feed", externalId: LegacyFixture.episodeId("jfk-1") })
+        const target = Path.join(dataDir, "bronze", episode, "transcript.json")
         const original = Fs.readFileSync(target)
         Fs.chmodSync(target, 0o644)
         Fs.writeFileSync(target, '{"text": "something else", "segments": []}')
         const tampered = yield* command("verify", "--mapping", mapping)
         assert.strictEqual(tampered.code, 1, tampered.output)
-        assert.include(tampered.stdout, "UNEXPLAINED public.episodes guid=jfk-1 (feed/jfk-1): bronze's transcript.json")
+        assert.include(
+          tampered.stdout,
+          `UNEXPLAINED public.episodes guid=jfk-1 (feed/${LegacyFixture.episodeId("jfk-1")}): bronze's transcript.json`
+        )
         Fs.writeFileSync(target, original)
         assert.strictEqual((yield* command("verify", "--mapping", mapping)).code, 0)
 

@@ -181,8 +181,8 @@ const proposeTable = (
       }
       if (mixed && source === "feed") {
         add(
-          { column: e.column, rules: [{ when: "whisper-json", as: "transcript" }, { as: "entry.summary" }] },
-          "Whisper JSON where it parses as one (transcript.json), else final text (the entry's summary)"
+          { column: e.column, rules: [{ when: "whisper-json", as: "transcript" }, { as: "entry.content" }] },
+          "Whisper JSON where it parses as one (transcript.json), else final text (the entry's own text)"
         )
         continue
       }
@@ -309,6 +309,7 @@ const proposeTable = (
                   )
                 ],
                 ["author", named(cols, [/^(author|by|creator)$/i], isScalar)],
+                ["language", named(cols, [/^(lang|language)$/i], isScalar)],
                 ["feedUrl", named(cols, [/^feed(_url)?$/i], isScalar)],
                 ["enclosureUrl", named(cols, [/^(audio|enclosure|media|mp3)_?url$/i], isScalar)],
                 ["enclosureType", named(cols, [/^(audio|enclosure|media)_?(mime_?)?type$/i], isScalar)],

@@ -15,8 +15,8 @@ const Column = Schema.String.check(Schema.isNonEmpty()).annotate({ description: 
 export const RuleCondition = Schema.Literals(["whisper-json", "json", "html", "text"])
 export type RuleCondition = typeof RuleCondition.Type
 
-/** Where a value goes: an artifact name, the feed entry's summary, or nowhere (it stays in the legacy table). */
-export const ENTRY_SUMMARY = "entry.summary"
+/** Where a value goes: an artifact name, the feed entry's own text, or nowhere (it stays in the legacy table). */
+export const ENTRY_CONTENT = "entry.content"
 export const SKIP = "skip"
 
 export const Rule = Schema.Struct({
@@ -51,13 +51,19 @@ export const StatusMapping = Schema.Struct({
 })
 export type StatusMapping = typeof StatusMapping.Type
 
-/** A feed entry record (`entry.json`) from normalized columns, as the feed source writes one per entry. */
+/**
+ * A feed entry record (`entry.json`) from normalized columns, as the feed source writes one per entry.
+ * With `feedUrl`, the item's id is the fetch side's `<feed url> <guid>` (`FeedEntryId`), so the feed
+ * source's later fetches of the entry land in the same folder.
+ */
 export const EntryMapping = Schema.Struct({
   title: Schema.optionalKey(Column),
   link: Schema.optionalKey(Column),
   published: Schema.optionalKey(Column),
   author: Schema.optionalKey(Column),
+  /** The entry's description (HTML, as feeds carry it). */
   summary: Schema.optionalKey(Column),
+  language: Schema.optionalKey(Column),
   feedUrl: Schema.optionalKey(Column),
   enclosureUrl: Schema.optionalKey(Column),
   enclosureType: Schema.optionalKey(Column),
@@ -100,10 +106,10 @@ export const MappingDocument = Schema.Struct({
 })
 export type MappingDocument = typeof MappingDocument.Type
 
-/** A rule with its target resolved: an artifact (with its extension when fixed), the entry summary, or skip. */
+/** A rule with its target resolved: an artifact (with its extension when fixed), the entry's text, or skip. */
 export type Destination =
   | { readonly _tag: "Artifact"; readonly target: Targets.Target; readonly ext: string | undefined }
-  | { readonly _tag: "EntrySummary" }
+  | { readonly _tag: "EntryContent" }
   | { readonly _tag: "Skip" }
 
 export interface ResolvedRule {
@@ -181,12 +187,12 @@ const resolveDestination = (
   problems: Array<Problem>
 ): Destination | undefined => {
   if (as === SKIP) return { _tag: "Skip" }
-  if (as === ENTRY_SUMMARY) {
+  if (as === ENTRY_CONTENT) {
     if (source !== "feed") {
-      problems.push({ path, message: `"${ENTRY_SUMMARY}" is a feed entry's summary: only for source feed` })
+      problems.push({ path, message: `"${ENTRY_CONTENT}" is a feed entry's own text: only for source feed` })
       return undefined
     }
-    return { _tag: "EntrySummary" }
+    return { _tag: "EntryContent" }
   }
   if (Targets.reserved.has(as)) {
     problems.push({ path, message: `"${as}" is written by the migration itself, not from a column` })
@@ -208,7 +214,7 @@ const resolveDestination = (
   if (target === undefined) {
     problems.push({
       path,
-      message: `the ${source} fetch side writes no "${as}" artifact; expected one of ${[...targets.map((t) => t.name), ...(source === "feed" ? [ENTRY_SUMMARY] : []), SKIP].join(", ")}`
+      message: `the ${source} fetch side writes no "${as}" artifact; expected one of ${[...targets.map((t) => t.name), ...(source === "feed" ? [ENTRY_CONTENT] : []), SKIP].join(", ")}`
     })
     return undefined
   }

@@ -180,6 +180,10 @@ const CONTENT: ReadonlyMap<string, ReadonlyArray<string>> = new Map([
   ["web", ["page"]]
 ])
 
+/** The entry's own guid: its id without the `<feed url> ` the fetch side scopes it with (`FeedEntryId`). */
+const guidOf = (externalId: string, feedUrl: string | undefined): string =>
+  feedUrl !== undefined && externalId.startsWith(`${feedUrl} `) ? externalId.slice(feedUrl.length + 1) : externalId
+
 /** A row's artifacts, records and expectations. */
 export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: Exclusions): Effect.Effect<RowPlan> =>
   Effect.gen(function* () {
@@ -215,7 +219,7 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
     const flags: Array<Flag> = []
     const unmatched: Array<string> = []
     const columns: Record<string, unknown> = {}
-    let entrySummary: string | undefined
+    let entryContent: string | undefined
     let transcript: Expected["transcript"]
     let transcriptFlagged = false
 
@@ -288,16 +292,16 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
         }
         continue
       }
-      if (d._tag === "EntrySummary") {
+      if (d._tag === "EntryContent") {
         const t = Sniff.text(bytes)
         if (t === undefined) {
           unmatched.push(mapped.column)
-          flags.push({ column: mapped.column, reason: "not valid UTF-8: cannot be an entry summary; not migrated" })
+          flags.push({ column: mapped.column, reason: "not valid UTF-8: cannot be the entry's text; not migrated" })
           continue
         }
-        entrySummary = t
+        entryContent = t
         columns[mapped.column] = {
-          entry: "summary",
+          entry: "content",
           sha256: sha256(bytes),
           bytes: bytes.length,
           ...(rule.when === undefined ? {} : { rule: rule.when })
@@ -346,14 +350,22 @@ export const plan = (table: Mapping.ResolvedTable, row: LegacyRow, exclusions: E
       }
       const enclosureUrl = text("enclosureUrl")
       const length = e["enclosureLength"]
+      const feedUrl = text("feedUrl")
+      const author = text("author")
+      const summary = text("summary")
+      // The fields of the feed source's entry record (`FeedSource.EntryRecord`); `authors` present, so the
+      // transform takes the record as complete (there is no feed document to complete it from).
       const record = {
-        guid: externalId,
-        ...(text("feedUrl") === undefined ? {} : { feedUrl: text("feedUrl") }),
+        ...(feedUrl === undefined ? {} : { feedUrl }),
+        guid: guidOf(externalId, feedUrl),
         title: text("title") ?? null,
         link: text("link") ?? null,
         published: text("published") ?? null,
-        author: text("author") ?? null,
-        summary: entrySummary ?? text("summary") ?? null,
+        content: entryContent === undefined ? null : { value: entryContent, type: "text" },
+        summary: summary === undefined ? null : { value: summary, type: "html" },
+        authors: author === undefined ? [] : [author],
+        categories: [],
+        language: text("language") ?? null,
         enclosures:
           enclosureUrl === undefined
             ? []

@@ -65,6 +65,16 @@ const timeExpression = (column: Column): string => `(extract(epoch from t.${quot
 
 const textExpression = (column: Column): string => `t.${quoteIdent(column.name)}::text`
 
+/**
+ * The item's id. A feed entry of a table that names its feed is `<feed url> <guid>`, as the fetch side
+ * keys entries (`FeedEntryId.entryId`); without a feed URL, the guid alone.
+ */
+const externalIdExpression = (table: Mapping.ResolvedTable, catalog: Table): string => {
+  const id = textExpression(columnOf(catalog, table.spec.externalId))
+  const feedUrl = table.spec.source === "feed" ? table.spec.entry?.feedUrl : undefined
+  return feedUrl === undefined ? id : `coalesce(${textExpression(columnOf(catalog, feedUrl))} || ' ' || ${id}, ${id})`
+}
+
 export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = false): TableQueries => {
   const spec = table.spec
   // Every column is qualified by the table's alias: an output name (`id`) never shadows a key column.
@@ -85,7 +95,7 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = 
   })
   const select = [
     keyText,
-    optional(spec.externalId, "id", textExpression),
+    `${externalIdExpression(table, catalog)} as id`,
     optional(spec.fetchedAt, "fetched_at", timeExpression),
     optional(spec.updatedAt, "updated_at", timeExpression),
     optional(spec.url, "url", textExpression),
@@ -108,7 +118,7 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = 
     keyText,
     sizes: `(${sizes})::float8`,
     select,
-    externalId: textExpression(columnOf(catalog, spec.externalId)),
+    externalId: externalIdExpression(table, catalog),
     digests: digestIndexes
   }
 }

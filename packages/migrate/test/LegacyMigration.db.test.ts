@@ -6,7 +6,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
-import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
+import { BronzeWriter, FileSystemBronze, itemLocation } from "@medallion/bronze"
 import { TestDatabase } from "@medallion/silver/testing"
 import { ItemRepo, type SilverDatabase } from "@medallion/silver"
 import * as Crypto from "node:crypto"
@@ -144,7 +144,7 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
           // body_text mixes Whisper JSON and final text: a per-row rule.
           assert.deepStrictEqual(asOf(episodes, "body_text")?.rules, [
             { when: "whisper-json", as: "transcript" },
-            { as: "entry.summary" }
+            { as: "entry.content" }
           ])
           assert.strictEqual(asOf(episodes, "audio")?.as, "audio")
           assert.strictEqual(episodes.entry?.enclosureUrl, "audio_url")
@@ -255,16 +255,19 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
         )
         assert.strictEqual(file(s, `hn/${thread.id}/enrichment-prompt.json`).toString("utf8"), pair!.prompt)
         assert.strictEqual(file(s, `hn/${thread.id}/enrichment-response.json`).toString("utf8"), pair!.response)
-        assert.deepStrictEqual(file(s, "feed/jfk-1/transcript.json"), LegacyFixture.whisper)
-        assert.deepStrictEqual(file(s, "feed/jfk-1/audio.mp3"), LegacyFixture.jfkMp3)
-        assert.strictEqual(sha(file(s, "feed/big-1/audio.mp3")), sha(LegacyFixture.bigAudio))
+        // Episodes are keyed `<feed url> <guid>`, as the feed source keys entries.
+        const episode = (guid: string, name: string) =>
+          `${itemLocation({ sourceType: "feed", externalId: LegacyFixture.episodeId(guid) })}/${name}`
+        assert.deepStrictEqual(file(s, episode("jfk-1", "transcript.json")), LegacyFixture.whisper)
+        assert.deepStrictEqual(file(s, episode("jfk-1", "audio.mp3")), LegacyFixture.jfkMp3)
+        assert.strictEqual(sha(file(s, episode("big-1", "audio.mp3"))), sha(LegacyFixture.bigAudio))
         assert.deepStrictEqual(file(s, "web/~https%3A%2F%2Fcafe%2Eexample%2Fmenu/page.html"), LegacyFixture.latin1Page)
         // Final text is not a transcript: it is the entry's summary.
-        assert.isFalse(Fs.existsSync(Path.join(s.bronzeRoot, "feed/jfk-3/transcript.json")))
-        assert.strictEqual(
-          JSON.parse(file(s, "feed/jfk-3/entry.json").toString("utf8")).summary,
-          LegacyFixture.finalText
-        )
+        assert.isFalse(Fs.existsSync(Path.join(s.bronzeRoot, episode("jfk-3", "transcript.json"))))
+        assert.deepStrictEqual(JSON.parse(file(s, episode("jfk-3", "entry.json")).toString("utf8")).content, {
+          value: LegacyFixture.finalText,
+          type: "text"
+        })
 
         // Provenance: table, key, column, the row's times.
         const record = JSON.parse(file(s, `hn/${showStory.id}/legacy-row.json`).toString("utf8"))
@@ -327,12 +330,15 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
         const malformed = yield* silverItem(s, "hn", String(LegacyFixture.MALFORMED_ID))
         assert.strictEqual(malformed.item.transformStatus, "failed")
 
-        const episode = yield* silverItem(s, "feed", "jfk-1")
+        const episode = yield* silverItem(s, "feed", LegacyFixture.episodeId("jfk-1"))
         assert.strictEqual(episode.item.transcriptionStatus, "transcribed")
         assert.strictEqual(episode.item.bodyText, JSON.parse(LegacyFixture.whisper.toString("utf8")).text.trim())
         assert.strictEqual(episode.segments.length, 1)
         assert.strictEqual(episode.media[0]?.bytes, LegacyFixture.jfkMp3.length)
-        const failedTranscription = yield* silverItem(s, "feed", "jfk-4")
+        // Final text (not Whisper JSON) is the entry's own text: silver's body.
+        const told = yield* silverItem(s, "feed", LegacyFixture.episodeId("jfk-3"))
+        assert.strictEqual(told.item.bodyText, LegacyFixture.finalText.trim())
+        const failedTranscription = yield* silverItem(s, "feed", LegacyFixture.episodeId("jfk-4"))
         assert.strictEqual(failedTranscription.item.transcriptionStatus, "failed")
         assert.include(failedTranscription.item.transcriptionError, "whisper: the API timed out after 600 s")
         const cafe = yield* silverItem(s, "web", "https://cafe.example/menu")

@@ -26,7 +26,7 @@ describe("the mapping file", () => {
         body.rules.map((r) => [r.when, r.destination._tag]),
         [
           ["whisper-json", "Artifact"],
-          [undefined, "EntrySummary"]
+          [undefined, "EntryContent"]
         ]
       )
       const annotated = yield* Mapping.decode("mapping.json", {

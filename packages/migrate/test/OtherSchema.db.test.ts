@@ -9,6 +9,7 @@ import { PgClient } from "@effect/sql-pg"
 import { FileSystemBronze } from "@medallion/bronze"
 import { ItemRepo } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
+import { FeedEntryId } from "@medallion/workers/fetch"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -71,6 +72,14 @@ const schema = (sql: PgClient.PgClient) =>
       "OK",
       null
     )
+    // A second HN table: one story of its own, one the first table already has (a collision).
+    yield* sql.unsafe(`create table crawl.more_news (id integer primary key, story bigint not null, body json)`)
+    yield* sql.unsafe(`insert into crawl.more_news values (1, $1, $2::json), (2, $3, $4::json)`, [
+      LegacyFixture.showStories[34]!.id,
+      JSON.stringify(LegacyFixture.showStories[34]),
+      LegacyFixture.thread.id,
+      thread.story.toString("utf8")
+    ])
     yield* sql.unsafe(
       `insert into crawl.casts values ($1, 'https://casts.example/rss', 'JFK', 'https://casts.example/jfk', '2024-05-30', 'https://casts.example/jfk.mp3', $2::jsonb, 'OK', null)`,
       [EPISODE, LegacyFixture.whisperOther.toString("utf8")]
@@ -96,6 +105,13 @@ const mappingDocument = {
         { column: "page_source", as: "article" },
         { column: "discussion", as: "comments" }
       ]
+    },
+    {
+      table: "crawl.more_news",
+      source: "hn",
+      key: "id",
+      externalId: "story",
+      artifacts: [{ column: "body", as: "item" }]
     },
     {
       table: "crawl.casts",
@@ -130,15 +146,17 @@ describe("a legacy database of another shape", () => {
         )
 
         const first = yield* LegacyRun.run({ mapping, stateDir }).pipe(Effect.provide(layers))
-        assert.strictEqual(first.totals.rows, 8)
-        assert.strictEqual(first.totals.skipped, 1)
+        assert.strictEqual(first.totals.rows, 10)
+        assert.strictEqual(first.totals.skipped, 2)
         assert.deepStrictEqual(
           first.badRows.map((l) => [l.kind, l.problem, l.key]),
           [
             ["skipped", "duplicate-id", { source: "hn", item_no: "6" }],
+            ["skipped", "collision", { id: "2" }],
             ["unmatched", "whisper_output", { episode: FAILED_EPISODE }]
           ]
         )
+        assert.include(first.badRows[1]!.reason, `item hn/${LegacyFixture.thread.id} also comes from crawl.news_items`)
         const [api] = yield* legacy.unsafe<{ text: string }>(
           `select api_response::text as text from crawl.news_items where item_no = 2`
         )
@@ -157,14 +175,14 @@ describe("a legacy database of another shape", () => {
         const resumed = yield* LegacyRun.run({ mapping, stateDir }).pipe(Effect.provide(layers))
         assert.isTrue(resumed.resumed)
         assert.strictEqual(resumed.tables[0]!.rows, 3)
-        assert.strictEqual(resumed.totals.rows, 8)
+        assert.strictEqual(resumed.totals.rows, 10)
         assert.strictEqual(resumed.totals.written, 0)
 
         const since = yield* Clock.currentTimeMillis
         yield* Effect.scoped(
           Effect.gen(function* () {
             yield* Layer.build(Transform.daemon(bronzeRoot))
-            yield* Transform.settled({ items: 7, since })
+            yield* Transform.settled({ items: 8, since })
           })
         ).pipe(Effect.provideContext(silver.context))
         const get = (sourceType: string, externalId: string) =>
@@ -173,10 +191,11 @@ describe("a legacy database of another shape", () => {
             Effect.provide(ItemRepo.layer),
             Effect.provideContext(silver.context)
           )
-        const episode = yield* get("feed", EPISODE)
+        const cast = (guid: string) => FeedEntryId.entryId("https://casts.example/rss", guid)
+        const episode = yield* get("feed", cast(EPISODE))
         assert.strictEqual(episode.item.bodyText, JSON.parse(LegacyFixture.whisperOther.toString("utf8")).text.trim())
         assert.strictEqual(episode.item.transcriptionStatus, "transcribed")
-        const lost = yield* get("feed", FAILED_EPISODE)
+        const lost = yield* get("feed", cast(FAILED_EPISODE))
         assert.strictEqual(lost.item.transcriptionStatus, "failed")
         assert.include(lost.item.transcriptionError, "quota exceeded")
         const threadItem = yield* get("hn", String(LegacyFixture.thread.id))
@@ -192,7 +211,7 @@ describe("a legacy database of another shape", () => {
           verified.differences.filter((d) => !d.explained),
           []
         )
-        assert.strictEqual(verified.rows, 8)
+        assert.strictEqual(verified.rows, 10)
       }).pipe(Effect.scoped),
     180_000
   )

@@ -61,7 +61,7 @@ describe("what a legacy row becomes", () => {
         ["entry"]
       )
       const entry = JSON.parse(new TextDecoder().decode(text.artifacts[0]!.bytes))
-      assert.strictEqual(entry.summary, LegacyFixture.finalText)
+      assert.deepStrictEqual(entry.content, { value: LegacyFixture.finalText, type: "text" })
       assert.deepStrictEqual(entry.enclosures, [
         { url: "https://podcast.example/e1.mp3", type: "audio/mpeg", length: null }
       ])

@@ -9,6 +9,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { FeedEntryId } from "@medallion/workers/fetch"
 import { Effect } from "effect"
 
 /** The real captured data the database is built from (its origins and licenses are in `SOURCES.md` there). */
@@ -92,6 +93,10 @@ export const latin1Page = Buffer.concat([
 
 const BASE_TIME = Date.UTC(2025, 0, 15, 8, 0, 0)
 const at = (minutes: number) => new Date(BASE_TIME + minutes * 60_000).toISOString()
+
+export const FEED_URL = "https://podcast.example/feed.xml"
+/** The bronze id of an episode: `<feed url> <guid>`, as the feed source keys entries. */
+export const episodeId = (guid: string): string => FeedEntryId.entryId(FEED_URL, guid)
 
 export const DUPLICATE_OF = showStories[0]!.id
 export const MALFORMED_ID = 19155826
@@ -226,7 +231,7 @@ export const create = (sql: PgClient.PgClient) =>
       sql.unsafe(
         `insert into episodes (guid, feed_url, title, link, published_at, audio_url, audio_type, audio, body_text,
            transcription_status, transcription_error, fetched_at)
-         values ($1, 'https://podcast.example/feed.xml', $2, $3, $4::timestamptz, $5, $6, $7, $8, $9, $10, $4::timestamptz)`,
+         values ($1, '${FEED_URL}', $2, $3, $4::timestamptz, $5, $6, $7, $8, $9, $10, $4::timestamptz)`,
         [
           row.guid,
           `Episode ${row.guid}`,
@@ -343,7 +348,7 @@ export const mapping = {
       },
       artifacts: [
         { column: "audio", as: "audio", contentType: "audio_type" },
-        { column: "body_text", rules: [{ when: "whisper-json", as: "transcript" }, { as: "entry.summary" }] }
+        { column: "body_text", rules: [{ when: "whisper-json", as: "transcript" }, { as: "entry.content" }] }
       ]
     },
     {
