@@ -200,6 +200,15 @@ layer(Setup.layer, { timeout: 120_000, excludeTestServices: true })(
         )
         assert.include(plan.badRows[1]!.reason, `hn_id ${LegacyFixture.DUPLICATE_OF} is also the id of the row id=2`)
         assert.include(plan.badRows[3]!.reason, "not valid UTF-8")
+        // A row over the session's row limit is listed, not read.
+        const limited = yield* LegacyRun.plan({ mapping: s.mapping, stateDir: s.stateDir }).pipe(
+          Effect.provide(LegacyDatabase.layer({ url: s.legacyUrl, maxRowBytes: 8 * 1024 * 1024 }))
+        )
+        assert.deepStrictEqual(limited.tables[1]!.skipped, { "too-large": 1 })
+        assert.include(
+          limited.badRows.find((l) => l.problem === "too-large")?.reason,
+          `the row's raw values hold ${LegacyFixture.bigAudio.length + LegacyFixture.whisper.length} bytes`
+        )
         // Nothing written: no bronze, no state.
         assert.isFalse(Fs.existsSync(s.bronzeRoot))
         assert.isFalse(Fs.existsSync(s.stateDir))

@@ -43,7 +43,7 @@ const planned = (p: RowPlan.RowPlan) => {
 }
 
 describe("what a legacy row becomes", () => {
-  it.effect("body_text is a transcript when it parses as Whisper JSON, else the entry's summary", () =>
+  it.effect("body_text is a transcript when it parses as Whisper JSON, else the entry's own text", () =>
     Effect.gen(function* () {
       const whisper = planned(yield* planOf(1, episode(LegacyFixture.whisper)))
       assert.deepStrictEqual(
