@@ -15,10 +15,12 @@
  * `COPY (SELECT ...) TO STDOUT` (psql, binary format) plus writing the same bytes as files (temp file,
  * fsync, link, fsync of the folder: the careful raw write of `pnpm bench bronze`) with the same
  * concurrency. The run's ratio is against their sum (a run that overlapped them perfectly could beat
- * it, up to the slower of the two, also shown). Peak RSS is this process's, sampled every 20 ms during
- * the run. Verify reads everything again (the legacy rows, every bronze file hashed) and checks silver
- * rows written here with SQL: the transform's Readability would take hours for 100k pages, and these
- * rows have no provenance, so verify's provenance comparison is not part of the figure.
+ * it, up to the slower of the two, also shown). `run`, the rerun and `verify` are the `medallion`
+ * command in processes of their own: their times are the ones the command prints (after its start), their
+ * peak RSS the process's `VmHWM`. Verify reads everything again (the legacy rows, every bronze file
+ * hashed) and checks silver rows written here with SQL: the transform's Readability would take hours for
+ * 100k pages, and these rows have no provenance, so verify's provenance comparison is not part of the
+ * figure.
  *
  * Data lives under `.bench/migrate/` (gitignored), a new folder per run, removed after measuring.
  */
