@@ -66,21 +66,11 @@ const BASE_TIME = Date.UTC(2025, 0, 1)
 const html = (g: number) => `<!-- row ${g} -->${TEMPLATE}`
 const url = (g: number) => `https://bench.example/pages/${g}`
 
-/** Samples this process's memory while `run` goes. */
-const withPeakMemory = async <A>(run: () => Promise<A>) => {
-  let peakRss = process.memoryUsage().rss
-  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20)
+/** How long `run` takes, in ms. */
+const timed = async (run: () => Promise<unknown>) => {
   const started = performance.now()
-  try {
-    const result = await run()
-    return {
-      result,
-      ms: performance.now() - started,
-      peakRssMb: Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20
-    }
-  } finally {
-    clearInterval(timer)
-  }
+  await run()
+  return { ms: performance.now() - started }
 }
 
 const fsyncDir = async (dir: string) => {
@@ -262,7 +252,7 @@ export default (args: ReadonlyArray<string>) =>
       // 2. The same bytes written as files.
       log("raw file writes of the same bytes ...")
       const raw = yield* Effect.promise(() =>
-        withPeakMemory(() => rawWrites(NodePath.join(work, "raw"), rows, concurrency, table))
+        timed(() => rawWrites(NodePath.join(work, "raw"), rows, concurrency, table))
       )
 
       // 3. The run, as the operator runs it: `medallion migrate-legacy run`, a process of its own.
