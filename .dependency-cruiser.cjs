@@ -8,6 +8,8 @@
  *
  * Data flows down only:
  *   apps ──> workers ──> queue ──> sensors ──> silver ──> bronze
+ * and the legacy migration (`packages/migrate`) sits beside the fetch side: its run path writes bronze
+ * and reaches nothing of silver; only its verify module reads silver.
  */
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -46,6 +48,29 @@ module.exports = {
       severity: "error",
       from: { path: "^packages/queue/" },
       to: { path: ["^(packages/workers|apps)/", "^@medallion/(workers|cli|fetch-daemon|transform-daemon)$"] }
+    },
+    {
+      name: "migrate-run-knows-nothing-of-silver",
+      comment:
+        "the legacy migration's run path is fetch-side work (it writes bronze only): nothing it imports, directly or not, reaches silver, sensors, the queue or the transform; only src/verify/ reads silver",
+      severity: "error",
+      from: { path: "^packages/migrate/src/", pathNot: "^packages/migrate/src/verify/" },
+      to: {
+        path: [
+          "^packages/(silver|sensors|queue)/",
+          "^packages/workers/src/(transform|ops)/",
+          "^packages/workers/src/index\\.ts$",
+          "^packages/migrate/src/verify/"
+        ],
+        reachable: true
+      }
+    },
+    {
+      name: "nothing-below-imports-the-migration",
+      comment: "the migration uses bronze, silver (verify) and the fetch side; none of them knows it",
+      severity: "error",
+      from: { path: "^packages/(bronze|silver|sensors|queue|workers)/" },
+      to: { path: ["^packages/migrate/", "^@medallion/migrate"] }
     },
     {
       name: "no-package-imports-an-app",

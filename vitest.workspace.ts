@@ -39,6 +39,7 @@ export default [
   project("packages/sensors", "sensors"),
   project("packages/queue", "queue"),
   project("packages/workers", "workers"),
+  project("packages/migrate", "migrate"),
   project("apps/cli", "cli"),
   project("apps/fetch-daemon", "fetch-daemon"),
   project("apps/transform-daemon", "transform-daemon"),

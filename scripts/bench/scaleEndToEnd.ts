@@ -5,7 +5,7 @@
  * /proc/PID/status) while it still runs, then stops it with SIGTERM. The baseline is a `COPY` of the very
  * rows the daemons wrote, into the same emptied tables, measured in the same run on the same server.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
@@ -15,6 +15,7 @@ import { EmbeddedPostgres, SilverDatabase } from "@medallion/silver"
 import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { ScaleTree } from "./generate.ts"
+import * as Psql from "./Psql.ts"
 
 const REPO = NodePath.resolve(import.meta.dirname, "../..")
 const CLI = NodePath.join(REPO, "apps/cli/src/bin.ts")
@@ -57,25 +58,6 @@ export interface EndToEndOptions {
   /** Give up on a row when silver gains no row for this long. */
   readonly stallSeconds: number
   readonly log: (line: string) => void
-}
-
-const psqlBinary = () =>
-  [process.env["PSQL"], "psql", "/usr/lib/postgresql/15/bin/psql"]
-    .filter((c): c is string => !!c)
-    .find((c) => spawnSync(c, ["--version"], { encoding: "utf8" }).status === 0)
-
-/** psql with the password out of the URL (in the environment instead). */
-const runPsql = (psql: string, url: Redacted.Redacted<string>, script: string) => {
-  const target = new URL(Redacted.value(url))
-  const password = decodeURIComponent(target.password)
-  target.password = ""
-  const result = spawnSync(psql, ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", target.toString()], {
-    input: script,
-    encoding: "utf8",
-    env: { ...process.env, PGPASSWORD: password }
-  })
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`)
-  return result.stdout.trim()
 }
 
 /** Peak resident set size of a live process, MB (`VmHWM`), or NaN when it cannot be read. */
@@ -142,7 +124,7 @@ export const measureEndToEnd = (options: EndToEndOptions) =>
       version: string
     }>`select current_setting('server_version') as version`) as unknown as [{ version: string }]
     const server = `PostgreSQL ${version} (${external ? "DATABASE_URL" : "embedded, fsync on"})`
-    const psql = psqlBinary()
+    const psql = Psql.binary()
 
     const urlOf = (database: string) => {
       const parsed = new URL(Redacted.value(adminUrl))
@@ -259,7 +241,7 @@ export const measureEndToEnd = (options: EndToEndOptions) =>
 /** Dumps the silver tables, empties them, and times loading the same rows back with COPY in one transaction. */
 const timeCopy = async (psql: string, url: Redacted.Redacted<string>, dir: string, items: number) => {
   const columnsFile = NodePath.join(dir, "columns.txt")
-  runPsql(
+  Psql.run(
     psql,
     url,
     `\\copy (select table_name, string_agg(column_name, ', ' order by ordinal_position) from information_schema.columns where table_schema = 'public' and is_generated = 'NEVER' and table_name in (${SILVER_TABLES.map((t) => `'${t}'`).join(", ")}) group by table_name) to '${columnsFile}'`
@@ -272,16 +254,16 @@ const timeCopy = async (psql: string, url: Redacted.Redacted<string>, dir: strin
   )
   const tables = SILVER_TABLES.filter((t) => columns.has(t))
   const file = (table: string) => NodePath.join(dir, `copy-${table}.tsv`)
-  runPsql(psql, url, tables.map((t) => `\\copy (select ${columns.get(t)} from ${t}) to '${file(t)}'`).join("\n"))
-  runPsql(psql, url, `truncate ${tables.join(", ")} restart identity cascade;`)
+  Psql.run(psql, url, tables.map((t) => `\\copy (select ${columns.get(t)} from ${t}) to '${file(t)}'`).join("\n"))
+  Psql.run(psql, url, `truncate ${tables.join(", ")} restart identity cascade;`)
   const started = performance.now()
-  runPsql(
+  Psql.run(
     psql,
     url,
     ["begin;", ...tables.map((t) => `\\copy ${t} (${columns.get(t)}) from '${file(t)}'`), "commit;"].join("\n")
   )
   const seconds = (performance.now() - started) / 1000
-  const loaded = Number(runPsql(psql, url, "select count(*) from items;"))
+  const loaded = Number(Psql.run(psql, url, "select count(*) from items;"))
   if (loaded !== items) throw new Error(`COPY loaded ${loaded} items, expected ${items}`)
   return {
     itemsPerSecond: items / seconds,

@@ -21,7 +21,9 @@ beforeAll(() => {
     "packages/bronze/src",
     "packages/silver/src",
     "packages/workers/src",
-    "packages/workers/src/fetch"
+    "packages/workers/src/fetch",
+    "packages/migrate/src",
+    "packages/migrate/src/verify"
   ]) {
     for (const name of Fs.readdirSync(Path.join(root, dir))) {
       if (/^Violation\d+/.test(name)) Fs.rmSync(Path.join(root, dir, name), { force: true })
@@ -104,6 +106,38 @@ describe("workspace boundaries", () => {
       `import * as S from "@medallion/silver"\nexport const x = S\n`
     )
     expect(depcruise(file).stdout).toContain("fetch-side-knows-nothing-of-silver")
+  })
+
+  it("the migration's run path importing silver, directly or through the workers' transform, is refused", () => {
+    const direct = addFile(
+      `packages/migrate/src/${unique()}.ts`,
+      `import * as S from "@medallion/silver"\nexport const x = S\n`
+    )
+    expect(depcruise(direct).stdout).toContain("migrate-run-knows-nothing-of-silver")
+    const throughTransform = addFile(
+      `packages/migrate/src/${unique()}.ts`,
+      `import { TransformJob } from "@medallion/workers"\nexport const x = TransformJob\n`
+    )
+    expect(depcruise(throughTransform).stdout).toContain("migrate-run-knows-nothing-of-silver")
+    const throughVerify = addFile(
+      `packages/migrate/src/${unique()}.ts`,
+      `import { Verify } from "./verify/index.ts"\nexport const x = Verify\n`
+    )
+    expect(depcruise(throughVerify).stdout).toContain("migrate-run-knows-nothing-of-silver")
+  })
+
+  it("the migration's verify module may read silver; packages below never import the migration", () => {
+    const verify = addFile(
+      `packages/migrate/src/verify/${unique()}.ts`,
+      `import type { Status } from "@medallion/silver"\nexport type X = Status.FetchStatus\n`
+    )
+    const allowed = depcruise(verify)
+    expect(allowed.stdout).toContain("no dependency violations found")
+    const below = addFile(
+      `packages/workers/src/${unique()}.ts`,
+      `import * as M from "../../migrate/src/index.ts"\nexport const x = M\n`
+    )
+    expect(depcruise(below).stdout).toContain("nothing-below-imports-the-migration")
   })
 
   it("an import cycle is refused", () => {

@@ -7,6 +7,7 @@ import { demo } from "./commands/Demo.ts"
 import { fetch } from "./commands/Fetch.ts"
 import { backfill } from "./commands/Backfill.ts"
 import { migrate } from "./commands/Migrate.ts"
+import { migrateLegacy } from "./commands/MigrateLegacy.ts"
 import { reconcile } from "./commands/Reconcile.ts"
 import { retry } from "./commands/Retry.ts"
 import { search } from "./commands/Search.ts"
@@ -30,6 +31,7 @@ export const cli = root.pipe(
     show,
     search,
     migrate,
+    migrateLegacy,
     reconcile
   ])
 )
