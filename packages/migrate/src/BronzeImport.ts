@@ -11,6 +11,7 @@ import {
   type ArtifactInfo,
   ArtifactKey as ArtifactKeySchema,
   type BronzeIoError,
+  type InvalidKey,
   BronzeReader,
   BronzeWriter
 } from "@medallion/bronze"
@@ -37,7 +38,7 @@ const stampOf = (artifactType: string): string => {
 
 export const importRow = (
   plan: Planned
-): Effect.Effect<ImportResult, BronzeIoError | VersionTaken, BronzeReader | BronzeWriter> =>
+): Effect.Effect<ImportResult, BronzeIoError | InvalidKey | VersionTaken, BronzeReader | BronzeWriter> =>
   Effect.gen(function* () {
     const reader = yield* BronzeReader
     const writer = yield* BronzeWriter
@@ -48,7 +49,7 @@ export const importRow = (
     /** Each document of this row: the version stamp it is stored under ("" for the plain name), and whether this call wrote it. */
     const documents = new Map<string, { readonly stamp: string; readonly writtenNow: boolean }>()
 
-    const put = (key: ArtifactKey, bytes: Uint8Array): Effect.Effect<boolean, BronzeIoError | ArtifactConflict> =>
+    const put = (key: ArtifactKey, bytes: Uint8Array): Effect.Effect<boolean, BronzeIoError | InvalidKey | ArtifactConflict> =>
       Effect.map(writer.put(key, bytes), (result) => {
         infos.push(result)
         if (result.outcome === "written") {

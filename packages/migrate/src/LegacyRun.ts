@@ -10,7 +10,7 @@
  * a duplicate id, ...) is listed in the report with its reason and the rest goes on; so is a row
  * migrated with a value the transform will refuse.
  */
-import type { BronzeIoError, BronzeReader, BronzeWriter } from "@medallion/bronze"
+import type { BronzeIoError, BronzeReader, BronzeWriter, InvalidKey } from "@medallion/bronze"
 import { Clock, Duration, Effect, Stream } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 import * as BronzeImport from "./BronzeImport.ts"
@@ -226,7 +226,7 @@ const tally = (summary: TableSummary, result: RowResult) => {
 /** Writes a planned row into bronze; absent for a plan. */
 type Importer<E, R> = (
   planned: RowPlan.Planned
-) => Effect.Effect<BronzeImport.ImportResult | BronzeImport.VersionTaken, E, R>
+) => Effect.Effect<BronzeImport.ImportResult | BronzeImport.VersionTaken | InvalidKey, E, R>
 
 /** One pass over every table: with an importer it migrates, without one it plans. */
 const pass = <E, R>(
@@ -260,7 +260,10 @@ const pass = <E, R>(
             planned = {
               _tag: "Skipped",
               kind: "write-failed",
-              reason: `bronze already holds other bytes under ${outcome.key.artifactType}.${outcome.key.ext} and under the import's own stamp`,
+              reason:
+                outcome._tag === "InvalidKey"
+                  ? `bronze refuses the key: ${outcome.message}`
+                  : `bronze already holds other bytes under ${outcome.key.artifactType}.${outcome.key.ext} and under the import's own stamp`,
               item: planned.item
             }
           } else imported = outcome
@@ -417,5 +420,11 @@ export const run = (
   options.dryRun === true
     ? plan(options, file)
     : pass(options, file, (planned) =>
-        BronzeImport.importRow(planned).pipe(Effect.catchTag("VersionTaken", (taken) => Effect.succeed(taken)))
+        BronzeImport.importRow(planned).pipe(
+          Effect.catchTags({
+            VersionTaken: (taken) => Effect.succeed(taken),
+            // An id bronze cannot store (e.g. with U+0000) is a bad row, reported with the rule; the rest goes on.
+            InvalidKey: (refused) => Effect.succeed(refused)
+          })
+        )
       ).pipe(Effect.withSpan("LegacyRun.run"))
