@@ -299,7 +299,8 @@ export class FetchHttp extends Context.Service<
           allow: allow
             .split(",")
             .map((s) => s.trim())
-            .filter((s) => s.length > 0)
+            .filter((s) => s.length > 0),
+          setting: "MEDALLION_HTTP_ALLOW_CIDRS"
         }
       })
     })
@@ -372,7 +373,7 @@ const make = (options: FetchHttpOptions) =>
             url.href,
             ctx,
             "address-refused",
-            `${url.hostname} is a special-purpose address not allowed by the policy`
+            `refused to connect to ${url.hostname}: ${AddressPolicy.refusalReason(options.addressPolicy)}`
           )
         )
       }
