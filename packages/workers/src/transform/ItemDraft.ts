@@ -231,11 +231,19 @@ export class ItemDraft {
           continue
         }
         const r = decoded.value
-        const what = [r.reason, r.status === undefined ? undefined : `HTTP ${r.status}`].filter((x) => x !== undefined)
-        const message = nonEmpty(r.message) ?? nonEmpty(r.error)
-        const text = [what.join(", "), message, r.url === undefined ? undefined : `(${r.url})`]
+        const given = nonEmpty(r.message) ?? nonEmpty(r.error)
+        // The status once: the fetch side's messages already start with it (`HTTP 400: unknown audio`).
+        const status = r.status === undefined ? undefined : `HTTP ${r.status}`
+        const message =
+          status === undefined || given?.startsWith(status)
+            ? given
+            : given === undefined
+              ? status
+              : `${status}: ${given}`
+        const said = [r.reason, message].filter((x) => x !== undefined && x.length > 0).join(": ")
+        const text = [said, r.url === undefined ? undefined : `(${r.url})`]
           .filter((x) => x !== undefined && x.length > 0)
-          .join(": ")
+          .join(" ")
         out.push({
           info,
           artifact: r.artifact,

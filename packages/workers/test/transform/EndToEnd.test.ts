@@ -3,7 +3,7 @@
  * article pages); the transform reads back exactly what it wrote.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Enricher } from "../../src/fetch/Enricher.ts"
 import * as FeedSource from "../../src/fetch/FeedSource.ts"
@@ -159,6 +159,36 @@ describe("fetch side -> bronze -> transform", () => {
             )
           ),
           fetchStack()
+        )
+      )
+    )
+  )
+
+  it.effect("a transcription the API refused: failed in silver with the server's message, once", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      yield* FetchWorker.runOnce(FeedSource.make({ feeds: [`${server.url}/podcast.xml`], fetchArticles: false }))
+      const episode = { sourceType: "feed", externalId: "fixture-podcast-jfk-wav" }
+      const result = yield* (yield* Transcriber).transcribe(episode)
+      assert.deepStrictEqual([result.outcome, result.reason], ["failed", "HTTP 401: Incorrect API key provided"])
+      const item = (yield* transformItem(episode)).item!
+      assert.strictEqual(item.transcriptionStatus, "failed")
+      assert.match(
+        item.transcriptionError!,
+        new RegExp(
+          `^transcript: http-status: HTTP 401: Incorrect API key provided \\(${server.url}/v1/audio/transcriptions\\) \\[fetch-error@`
+        )
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.provideMerge(
+          Layer.unwrap(
+            Effect.map(Effect.service(FixtureServer), (server) =>
+              Transcriber.layer({ endpoint: server.url, apiKey: Option.some(Redacted.make("a-wrong-key")) })
+            )
+          ),
+          fetchStack({ apiKey: "the-right-key" })
         )
       )
     )

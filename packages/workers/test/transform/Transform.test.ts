@@ -194,7 +194,10 @@ describe("Transform: Hacker News", () => {
       yield* F.put("hn", "9", "fetch-error@2026-11-27T05-00-00Z", "json", failure(503))
       const failed = itemOf(yield* transformItem(hn("9")))
       assert.strictEqual(failed.fetchStatus, "failed")
-      assert.match(failed.fetchError!, /http-status, HTTP 503/)
+      assert.match(
+        failed.fetchError!,
+        /^item: http-status: HTTP 503 \(https:\/\/hacker-news\.firebaseio\.com\/v0\/item\/8863\.json\) \[/
+      )
       assert.match(failed.fetchError!, /fetch-error@2026-11-27T05-00-00Z\.json/)
       assert.strictEqual(failed.transformStatus, "pending", "nothing to transform yet")
 
@@ -411,11 +414,17 @@ describe("Transform: feed entries", () => {
         guid,
         "fetch-error@2026-11-27T07-00-00Z",
         "json",
-        JSON.stringify({ artifact: "transcript", reason: "http-status", status: 500, message: "HTTP 500" })
+        JSON.stringify({
+          artifact: "transcript",
+          reason: "http-status",
+          status: 500,
+          message: "HTTP 500: model overloaded"
+        })
       )
       const failed = itemOf(yield* transformItem({ sourceType: "feed", externalId: guid }))
       assert.deepStrictEqual([failed.transcriptionStatus, failed.fetchStatus], ["failed", "fetched"])
-      assert.match(failed.transcriptionError!, /^transcript: http-status, HTTP 500: HTTP 500/)
+      // The server's message once, after its status (`HTTP 500: model overloaded`, not `HTTP 500: HTTP 500: ...`).
+      assert.match(failed.transcriptionError!, /^transcript: http-status: HTTP 500: model overloaded \[fetch-error@/)
       assert.deepStrictEqual(
         item.media!.map((m) => [m.kind, m.url, m.artifact?.artifactType, m.bytes]),
         [["audio", "https://example.org/a.mp3", "audio", 76447]]
