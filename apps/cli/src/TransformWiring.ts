@@ -122,6 +122,10 @@ const statusGauges = (app: App.App) =>
  * caller, once per process.
  */
 export const layer = (app: App.App) =>
-  Layer.mergeAll(daemon(app), health(app), scheduledBackfill(app), statusGauges(app)).pipe(
-    Layer.provide(App.bronzeReader(app))
-  )
+  Layer.mergeAll(
+    App.startWarnings(app, "transform"),
+    daemon(app),
+    health(app),
+    scheduledBackfill(app),
+    statusGauges(app)
+  ).pipe(Layer.provide(App.bronzeReader(app)))

@@ -12,22 +12,28 @@ import * as Medallion from "./support/Medallion.ts"
 /** Every bad key of one document, and what its message must say about it. */
 const badValues = {
   document: {
-    sources: [{ type: "feed", name: "podcast", url: "not a url", maxEntries: 0 }],
-    http: { allowNetworks: ["localhost"] },
-    sensors: { interval: "-5 seconds" },
+    sources: [{ type: "feed", name: "podcast", url: "not a url", maxEntries: 0, every: "10 seconds" }],
+    http: { allowNetworks: ["localhost", "10.0.0.0/33"] },
+    sensors: { interval: "-5 seconds", batchSize: 1_000_000 },
     metrics: { fetchPort: 70000 },
     transcription: { enabled: "yes" },
     bronze: { store: "s3" },
-    runs: { concurrency: 1.5, launcher: "celery" },
+    runs: { concurrency: 1.5, launcher: "celery", maxAttempts: 100_000 },
+    database: { poolSize: 100_000 },
     fetch: { shard: "3/2" },
     surces: []
   },
   expected: [
     ["sources.0.url", "an http(s) URL"],
-    ["sources.0.maxEntries", "greater than 0"],
+    ["sources.0.maxEntries", "between 1 and 10000"],
+    ["sources.0.every", 'a duration from "1 minute" to "30 days"'],
     ["http.allowNetworks.0", "a CIDR such as 127.0.0.1/32"],
-    ["sensors.interval", 'a positive duration such as "30 seconds"'],
+    ["http.allowNetworks.1", "a CIDR such as 127.0.0.1/32"],
+    ["sensors.interval", 'a duration from "1 second" to "1 day"'],
+    ["sensors.batchSize", "between 1 and 5000"],
     ["runs.concurrency", "an integer"],
+    ["runs.maxAttempts", "between 1 and 100"],
+    ["database.poolSize", "between 1 and 200"],
     ["metrics.fetchPort", "between 0 and 65535"],
     ["transcription.enabled", "boolean"],
     ["runs.launcher", '"in-process" | "queue"'],
@@ -59,6 +65,39 @@ describe("a bad configuration file", () => {
         // Nothing was started: no embedded PostgreSQL, no bronze.
         assert.isFalse(Fs.existsSync(Path.join(dataDir, "postgres")), "an embedded PostgreSQL was set up")
         assert.isFalse(Fs.existsSync(Path.join(dataDir, "bronze")), "bronze was set up")
+      }),
+    60_000
+  )
+
+  it.live(
+    "a guard switched off and metrics on every interface start the fetch daemon with a warning for each",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Medallion.tempDir("medallion-config-")
+        const file = Medallion.writeJson(Path.join(dir, "medallion.json"), {
+          sources: [],
+          http: { allowNetworks: ["0.0.0.0/0"] },
+          metrics: { host: "0.0.0.0", fetchPort: 0 }
+        })
+        const fetch = yield* Medallion.spawn({ args: [...Medallion.flags(Path.join(dir, "data"), file), "fetch"] })
+        yield* Medallion.until(
+          Effect.sync(() => fetch.exit() !== undefined || fetch.output().includes("fetch daemon running"))
+        )
+        assert.isUndefined(fetch.exit(), fetch.output())
+        const warnings = fetch
+          .stderr()
+          .split("\n")
+          .filter((line) => line.includes('"level":"WARN"') || line.includes('"WARN"'))
+        assert.isTrue(
+          warnings.some(
+            (line) => line.includes("http.allowNetworks contains 0.0.0.0/0") && line.includes("SSRF guard is off")
+          ),
+          fetch.output()
+        )
+        assert.isTrue(
+          warnings.some((line) => line.includes("metrics.host is 0.0.0.0")),
+          fetch.output()
+        )
       }),
     60_000
   )

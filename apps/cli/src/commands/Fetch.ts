@@ -7,6 +7,7 @@ import * as FetchWiring from "../FetchWiring.ts"
 /** The fetch daemon with its health and metrics endpoints, as one layer. */
 export const fetchDaemon = (app: App.App) =>
   Layer.mergeAll(
+    App.startWarnings(app, "fetch"),
     FetchWiring.layer(app),
     HealthServer.layer({ daemon: "fetch", host: app.config.metrics.host, port: app.config.metrics.fetchPort })
   )
