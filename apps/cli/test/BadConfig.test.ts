@@ -52,7 +52,7 @@ describe("a bad configuration file", () => {
         const file = Medallion.writeJson(Path.join(dir, "medallion.json"), badValues.document)
         const dataDir = Path.join(dir, "data")
         const result = yield* Medallion.run({ args: [...Medallion.flags(dataDir, file), command] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.isNotNull(result.code, "ended by a signal, not by its own exit")
         assert.include(result.output, file)
         // Each key is followed by what it expected, on the line before it (the message's format).
@@ -110,7 +110,7 @@ describe("a bad configuration file", () => {
         const file = Path.join(dir, "medallion.json")
         Fs.writeFileSync(file, '{ "sources": [')
         const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.include(result.output, "not valid JSON")
         assert.include(result.output, file)
       }),
@@ -128,7 +128,7 @@ describe("a bad configuration file", () => {
           sensors: { interval: "-5 seconds", batchSize: 1.5 }
         })
         const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.include(result.output, "at sensors.batchSize")
         assert.include(result.output, "at sensors.interval")
       }),
@@ -142,7 +142,7 @@ describe("a bad configuration file", () => {
         const dir = yield* Medallion.tempDir("medallion-config-")
         const file = Path.join(dir, "missing.json")
         const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.include(result.output, file)
       }),
     60_000
