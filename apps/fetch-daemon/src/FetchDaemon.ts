@@ -8,6 +8,7 @@ import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey }
 import {
   Enricher,
   type FetchHttp,
+  FetchFailureReason,
   FetchWorker,
   type RobotsTxt,
   type Shard,
@@ -61,12 +62,21 @@ const fetchedItems = Metric.counter("fetch_items_total", {
   description: "Items a source run handled, by source and outcome (fetched, skipped, failed)"
 })
 const discoveryErrors = Metric.counter("fetch_discovery_errors_total", {
-  description: "Source runs whose discovery failed"
+  description:
+    "Discovery documents (feeds, lists, sitemaps) that could not be fetched or parsed, and discoveries that failed as a whole, by source and reason"
 })
 const sourceRuns = Metric.timer("fetch_source_run_duration", { description: "Duration of one source run" })
 const mediaTasks = Metric.counter("fetch_media_tasks_total", {
-  description: "Transcription and enrichment attempts, by task and outcome"
+  description: "Transcription and enrichment attempts, by source, task and outcome (fetched, skipped, failed, error)"
 })
+
+/**
+ * The `reason` label of a discovery error, from a bounded set: the fetch failure reasons,
+ * `invalid-response` (the document came but did not parse), `discovery-failed` (the source's discovery
+ * failed as a whole) and `other` for anything a custom source records.
+ */
+const REASONS: ReadonlySet<string> = new Set([...FetchFailureReason.literals, "invalid-response", "discovery-failed"])
+export const reasonLabel = (reason: string): string => (REASONS.has(reason) ? reason : "other")
 
 const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
   Effect.gen(function* () {
@@ -76,11 +86,16 @@ const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
         yield* Metric.update(Metric.withAttributes(fetchedItems, { source: name, outcome }), count)
       }
     }
-    if (report.discoverError !== undefined) {
-      yield* Metric.update(Metric.withAttributes(discoveryErrors, { source: name }), 1)
+    const reasons = [
+      ...report.discoveryFailures.map((failure) => failure.reason),
+      ...(report.discoverError === undefined ? [] : ["discovery-failed"])
+    ]
+    for (const reason of reasons) {
+      yield* Metric.update(Metric.withAttributes(discoveryErrors, { source: name, reason: reasonLabel(reason) }), 1)
     }
     yield* Effect.logInfo(
-      `source ${name}: ${report.discovered} discovered, ${report.fetched} fetched, ${report.skipped} unchanged, ${report.failed} failed`
+      `source ${name}: ${report.discovered} discovered, ${report.fetched} fetched, ${report.skipped} unchanged, ${report.failed} failed` +
+        (reasons.length === 0 ? "" : `, ${reasons.length} discovery failure(s)`)
     )
   })
 
@@ -89,24 +104,40 @@ const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
  * read bronze to decide (a transcript already there, the day's budget spent),
  * so offering an item twice, or after a restart, does no harm.
  */
-const mediaWorker = (queue: Queue.Dequeue<ItemKey>) =>
+/** An item a source run brought in, for the media worker: with the name of the source, for logs and metrics. */
+interface MediaWork {
+  readonly source: string
+  readonly item: ItemKey
+}
+
+const mediaWorker = (queue: Queue.Dequeue<MediaWork>) =>
   Effect.gen(function* () {
     const transcriber = yield* Effect.serviceOption(Transcriber)
     const enricher = yield* Effect.serviceOption(Enricher)
-    const attempt = (task: "transcription" | "enrichment", run: Effect.Effect<{ readonly outcome: string }, unknown>) =>
-      run.pipe(
-        Effect.tap((result) => Metric.update(Metric.withAttributes(mediaTasks, { task, outcome: result.outcome }), 1)),
-        Effect.catchCause((cause) =>
-          Effect.logWarning(`${task} failed`, cause).pipe(
-            Effect.andThen(Metric.update(Metric.withAttributes(mediaTasks, { task, outcome: "error" }), 1))
+    const attempt = (
+      { source, item }: MediaWork,
+      task: "transcription" | "enrichment",
+      run: Effect.Effect<{ readonly outcome: string; readonly reason?: string | undefined }, unknown>
+    ) => {
+      const count = (outcome: string) => Metric.update(Metric.withAttributes(mediaTasks, { source, task, outcome }), 1)
+      const what = `source ${source}: ${task} of ${item.sourceType}/${item.externalId} failed`
+      return run.pipe(
+        Effect.tap((result) =>
+          Effect.andThen(
+            count(result.outcome),
+            result.outcome === "failed"
+              ? Effect.logWarning(`${what}: ${result.reason ?? "no reason given"}`)
+              : Effect.void
           )
-        )
+        ),
+        Effect.catchCause((cause) => Effect.andThen(Effect.logWarning(what, cause), count("error")))
       )
+    }
     yield* Stream.fromQueue(queue).pipe(
-      Stream.runForEach((item) =>
+      Stream.runForEach((work) =>
         Effect.gen(function* () {
-          if (Option.isSome(transcriber)) yield* attempt("transcription", transcriber.value.transcribe(item))
-          if (Option.isSome(enricher)) yield* attempt("enrichment", enricher.value.enrich(item))
+          if (Option.isSome(transcriber)) yield* attempt(work, "transcription", transcriber.value.transcribe(work.item))
+          if (Option.isSome(enricher)) yield* attempt(work, "enrichment", enricher.value.enrich(work.item))
         })
       )
     )
@@ -123,13 +154,14 @@ export const layer = (options: FetchDaemonOptions) =>
     Effect.gen(function* () {
       const hasMediaWork =
         Option.isSome(yield* Effect.serviceOption(Transcriber)) || Option.isSome(yield* Effect.serviceOption(Enricher))
-      const queue = yield* Queue.sliding<ItemKey>(10_000)
+      const queue = yield* Queue.sliding<MediaWork>(10_000)
       if (hasMediaWork) yield* Effect.forkScoped(mediaWorker(queue))
 
       for (const scheduled of options.sources) {
         const run = FetchWorker.runOnce(scheduled.source, {
           concurrency: options.concurrency,
-          shard: options.shard
+          shard: options.shard,
+          name: scheduled.name
         }).pipe(
           Effect.timed,
           Effect.tap(([duration]) =>
@@ -143,7 +175,10 @@ export const layer = (options: FetchDaemonOptions) =>
                   queue,
                   report.results
                     .filter((r) => r.outcome !== "failed")
-                    .map((r) => ({ sourceType: report.sourceType, externalId: r.externalId }))
+                    .map((r) => ({
+                      source: scheduled.name,
+                      item: { sourceType: report.sourceType, externalId: r.externalId }
+                    }))
                 )
               : Effect.void
           ),

@@ -7,6 +7,7 @@ import type { ArtifactConflict, ArtifactInfo, ArtifactKey, BronzeIoError, PutRes
 import { createHash } from "node:crypto"
 import { Clock, DateTime, Effect, Option } from "effect"
 import type { FetchError } from "../http/FetchError.ts"
+import * as DiscoveryFailures from "./DiscoveryFailures.ts"
 
 /** `2026-11-27T05-00-00Z`: an ISO instant that fits an artifact type's version stamp (no `:`). */
 export const formatStamp = (millis: number): string =>
@@ -122,7 +123,10 @@ export const failureOf = (artifact: string, error: FetchError): Omit<FailureReco
   return record
 }
 
-/** Writes `fetch-error@<stamp>.json` for the item; returns its location. */
+/**
+ * Writes `fetch-error@<stamp>.json` for the item; returns its location. Written during a discovery, the
+ * failure is also noted for the run's report (`DiscoveryFailures`).
+ */
 export const recordFailure = (
   item: { readonly sourceType: string; readonly externalId: string },
   record: Omit<FailureRecord, "at">
@@ -135,7 +139,16 @@ export const recordFailure = (
       // Two failures of one item in the same second: the first record stands.
       Effect.catchTag("ArtifactConflict", () => Effect.succeed(undefined))
     )
-    return result === undefined ? location(key) : result.location
+    const written = result === undefined ? location(key) : result.location
+    yield* DiscoveryFailures.note({
+      externalId: item.externalId,
+      artifact: record.artifact,
+      url: record.url,
+      reason: record.reason,
+      message: record.message,
+      location: written
+    })
+    return written
   })
 
 /** The response metadata (final URL, status, headers) stored beside a document: its charset and validators live there. */
