@@ -125,6 +125,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       if (response._tag === "Failure" || response.success.status === 304) {
         if (response._tag === "Failure")
           yield* ItemArtifacts.recordFailure(feedItem, ItemArtifacts.failureOf("feed", response.failure))
+        else yield* ItemArtifacts.recordUnchanged(infos, feedItem, "feed", url)
         // Unchanged or unreachable: the entries of the last stored document are still the ones to fetch.
         if (lastDocument === undefined) return []
         bytes = yield* ItemArtifacts.readBytes(lastDocument.info.key)

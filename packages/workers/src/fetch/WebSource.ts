@@ -132,7 +132,11 @@ export const make = (
         written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("page", response.failure)))
         return result("failed", response.failure.message)
       }
-      if (response.success.status === 304) return result("skipped", "not modified")
+      if (response.success.status === 304) {
+        const unchanged = yield* ItemArtifacts.recordUnchanged(infos, item, "page", url)
+        if (unchanged !== undefined) written.push(unchanged)
+        return result("skipped", "not modified")
+      }
       const location = yield* ItemArtifacts.putVersionIfChanged(infos, item, "page", "html", response.success.body)
       if (location === undefined) return result("skipped", "unchanged")
       written.push(location)

@@ -92,6 +92,8 @@ export interface FailureRecord {
   readonly info: ArtifactInfo
   /** What the failed attempt was for (`item`, `article`, `transcript`, `enrichment`...). */
   readonly artifact: string | undefined
+  /** The URL the failed attempt requested, when the record says. */
+  readonly url?: string | undefined
   /** The source answered 404 or 410. */
   readonly gone: boolean
   /** Refused on purpose rather than failed: robots.txt, a size limit, a refused address or scheme. */
@@ -101,6 +103,13 @@ export interface FailureRecord {
 
 /** Reasons of the fetch side's records for work it declined on purpose (silver's `skipped`). */
 const REFUSALS: ReadonlySet<string> = new Set(["robots-disallowed", "too-large", "address-refused", "scheme-refused"])
+
+/** The suffix of the fetch side's record of a success with nothing new to store (`feed-unchanged@<stamp>`). */
+const UNCHANGED = "-unchanged"
+
+/** The fetch side's records next to documents: failures, unchanged successes, response metadata. */
+export const isRecordName = (name: string): boolean =>
+  name === "fetch-error" || name.endsWith(UNCHANGED) || name.endsWith("-response")
 
 /** Failures of work done after the fetch (transcription, enrichment): not the item's fetch. */
 const isAfterFetch = (artifact: string | undefined): boolean =>
@@ -247,6 +256,7 @@ export class ItemDraft {
         out.push({
           info,
           artifact: r.artifact,
+          url: r.url,
           gone: r.status === 404 || r.status === 410,
           refused: r.reason !== undefined && REFUSALS.has(r.reason),
           reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
@@ -267,14 +277,14 @@ export class ItemDraft {
   deriveFetchStatus(contentNames: ReadonlyArray<string>): Effect.Effect<void, Unreadable, BronzeReader> {
     const self = this
     return Effect.gen(function* () {
-      const contents = contentNames.flatMap((name) => {
-        const info = self.artifacts.newest(name)
-        return info === undefined ? [] : [info]
-      })
+      // A fetch that succeeded with nothing new to store (`<name>-unchanged`) counts as the content's newest.
+      const contents = contentNames.flatMap((name) => [self.lastSuccess(name)].filter((i) => i !== undefined))
       const newestContent = contents.reduce<ArtifactInfo | undefined>(
         (a, b) => (a === undefined || b.writtenAt > a.writtenAt ? b : a),
         undefined
       )
+      if (newestContent !== undefined && ArtifactSet.artifactName(newestContent.key.artifactType).endsWith(UNCHANGED))
+        self.use(newestContent)
       const fetchFailure = (yield* self.failures()).find((f) => !isAfterFetch(f.artifact))
       if (
         fetchFailure !== undefined &&
@@ -289,6 +299,85 @@ export class ItemDraft {
       if (newestContent !== undefined) {
         self.fetchStatus = "fetched"
         self.fetchError = undefined
+      }
+    })
+  }
+
+  /**
+   * The newest sign that fetching `name` succeeded: its newest version, or a newer `<name>-unchanged`
+   * record (the fetch side's record of a success that had nothing new to store, written when it
+   * supersedes a failure).
+   */
+  lastSuccess(name: string): ArtifactInfo | undefined {
+    const stored = this.artifacts.newest(name)
+    const unchanged = this.artifacts.newest(`${name}${UNCHANGED}`)
+    if (stored === undefined) return unchanged
+    return unchanged !== undefined && unchanged.writtenAt > stored.writtenAt ? unchanged : stored
+  }
+
+  /**
+   * The names of the folder's documents: every artifact name but the fetch side's records (failures,
+   * `-unchanged` successes, `-response` metadata).
+   */
+  documentNames(): ReadonlyArray<string> {
+    return this.artifacts.names.filter((name) => !isRecordName(name))
+  }
+
+  /**
+   * Ends the transform of a folder that only discovers (a feed's documents, Hacker News lists, a
+   * sitemap): its items are `discovered`, and the folder itself is no item. But when its discovery
+   * failed, silver must say so: a document of `documents` (or one a failure record names) whose newest
+   * failure record is newer than its last success, or whose newest version did not decode (what the
+   * source put in `mainFailure` / `problems`), makes the folder a row of its own with
+   * `fetch_status = failed` and the reasons. Once every document fetches and decodes again, the row (if
+   * silver has one) becomes `fetched`: the next successful discovery supersedes the failure. Either way
+   * the run succeeds: a source's failure is the folder's state, not a transform to retry.
+   */
+  finishDiscovery(documents: ReadonlyArray<string>): Effect.Effect<ItemRows, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const failures = (yield* self.failures()).filter((f) => !isAfterFetch(f.artifact))
+      const names = new Set([...documents, ...failures.flatMap((f) => (f.artifact === undefined ? [] : [f.artifact]))])
+      const current: Array<FailureRecord> = []
+      for (const name of names) {
+        const success = self.lastSuccess(name)
+        const failure = failures.find((f) => f.artifact === name || f.artifact === undefined)
+        if (failure !== undefined && (success === undefined || failure.info.writtenAt >= success.writtenAt)) {
+          current.push(failure)
+          self.use(failure.info)
+        }
+      }
+      const decodeReasons = [self.mainFailure, ...self.problems].filter((r): r is string => r !== undefined)
+      // The fetch side's records say what failed first; the transform's own reading when it has none.
+      const reasons =
+        current.length > 0 ? current.map((f) => `${f.reason} [${ArtifactSet.describe(f.info)}]`) : decodeReasons
+      self.mainFailure = undefined
+      self.problems.length = 0
+      const rows = self.finish(false)
+      if (rows.outcome === "unreadable") return rows
+      const key = { sourceType: self.key.sourceType, externalId: self.key.externalId }
+      if (reasons.length === 0) {
+        const recovered: Item.StatusUpdate = {
+          ...key,
+          fetchStatus: "fetched",
+          fetchError: null,
+          transformStatus: "transformed",
+          transformError: null,
+          transformVersion: TRANSFORM_VERSION
+        }
+        return { ...rows, ifKnown: recovered }
+      }
+      const failed = self.finish(true).item!
+      return {
+        ...rows,
+        item: {
+          ...failed,
+          url: failed.url ?? current.find((f) => f.url !== undefined)?.url ?? null,
+          fetchStatus: "failed",
+          fetchError: clip(reasons.join("; ")),
+          transformStatus: "transformed",
+          transformError: null
+        }
       }
     })
   }

@@ -187,10 +187,12 @@ export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: Re
   const failures: Array<ItemFailure> = []
   const inputs: Array<Item.ItemInput> = []
   const statusOnly: Array<Item.StatusUpdate> = []
+  const ifKnown: Array<Item.StatusUpdate> = []
   const discovered = new Map<string, Item.DiscoveredItem>()
   for (const row of rows) {
     if (row.outcome !== "transformed") failures.push({ item: row.key, reason: `${row.outcome}: ${row.reason ?? ""}` })
     for (const d of row.discovered) if (isDiscovered(d)) discovered.set(keyOf(d), d)
+    if (row.ifKnown !== undefined) ifKnown.push(row.ifKnown)
     if (row.item === undefined) continue
     if (!isItemInput(row.item)) {
       if (row.outcome === "transformed") {
@@ -207,6 +209,8 @@ export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: Re
   }
   const upserted = yield* withoutRefused(inputs, repo.upsert, failures)
   if (statusOnly.length > 0) yield* withoutRefused(statusOnly, repo.setStatus, failures)
+  // setStatus changes the rows silver holds and creates none: the rows of folders that failed before.
+  if (ifKnown.length > 0) yield* withoutRefused(ifKnown, repo.setStatus, failures)
   const listed = yield* withoutRefused(Array.from(discovered.values()), repo.discover, failures)
   const report: WriteReport = {
     failures,

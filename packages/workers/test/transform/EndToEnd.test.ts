@@ -3,6 +3,7 @@
  * article pages); the transform reads back exactly what it wrote.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { BronzeReader } from "@medallion/bronze"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Enricher } from "../../src/fetch/Enricher.ts"
@@ -10,6 +11,7 @@ import * as FeedSource from "../../src/fetch/FeedSource.ts"
 import { Transcriber } from "../../src/fetch/Transcriber.ts"
 import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
 import * as HackerNewsSource from "../../src/fetch/HackerNewsSource.ts"
+import { FetchHttp } from "../../src/http/FetchHttp.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { transformItem } from "../../src/transform/Transform.ts"
 import { fetchStack } from "../support/FetchStack.ts"
@@ -192,5 +194,62 @@ describe("fetch side -> bronze -> transform", () => {
         )
       )
     )
+  )
+
+  it.effect("a discovery that fails is a failed row of its folder; the next success supersedes it, also a 304", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      const feedUrl = `${server.url}/podcast.xml`
+      const podcast = FeedSource.make({ feeds: [feedUrl], fetchArticles: false, fetchMedia: false })
+      const hn = HackerNewsSource.make({ baseUrl: server.url, maxItems: 1, fetchArticles: false })
+      const folders = [
+        { sourceType: "feed", externalId: FeedSource.feedId(feedUrl) },
+        { sourceType: "hn", externalId: HackerNewsSource.LISTS_ID }
+      ] as const
+      // The same sources through a client that refuses loopback: their discovery fails.
+      const refusing = FetchHttp.layer({ maxRetries: 0, addressPolicy: { allow: [], setting: "http.allowNetworks" } })
+      const poll = Effect.gen(function* () {
+        yield* TestClock.adjust("1 hour")
+        yield* FetchWorker.runOnce(podcast)
+        yield* FetchWorker.runOnce(hn)
+        return yield* Effect.forEach(folders, transformItem)
+      })
+
+      const first = yield* poll
+      for (const rows of first) {
+        assert.strictEqual(rows.outcome, "transformed", rows.reason)
+        assert.isUndefined(rows.item, `${rows.key.externalId}: a folder that discovers is no item`)
+      }
+      const failed = yield* Effect.provide(poll, refusing)
+      for (const rows of failed) {
+        // The run does not fail: the folder is a row whose fetch failed, with the refusal's reason.
+        assert.strictEqual(rows.outcome, "transformed", rows.reason)
+        assert.deepStrictEqual([rows.item?.fetchStatus, rows.item?.transformStatus], ["failed", "transformed"])
+        assert.include(rows.item!.fetchError!, "address-refused: refused to connect to 127.0.0.1")
+        assert.include(rows.item!.fetchError!, "not covered by http.allowNetworks")
+        // Its discovered items are still those of the last stored document.
+        assert.isAbove(rows.discovered.length, 0)
+      }
+      // The feed answers 304 (conditional), the list the same bytes: nothing new to store, yet the
+      // success is recorded, so the failure is superseded.
+      const recovered = yield* poll
+      assert.strictEqual(server.requests().filter((r) => r.path === "/podcast.xml").length, 2)
+      for (const rows of recovered) {
+        assert.strictEqual(rows.outcome, "transformed", rows.reason)
+        assert.isUndefined(rows.item)
+        assert.deepStrictEqual([rows.ifKnown?.fetchStatus, rows.ifKnown?.fetchError], ["fetched", null])
+      }
+      const reader = yield* BronzeReader
+      const records = (folder: (typeof folders)[number]) =>
+        Effect.map(reader.listItem(folder), (infos) =>
+          infos.map((i) => i.key.artifactType.split("@")[0]).filter((name) => name !== "feed-response")
+        )
+      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged"])
+      assert.sameMembers(yield* records(folders[1]), ["topstories", "fetch-error", "topstories-unchanged"])
+      // Another success with nothing to supersede writes nothing more.
+      yield* poll
+      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged"])
+    }).pipe(Effect.provide(fetchStack()))
   )
 })

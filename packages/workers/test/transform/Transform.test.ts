@@ -121,28 +121,88 @@ describe("Transform: Hacker News", () => {
     }).pipe(Effect.provide(MemoryBronze.layer))
   )
 
-  it.effect("the list folder is no item: its ids become pending items; a bad list is a failure", () =>
-    Effect.gen(function* () {
-      yield* F.put("hn", "_lists", "topstories@2026-11-27T05-00-00Z", "json", F.bytes("hn/topstories_ids_2023-08.json"))
-      const rows = yield* transformItem(hn("_lists"))
-      assert.strictEqual(rows.outcome, "transformed")
-      assert.isUndefined(rows.item)
-      const ids = F.json<Array<number>>("hn/topstories_ids_2023-08.json")
-      assert.strictEqual(rows.discovered.length, new Set(ids).size)
-      assert.deepStrictEqual(rows.discovered[0], { sourceType: "hn", externalId: String(ids[0]) })
+  it.effect(
+    "the list folder is no item: its ids become pending items; a bad or failed list makes it a failed row",
+    () =>
+      Effect.gen(function* () {
+        yield* F.put(
+          "hn",
+          "_lists",
+          "topstories@2026-11-27T05-00-00Z",
+          "json",
+          F.bytes("hn/topstories_ids_2023-08.json")
+        )
+        const rows = yield* transformItem(hn("_lists"))
+        assert.strictEqual(rows.outcome, "transformed")
+        assert.isUndefined(rows.item)
+        const ids = F.json<Array<number>>("hn/topstories_ids_2023-08.json")
+        assert.strictEqual(rows.discovered.length, new Set(ids).size)
+        assert.deepStrictEqual(rows.discovered[0], { sourceType: "hn", externalId: String(ids[0]) })
 
-      yield* F.put(
-        "hn",
-        "_lists",
-        "newstories@2026-11-27T05-00-00Z",
-        "json",
-        F.bytes("hn/19155826_story_handedited_invalid.json")
-      )
-      const bad = yield* transformItem(hn("_lists"))
-      assert.strictEqual(bad.outcome, "partial")
-      assert.match(bad.reason!, /newstories@2026-11-27T05-00-00Z\.json/)
-      assert.strictEqual(bad.discovered.length, rows.discovered.length, "the good list still counts")
-    }).pipe(Effect.provide(MemoryBronze.layer))
+        // A list that does not parse: the folder becomes a row saying so, the good list still counts, and
+        // the run succeeds (a discovery failure is the source's state, not a transform to retry).
+        yield* F.put(
+          "hn",
+          "_lists",
+          "newstories@2026-11-27T05-00-00Z",
+          "json",
+          F.bytes("hn/19155826_story_handedited_invalid.json")
+        )
+        const bad = yield* transformItem(hn("_lists"))
+        assert.strictEqual(bad.outcome, "transformed", bad.reason)
+        assert.strictEqual(bad.discovered.length, rows.discovered.length, "the good list still counts")
+        assert.deepStrictEqual([bad.item?.fetchStatus, bad.item?.transformStatus], ["failed", "transformed"])
+        assert.match(bad.item!.fetchError!, /newstories@2026-11-27T05-00-00Z\.json/)
+
+        // The fetch side's failure record of a list (here a 503 of topstories) names the list; it is a record,
+        // never read as a list.
+        yield* F.put(
+          "hn",
+          "_lists",
+          "fetch-error@2026-11-27T06-00-00Z",
+          "json",
+          JSON.stringify({
+            artifact: "topstories",
+            url: "https://hacker-news.firebaseio.com/v0/topstories.json",
+            reason: "http-status",
+            status: 503,
+            message: "HTTP 503: Service Unavailable"
+          })
+        )
+        yield* F.put(
+          "hn",
+          "_lists",
+          "newstories@2026-11-27T06-00-00Z",
+          "json",
+          F.bytes("hn/topstories_ids_2023-08.json")
+        )
+        const failed = yield* transformItem(hn("_lists"))
+        assert.strictEqual(failed.outcome, "transformed", failed.reason)
+        assert.strictEqual(failed.item?.fetchStatus, "failed")
+        assert.strictEqual(
+          failed.item?.fetchError,
+          "topstories: http-status: HTTP 503: Service Unavailable (https://hacker-news.firebaseio.com/v0/topstories.json) [fetch-error@2026-11-27T06-00-00Z.json]"
+        )
+        assert.strictEqual(failed.item?.url, "https://hacker-news.firebaseio.com/v0/topstories.json")
+
+        // The next poll answers the same list: the fetch side's `-unchanged` record supersedes the failure,
+        // and silver's row (if it has one) becomes fetched; no new row is made.
+        yield* F.put(
+          "hn",
+          "_lists",
+          "topstories-unchanged@2026-11-27T07-00-00Z",
+          "json",
+          JSON.stringify({ artifact: "topstories", at: "2026-11-27T07:00:00.000Z" })
+        )
+        const recovered = yield* transformItem(hn("_lists"))
+        assert.strictEqual(recovered.outcome, "transformed", recovered.reason)
+        assert.isUndefined(recovered.item)
+        assert.deepStrictEqual(
+          [recovered.ifKnown?.fetchStatus, recovered.ifKnown?.fetchError, recovered.ifKnown?.transformStatus],
+          ["fetched", null, "transformed"]
+        )
+        assert.strictEqual(recovered.discovered.length, rows.discovered.length)
+      }).pipe(Effect.provide(MemoryBronze.layer))
   )
 
   it.effect("the newest comment tree wins; a bad newer one keeps the older one's rows and says so", () =>

@@ -23,6 +23,41 @@ describe("TransformJob", () => {
     }).pipe(Effect.provide(layers))
   )
 
+  it.effect("a feed that does not parse is a failed row, not a failed run; once it parses the row is fetched", () =>
+    Effect.gen(function* () {
+      const feed = { sourceType: "feed", externalId: "_feed:https://example.org/feed.xml" }
+      const repo = yield* ItemRepo
+      const row = Effect.map(repo.get(feed), (detail) => Option.getOrThrow(detail).item)
+      // Never transformed before and fine: no row at all (a folder that discovers is no item).
+      yield* F.put(feed.sourceType, feed.externalId, "feed", "xml", F.bytes("feeds/narro.rss"))
+      assert.deepStrictEqual((yield* TransformJob.runBatch([feed])).failures, [])
+      assert.isTrue(Option.isNone(yield* repo.get(feed)))
+
+      yield* F.put(
+        feed.sourceType,
+        feed.externalId,
+        "feed@2026-11-27T05-00-00Z",
+        "rss",
+        F.bytes("feeds/unrecognized.rss")
+      )
+      const bad = yield* TransformJob.runBatch([feed])
+      assert.deepStrictEqual(bad.failures, [], "the run succeeds: the failure is the feed's state")
+      const failed = yield* row
+      assert.deepStrictEqual([failed.fetchStatus, failed.transformStatus], ["failed", "transformed"])
+      assert.match(failed.fetchError!, /^feed@2026-11-27T05-00-00Z\.rss: .*not a recognizable/)
+      // The entries of the older good document are still listed.
+      assert.isAbove(bad.rows[0]!.discovered.length, 0)
+
+      yield* F.put(feed.sourceType, feed.externalId, "feed@2026-11-27T06-00-00Z", "xml", F.bytes("feeds/narro.rss"))
+      assert.deepStrictEqual((yield* TransformJob.runBatch([feed])).failures, [])
+      const fixed = yield* row
+      assert.deepStrictEqual(
+        [fixed.fetchStatus, fixed.fetchError, fixed.transformStatus],
+        ["fetched", null, "transformed"]
+      )
+    }).pipe(Effect.provide(layers))
+  )
+
   it.effect("runs the microbatches a bronze -> silver sensor hands out, and reports what failed", () =>
     Effect.gen(function* () {
       yield* F.put("hn", "47336100", "item", "json", F.bytes("hn/thread_47336100/47336100_story.json"))

@@ -15,6 +15,7 @@
 import { Effect, Schema } from "effect"
 import type { Item } from "@medallion/silver"
 import * as FeedDocument from "../../extract/FeedDocument.ts"
+import * as FeedSource from "../../fetch/FeedSource.ts"
 import * as JsonArtifact from "../../extract/JsonArtifact.ts"
 import { ItemDraft, parseInstant } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
@@ -75,7 +76,7 @@ const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
           ]
         })
       }
-      return draft.finish(false)
+      return yield* draft.finishDiscovery([FEED_DOCUMENT])
     })
   )
 
@@ -128,10 +129,12 @@ const transformEntry: SourceTransform["transform"] = (artifacts, options) =>
     })
   )
 
+/** A feed's own folder (`_feed:<url>`), also before any document of it was stored (its fetch failed). */
+const isFeedFolder = (artifacts: Parameters<SourceTransform["transform"]>[0]): boolean =>
+  artifacts.newest(FEED_DOCUMENT) !== undefined || artifacts.item.externalId.startsWith(FeedSource.feedId(""))
+
 export const feed: SourceTransform = {
   sourceType: SOURCE_TYPE,
   transform: (artifacts, options) =>
-    artifacts.newest(FEED_DOCUMENT) !== undefined
-      ? transformFeed(artifacts, options)
-      : transformEntry(artifacts, options)
+    isFeedFolder(artifacts) ? transformFeed(artifacts, options) : transformEntry(artifacts, options)
 }

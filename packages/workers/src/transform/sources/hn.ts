@@ -74,7 +74,8 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
     Effect.gen(function* () {
       const seen = new Set<string>()
       const discovered: Array<{ sourceType: string; externalId: string }> = []
-      for (const name of artifacts.names) {
+      const lists = draft.documentNames()
+      for (const name of lists) {
         const list = artifacts.newest(name)!
         const decoded = yield* draft.decode(list, options.maxJsonBytes, HnItem.parseIds)
         if (decoded._tag === "Bad") {
@@ -90,7 +91,7 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
         }
       }
       draft.discovered = discovered
-      return draft.finish(false)
+      return yield* draft.finishDiscovery(lists)
     })
   )
 

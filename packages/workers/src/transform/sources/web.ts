@@ -7,6 +7,7 @@
  */
 import { Effect } from "effect"
 import * as Sitemap from "../../extract/Sitemap.ts"
+import * as WebSource from "../../fetch/WebSource.ts"
 import { ItemDraft, parseInstant } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
@@ -30,7 +31,7 @@ const transformSitemap: SourceTransform["transform"] = (artifacts, options) =>
           url
         }))
       }
-      return draft.finish(false)
+      return yield* draft.finishDiscovery([SITEMAP])
     })
   )
 
@@ -55,8 +56,12 @@ const transformPage: SourceTransform["transform"] = (artifacts, options) =>
     })
   )
 
+/** A sitemap's folder (`_sitemap:<url>`), also before any version of it was stored (its fetch failed). */
+const isSitemapFolder = (artifacts: Parameters<SourceTransform["transform"]>[0]): boolean =>
+  artifacts.newest(SITEMAP) !== undefined || artifacts.item.externalId.startsWith(WebSource.sitemapId(""))
+
 export const web: SourceTransform = {
   sourceType: SOURCE_TYPE,
   transform: (artifacts, options) =>
-    artifacts.newest(SITEMAP) !== undefined ? transformSitemap(artifacts, options) : transformPage(artifacts, options)
+    isSitemapFolder(artifacts) ? transformSitemap(artifacts, options) : transformPage(artifacts, options)
 }
