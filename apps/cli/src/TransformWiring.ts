@@ -92,7 +92,8 @@ const statusGauges = (app: App.App) =>
       catalog: app.config.bronze.discovery,
       launcher: app.config.runs.launcher,
       store: app.config.bronze.store,
-      lagLimit: 10_000
+      lagLimit: 10_000,
+      recentFailures: 0
     }).pipe(
       Effect.flatMap((report) =>
         Effect.gen(function* () {

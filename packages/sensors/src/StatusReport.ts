@@ -1,8 +1,8 @@
 /**
  * What an operator asks first: how many items silver holds per source and
- * status, where each sensor's cursor stands, how far silver lags behind bronze,
- * what the recent ticks did and which runs failed; plus warnings when a
- * deployment has outgrown its mode.
+ * status, which items failed lately and why, where each sensor's cursor stands,
+ * how far silver lags behind bronze, what the recent ticks did and which runs
+ * failed; plus warnings when a deployment has outgrown its mode.
  */
 import { BronzeReader, type BronzeIoError, type CatalogCursor } from "@medallion/bronze"
 import { type DatabaseError, type DatabaseUnavailable, ItemRepo } from "@medallion/silver"
@@ -29,6 +29,16 @@ export interface SensorReport {
   readonly failedRuns: ReadonlyArray<{ readonly runKey: string; readonly error: string | null; readonly items: number }>
 }
 
+/** An item in a failed state, with the reason silver keeps for it. */
+export interface FailedItem {
+  readonly sourceType: string
+  readonly externalId: string
+  /** Which status failed: a fetch (discovery documents included), a transcription or a transform. */
+  readonly failed: "fetch" | "transcription" | "transform"
+  readonly reason: string | null
+  readonly updatedAt: string
+}
+
 export interface StatusReport {
   readonly items: { readonly total: number; readonly bySource: Readonly<Record<string, number>> }
   readonly fetchStatus: Readonly<Record<string, number>>
@@ -45,6 +55,16 @@ export interface StatusReport {
   /** Bronze artifacts the bronze -> silver sensor has not handed out yet (counted up to `lagLimit`). */
   readonly lag: { readonly artifacts: number; readonly atLeast: boolean } | null
   readonly sensors: ReadonlyArray<SensorReport>
+  /**
+   * Items whose fetch, transcription or transform failed: how many of each, and the most recent with
+   * their reasons (a discovery document whose fetch failed is one of them: `feed/_feed:<url>`).
+   */
+  readonly failures: {
+    readonly fetch: number
+    readonly transcription: number
+    readonly transform: number
+    readonly recent: ReadonlyArray<FailedItem>
+  }
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -62,6 +82,8 @@ export interface StatusOptions {
   readonly recentTicks?: number | undefined
   /** A tick slower than this share of its timeout is worth a warning (default 0.8 of 5 s). */
   readonly tickBudgetMs?: number | undefined
+  /** How many of the most recently failed items to list with their reasons (default 10; 0 reads none). */
+  readonly recentFailures?: number | undefined
 }
 
 /** Below this many items a directory scan is the right catalog; above it, the index (the guidelines' threshold). */
@@ -154,6 +176,38 @@ export const make = Effect.fn("StatusReport.make")(function* (
     })
   )
 
+  const recentLimit = options.recentFailures ?? 10
+  const failedRows =
+    recentLimit <= 0
+      ? []
+      : yield* sql<{
+          sourceType: string
+          externalId: string
+          fetchStatus: string
+          fetchError: string | null
+          transcriptionStatus: string
+          transcriptionError: string | null
+          transformError: string | null
+          updatedAt: Date
+        }>`select source_type, external_id, fetch_status, fetch_error, transcription_status, transcription_error,
+                  transform_error, updated_at
+           from items
+           where fetch_status = 'failed' or transcription_status = 'failed' or transform_status = 'failed'
+           order by updated_at desc, id desc limit ${recentLimit}`
+  const recent = failedRows.map((row): FailedItem => {
+    const failed =
+      row.fetchStatus === "failed" ? "fetch" : row.transcriptionStatus === "failed" ? "transcription" : "transform"
+    const reason =
+      failed === "fetch" ? row.fetchError : failed === "transcription" ? row.transcriptionError : row.transformError
+    return {
+      sourceType: row.sourceType,
+      externalId: row.externalId,
+      failed,
+      reason,
+      updatedAt: row.updatedAt.toISOString()
+    }
+  })
+
   const bronzeState = states.find((s) => s.sensor === options.bronzeSensor)
   const lag =
     bronzeState === undefined
@@ -200,6 +254,12 @@ export const make = Effect.fn("StatusReport.make")(function* (
     counts,
     lag,
     sensors,
+    failures: {
+      fetch: counts.filter((c) => c.fetchStatus === "failed").reduce((n, c) => n + c.count, 0),
+      transcription: counts.filter((c) => c.transcriptionStatus === "failed").reduce((n, c) => n + c.count, 0),
+      transform: counts.filter((c) => c.transformStatus === "failed").reduce((n, c) => n + c.count, 0),
+      recent
+    },
     warnings
   } satisfies StatusReport
 })

@@ -84,5 +84,35 @@ describe("StatusReport", () => {
         assert.deepStrictEqual(capped.lag, { artifacts: 2, atLeast: true })
       })
     )
+
+    it.effect("lists the items that failed, newest first, with the status that failed and its reason", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient
+        assert.deepStrictEqual((yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan" })).failures.recent, [])
+        yield* sql`insert into items (source_type, external_id, fetch_status, fetch_error, updated_at)
+                   values ('feed', '_feed:https://example.org/feed.xml', 'failed', 'feed: invalid-response: not a feed', now() - interval '1 minute')`
+        yield* sql`insert into items (source_type, external_id, fetch_status, transcription_status, transcription_error)
+                   values ('feed', 'episode', 'fetched', 'failed', 'transcript: http-status: HTTP 401: Incorrect API key provided')`
+        yield* sql`insert into items (source_type, external_id, fetch_status, transform_status, transform_error, updated_at)
+                   values ('hn', '9', 'fetched', 'failed', 'item.json: invalid JSON', now() - interval '2 minutes')`
+        const report = yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan" })
+        assert.deepStrictEqual(
+          report.failures.recent.map((f) => [f.sourceType, f.externalId, f.failed, f.reason]),
+          [
+            ["feed", "episode", "transcription", "transcript: http-status: HTTP 401: Incorrect API key provided"],
+            ["feed", "_feed:https://example.org/feed.xml", "fetch", "feed: invalid-response: not a feed"],
+            ["hn", "9", "transform", "item.json: invalid JSON"]
+          ]
+        )
+        assert.deepStrictEqual(
+          [report.failures.fetch, report.failures.transcription, report.failures.transform],
+          [1, 1, 1]
+        )
+        const few = yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan", recentFailures: 1 })
+        assert.strictEqual(few.failures.recent.length, 1)
+        const none = yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan", recentFailures: 0 })
+        assert.deepStrictEqual(none.failures.recent, [])
+      })
+    )
   })
 })
