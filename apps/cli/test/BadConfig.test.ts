@@ -80,8 +80,11 @@ describe("a bad configuration file", () => {
           metrics: { host: "0.0.0.0", fetchPort: 0 }
         })
         const fetch = yield* Medallion.spawn({ args: [...Medallion.flags(Path.join(dir, "data"), file), "fetch"] })
-        yield* Medallion.until(
-          Effect.sync(() => fetch.exit() !== undefined || fetch.output().includes("fetch daemon running"))
+        yield* Medallion.within(
+          "the fetch daemon to start",
+          Effect.sync(() => fetch.exit() !== undefined || fetch.output().includes("fetch daemon running")),
+          fetch.output,
+          "45 seconds"
         )
         assert.isUndefined(fetch.exit(), fetch.output())
         const warnings = fetch

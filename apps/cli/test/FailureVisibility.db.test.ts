@@ -80,7 +80,12 @@ describe("failures are visible from the fetch daemon to status", () => {
         config([], [["podcast", podcastUrl]])
         const transform = yield* start("transform", "transform-data")
         const fetch = yield* start("fetch", "fetch-data")
-        yield* Medallion.until(Effect.map(row(podcast), (r) => r?.fetchStatus === "failed"))
+        const output = () => `${transform.output()}\n${fetch.output()}`
+        yield* Medallion.within(
+          "the refused feed's failed row",
+          Effect.map(row(podcast), (r) => r?.fetchStatus === "failed"),
+          output
+        )
         const refused = (yield* row(podcast))!
         assert.strictEqual(refused.transformStatus, "transformed", "a discovery failure fails no run")
         assert.match(
@@ -128,20 +133,27 @@ describe("failures are visible from the fetch daemon to status", () => {
           ]
         )
         const fixed = yield* start("fetch", "fetch-data")
-        yield* Medallion.until(
+        yield* Medallion.within(
+          "the podcast fetched and the web page a failed feed",
           Effect.gen(function* () {
             const [p, b] = [yield* row(podcast), yield* row(broken)]
             return p?.fetchStatus === "fetched" && b?.fetchStatus === "failed"
-          })
+          }),
+          () => `${transform.output()}\n${fixed.output()}`
         )
         assert.match((yield* row(broken))!.fetchError!, /^feed: invalid-response: not a recognizable/)
-        // The podcast's entries came in with its first good discovery.
-        yield* Medallion.until(
-          Effect.map(
-            Silver.items(sql),
-            (rows) => rows.filter((r) => r.sourceType === "feed" && !r.externalId.startsWith("_")).length === 2
-          )
+        // The podcast's entries came in with its first good discovery. Their audio is not fetched by this
+        // configuration: their transcription is skipped, with the reason, not pending forever.
+        const entries = Effect.map(Silver.items(sql), (rows) =>
+          rows.filter((r) => r.sourceType === "feed" && !r.externalId.startsWith("_"))
         )
+        yield* Medallion.within(
+          "both entries fetched, their transcription skipped",
+          Effect.map(entries, (rows) => rows.length === 2 && rows.every((r) => r.transcriptionStatus === "skipped")),
+          () => `${transform.output()}\n${fixed.output()}`
+        )
+        for (const entry of yield* entries)
+          assert.include(entry.transcriptionError, "the source does not fetch enclosures (fetchEnclosures: false)")
         assert.isTrue(
           fixed
             .stderr()

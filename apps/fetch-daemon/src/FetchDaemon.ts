@@ -6,6 +6,7 @@
  */
 import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey } from "@medallion/bronze"
 import {
+  Declined,
   Enricher,
   type FetchHttp,
   FetchFailureReason,
@@ -102,7 +103,9 @@ const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
 /**
  * Transcribes and enriches items after their source fetched them. Both steps
  * read bronze to decide (a transcript already there, the day's budget spent),
- * so offering an item twice, or after a restart, does no harm.
+ * so offering an item twice, or after a restart, does no harm. With no
+ * transcriber configured, an item's media gets a `transcript-declined` record
+ * instead, so silver shows it skipped rather than pending forever.
  */
 /** An item a source run brought in, for the media worker: with the name of the source, for logs and metrics. */
 interface MediaWork {
@@ -137,6 +140,12 @@ const mediaWorker = (queue: Queue.Dequeue<MediaWork>) =>
       Stream.runForEach((work) =>
         Effect.gen(function* () {
           if (Option.isSome(transcriber)) yield* attempt(work, "transcription", transcriber.value.transcribe(work.item))
+          else
+            yield* Declined.transcriptionOff(work.item).pipe(
+              Effect.catchCause((cause) =>
+                Effect.logWarning(`source ${work.source}: could not record that transcription is off`, cause)
+              )
+            )
           if (Option.isSome(enricher)) yield* attempt(work, "enrichment", enricher.value.enrich(work.item))
         })
       )
@@ -152,10 +161,9 @@ const mediaWorker = (queue: Queue.Dequeue<MediaWork>) =>
 export const layer = (options: FetchDaemonOptions) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
-      const hasMediaWork =
-        Option.isSome(yield* Effect.serviceOption(Transcriber)) || Option.isSome(yield* Effect.serviceOption(Enricher))
+      // Without a transcriber the worker still runs: it records that media will not be transcribed.
       const queue = yield* Queue.sliding<MediaWork>(10_000)
-      if (hasMediaWork) yield* Effect.forkScoped(mediaWorker(queue))
+      yield* Effect.forkScoped(mediaWorker(queue))
 
       for (const scheduled of options.sources) {
         const run = FetchWorker.runOnce(scheduled.source, {
@@ -170,17 +178,15 @@ export const layer = (options: FetchDaemonOptions) =>
           Effect.map(([, report]) => report),
           Effect.tap((report) => recordReport(scheduled.name, report)),
           Effect.tap((report) =>
-            hasMediaWork
-              ? Queue.offerAll(
-                  queue,
-                  report.results
-                    .filter((r) => r.outcome !== "failed")
-                    .map((r) => ({
-                      source: scheduled.name,
-                      item: { sourceType: report.sourceType, externalId: r.externalId }
-                    }))
-                )
-              : Effect.void
+            Queue.offerAll(
+              queue,
+              report.results
+                .filter((r) => r.outcome !== "failed")
+                .map((r) => ({
+                  source: scheduled.name,
+                  item: { sourceType: report.sourceType, externalId: r.externalId }
+                }))
+            )
           ),
           Effect.annotateLogs({ source: scheduled.name })
         )

@@ -7,7 +7,7 @@
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { FileSystemBronze } from "@medallion/bronze"
+import { BronzeReader, FileSystemBronze } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, Metric, Option, Redacted, Schedule } from "effect"
 import { FeedSource, FetchHttp, RobotsTxt, Transcriber } from "@medallion/workers/fetch"
@@ -25,6 +25,16 @@ const counters = (id: string) =>
     all
       .filter((m) => m.id === id && m.type === "Counter")
       .map((m) => ({ attributes: { ...m.attributes }, count: Number((m.state as { count: number | bigint }).count) }))
+  )
+
+/** Polls `read` until `done` holds; fails with `what` after a generous deadline (a loaded machine is slow, never wrong). */
+const waitFor = <A, E, R>(what: string, read: Effect.Effect<A, E, R>, done: (a: A) => boolean) =>
+  read.pipe(
+    Effect.repeat({ until: done, schedule: Schedule.spaced("50 millis") }),
+    Effect.timeoutOption("20 seconds"),
+    Effect.flatMap((result) =>
+      Option.isSome(result) ? Effect.succeed(result.value) : Effect.die(new Error(`gave up waiting: ${what}`))
+    )
   )
 
 /** A logger that keeps every line's level and message. */
@@ -71,12 +81,11 @@ describe("the fetch daemon reports what failed", () => {
               )
             )
           )
-          // Both sources run once at start: wait until both counted (the test's timeout bounds this).
-          yield* counters("fetch_discovery_errors_total").pipe(
-            Effect.repeat({
-              until: (all) => all.reduce((n, c) => n + c.count, 0) >= 2,
-              schedule: Schedule.spaced("50 millis")
-            })
+          // Both sources run once at start: wait until both counted.
+          yield* waitFor(
+            "two discovery errors counted",
+            counters("fetch_discovery_errors_total"),
+            (all) => all.reduce((n, c) => n + c.count, 0) >= 2
           )
         })
       ).pipe(Effect.provide(log.layer), Effect.provideService(Metric.MetricRegistry, registry))
@@ -139,11 +148,8 @@ describe("the fetch daemon reports what failed", () => {
               Layer.provideMerge(FetchHttp.layer({ addressPolicy: { allow: ["127.0.0.1/32"] }, maxRetries: 0 }))
             )
           )
-          yield* counters("fetch_media_tasks_total").pipe(
-            Effect.repeat({
-              until: (all) => all.some((c) => c.attributes["outcome"] === "failed" && c.count >= 2),
-              schedule: Schedule.spaced("50 millis")
-            })
+          yield* waitFor("two failed transcriptions counted", counters("fetch_media_tasks_total"), (all) =>
+            all.some((c) => c.attributes["outcome"] === "failed" && c.count >= 2)
           )
         })
       ).pipe(Effect.provide(log.layer), Effect.provideService(Metric.MetricRegistry, registry))
@@ -164,5 +170,51 @@ describe("the fetch daemon reports what failed", () => {
         )
       }
     }).pipe(Effect.provide(FixtureServer.layer({ apiKey: "the-right-key" })))
+  )
+
+  it.live(
+    "no transcriber configured: downloaded media is recorded as not to be transcribed, so it is never pending forever",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FixtureServer
+        const root = yield* tempRoot
+        const bronze = FileSystemBronze.layerWith({ root, catalog: "scan" })
+        const episodes = ["fixture-podcast-jfk-wav", "fixture-podcast-jfk-mp3"].map((externalId) => ({
+          sourceType: "feed",
+          externalId
+        }))
+        const declined = Effect.gen(function* () {
+          const reader = yield* BronzeReader
+          const found = yield* Effect.forEach(episodes, (item) => reader.listItem(item))
+          return found.filter((infos) => infos.some((i) => i.key.artifactType === "transcript-declined")).length
+        })
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            yield* Layer.build(
+              FetchDaemon.layer({
+                sources: [
+                  {
+                    name: "podcast",
+                    every: Duration.hours(1),
+                    source: FeedSource.make({ feeds: [`${server.url}/podcast.xml`], fetchArticles: false })
+                  }
+                ],
+                concurrency: 2
+              }).pipe(
+                Layer.provide(RobotsTxt.layer()),
+                Layer.provide(FetchHttp.layer({ addressPolicy: { allow: ["127.0.0.1/32"] }, maxRetries: 0 }))
+              )
+            )
+            yield* waitFor("both episodes recorded as not to be transcribed", declined, (n) => n === 2)
+          })
+        ).pipe(Effect.provide(bronze))
+        const record = yield* Effect.flatMap(BronzeReader, (reader) =>
+          reader.get({ ...episodes[0]!, artifactType: "transcript-declined", ext: "json" })
+        ).pipe(Effect.provide(bronze))
+        assert.include(
+          new TextDecoder().decode(record),
+          "transcription is not enabled on the fetch daemon (transcription.enabled)"
+        )
+      }).pipe(Effect.provide(FixtureServer.layer()))
   )
 })

@@ -12,7 +12,8 @@
  *   raw, and exists because an entry's folder must say where its raw entry is
  *   (the feed document) and what to fetch for it; the raw entry stays in the feed;
  * - `<guid>/article.html` + `article-response.json`: the entry's link as received;
- * - `<guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed;
+ * - `<guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed; `audio-declined.json`
+ *   instead when the source does not fetch enclosures (`fetchMedia: false`);
  * - `fetch-error@<stamp>.json` on the feed or the entry when something failed.
  *
  * Entries are keyed by their guid (Atom id), else their link, else enclosure
@@ -23,6 +24,7 @@ import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as FeedDocument from "../extract/FeedDocument.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
+import * as Declined from "./Declined.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
@@ -242,6 +244,15 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         } else {
           written.push(stored.success.location)
         }
+      } else if (!options.fetchMedia && media?.kind !== undefined && !hasMedia) {
+        // Not fetched on purpose: silver says so (transcription skipped) rather than waiting for it.
+        const declined = yield* Declined.record(item, infos, {
+          artifact: media.kind.kind,
+          url: media.enclosure.url,
+          reason: "disabled",
+          message: "the source does not fetch enclosures (fetchEnclosures: false)"
+        })
+        if (declined !== undefined) written.push(declined)
       }
       if (written.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
       return result(failed > 0 ? "failed" : "fetched", failed > 0 ? "some artifacts could not be fetched" : undefined)

@@ -19,6 +19,7 @@ export {
   type TestResponse
 } from "../http/FetchHttp.ts"
 
+export * as Declined from "./Declined.ts"
 export * as DiscoveryFailures from "./DiscoveryFailures.ts"
 export { Enricher, type EnricherOptions } from "./Enricher.ts"
 export * as FeedSource from "./FeedSource.ts"

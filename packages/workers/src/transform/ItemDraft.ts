@@ -107,9 +107,12 @@ const REFUSALS: ReadonlySet<string> = new Set(["robots-disallowed", "too-large",
 /** The suffix of the fetch side's record of a success with nothing new to store (`feed-unchanged@<stamp>`). */
 const UNCHANGED = "-unchanged"
 
-/** The fetch side's records next to documents: failures, unchanged successes, response metadata. */
+/** The suffix of the fetch side's record of work it does not do by configuration (`audio-declined`). */
+const DECLINED = "-declined"
+
+/** The fetch side's records next to documents: failures, unchanged successes, declined work, response metadata. */
 export const isRecordName = (name: string): boolean =>
-  name === "fetch-error" || name.endsWith(UNCHANGED) || name.endsWith("-response")
+  name === "fetch-error" || name.endsWith(UNCHANGED) || name.endsWith(DECLINED) || name.endsWith("-response")
 
 /** Failures of work done after the fetch (transcription, enrichment): not the item's fetch. */
 const isAfterFetch = (artifact: string | undefined): boolean =>
@@ -227,43 +230,45 @@ export class ItemDraft {
     return Effect.gen(function* () {
       if (self.failureRecords !== undefined) return self.failureRecords
       const out: Array<FailureRecord> = []
-      for (const info of self.artifacts.versions("fetch-error")) {
-        const decoded = yield* self.decode(info, self.options.maxJsonBytes, decodeFetchErrorRecord)
-        if (decoded._tag === "Bad") {
-          out.push({
-            info,
-            artifact: undefined,
-            gone: false,
-            refused: false,
-            reason: `the record could not be read: ${decoded.reason}`
-          })
-          continue
-        }
-        const r = decoded.value
-        const given = nonEmpty(r.message) ?? nonEmpty(r.error)
-        // The status once: the fetch side's messages already start with it (`HTTP 400: unknown audio`).
-        const status = r.status === undefined ? undefined : `HTTP ${r.status}`
-        const message =
-          status === undefined || given?.startsWith(status)
-            ? given
-            : given === undefined
-              ? status
-              : `${status}: ${given}`
-        const said = [r.reason, message].filter((x) => x !== undefined && x.length > 0).join(": ")
-        const text = [said, r.url === undefined ? undefined : `(${r.url})`]
-          .filter((x) => x !== undefined && x.length > 0)
-          .join(" ")
-        out.push({
-          info,
-          artifact: r.artifact,
-          url: r.url,
-          gone: r.status === 404 || r.status === 410,
-          refused: r.reason !== undefined && REFUSALS.has(r.reason),
-          reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
-        })
-      }
+      for (const info of self.artifacts.versions("fetch-error")) out.push(yield* self.readRecord(info))
       self.failureRecords = out
       return out
+    })
+  }
+
+  /**
+   * One of the fetch side's records (`fetch-error@<stamp>`, `<artifact>-declined`), read leniently, its
+   * reason as silver shows it: `artifact: reason: message (url)`.
+   */
+  readRecord(info: ArtifactInfo): Effect.Effect<FailureRecord, Unreadable, BronzeReader> {
+    return Effect.map(this.decode(info, this.options.maxJsonBytes, decodeFetchErrorRecord), (decoded) => {
+      if (decoded._tag === "Bad") {
+        return {
+          info,
+          artifact: undefined,
+          gone: false,
+          refused: false,
+          reason: `the record could not be read: ${decoded.reason}`
+        }
+      }
+      const r = decoded.value
+      const given = nonEmpty(r.message) ?? nonEmpty(r.error)
+      // The status once: the fetch side's messages already start with it (`HTTP 400: unknown audio`).
+      const status = r.status === undefined ? undefined : `HTTP ${r.status}`
+      const message =
+        status === undefined || given?.startsWith(status) ? given : given === undefined ? status : `${status}: ${given}`
+      const said = [r.reason, message].filter((x) => x !== undefined && x.length > 0).join(": ")
+      const text = [said, r.url === undefined ? undefined : `(${r.url})`]
+        .filter((x) => x !== undefined && x.length > 0)
+        .join(" ")
+      return {
+        info,
+        artifact: r.artifact,
+        url: r.url,
+        gone: r.status === 404 || r.status === 410,
+        refused: r.reason !== undefined && REFUSALS.has(r.reason),
+        reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
+      }
     })
   }
 
@@ -386,7 +391,10 @@ export class ItemDraft {
    * Media, transcript and transcription status. `audio`/`video` artifacts are media rows; a `transcript`
    * (Whisper verbose_json) gives the segments and its text; without one, a fetch-error record of the
    * transcription (`artifact: "transcript"`) marks it failed with the reason (`skipped` when the media
-   * was over the API's size limit). `known` are media the source lists (e.g. a feed
+   * was over the API's size limit), and a record that the fetch side does not transcribe
+   * (`transcript-declined`) or does not download the media (`audio-declined`, `video-declined`) marks it
+   * `skipped` with that reason. Only audio and video are transcribed: an item whose enclosures are
+   * images (or anything else) is `not_applicable`. `known` are media the source lists (e.g. a feed
    * enclosure) before they are downloaded.
    */
   deriveTranscript(
@@ -440,7 +448,19 @@ export class ItemDraft {
         self.transcriptionError = clip(`${failure.reason} [${ArtifactSet.describe(failure.info)}]`)
         return undefined
       }
-      self.transcriptionStatus = self.media.length > 0 ? "pending" : "not_applicable"
+      // Images and other enclosures are nothing to transcribe.
+      const spoken = self.media.some((m) => m.kind === "audio" || m.kind === "video")
+      // Declined by the fetch side's configuration: the transcription (media downloaded), or the media itself.
+      const declined = (files.length > 0 ? ["transcript"] : spoken ? ["audio", "video"] : [])
+        .map((artifact) => self.artifacts.newest(`${artifact}${DECLINED}`))
+        .find((info) => info !== undefined)
+      if (declined !== undefined) {
+        const record = yield* self.readRecord(declined)
+        self.transcriptionStatus = "skipped"
+        self.transcriptionError = clip(`${record.reason} [${ArtifactSet.describe(declined)}]`)
+        return undefined
+      }
+      self.transcriptionStatus = spoken ? "pending" : "not_applicable"
       self.transcriptionError = undefined
       return undefined
     })

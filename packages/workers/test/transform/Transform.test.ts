@@ -422,6 +422,85 @@ describe("Transform: web pages", () => {
 })
 
 describe("Transform: feed entries", () => {
+  it.effect(
+    "transcription tells the truth: images are nothing to transcribe, declined media and transcription are skipped",
+    () =>
+      Effect.gen(function* () {
+        const entry = (guid: string, enclosures: ReadonlyArray<{ url: string; type: string }>) =>
+          JSON.stringify({
+            feedUrl: "https://example.org/feed",
+            feedArtifact: "feed",
+            guid,
+            guidSource: "guid",
+            title: guid,
+            enclosures
+          })
+        const transcription = (guid: string) =>
+          Effect.map(transformItem({ sourceType: "feed", externalId: guid }), (rows) => {
+            const item = itemOf(rows)
+            return [item.transcriptionStatus, item.transcriptionError ?? null] as const
+          })
+
+        // Only an image: nothing to transcribe, ever.
+        yield* F.put(
+          "feed",
+          "photo",
+          "entry",
+          "json",
+          entry("photo", [{ url: "https://example.org/a.jpg", type: "image/jpeg" }])
+        )
+        assert.deepStrictEqual(yield* transcription("photo"), ["not_applicable", null])
+
+        // Audio the source does not download (fetchEnclosures off): skipped with the reason, not pending.
+        yield* F.put(
+          "feed",
+          "episode",
+          "entry",
+          "json",
+          entry("episode", [{ url: "https://example.org/e.mp3", type: "audio/mpeg" }])
+        )
+        assert.deepStrictEqual(yield* transcription("episode"), ["pending", null])
+        yield* F.put(
+          "feed",
+          "episode",
+          "audio-declined",
+          "json",
+          JSON.stringify({
+            artifact: "audio",
+            url: "https://example.org/e.mp3",
+            reason: "disabled",
+            message: "the source does not fetch enclosures (fetchEnclosures: false)"
+          })
+        )
+        assert.deepStrictEqual(yield* transcription("episode"), [
+          "skipped",
+          "audio: disabled: the source does not fetch enclosures (fetchEnclosures: false) (https://example.org/e.mp3) [audio-declined.json]"
+        ])
+
+        // The configuration changes: the audio is downloaded, then no transcriber is configured.
+        yield* F.put("feed", "episode", "audio", "mp3", F.bytes("whisper/jfk.mp3"))
+        assert.deepStrictEqual(yield* transcription("episode"), ["pending", null])
+        yield* F.put(
+          "feed",
+          "episode",
+          "transcript-declined",
+          "json",
+          JSON.stringify({
+            artifact: "transcript",
+            reason: "disabled",
+            message: "transcription is not enabled on the fetch daemon (transcription.enabled)"
+          })
+        )
+        assert.deepStrictEqual(yield* transcription("episode"), [
+          "skipped",
+          "transcript: disabled: transcription is not enabled on the fetch daemon (transcription.enabled) [transcript-declined.json]"
+        ])
+        // Transcription is enabled: the transcript supersedes the record.
+        yield* F.put("feed", "episode", "transcript", "json", F.bytes("whisper/SeanTCoder_jfk.json"))
+        assert.deepStrictEqual(yield* transcription("episode"), ["transcribed", null])
+      }).pipe(Effect.provide(MemoryBronze.layer))
+  )
+
   it.effect("a failed transcription or enrichment is no failed fetch; the transcription says why", () =>
     Effect.gen(function* () {
       const guid = "https://www.narro.co/article/54e703933058540300000069"
