@@ -4,7 +4,15 @@
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import * as Item from "./Item.ts"
-import { CHILD_KINDS, type ChildKind, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import {
+  CHILD_KINDS,
+  type ChildKind,
+  discoveredState,
+  keyOf,
+  type NormalizedItem,
+  normalizeBatch,
+  normalizeStatus
+} from "./ItemRows.ts"
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
@@ -273,7 +281,8 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           source_type: item.sourceType,
           external_id: item.externalId,
           title: item.title ?? null,
-          url: item.url ?? null
+          url: item.url ?? null,
+          ...discoveredState(item)
         }))
         .sort((a, b) =>
           keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
@@ -286,16 +295,24 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       "ItemRepo.discover",
       sql.withTransaction(
         Effect.gen(function* () {
-          const inserted = yield* sql<{ id: string }>`
-            insert into items (source_type, external_id, title, url, fetch_status)
-            select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending'
-            from json_to_recordset(${rows}::json) as x(source_type text, external_id text, title text, url text)
-            on conflict (source_type, external_id) do nothing
-            returning id`
-          if (inserted.length > 0) {
-            yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: inserted.length })})`
+          // A row known only from listings (nothing transformed, no artifact) takes the newest listing's
+          // state: listed beyond the source's limit it is skipped, within it pending again. Other rows stay.
+          const written = yield* sql<{ id: string; inserted: boolean }>`
+            insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error)
+            select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error
+            from json_to_recordset(${rows}::json)
+              as x(source_type text, external_id text, title text, url text, fetch_status text, fetch_error text)
+            on conflict (source_type, external_id) do update
+              set fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error
+              where i.transform_status = 'pending' and i.transform_version = 0
+                and i.fetch_status in ('pending', 'skipped')
+                and (i.fetch_status, i.fetch_error) is distinct from (excluded.fetch_status, excluded.fetch_error)
+                and not exists (select 1 from item_artifacts a where a.item_id = i.id)
+            returning id, (xmax = 0) as inserted`
+          if (written.length > 0) {
+            yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: written.length })})`
           }
-          return inserted
+          return written.filter((row) => row.inserted)
         })
       )
     )

@@ -10,7 +10,7 @@
 import { Clock, DateTime, Effect, Option } from "effect"
 import * as Item from "./Item.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
-import { keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import { discoveredState, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 interface Stored {
@@ -177,10 +177,27 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
     let discovered = 0
     for (const item of input) {
       const key = keyOf(item)
-      if (items.has(key)) continue
+      const state = discoveredState(item)
+      const known = items.get(key)
+      if (known !== undefined) {
+        // Known only from listings: it takes the newest listing's state (as the SQL repository does).
+        const row = known.normalized.item
+        const listedOnly =
+          row.transform_status === "pending" &&
+          row.transform_version === 0 &&
+          (row.fetch_status === "pending" || row.fetch_status === "skipped") &&
+          known.normalized.artifacts.length === 0
+        if (listedOnly && (row.fetch_status !== state.fetch_status || row.fetch_error !== state.fetch_error)) {
+          known.normalized = { ...known.normalized, item: { ...row, ...state } }
+          known.version = ++version
+          known.updatedAt = at
+        }
+        continue
+      }
+      const empty = emptyNormalized(item.sourceType, item.externalId, item.title ?? null, item.url ?? null)
       items.set(key, {
         id: nextId++,
-        normalized: emptyNormalized(item.sourceType, item.externalId, item.title ?? null, item.url ?? null),
+        normalized: { ...empty, item: { ...empty.item, ...state } },
         version: ++version,
         createdAt: at,
         updatedAt: at

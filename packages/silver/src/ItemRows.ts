@@ -116,6 +116,15 @@ export const reason = (value: string | null | undefined): string | null =>
       ? `${value.slice(0, MAX_REASON_LENGTH - 1)}…`
       : value
 
+/** The state a listing gives an item: `pending` carries no reason, `skipped` its reason (clipped). */
+export const discoveredState = (item: {
+  readonly fetchStatus?: "pending" | "skipped" | undefined
+  readonly fetchError?: string | null | undefined
+}): { readonly fetch_status: "pending" | "skipped"; readonly fetch_error: string | null } =>
+  item.fetchStatus === "skipped"
+    ? { fetch_status: "skipped", fetch_error: reason(item.fetchError) }
+    : { fetch_status: "pending", fetch_error: null }
+
 /** Raw HTML is not extracted text: the same test as the `items_body_text_is_not_html` constraint. */
 const looksLikeHtmlDocument = (text: string) => /^\s*<(!doctype|html)/i.test(text)
 

@@ -6,7 +6,8 @@
  *   received, a new version only when its bytes changed, with
  *   `feed-response.json` / `feed-response@<stamp>.json` beside it (final URL,
  *   status, headers: the charset and the ETag / Last-Modified used for the next
- *   conditional request live there);
+ *   conditional request live there); `selected.json` (`selected@<stamp>.json`): the entries handed on to be
+ *   fetched (`maxEntries`);
  * - `<guid>/entry.json`: a small record per entry, written once: which feed
  *   document it came from, its guid, link and enclosures. It is derived, not
  *   raw, and exists because an entry's folder must say where its raw entry is
@@ -26,6 +27,7 @@ import * as FeedDocument from "../extract/FeedDocument.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as Declined from "./Declined.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
+import * as Selection from "./Selection.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export const SOURCE_TYPE = "feed"
@@ -156,7 +158,15 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         })
         return []
       }
-      return parsed.success.entries.slice(0, options.maxEntries).map((entry): DiscoveredItem => ({
+      const entries = parsed.success.entries.slice(0, options.maxEntries)
+      // The document lists more entries than are fetched: bronze says which, so silver can tell the others apart.
+      if (entries.length > 0)
+        yield* Selection.record(feedItem, {
+          limit: options.maxEntries,
+          setting: "maxEntries",
+          items: entries.map((entry) => entry.guid)
+        })
+      return entries.map((entry): DiscoveredItem => ({
         externalId: entry.guid,
         hints: {
           feedUrl: url,

@@ -50,6 +50,14 @@ const FetchErrorRecord = Schema.Struct({
 })
 const decodeFetchErrorRecord = JsonArtifact.decode(FetchErrorRecord, "fetch-error record")
 
+/** `selected@<stamp>.json` beside discovery documents: the items the fetch side hands on (`Selection`). */
+const SelectionRecord = Schema.Struct({
+  limit: Schema.Number,
+  setting: Schema.optional(Schema.String),
+  items: Schema.Array(Schema.String)
+})
+const decodeSelection = JsonArtifact.decode(SelectionRecord, "selection record")
+
 /** `<name>-response.json` beside a fetched document: the response's final URL, status and headers. */
 const ResponseRecord = Schema.Struct({
   url: Schema.optional(Schema.String),
@@ -110,9 +118,19 @@ const UNCHANGED = "-unchanged"
 /** The suffix of the fetch side's record of work it does not do by configuration (`audio-declined`). */
 const DECLINED = "-declined"
 
-/** The fetch side's records next to documents: failures, unchanged successes, declined work, response metadata. */
+/** The fetch side's record of the items a discovery hands on to be fetched. */
+const SELECTED = "selected"
+
+/**
+ * The fetch side's records next to documents: failures, unchanged successes, declined work, the
+ * selection, response metadata.
+ */
 export const isRecordName = (name: string): boolean =>
-  name === "fetch-error" || name.endsWith(UNCHANGED) || name.endsWith(DECLINED) || name.endsWith("-response")
+  name === "fetch-error" ||
+  name === SELECTED ||
+  name.endsWith(UNCHANGED) ||
+  name.endsWith(DECLINED) ||
+  name.endsWith("-response")
 
 /** Failures of work done after the fetch (transcription, enrichment): not the item's fetch. */
 const isAfterFetch = (artifact: string | undefined): boolean =>
@@ -326,6 +344,33 @@ export class ItemDraft {
    */
   documentNames(): ReadonlyArray<string> {
     return this.artifacts.names.filter((name) => !isRecordName(name))
+  }
+
+  /**
+   * The items this discovery folder lists, as silver is to know them: `pending` when the fetch side
+   * hands them on, `skipped` with the reason when its newest selection record (`selected@<stamp>`) says
+   * they are listed beyond the source's limit. Without a selection record (a source that writes none),
+   * every listed item is `pending`.
+   */
+  selectDiscovered(
+    listed: ReadonlyArray<Item.DiscoveredItem>
+  ): Effect.Effect<ReadonlyArray<Item.DiscoveredItem>, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const info = self.artifacts.newest(SELECTED)
+      if (info === undefined) return listed
+      const selection = yield* self.decode(info, self.options.maxJsonBytes, decodeSelection)
+      if (selection._tag === "Bad") {
+        self.problems.push(selection.reason)
+        return listed
+      }
+      const { limit, setting, items } = selection.value
+      const selected = new Set(items)
+      const reason = `listed, but beyond the source's limit of ${limit} item(s)${setting === undefined ? "" : ` (${setting})`} [${ArtifactSet.describe(info)}]`
+      return listed.map((item) =>
+        selected.has(item.externalId) ? item : { ...item, fetchStatus: "skipped" as const, fetchError: reason }
+      )
+    })
   }
 
   /**

@@ -30,7 +30,7 @@ describe("FeedSource", () => {
       const feedFiles = (yield* reader.listItem({ sourceType: "feed", externalId: FeedSource.feedId(feedUrl) })).map(
         (i) => `${i.key.artifactType}.${i.key.ext}`
       )
-      assert.deepStrictEqual(feedFiles, ["feed-response.json", "feed.xml"])
+      assert.deepStrictEqual(feedFiles, ["feed-response.json", "feed.xml", "selected.json"])
 
       const wav = (yield* reader.listItem({ sourceType: "feed", externalId: "fixture-podcast-jfk-wav" })).map(
         (i) => `${i.key.artifactType}.${i.key.ext}`
@@ -75,7 +75,7 @@ describe("FeedSource", () => {
       assert.isString(lastFeedRequest.headers["if-none-match"])
       assert.strictEqual(
         (yield* reader.listItem({ sourceType: "feed", externalId: FeedSource.feedId(feedUrl) })).length,
-        2
+        3
       )
     }).pipe(Effect.provide(fetchStack()))
   )

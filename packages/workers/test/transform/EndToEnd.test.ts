@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BronzeReader } from "@medallion/bronze"
+import { ItemRepo } from "@medallion/silver"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Enricher } from "../../src/fetch/Enricher.ts"
@@ -14,6 +15,7 @@ import * as HackerNewsSource from "../../src/fetch/HackerNewsSource.ts"
 import { FetchHttp } from "../../src/http/FetchHttp.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { transformItem } from "../../src/transform/Transform.ts"
+import * as TransformJob from "../../src/transform/TransformJob.ts"
 import { fetchStack } from "../support/FetchStack.ts"
 import { served } from "../support/Fixtures.ts"
 
@@ -245,11 +247,65 @@ describe("fetch side -> bronze -> transform", () => {
         Effect.map(reader.listItem(folder), (infos) =>
           infos.map((i) => i.key.artifactType.split("@")[0]).filter((name) => name !== "feed-response")
         )
-      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged"])
-      assert.sameMembers(yield* records(folders[1]), ["topstories", "fetch-error", "topstories-unchanged"])
+      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged", "selected"])
+      assert.sameMembers(yield* records(folders[1]), ["topstories", "fetch-error", "topstories-unchanged", "selected"])
       // Another success with nothing to supersede writes nothing more.
       yield* poll
-      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged"])
+      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged", "selected"])
     }).pipe(Effect.provide(fetchStack()))
+  )
+
+  it.effect(
+    "items listed beyond the source's limit are skipped with the reason, and pending again once it is raised",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(NOW)
+        const server = yield* FixtureServer
+        const repo = yield* ItemRepo
+        const lists = { sourceType: "hn", externalId: HackerNewsSource.LISTS_ID }
+        const state = (externalId: string) =>
+          Effect.map(repo.get({ sourceType: "hn", externalId }), (d) => {
+            const item = Option.getOrThrow(d).item
+            return [item.fetchStatus, item.fetchError] as const
+          })
+        const discoverWith = (maxItems: number) =>
+          Effect.gen(function* () {
+            yield* TestClock.adjust("1 hour")
+            const report = yield* FetchWorker.runOnce(
+              HackerNewsSource.make({ baseUrl: server.url, maxItems, fetchArticles: false })
+            )
+            // Only the list folder is transformed: its items are known from it alone.
+            const written = yield* TransformJob.runBatch([lists])
+            assert.deepStrictEqual(written.failures, [])
+            return report
+          })
+
+        const first = yield* discoverWith(1)
+        assert.deepStrictEqual(
+          first.results.map((r) => r.externalId),
+          ["121003"]
+        )
+        assert.deepStrictEqual(yield* state("121003"), ["pending", null])
+        for (const id of ["900001", "900006"]) {
+          const [status, reason] = yield* state(id)
+          assert.strictEqual(status, "skipped", id)
+          assert.match(
+            reason!,
+            /^listed, but beyond the source's limit of 1 item\(s\) \(maxItems\) \[selected\.json\]$/
+          )
+        }
+        // The operator raises maxItems: the same rows move on, to pending, then fetched as usual.
+        yield* discoverWith(3)
+        for (const id of ["900001", "900006"]) assert.deepStrictEqual(yield* state(id), ["pending", null], id)
+        yield* TransformJob.runBatch([{ sourceType: "hn", externalId: "900001" }])
+        assert.strictEqual((yield* state("900001"))[0], "fetched")
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            fetchStack({ hnItems: { 900001: story, 900006: broken }, topStories: [121003, 900001, 900006] }),
+            ItemRepo.layerTest
+          )
+        )
+      )
   )
 })

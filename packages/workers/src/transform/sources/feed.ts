@@ -68,13 +68,15 @@ const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
       if (document?._tag === "Bad") draft.mainFailure = document.reason
       if (document?._tag === "Ok") {
         const seen = new Set<string>()
-        draft.discovered = document.value.entries.flatMap((entry) => {
-          if (seen.has(entry.guid)) return []
-          seen.add(entry.guid)
-          return [
-            { sourceType: SOURCE_TYPE, externalId: entry.guid, title: entry.title ?? null, url: entry.link ?? null }
-          ]
-        })
+        draft.discovered = yield* draft.selectDiscovered(
+          document.value.entries.flatMap((entry) => {
+            if (seen.has(entry.guid)) return []
+            seen.add(entry.guid)
+            return [
+              { sourceType: SOURCE_TYPE, externalId: entry.guid, title: entry.title ?? null, url: entry.link ?? null }
+            ]
+          })
+        )
       }
       return yield* draft.finishDiscovery([FEED_DOCUMENT])
     })

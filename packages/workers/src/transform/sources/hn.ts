@@ -90,7 +90,7 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
           }
         }
       }
-      draft.discovered = discovered
+      draft.discovered = yield* draft.selectDiscovered(discovered)
       return yield* draft.finishDiscovery(lists)
     })
   )
