@@ -308,4 +308,27 @@ describe("fetch side -> bronze -> transform", () => {
         )
       )
   )
+
+  it.effect("an article not fetched while fetchArticles was off is fetched once it is on, and the row moves on", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      const item = { sourceType: "hn", externalId: "900001" }
+      const run = (fetchArticles: boolean) =>
+        Effect.gen(function* () {
+          yield* TestClock.adjust("1 hour")
+          yield* FetchWorker.runOnce(HackerNewsSource.make({ baseUrl: server.url, maxItems: 1, fetchArticles }))
+          return (yield* transformItem(item)).item!
+        })
+      const without = yield* run(false)
+      assert.deepStrictEqual(
+        [without.fetchStatus, without.transformStatus, without.bodyText],
+        ["fetched", "transformed", null]
+      )
+      const withArticle = yield* run(true)
+      assert.strictEqual(server.hits("/articles/tumblr.html"), 1)
+      assert.strictEqual(withArticle.fetchStatus, "fetched")
+      assert.isAbove(withArticle.bodyText?.length ?? 0, 100)
+    }).pipe(Effect.provide(fetchStack({ hnItems: { 900001: story, ...comments }, topStories: [900001] })))
+  )
 })
