@@ -212,6 +212,11 @@ export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: Re
   // setStatus changes the rows silver holds and creates none: the rows of folders that failed before.
   if (ifKnown.length > 0) yield* withoutRefused(ifKnown, repo.setStatus, failures)
   const listed = yield* withoutRefused(Array.from(discovered.values()), repo.discover, failures)
+  // Recorded in silver and with the run; said here too, so no failure is only in a table.
+  for (const failure of failures)
+    yield* Effect.logWarning(
+      `transform of ${failure.item.sourceType}/${failure.item.externalId} failed: ${failure.reason}`
+    )
   const report: WriteReport = {
     failures,
     upserted: upserted ?? { inserted: 0, updated: 0, unchanged: 0 },

@@ -3,7 +3,7 @@
  * in-memory bronze store and silver's in-memory `ItemRepo`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Logger, Option } from "effect"
 import { MemoryBronze } from "@medallion/bronze"
 import { BronzeSensor } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
@@ -55,6 +55,22 @@ describe("TransformJob", () => {
         [fixed.fetchStatus, fixed.fetchError, fixed.transformStatus],
         ["fetched", null, "transformed"]
       )
+    }).pipe(Effect.provide(layers))
+  )
+
+  it.effect("an item that does not transform is logged as a warning with its key and reason", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      yield* F.put("hn", "19155826", "item", "json", F.bytes("hn/19155826_story_handedited_invalid.json"))
+      const report = yield* TransformJob.runBatch([{ sourceType: "hn", externalId: "19155826" }]).pipe(
+        Effect.provide(Logger.layer([logger]))
+      )
+      assert.strictEqual(report.failures.length, 1)
+      assert.deepStrictEqual(lines, [`transform of hn/19155826 failed: ${report.failures[0]!.reason}`])
+      assert.match(lines[0]!, /^transform of hn\/19155826 failed: failed: item\.json: HN item: invalid JSON/)
     }).pipe(Effect.provide(layers))
   )
 
