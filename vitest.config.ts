@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     projects,
     globalSetup: [
-      "./scripts/vitest/postgres.ts",
+      // The unit run needs no database, so it starts none.
+      ...(process.env.MEDALLION_TEST_UNIT ? [] : ["./scripts/vitest/postgres.ts"]),
       ...(process.env.MEDALLION_TEST_S3 ? ["./scripts/vitest/radosgw.ts"] : [])
     ],
     // The database tests of one file share a database; files run in parallel.

@@ -8,6 +8,9 @@
  * Tests named `*.s3.test.ts` need an S3-compatible server (a throwaway Ceph
  * radosgw, see scripts/vitest/radosgw.ts): they run with `pnpm test:s3`, which
  * sets MEDALLION_TEST_S3, and are left out of the default run otherwise.
+ * `pnpm test:unit` sets MEDALLION_TEST_UNIT to leave out the database tests
+ * (`*.db.test.ts`) as well: a project's own `exclude` replaces the command
+ * line's, so the choice has to be made here.
  */
 import { defineProject } from "vitest/config"
 
@@ -21,7 +24,10 @@ const project = (dir: string, name: string) =>
     test: {
       name,
       include: ["test/**/*.test.ts"],
-      exclude: process.env.MEDALLION_TEST_S3 ? [] : ["**/*.s3.test.ts"],
+      exclude: [
+        ...(process.env.MEDALLION_TEST_S3 ? [] : ["**/*.s3.test.ts"]),
+        ...(process.env.MEDALLION_TEST_UNIT ? ["**/*.db.test.ts", "**/*.s3.test.ts"] : [])
+      ],
       testTimeout: 30_000,
       hookTimeout: 60_000
     }

@@ -1,15 +1,17 @@
 /**
  * From the configuration file to the transform daemon's layer: bronze read-only
  * (folder or bucket), silver on DATABASE_URL or the embedded server, runs in
- * process or on the queue, and the health endpoint with a database check.
+ * process or on the queue, and the health endpoint with a database check and
+ * the status page.
  */
 import { Backfill, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverDatabase } from "@medallion/silver"
 import { TransformJob } from "@medallion/workers"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { HealthServer } from "@medallion/workers/ops"
-import { Effect, Layer, Metric, Schedule } from "effect"
+import { HealthServer, TransformStatus } from "@medallion/workers/ops"
+import { Duration, Effect, Layer, Metric, Schedule } from "effect"
 import * as App from "./App.ts"
+import { queueReport } from "./commands/Status.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
   catalog: app.config.bronze.discovery,
@@ -43,17 +45,36 @@ const daemon = (app: App.App) =>
       )
     : TransformDaemon.layer(options(app))
 
+/** What `medallion status` reports, for the gauges and the status page. */
+const reportOptions = (app: App.App) => ({
+  bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+  catalog: app.config.bronze.discovery,
+  launcher: app.config.runs.launcher,
+  store: app.config.bronze.store,
+  tickBudgetMs: 0.8 * Duration.toMillis(app.config.sensors.tickTimeout)
+})
+
 const health = (app: App.App) =>
   Layer.unwrap(
-    Effect.map(SilverDatabase, (db) =>
-      HealthServer.layer({
+    Effect.gen(function* () {
+      const db = yield* SilverDatabase
+      const status = yield* TransformStatus.source({
+        // The page's lag is counted as far as the gauges count it: a page open for hours stays cheap.
+        report: { ...reportOptions(app), lagLimit: 10_000 },
+        extra:
+          app.config.runs.launcher === "queue"
+            ? Effect.map(queueReport(app.config.runs.maxAttempts), (queue) => ({ queue }))
+            : undefined
+      })
+      return HealthServer.layer({
         daemon: "transform",
         host: app.config.metrics.host,
         port: app.config.metrics.transformPort,
-        checks: [{ name: "database", check: db.client`select 1` }]
+        checks: [{ name: "database", check: db.client`select 1` }],
+        status
       })
-    )
-  )
+    })
+  ).pipe(Layer.provide(ItemRepo.layer))
 
 /**
  * The guidelines' scheduled re-materialization: with `backfill.schedule` set,
@@ -87,14 +108,7 @@ const lagGauge = Metric.gauge("bronze_lag_artifacts", {
 /** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
 const statusGauges = (app: App.App) =>
   Layer.effectDiscard(
-    StatusReport.make({
-      bronzeSensor: TransformDaemon.BRONZE_SENSOR,
-      catalog: app.config.bronze.discovery,
-      launcher: app.config.runs.launcher,
-      store: app.config.bronze.store,
-      lagLimit: 10_000,
-      recentFailures: 0
-    }).pipe(
+    StatusReport.make({ ...reportOptions(app), lagLimit: 10_000, recentFailures: 0 }).pipe(
       Effect.flatMap((report) =>
         Effect.gen(function* () {
           for (const c of report.counts) {

@@ -8,6 +8,7 @@ import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey }
 import {
   Declined,
   Enricher,
+  FetchActivity,
   type FetchHttp,
   FetchFailureReason,
   FetchWorker,
@@ -17,6 +18,12 @@ import {
   Transcriber
 } from "@medallion/workers/fetch"
 import { Clock, Duration, Effect, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
+
+/** Records into the daemon's `FetchActivity` (its status page) when the layer has one. */
+const activity = (record: (activity: FetchActivity["Service"]) => Effect.Effect<void>) =>
+  Effect.flatMap(Effect.serviceOption(FetchActivity), (found) =>
+    Option.isSome(found) ? record(found.value) : Effect.void
+  )
 
 export interface ScheduledSource {
   /** The name the operator gave the source (config), shown in logs and metrics. */
@@ -50,12 +57,19 @@ const upkeep = (every: Duration.Duration) =>
     const once = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const report = yield* maintenance.value.reconcile({ since: now - reconcileWindow(every) })
+      yield* activity((a) => a.recordUpkeep(report))
       if (report.restoredIndexLines > 0 || report.removedTempFiles > 0 || report.repairedTornLine) {
         yield* Effect.logWarning("bronze upkeep repaired what a crash left", report)
       } else {
         yield* Effect.logDebug("bronze upkeep found nothing to repair", report)
       }
-    }).pipe(Effect.catchCause((cause) => Effect.logWarning("bronze upkeep failed; next attempt on schedule", cause)))
+    }).pipe(
+      Effect.catchCause((cause) =>
+        Effect.logWarning("bronze upkeep failed; next attempt on schedule", cause).pipe(
+          Effect.andThen(activity((a) => a.recordUpkeep(cause)))
+        )
+      )
+    )
     yield* Effect.forkScoped(Effect.repeat(once, Schedule.spaced(every)))
   })
 
@@ -133,7 +147,13 @@ const mediaWorker = (queue: Queue.Dequeue<MediaWork>) =>
               : Effect.void
           )
         ),
-        Effect.catchCause((cause) => Effect.andThen(Effect.logWarning(what, cause), count("error")))
+        Effect.tap((result) => activity((a) => a.recordMedia(task, item, result))),
+        Effect.catchCause((cause) =>
+          Effect.logWarning(what, cause).pipe(
+            Effect.andThen(count("error")),
+            Effect.andThen(activity((a) => a.recordMedia(task, item, cause)))
+          )
+        )
       )
     }
     yield* Stream.fromQueue(queue).pipe(
@@ -165,6 +185,14 @@ export const layer = (options: FetchDaemonOptions) =>
       const queue = yield* Queue.sliding<MediaWork>(10_000)
       yield* Effect.forkScoped(mediaWorker(queue))
 
+      const upkeepEvery = options.reconcileEvery ?? Duration.hours(6)
+      const hasUpkeep = Option.isSome(yield* Effect.serviceOption(BronzeMaintenance))
+      yield* activity((a) =>
+        a.schedule(
+          options.sources.map((s) => ({ name: s.name, every: Duration.format(s.every) })),
+          hasUpkeep ? Duration.format(upkeepEvery) : null
+        )
+      )
       for (const scheduled of options.sources) {
         const run = FetchWorker.runOnce(scheduled.source, {
           concurrency: options.concurrency,
@@ -174,6 +202,9 @@ export const layer = (options: FetchDaemonOptions) =>
           Effect.timed,
           Effect.tap(([duration]) =>
             Metric.update(Metric.withAttributes(sourceRuns, { source: scheduled.name }), duration)
+          ),
+          Effect.tap(([duration, report]) =>
+            activity((a) => a.recordRun(scheduled.name, report, Duration.toMillis(duration)))
           ),
           Effect.map(([, report]) => report),
           Effect.tap((report) => recordReport(scheduled.name, report)),
@@ -192,7 +223,7 @@ export const layer = (options: FetchDaemonOptions) =>
         )
         yield* Effect.forkScoped(Effect.repeat(run, Schedule.spaced(scheduled.every)))
       }
-      yield* upkeep(options.reconcileEvery ?? Duration.hours(6))
+      yield* upkeep(upkeepEvery)
       const share = options.shard === undefined ? "" : ` (shard ${options.shard.index} of ${options.shard.count})`
       yield* Effect.logInfo(
         `fetch daemon${share} running ${options.sources.length} source(s): ${options.sources.map((s) => `${s.name} every ${Duration.format(s.every)}`).join(", ")}`

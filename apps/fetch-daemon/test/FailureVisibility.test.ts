@@ -10,7 +10,7 @@ import * as Path from "node:path"
 import { BronzeReader, FileSystemBronze } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, Metric, Option, Redacted, Schedule } from "effect"
-import { FeedSource, FetchHttp, RobotsTxt, Transcriber } from "@medallion/workers/fetch"
+import { FeedEntryId, FeedSource, FetchHttp, RobotsTxt, Transcriber } from "@medallion/workers/fetch"
 import { FixtureServer } from "@medallion/workers/testing"
 import * as FetchDaemon from "../src/FetchDaemon.ts"
 
@@ -162,7 +162,8 @@ describe("the fetch daemon reports what failed", () => {
         [[failed, 2]]
       )
       const warnings = log.lines.filter((l) => l.level === "Warn").map((l) => l.message)
-      for (const episode of ["fixture-podcast-jfk-wav", "fixture-podcast-jfk-mp3"]) {
+      for (const guid of ["fixture-podcast-jfk-wav", "fixture-podcast-jfk-mp3"]) {
+        const episode = FeedEntryId.entryId(`${server.url}/podcast.xml`, guid)
         assert.include(
           warnings,
           `source podcast: transcription of feed/${episode} failed: HTTP 401: Incorrect API key provided`,
@@ -179,9 +180,9 @@ describe("the fetch daemon reports what failed", () => {
         const server = yield* FixtureServer
         const root = yield* tempRoot
         const bronze = FileSystemBronze.layerWith({ root, catalog: "scan" })
-        const episodes = ["fixture-podcast-jfk-wav", "fixture-podcast-jfk-mp3"].map((externalId) => ({
+        const episodes = ["fixture-podcast-jfk-wav", "fixture-podcast-jfk-mp3"].map((guid) => ({
           sourceType: "feed",
-          externalId
+          externalId: FeedEntryId.entryId(`${server.url}/podcast.xml`, guid)
         }))
         const declined = Effect.gen(function* () {
           const reader = yield* BronzeReader

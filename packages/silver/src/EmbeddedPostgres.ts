@@ -64,6 +64,20 @@ export const unsafeFastSettings: Readonly<Record<string, string>> = {
   full_page_writes: "off"
 }
 
+/**
+ * The cluster's encoding and locale. PostgreSQL's builtin provider (17+) with
+ * `C.UTF-8` gives Unicode case mapping (`lower('RÉSEAU')` is `réseau`) that
+ * depends on no operating-system locale, and sorts by code point like `C`.
+ * The libc locale stays `C`: the text search parser reads it, and silver's
+ * search does not depend on it (see `SearchText`).
+ */
+export const INITDB_LOCALE: ReadonlyArray<string> = [
+  "--encoding=UTF8",
+  "--locale=C",
+  "--locale-provider=builtin",
+  "--builtin-locale=C.UTF-8"
+]
+
 const PASSWORD_FILE = "medallion.password"
 const PORT_FILE = "medallion.port"
 const OWNER_FILE = "owner.pid"
@@ -268,14 +282,7 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
     if (user) Fs.chownSync(pwfile, user.uid, user.gid)
     const result = run(
       bin.initdb,
-      [
-        `--pgdata=${dataDir}`,
-        `--username=${USER}`,
-        `--pwfile=${pwfile}`,
-        "--auth=scram-sha-256",
-        "--encoding=UTF8",
-        "--locale=C"
-      ],
+      [`--pgdata=${dataDir}`, `--username=${USER}`, `--pwfile=${pwfile}`, "--auth=scram-sha-256", ...INITDB_LOCALE],
       user
     )
     Fs.rmSync(pwfile, { force: true })

@@ -15,6 +15,9 @@ export const ArtifactType = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9_
 export const Ext = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/))
 export const Sha256Hex = Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))
 export const Language = Schema.String.check(Schema.isPattern(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/))
+/** What produced an item's `body_text`: `readability`, `main-content`, `feed-content`, `transcript`... */
+export const Extractor = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9-]{0,39}$/))
+export const Category = Schema.String.check(Schema.isBetweenLength(1, 500))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 const Optional = <S extends Schema.Top>(schema: S) => Schema.optional(Schema.NullOr(schema))
@@ -55,6 +58,8 @@ export const SegmentInput = Schema.Struct({
   endSeconds: NonNegative,
   text: Schema.String,
   speaker: Optional(Schema.String),
+  /** The language the transcription detected (BCP 47). */
+  language: Optional(Language),
   artifact: ArtifactRef
 })
 export type SegmentInput = typeof SegmentInput.Type
@@ -96,6 +101,20 @@ export const ItemInput = Schema.Struct({
   language: Optional(Language),
   /** Final extracted or transcribed text only: never HTML, JSON or a payload. */
   bodyText: Optional(Schema.String),
+  /** The item's short description as the source gives it (a page's description, a feed entry's summary). */
+  excerpt: Optional(Schema.String),
+  /** The site or feed the item belongs to (a page's site name, a feed entry's feed title). */
+  siteName: Optional(Schema.String),
+  categories: Optional(Schema.Array(Category).check(Schema.isMaxLength(200))),
+  /**
+   * The item's other text, final text as well and searchable: what did not win `bodyText` (a podcast's
+   * show notes, a feed entry's own text when the linked article won, the article's when the entry's won).
+   */
+  secondaryText: Optional(Schema.String),
+  /** What produced `bodyText`. */
+  extractor: Optional(Extractor),
+  /** A published date the source gave but that could not be parsed (`publishedAt` is then null). */
+  publishedUnparsed: Optional(Schema.String.check(Schema.isMaxLength(200))),
   fetchStatus: FetchStatus,
   fetchError: Optional(Schema.String),
   transcriptionStatus: TranscriptionStatus,
@@ -167,6 +186,12 @@ export interface ItemRow extends ItemSummary {
   readonly author: string | null
   readonly language: string | null
   readonly bodyText: string | null
+  readonly excerpt: string | null
+  readonly siteName: string | null
+  readonly categories: ReadonlyArray<string>
+  readonly secondaryText: string | null
+  readonly extractor: string | null
+  readonly publishedUnparsed: string | null
   readonly createdAt: DateTime.Utc
 }
 
@@ -200,6 +225,7 @@ export interface SegmentRow {
   readonly endSeconds: number
   readonly text: string
   readonly speaker: string | null
+  readonly language: string | null
   readonly artifactType: string
   readonly artifactExt: string
 }
@@ -256,6 +282,7 @@ export interface SearchHit {
   readonly externalId: string
   readonly title: string | null
   readonly url: string | null
+  readonly language: string | null
   readonly rank: number
   /** The matching passage, with matches between `[` and `]`. */
   readonly snippet: string

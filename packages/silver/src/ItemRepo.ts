@@ -14,8 +14,10 @@ import {
   normalizeStatus
 } from "./ItemRows.ts"
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
-import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
+import type { ItemRepoShape, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
+import * as ItemRepoSearch from "./ItemRepoSearch.ts"
+import * as SearchText from "./SearchText.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 /** The channel notified (in the writing transaction) whenever items change. */
@@ -39,44 +41,12 @@ export class ItemRepo extends Context.Service<ItemRepo, ItemRepoShape>()("@medal
 /** The start of the change feed. */
 export const changesFromStart: Item.ChangeCursor = { xid: "0", id: 0 }
 
-/** The text search configurations `silver_text_search_config` maps languages to (migration 0001). */
-const SEARCH_CONFIGS = [
-  "simple",
-  "arabic",
-  "armenian",
-  "basque",
-  "catalan",
-  "danish",
-  "dutch",
-  "english",
-  "finnish",
-  "french",
-  "german",
-  "greek",
-  "hindi",
-  "hungarian",
-  "indonesian",
-  "irish",
-  "italian",
-  "lithuanian",
-  "nepali",
-  "norwegian",
-  "portuguese",
-  "romanian",
-  "russian",
-  "serbian",
-  "spanish",
-  "swedish",
-  "tamil",
-  "turkish",
-  "yiddish"
-]
-
 const ITEM_COLUMNS = `source_type text, external_id text, title text, url text, author text, published_at timestamptz,
-  language text, body_text text, fetch_status text, fetch_error text, transcription_status text,
+  language text, body_text text, excerpt text, site_name text, categories text[], secondary_text text,
+  extractor text, published_unparsed text, fetch_status text, fetch_error text, transcription_status text,
   transcription_error text, transform_status text, transform_error text, transform_version integer,
   row_digest text, artifacts_digest text, comments_digest text, segments_digest text, media_digest text,
-  enrichments_digest text`
+  enrichments_digest text, search_title text, search_body text, search_secondary text`
 
 const CHILD_TABLES: Record<ChildKind, { table: string; columns: string; names: string }> = {
   artifacts: {
@@ -95,8 +65,8 @@ const CHILD_TABLES: Record<ChildKind, { table: string; columns: string; names: s
   segments: {
     table: "transcript_segments",
     columns: `item_id bigint, position integer, start_seconds double precision, end_seconds double precision, text text,
-      speaker text, artifact_type text, artifact_ext text`,
-    names: "item_id, position, start_seconds, end_seconds, text, speaker, artifact_type, artifact_ext"
+      speaker text, language text, artifact_type text, artifact_ext text`,
+    names: "item_id, position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext"
   },
   media: {
     table: "media",
@@ -129,6 +99,12 @@ interface ExistingRow {
   readonly segmentsDigest: string | null
   readonly mediaDigest: string | null
   readonly enrichmentsDigest: string | null
+}
+
+/** The prepared text `body_tsv` is computed from (`silver_search_vector`, migration 0006). */
+const searchColumns = (item: { title: string | null; body_text: string | null; secondary_text: string | null }) => {
+  const prepared = SearchText.document({ title: item.title, body: item.body_text, secondary: item.secondary_text })
+  return { search_title: prepared.title, search_body: prepared.body, search_secondary: prepared.secondary }
 }
 
 const utc = (value: Date | null): DateTime.Utc | null => (value === null ? null : DateTime.fromDateUnsafe(value))
@@ -200,6 +176,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       const itemRows = json(
         changed.map((n) => ({
           ...n.item,
+          ...searchColumns(n.item),
           row_digest: n.digests.row,
           artifacts_digest: n.digests.artifacts,
           comments_digest: n.digests.comments,
@@ -210,24 +187,27 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       )
       const written = yield* sql<{ id: string | number; sourceType: string; externalId: string; inserted: boolean }>`
         insert into items (source_type, external_id, title, url, author, published_at, language, body_text,
-          fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
+          excerpt, site_name, categories, secondary_text, extractor, published_unparsed, fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
-          enrichments_digest)
+          enrichments_digest, body_tsv)
         select source_type, external_id, title, url, author, published_at, language, body_text,
-          fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
+          excerpt, site_name, categories, secondary_text, extractor, published_unparsed, fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
-          enrichments_digest
+          enrichments_digest, silver_search_vector(language, search_title, search_body, search_secondary)
         from json_to_recordset(${itemRows}::json) as x(${sql.literal(ITEM_COLUMNS)})
         on conflict (source_type, external_id) do update set
           title = excluded.title, url = excluded.url, author = excluded.author,
           published_at = excluded.published_at, language = excluded.language, body_text = excluded.body_text,
+          excerpt = excluded.excerpt, site_name = excluded.site_name, categories = excluded.categories,
+          secondary_text = excluded.secondary_text, extractor = excluded.extractor,
+          published_unparsed = excluded.published_unparsed,
           fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error,
           transcription_status = excluded.transcription_status, transcription_error = excluded.transcription_error,
           transform_status = excluded.transform_status, transform_error = excluded.transform_error,
           transform_version = excluded.transform_version, row_digest = excluded.row_digest,
           artifacts_digest = excluded.artifacts_digest, comments_digest = excluded.comments_digest,
           segments_digest = excluded.segments_digest, media_digest = excluded.media_digest,
-          enrichments_digest = excluded.enrichments_digest
+          enrichments_digest = excluded.enrichments_digest, body_tsv = excluded.body_tsv
         where (items.row_digest, items.artifacts_digest, items.comments_digest, items.segments_digest,
                items.media_digest, items.enrichments_digest)
           is distinct from (excluded.row_digest, excluded.artifacts_digest, excluded.comments_digest,
@@ -282,6 +262,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           external_id: item.externalId,
           title: item.title ?? null,
           url: item.url ?? null,
+          search_title: SearchText.document({ title: item.title }).title,
           ...discoveredState(item)
         }))
         .sort((a, b) =>
@@ -298,10 +279,12 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           // A row known only from listings (nothing transformed, no artifact) takes the newest listing's
           // state: listed beyond the source's limit it is skipped, within it pending again. Other rows stay.
           const written = yield* sql<{ id: string; inserted: boolean }>`
-            insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error)
-            select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error
+            insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error, body_tsv)
+            select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error,
+              silver_search_vector(null, search_title, null, null)
             from json_to_recordset(${rows}::json)
-              as x(source_type text, external_id text, title text, url text, fetch_status text, fetch_error text)
+              as x(source_type text, external_id text, title text, url text, search_title text, fetch_status text,
+                   fetch_error text)
             on conflict (source_type, external_id) do update
               set fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error
               where i.transform_status = 'pending' and i.transform_version = 0
@@ -379,9 +362,21 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       "ItemRepo.get",
       Effect.gen(function* () {
         const [row] = yield* sql<
-          SummaryRecord & { author: string | null; language: string | null; bodyText: string | null; createdAt: Date }
+          SummaryRecord & {
+            author: string | null
+            language: string | null
+            bodyText: string | null
+            excerpt: string | null
+            siteName: string | null
+            categories: ReadonlyArray<string> | null
+            secondaryText: string | null
+            extractor: string | null
+            publishedUnparsed: string | null
+            createdAt: Date
+          }
         >`
-          select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, created_at
+          select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, excerpt, site_name, categories,
+                 secondary_text, extractor, published_unparsed, created_at
           from items where source_type = ${key.sourceType} and external_id = ${key.externalId}`
         if (row === undefined) return Option.none()
         const id = String(row.id)
@@ -403,7 +398,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
                      artifact_type, artifact_ext
               from comments where item_id = ${id}::bigint order by position`,
             sql<Item.SegmentRow>`
-              select position, start_seconds, end_seconds, text, speaker, artifact_type, artifact_ext
+              select position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext
               from transcript_segments where item_id = ${id}::bigint order by position`,
             sql<Omit<Item.MediaRow, "bytes"> & { bytes: string | number | null }>`
               select position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext
@@ -420,6 +415,12 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
             author: row.author,
             language: row.language,
             bodyText: row.bodyText,
+            excerpt: row.excerpt,
+            siteName: row.siteName,
+            categories: row.categories ?? [],
+            secondaryText: row.secondaryText,
+            extractor: row.extractor,
+            publishedUnparsed: row.publishedUnparsed,
             createdAt: DateTime.fromDateUnsafe(row.createdAt)
           },
           artifacts: artifacts.map((a) => ({ ...a, size: Number(a.size), writtenAt: utc(a.writtenAt) })),
@@ -476,44 +477,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
     return rows.map(toSummary)
   })
 
-  const search = Effect.fn("ItemRepo.search")(function* (query: SearchQuery) {
-    // One tsquery (an OR of the query parsed by every configuration) keeps the GIN index usable
-    // while matching stemmed and unstemmed documents alike.
-    const tsquery =
-      query.language === undefined
-        ? sql.join(
-            " || ",
-            false
-          )(SEARCH_CONFIGS.map((config) => sql`websearch_to_tsquery(${config}::regconfig, ${query.text})`))
-        : sql`websearch_to_tsquery(silver_text_search_config(${query.language}), ${query.text})`
-    const conditions = [
-      sql`body_tsv @@ q.query`,
-      query.language === undefined
-        ? undefined
-        : sql`silver_text_search_config(language) = silver_text_search_config(${query.language})`,
-      query.sourceType === undefined ? undefined : sql`source_type = ${query.sourceType}`
-    ].filter((c) => c !== undefined)
-    const rows = yield* db.resilient(
-      "ItemRepo.search",
-      sql<{
-        id: string | number
-        sourceType: string
-        externalId: string
-        title: string | null
-        url: string | null
-        rank: number
-        snippet: string
-      }>`
-        select id, source_type, external_id, title, url, ts_rank(body_tsv, q.query)::float8 as rank,
-               ts_headline(silver_text_search_config(language), left(coalesce(body_text, title, ''), 20000), q.query,
-                 'StartSel=[, StopSel=], MaxWords=30, MinWords=10') as snippet
-        from items, (select ${tsquery} as query) q
-        where ${sql.and(conditions)}
-        order by rank desc, id
-        limit ${query.limit}`
-    )
-    return rows.map((row) => ({ ...row, id: Number(row.id) }))
-  })
+  const search = ItemRepoSearch.make(db)
 
   const changes = Effect.fn("ItemRepo.changes")(function* (cursor: Item.ChangeCursor, limit: number) {
     return yield* db.resilient(

@@ -3,14 +3,19 @@
  * tests of code that writes or reads silver, with no database. It validates
  * input exactly like the PostgreSQL repository (same module), reports the
  * same inserted/updated/unchanged counts, keeps discovery from overwriting
- * known items, and serves the same reads. Search is a plain case-insensitive
- * whole-word match (no stemming), and the change feed orders by write, not by
- * transaction id.
+ * known items, and serves the same reads. Search parses the same query
+ * syntax and prepares words the same way (any capitalisation; words of
+ * unspaced scripts found inside longer text), but matches whole words without
+ * stemming and ranks by the count of matches; the change feed orders by
+ * write, not by transaction id.
  */
 import { Clock, DateTime, Effect, Option } from "effect"
 import * as Item from "./Item.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { discoveredState, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import * as SearchExpression from "./SearchExpression.ts"
+import * as SearchSnippet from "./SearchSnippet.ts"
+import * as SearchText from "./SearchText.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 interface Stored {
@@ -52,6 +57,12 @@ const detail = (stored: Stored): Item.ItemDetail => {
       author: n.item.author,
       language: n.item.language,
       bodyText: n.item.body_text,
+      excerpt: n.item.excerpt,
+      siteName: n.item.site_name,
+      categories: n.item.categories,
+      secondaryText: n.item.secondary_text,
+      extractor: n.item.extractor,
+      publishedUnparsed: n.item.published_unparsed,
       createdAt: stored.createdAt
     },
     artifacts: n.artifacts.map((a) => ({
@@ -81,6 +92,7 @@ const detail = (stored: Stored): Item.ItemDetail => {
       endSeconds: s.end_seconds,
       text: s.text,
       speaker: s.speaker,
+      language: s.language,
       artifactType: s.artifact_type,
       artifactExt: s.artifact_ext
     })),
@@ -121,6 +133,12 @@ const emptyNormalized = (
     published_at: null,
     language: null,
     body_text: null,
+    excerpt: null,
+    site_name: null,
+    categories: [],
+    secondary_text: null,
+    extractor: null,
+    published_unparsed: null,
     fetch_status: "pending",
     fetch_error: null,
     transcription_status: "not_applicable",
@@ -136,6 +154,42 @@ const emptyNormalized = (
   enrichments: [],
   digests: { row: "", artifacts: "", comments: "", segments: "", media: "", enrichments: "" }
 })
+
+interface SearchableText {
+  readonly words: ReadonlyArray<string>
+  readonly text: string
+}
+
+/** An item's words and folded text, prepared once per written version. */
+const prepared = new WeakMap<NormalizedItem, SearchableText>()
+const searchable = (normalized: NormalizedItem): SearchableText => {
+  const cached = prepared.get(normalized)
+  if (cached !== undefined) return cached
+  const text = [normalized.item.title, normalized.item.body_text, normalized.item.secondary_text].join("\n")
+  const doc = { words: SearchText.spacedWords(text).map((span) => span.word), text: SearchText.fold(text) }
+  prepared.set(normalized, doc)
+  return doc
+}
+
+const primaryLanguage = (language: string | null) => language?.split("-")[0]!.toLowerCase() ?? null
+
+/** Whether the words of `sequence` occur one after the other in `words`. */
+const containsSequence = (words: ReadonlyArray<string>, sequence: ReadonlyArray<string>) =>
+  sequence.length === 0 || words.some((_, start) => sequence.every((word, n) => words[start + n] === word))
+
+/**
+ * A word or phrase of a query in a text, as whole words without stemming: its
+ * words in a row, and its runs of unspaced scripts anywhere in the text.
+ */
+const matchesLiteral = (literal: SearchExpression.Literal, doc: SearchableText) => {
+  const parts = SearchText.pieces(literal.text)
+  const words = parts.flatMap((part) =>
+    part.unspaced ? [] : SearchText.spacedWords(part.text).map((span) => span.word)
+  )
+  const found =
+    containsSequence(doc.words, words) && parts.every((part) => !part.unspaced || doc.text.includes(part.text))
+  return literal.negated ? !found : found
+}
 
 /** A fresh, empty in-memory repository. */
 export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
@@ -293,30 +347,36 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
 
   const search = (query: SearchQuery) =>
     Effect.sync(() => {
-      const words = query.text
-        .toLowerCase()
-        .split(/\W+/)
-        .filter((w) => w.length > 0)
-      if (words.length === 0) return []
+      const expression = SearchExpression.parse(query.text)
+      const terms = SearchExpression.highlightTerms(expression)
       const hits: Array<Item.SearchHit> = []
       for (const stored of all()) {
         const item = stored.normalized.item
         if (query.sourceType !== undefined && item.source_type !== query.sourceType) continue
-        if (query.language !== undefined && item.language !== query.language) continue
-        const haystack = new Set(`${item.title ?? ""} ${item.body_text ?? ""}`.toLowerCase().split(/\W+/))
-        const matched = words.filter((w) => haystack.has(w)).length
-        if (matched < words.length) continue
+        if (query.language !== undefined && primaryLanguage(item.language) !== primaryLanguage(query.language)) continue
+        const doc = searchable(stored.normalized)
+        if (!expression.some((conjunction) => conjunction.every((literal) => matchesLiteral(literal, doc)))) continue
+        const rank =
+          doc.words.filter((word) => terms.words.includes(word)).length +
+          terms.runs.reduce((sum, run) => sum + doc.text.split(run).length - 1, 0)
         hits.push({
           id: stored.id,
           sourceType: item.source_type,
           externalId: item.external_id,
           title: item.title,
           url: item.url,
-          rank: matched,
-          snippet: (item.body_text ?? item.title ?? "").slice(0, 200)
+          language: item.language,
+          rank,
+          snippet: SearchSnippet.make(
+            item.body_text ?? item.secondary_text ?? item.title ?? "",
+            (word) => terms.words.includes(word),
+            terms.runs
+          )
         })
       }
-      return hits.slice(0, query.limit)
+      hits.sort((a, b) => b.rank - a.rank || a.id - b.id)
+      const offset = query.offset ?? 0
+      return hits.slice(offset, offset + query.limit)
     })
 
   const changes = (cursor: Item.ChangeCursor, limit: number) =>

@@ -27,12 +27,21 @@ export interface StaleQuery {
 }
 
 export interface SearchQuery {
-  /** Words, "quoted phrases", `or`, `-excluded` (PostgreSQL's websearch syntax). */
+  /**
+   * Words, "quoted phrases", `or`, `-excluded` (PostgreSQL's websearch syntax), in any
+   * capitalisation; words of scripts without spaces (Chinese, Japanese, Thai, ...) are
+   * found inside longer runs of text.
+   */
   readonly text: string
-  /** Only items in this language, searched with its stemming; default: every language. */
+  /**
+   * Only items in this language, searched with its stemming; default: every language, each
+   * item matched with its own language's stemming.
+   */
   readonly language?: string | undefined
   readonly sourceType?: string | undefined
   readonly limit: number
+  /** Hits to skip (paging: the next page starts at `offset + limit`). */
+  readonly offset?: number | undefined
 }
 
 export interface ItemRepoShape {
@@ -71,7 +80,7 @@ export interface ItemRepoShape {
   readonly listByStatus: (query: StatusQuery) => Effect.Effect<ReadonlyArray<Item.ItemSummary>, RepoError>
   /** Items of a source transformed by an older transform version (a backfill's work list), by id. */
   readonly stale: (query: StaleQuery) => Effect.Effect<ReadonlyArray<Item.ItemSummary>, RepoError>
-  /** Full-text search over titles and `body_text`, best matches first. */
+  /** Full-text search over titles and `body_text`, best matches first, with a snippet of each. */
   readonly search: (query: SearchQuery) => Effect.Effect<ReadonlyArray<Item.SearchHit>, RepoError>
   /**
    * The commit-safe change feed: items written after `cursor`, in commit-safe

@@ -19,6 +19,12 @@ export interface ItemFields {
   readonly published_at: string | null
   readonly language: string | null
   readonly body_text: string | null
+  readonly excerpt: string | null
+  readonly site_name: string | null
+  readonly categories: ReadonlyArray<string>
+  readonly secondary_text: string | null
+  readonly extractor: string | null
+  readonly published_unparsed: string | null
   readonly fetch_status: string
   readonly fetch_error: string | null
   readonly transcription_status: string
@@ -56,6 +62,7 @@ export interface SegmentFields {
   readonly end_seconds: number
   readonly text: string
   readonly speaker: string | null
+  readonly language: string | null
   readonly artifact_type: string
   readonly artifact_ext: string
 }
@@ -164,6 +171,9 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
   if (item.bodyText != null && looksLikeHtmlDocument(item.bodyText)) {
     return yield* invalid("bodyText is an HTML document; silver keeps the extracted text only")
   }
+  if (item.secondaryText != null && looksLikeHtmlDocument(item.secondaryText)) {
+    return yield* invalid("secondaryText is an HTML document; silver keeps the extracted text only")
+  }
 
   const artifactKeys = new Set<string>()
   for (const artifact of item.artifacts) {
@@ -239,6 +249,7 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
       end_seconds: segment.endSeconds,
       text: segment.text,
       speaker: orNull(segment.speaker),
+      language: orNull(segment.language),
       artifact_type: segment.artifact.artifactType,
       artifact_ext: segment.artifact.ext
     })
@@ -301,6 +312,12 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
     published_at: iso(item.publishedAt),
     language: orNull(item.language),
     body_text: orNull(item.bodyText),
+    excerpt: orNull(item.excerpt),
+    site_name: orNull(item.siteName),
+    categories: item.categories ?? [],
+    secondary_text: orNull(item.secondaryText),
+    extractor: orNull(item.extractor),
+    published_unparsed: orNull(item.publishedUnparsed),
     fetch_status: item.fetchStatus,
     fetch_error: fetchError,
     transcription_status: item.transcriptionStatus,

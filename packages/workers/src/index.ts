@@ -7,6 +7,7 @@ export * from "./fetch/index.ts"
 // Transform side (bronze -> silver): reads bronze through `BronzeReader` only, writes silver.
 // -------------------------------------------------------------------------------------------------
 export * as ArtifactSet from "./transform/ArtifactSet.ts"
+export * as ExtractionCorpus from "./transform/ExtractionCorpus.ts"
 export * as FeedTransform from "./transform/sources/feed.ts"
 export * as HnTransform from "./transform/sources/hn.ts"
 export { ItemDraft } from "./transform/ItemDraft.ts"

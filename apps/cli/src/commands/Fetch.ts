@@ -1,15 +1,28 @@
+import { FetchActivity } from "@medallion/workers/fetch"
 import { HealthServer } from "@medallion/workers/ops"
 import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import * as App from "../App.ts"
 import * as FetchWiring from "../FetchWiring.ts"
 
-/** The fetch daemon with its health and metrics endpoints, as one layer. */
+/** Health, metrics and the status page, which shows what the daemon recorded in its `FetchActivity`. */
+const health = (app: App.App) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const activity = yield* FetchActivity
+      return HealthServer.layer({
+        daemon: "fetch",
+        host: app.config.metrics.host,
+        port: app.config.metrics.fetchPort,
+        status: { sections: activity.snapshot }
+      })
+    })
+  )
+
+/** The fetch daemon with its health and metrics endpoints and its status page, as one layer. */
 export const fetchDaemon = (app: App.App) =>
-  Layer.mergeAll(
-    App.startWarnings(app, "fetch"),
-    FetchWiring.layer(app),
-    HealthServer.layer({ daemon: "fetch", host: app.config.metrics.host, port: app.config.metrics.fetchPort })
+  Layer.mergeAll(App.startWarnings(app, "fetch"), FetchWiring.layer(app), health(app)).pipe(
+    Layer.provide(FetchActivity.layer)
   )
 
 export const fetch = Command.make(

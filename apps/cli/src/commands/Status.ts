@@ -16,7 +16,7 @@ const line = (label: string, counts: Readonly<Record<string, number>>) =>
   }`
 
 /** The run queue, in queue mode: counts and the dead jobs with their reasons. */
-interface QueueReport {
+export interface QueueReport {
   readonly stats: QueueAdmin.QueueStats
   readonly dead: ReadonlyArray<QueueAdmin.DeadJob>
 }
@@ -29,7 +29,7 @@ const isUndefinedTable = (error: unknown): boolean => {
   return false
 }
 
-const queueReport = (maxAttempts: number) =>
+export const queueReport = (maxAttempts: number) =>
   Effect.gen(function* () {
     const admin = yield* QueueAdmin.QueueAdmin
     return { stats: yield* admin.stats, dead: yield* admin.deadJobs(20) } satisfies QueueReport

@@ -68,7 +68,17 @@ const commentTree = (id: number): ReadonlyArray<string> => {
   return out.sort()
 }
 
+/** The podcast's entries by guid; silver and bronze key them `<feed url> <guid>` (see `named`). */
 export const PODCAST_ENTRIES = ["fixture-podcast-jfk-mp3", "fixture-podcast-jfk-wav"]
+
+/**
+ * A feed entry's key as the scenario names it: its guid, since the scoped id (`<feed url> <guid>`)
+ * holds the fixture server's port, which differs from run to run.
+ */
+const named = (row: { readonly sourceType: string; readonly externalId: string }) =>
+  row.sourceType === "feed" && row.externalId.includes(" ")
+    ? { sourceType: row.sourceType, externalId: row.externalId.slice(row.externalId.lastIndexOf(" ") + 1) }
+    : row
 
 /** `source_type/external_id` of every item that must be fetched and transformed. */
 export const expectedItems: ReadonlyArray<string> = [
@@ -107,7 +117,10 @@ export const config = (options: {
   metrics: { fetchPort: 0, transformPort: 0 }
 })
 
-const key = (row: { readonly sourceType: string; readonly externalId: string }) => `${row.sourceType}/${row.externalId}`
+const key = (row: { readonly sourceType: string; readonly externalId: string }) => {
+  const n = named(row)
+  return `${n.sourceType}/${n.externalId}`
+}
 
 /**
  * What is still missing or wrong in silver, as sentences (empty when the scenario is complete):
@@ -145,7 +158,8 @@ export const silverProblems = (sql: PgClient.PgClient) =>
     if (problems.length > 0) return problems
 
     for (const id of PODCAST_ENTRIES) {
-      const segments = yield* Silver.segments(sql, "feed", id)
+      const row = rows.find((r) => key(r) === `feed/${id}`)!
+      const segments = yield* Silver.segments(sql, "feed", row.externalId)
       const got = segments.map((s) => [s.startSeconds, s.endSeconds, s.text])
       const want = whisperSegments.map((s) => [s.start, s.end, s.text.trim()])
       if (JSON.stringify(got) !== JSON.stringify(want))
@@ -219,8 +233,8 @@ export const bronzeProblems = (bronzeRoot: string) =>
         )
     }
     for (const item of expectedItems) {
-      const [sourceType, externalId] = item.split("/") as [string, string]
-      const listed = yield* reader.listItem({ sourceType, externalId })
+      const stored = artifacts.find((a) => key(a.key) === item)?.key ?? { sourceType: "", externalId: "" }
+      const listed = stored.sourceType === "" ? [] : yield* reader.listItem(stored)
       if (listed.length === 0) problems.push(`${item}: no artifact in bronze`)
       for (const info of listed) {
         const stored = artifacts.find((a) => a.location === info.location)

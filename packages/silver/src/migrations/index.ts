@@ -8,6 +8,8 @@ import items from "./0001_items.ts"
 import sensorState from "./0002_sensor_state.ts"
 import sensorLeasesGold from "./0003_sensor_leases_gold.ts"
 import queueWorkers from "./0004_queue_workers.ts"
+import itemTextFields from "./0005_item_text_fields.ts"
+import searchText from "./0006_search_text.ts"
 
 export type { Migration } from "./Statements.ts"
 export { statements } from "./Statements.ts"
@@ -16,5 +18,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0001_items": items,
   "0002_sensor_state": sensorState,
   "0003_sensor_leases_gold": sensorLeasesGold,
-  "0004_queue_workers": queueWorkers
+  "0004_queue_workers": queueWorkers,
+  "0005_item_text_fields": itemTextFields,
+  "0006_search_text": searchText
 }

@@ -31,28 +31,47 @@ const onAdmin = <A>(
     Effect.provide(Reactivity.layer)
   )
 
+export interface DatabaseOptions {
+  /**
+   * `"C"`: a database with the libc `C` locale (`LC_CTYPE` and `LC_COLLATE`), as clusters initialised
+   * with `--locale=C` have; by default the server's own locale.
+   */
+  readonly locale?: "C" | undefined
+}
+
 /** Creates a database on the test server and drops it when the scope closes. */
-export const makeDatabase = Effect.fn("TestDatabase.makeDatabase")(function* (prefix = "medallion_test") {
+export const makeDatabase = Effect.fn("TestDatabase.makeDatabase")(function* (
+  prefix = "medallion_test",
+  options: DatabaseOptions = {}
+) {
   const adminUrl = yield* Config.Redacted(ADMIN_URL_VARIABLE)
   const name = `${prefix}_${Crypto.randomBytes(6).toString("hex")}`
-  yield* onAdmin(adminUrl, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`))
+  const locale =
+    options.locale === "C" ? ` TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C'` : ""
+  yield* onAdmin(adminUrl, (sql) => sql.unsafe(`CREATE DATABASE "${name}"${locale}`))
   yield* Effect.addFinalizer(() =>
     onAdmin(adminUrl, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).pipe(Effect.ignore)
   )
   return { name, url: withDatabase(adminUrl, name) }
 })
 
+/** `PgClient` + `SqlClient` on a fresh database (with `options`), snake_case columns read as camelCase. */
+export const layerWith = (
+  options: DatabaseOptions
+): Layer.Layer<PgClient.PgClient | import("effect/sql/SqlClient").SqlClient, SqlError | Config.ConfigError> =>
+  PgClient.layerFrom(
+    Effect.gen(function* () {
+      const database = yield* makeDatabase("medallion_test", options)
+      return yield* PgClient.make({
+        url: database.url,
+        transformResultNames: Str.snakeToCamel,
+        maxConnections: 4
+      })
+    })
+  )
+
 /** `PgClient` + `SqlClient` on a fresh database, with snake_case columns read as camelCase. */
 export const layer: Layer.Layer<
   PgClient.PgClient | import("effect/sql/SqlClient").SqlClient,
   SqlError | Config.ConfigError
-> = PgClient.layerFrom(
-  Effect.gen(function* () {
-    const database = yield* makeDatabase()
-    return yield* PgClient.make({
-      url: database.url,
-      transformResultNames: Str.snakeToCamel,
-      maxConnections: 4
-    })
-  })
-)
+> = layerWith({})

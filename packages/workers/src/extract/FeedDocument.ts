@@ -4,15 +4,20 @@
  * big real-world feed corpora) after the bytes were decoded in the charset the
  * feed declares (or does not: see `Charset`).
  *
- * What this returns is a small, stable view for the fetch side (which entries
- * exist, their article link and enclosures) and for the transform (title,
- * published time). The raw feed document stays in bronze as received.
+ * What this returns is a stable view of every field an entry carries: for the
+ * fetch side (which entries exist, their article link and enclosures, the
+ * record it keeps per entry) and for the transform (title, text, authors,
+ * categories, language, published time). Texts are kept as the feed gives
+ * them (HTML or plain) and turned into final text by `textOf`. The raw feed
+ * document stays in bronze as received.
  */
 import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import { parseFeed } from "feedsmith"
+import { DomUtils, parseDocument } from "htmlparser2"
 import * as Charset from "./Charset.ts"
 import { ExtractError } from "./ExtractError.ts"
+import * as HtmlText from "./HtmlText.ts"
 
 export interface Enclosure {
   readonly url: string
@@ -20,14 +25,30 @@ export interface Enclosure {
   readonly length: number | undefined
 }
 
+/** A text as the feed gives it: HTML (RSS descriptions by convention, Atom `html`/`xhtml`) or plain text. */
+export interface EntryText {
+  readonly value: string
+  readonly type: "html" | "text"
+}
+
 export interface FeedEntry {
-  /** The entry's identity: guid / id, else its link, else its enclosure, else a hash of its title and date. */
+  /** The entry's identity in its feed: guid / id, else its link, else its enclosure, else a hash of its title and date. */
   readonly guid: string
   readonly guidSource: "guid" | "link" | "enclosure" | "hash"
   readonly title: string | undefined
   readonly link: string | undefined
+  /** As the feed states it: `pubDate`, Atom `published`, `dc:date`, else the last update. */
   readonly published: string | undefined
-  readonly summary: string | undefined
+  /** The entry's full text: `content:encoded`, Atom `content`, JSON Feed `content_html` / `content_text`. */
+  readonly content: EntryText | undefined
+  /** Its description: RSS `description`, Atom `summary`, `itunes:summary`, JSON Feed `summary`, `media:description`. */
+  readonly summary: EntryText | undefined
+  /** Names (else addresses) of its authors: `author`, `dc:creator`, `itunes:author`, Atom authors (the feed's when the entry has none). */
+  readonly authors: ReadonlyArray<string>
+  /** `category` (its text or label), `dc:subject`, JSON Feed `tags`. */
+  readonly categories: ReadonlyArray<string>
+  /** The entry's own language (`xml:lang`, `dc:language`, JSON Feed `language`), as declared. */
+  readonly language: string | undefined
   readonly enclosures: ReadonlyArray<Enclosure>
 }
 
@@ -35,6 +56,8 @@ export interface Feed {
   readonly format: "rss" | "atom" | "rdf" | "json"
   readonly title: string | undefined
   readonly link: string | undefined
+  /** The feed's language (`language`, `dc:language`, the root's `xml:lang`), as declared. */
+  readonly language: string | undefined
   readonly entries: ReadonlyArray<FeedEntry>
   readonly charset: string
 }
@@ -64,6 +87,15 @@ const text = (u: unknown): string | undefined => {
   const r = asRecord(u)
   if (r === undefined) return undefined
   return text(r["value"] ?? r["#text"] ?? r["href"])
+}
+
+/** A field that may carry an Atom-style `type` (`text`, `html`, `xhtml`); RSS descriptions are HTML. */
+const entryText = (u: unknown, defaultType: EntryText["type"]): EntryText | undefined => {
+  const value = text(u)
+  if (value === undefined) return undefined
+  const declared = text(asRecord(u)?.["type"])?.toLowerCase()
+  const type = declared === undefined ? defaultType : declared === "text" || declared === "text/plain" ? "text" : "html"
+  return { value, type }
 }
 
 const resolve = (href: string | undefined, base: string | undefined): string | undefined => {
@@ -106,12 +138,67 @@ const hash = (parts: ReadonlyArray<string | undefined>): string =>
     .update(parts.map((p) => p ?? "").join("\u0000"))
     .digest("hex")
 
-const normalizeEntry = (format: Feed["format"], raw: unknown, base: string | undefined): FeedEntry => {
+/** Distinct non-empty strings, first spelling kept, compared case-insensitively. */
+const distinct = (values: ReadonlyArray<string | undefined>): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  const out: Array<string> = []
+  for (const v of values) {
+    const t = v === undefined ? undefined : HtmlText.toLine(v)
+    if (t === undefined || t.length === 0 || seen.has(t.toLowerCase())) continue
+    seen.add(t.toLowerCase())
+    out.push(t)
+  }
+  return out
+}
+
+/** A person as feeds give one: `{ name, email }`, an RSS `email (Name)` already split by the parser, or a string. */
+const person = (u: unknown): string | undefined => {
+  if (typeof u === "string") return text(u)
+  const r = asRecord(u)
+  return r === undefined ? undefined : (text(r["name"]) ?? text(r["email"]))
+}
+
+const firstOf = (u: unknown): string | undefined => text(asArray(u)[0])
+
+/** The language a feed-level or entry-level record declares. */
+const declaredLanguage = (r: Loose): string | undefined =>
+  text(r["language"]) ?? firstOf(asRecord(r["dc"])?.["languages"]) ?? text(asRecord(r["xml"])?.["lang"])
+
+/** Media RSS's description (YouTube's Atom feeds carry an entry's text only there), plain text by default. */
+const mediaDescription = (entry: Loose): EntryText | undefined => {
+  const media = asRecord(entry["media"])
+  if (media === undefined) return undefined
+  const candidates = [media["description"], ...asArray(media["groups"]).map((g) => asRecord(g)?.["description"])]
+  for (const c of candidates) {
+    const found = entryText(c, "text")
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+interface FeedContext {
+  readonly base: string | undefined
+  /** The feed's own authors, for Atom entries without one and podcast episodes (`itunes:author`). */
+  readonly authors: ReadonlyArray<string>
+}
+
+const normalizeEntry = (
+  format: Feed["format"],
+  raw: unknown,
+  context: FeedContext,
+  textEnclosures: ReadonlyArray<Enclosure>
+): FeedEntry => {
+  const base = context.base
   const entry = asRecord(raw) ?? {}
+  const dc = asRecord(entry["dc"])
+  const itunes = asRecord(entry["itunes"])
   let link: string | undefined
   let enclosures: Array<Enclosure> = []
   let published: string | undefined
-  let summary: string | undefined
+  let content: EntryText | undefined
+  let summary: EntryText | undefined
+  let authors: Array<string | undefined> = []
+  let categories: Array<string | undefined> = []
   if (format === "atom") {
     const links = atomLinks(entry)
     link = resolve((links.find((l) => l.rel === "alternate") ?? links.find((l) => l.rel !== "enclosure"))?.href, base)
@@ -122,7 +209,11 @@ const normalizeEntry = (format: Feed["format"], raw: unknown, base: string | und
         return e === undefined ? [] : [e]
       })
     published = text(entry["published"]) ?? text(entry["updated"])
-    summary = text(entry["summary"]) ?? text(entry["content"])
+    content = entryText(entry["content"], "text")
+    summary = entryText(entry["summary"], "text")
+    authors = asArray(entry["authors"]).map(person)
+    if (authors.every((a) => a === undefined)) authors = [...context.authors]
+    categories = asArray(entry["categories"]).map((c) => text(asRecord(c)?.["label"]) ?? text(asRecord(c)?.["term"]))
   } else if (format === "json") {
     link = resolve(text(entry["url"]) ?? text(entry["external_url"]), base)
     enclosures = asArray(entry["attachments"]).flatMap((a) => {
@@ -130,18 +221,36 @@ const normalizeEntry = (format: Feed["format"], raw: unknown, base: string | und
       return e === undefined ? [] : [e]
     })
     published = text(entry["date_published"]) ?? text(entry["date_modified"])
-    summary = text(entry["summary"]) ?? text(entry["content_text"])
+    content =
+      text(entry["content_html"]) !== undefined
+        ? { value: text(entry["content_html"])!, type: "html" }
+        : entryText(entry["content_text"], "text")
+    summary = entryText(entry["summary"], "text")
+    authors = [...asArray(entry["authors"]), entry["author"]].map(person)
+    if (authors.every((a) => a === undefined)) authors = [...context.authors]
+    categories = asArray(entry["tags"]).map(text)
   } else {
     link = resolve(text(entry["link"]), base)
     enclosures = [...asArray(entry["enclosures"]), ...asArray(entry["enclosure"])].flatMap((a) => {
       const e = enclosure(a, base)
       return e === undefined ? [] : [e]
     })
-    const dc = asRecord(entry["dc"])
-    published = text(entry["pubDate"]) ?? text(dc?.["date"]) ?? text(asArray(dc?.["dates"])[0])
-    summary = text(entry["description"])
+    published = text(entry["pubDate"]) ?? text(dc?.["date"]) ?? firstOf(dc?.["dates"])
+    content = entryText(asRecord(entry["content"])?.["encoded"], "html")
+    summary = entryText(entry["description"], "html") ?? entryText(itunes?.["summary"], "html")
+    authors = [...asArray(entry["authors"]), ...asArray(dc?.["creators"]), dc?.["creator"], itunes?.["author"]].map(
+      person
+    )
+    if (authors.every((a) => a === undefined)) authors = [...context.authors]
+    categories = [
+      ...asArray(entry["categories"]).map((c) => (typeof c === "string" ? c : text(asRecord(c)?.["name"]))),
+      ...asArray(dc?.["subjects"]).map(text)
+    ]
   }
-  const title = text(entry["title"])
+  summary ??= mediaDescription(entry)
+  for (const e of textEnclosures) if (!enclosures.some((known) => known.url === e.url)) enclosures.push(e)
+  const rawTitle = text(entry["title"])
+  const title = rawTitle === undefined ? undefined : HtmlText.toLine(rawTitle) || undefined
   const declared = format === "atom" || format === "json" ? text(entry["id"]) : text(entry["guid"])
   const [guid, guidSource]: readonly [string, FeedEntry["guidSource"]] =
     declared !== undefined
@@ -150,8 +259,55 @@ const normalizeEntry = (format: Feed["format"], raw: unknown, base: string | und
         ? [link, "link"]
         : enclosures[0] !== undefined
           ? [enclosures[0].url, "enclosure"]
-          : [hash([title, published, summary]), "hash"]
-  return { guid, guidSource, title, link, published, summary, enclosures }
+          : [hash([rawTitle, published, summary?.value]), "hash"]
+  return {
+    guid,
+    guidSource,
+    title,
+    link,
+    published,
+    content,
+    summary,
+    authors: distinct(authors),
+    categories: distinct(categories),
+    language: declaredLanguage(entry),
+    enclosures
+  }
+}
+
+/**
+ * Enclosures written as `<enclosure>URL</enclosure>` (the URL as text instead of the `url` attribute):
+ * the parser drops them, so they are read from the document itself, per `<item>` in document order.
+ * `undefined` when the document has none (the common case, decided by a cheap test).
+ */
+const textEnclosuresByItem = (
+  document: string,
+  base: string | undefined
+): ReadonlyArray<ReadonlyArray<Enclosure>> | undefined => {
+  if (!/<enclosure\b[^>]*>\s*[^<\s]/i.test(document)) return undefined
+  const dom = parseDocument(document, { xmlMode: true })
+  return DomUtils.getElementsByTagName("item", dom.children, true).map((item) =>
+    DomUtils.getElementsByTagName("enclosure", item.children, true).flatMap((element) => {
+      if (element.attribs["url"] !== undefined) return []
+      const url = resolve(text(DomUtils.textContent(element)), base)
+      if (url === undefined || !/^https?:/i.test(url)) return []
+      return [{ url, type: text(element.attribs["type"]), length: toNumber(element.attribs["length"]) }]
+    })
+  )
+}
+
+/** The text of an entry's `content` or `summary`: HTML converted (links kept), plain text as its paragraphs. */
+export const textOf = (value: EntryText | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  const out =
+    value.type === "html"
+      ? HtmlText.toText(value.value, { links: true })
+      : value.value
+          .split(/\n\s*\n/)
+          .map((p) => p.replace(/\s+/g, " ").trim())
+          .filter((p) => p.length > 0)
+          .join("\n\n")
+  return out.length === 0 ? undefined : out
 }
 
 /** Parses an already decoded feed document. */
@@ -177,12 +333,31 @@ export const parseString = (
     const feed = asRecord(parsed.feed) ?? {}
     const rawEntries = asArray(format === "atom" ? feed["entries"] : feed["items"])
     const base = options.baseUrl
-    const entries = rawEntries.map((e) => normalizeEntry(format, e, base))
+    const authors = distinct(
+      format === "rss"
+        ? [text(asRecord(feed["itunes"])?.["author"])]
+        : format === "atom" || format === "json"
+          ? [...asArray(feed["authors"]), feed["author"]].map(person)
+          : []
+    )
+    const context: FeedContext = { base, authors }
+    const byItem = format === "rss" || format === "rdf" ? textEnclosuresByItem(document, base) : undefined
+    // The document's <item> elements and the parser's entries are the same list in the same order.
+    const aligned = byItem !== undefined && byItem.length === rawEntries.length ? byItem : undefined
+    const entries = rawEntries.map((e, i) => normalizeEntry(format, e, context, aligned?.[i] ?? []))
     const feedLink =
       format === "atom"
         ? resolve(atomLinks(feed).find((l) => l.rel === "alternate")?.href, base)
         : resolve(text(feed["link"]) ?? text(feed["home_page_url"]), base)
-    return Effect.succeed({ format, title: text(feed["title"]), link: feedLink, entries, charset })
+    const rawTitle = text(feed["title"])
+    return Effect.succeed({
+      format,
+      title: rawTitle === undefined ? undefined : HtmlText.toLine(rawTitle) || undefined,
+      link: feedLink,
+      language: declaredLanguage(feed),
+      entries,
+      charset
+    })
   })
 
 /** Parses feed bytes as received: decodes them (declared or detected charset), then parses. */

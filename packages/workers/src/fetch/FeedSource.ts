@@ -8,29 +8,35 @@
  *   status, headers: the charset and the ETag / Last-Modified used for the next
  *   conditional request live there); `selected.json` (`selected@<stamp>.json`): the entries handed on to be
  *   fetched (`maxEntries`);
- * - `<guid>/entry.json`: a small record per entry, written once: which feed
- *   document it came from, its guid, link and enclosures. It is derived, not
- *   raw, and exists because an entry's folder must say where its raw entry is
- *   (the feed document) and what to fetch for it; the raw entry stays in the feed;
- * - `<guid>/article.html` + `article-response.json`: the entry's link as received;
- * - `<guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed; `audio-declined.json`
- *   instead when the source does not fetch enclosures (`fetchMedia: false`);
+ * - `<feed url> <guid>/entry.json`: a record per entry, written once: which
+ *   feed document it came from, the feed's title and language, and every field
+ *   of the entry (guid, title, link, published date as written, its content and
+ *   description as the feed gives them, authors, categories, language,
+ *   enclosures). It is derived, not raw: an entry's folder must say where its
+ *   raw entry is (the feed document) and what to fetch for it, and carrying the
+ *   entry's own fields spares the transform a parse of the whole feed per entry;
+ * - `<feed url> <guid>/article.html` + `article-response.json`: the entry's link as received;
+ * - `<feed url> <guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed;
+ *   `audio-declined.json` instead when the source does not fetch enclosures (`fetchMedia: false`);
  * - `fetch-error@<stamp>.json` on the feed or the entry when something failed.
  *
- * Entries are keyed by their guid (Atom id), else their link, else enclosure
- * URL, else a content hash (see `FeedDocument`). A guid is meant to be globally
- * unique; two feeds that reuse a bare guid such as `1` share an item folder.
+ * Entries are keyed by their feed and their guid (Atom id), else their link,
+ * else enclosure URL, else a content hash (see `FeedDocument`, `FeedEntryId`):
+ * two feeds that reuse a guid are two items. Folders stored under the bare
+ * guid by earlier versions stay in use for their feed (`FeedEntryId.resolve`).
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as FeedDocument from "../extract/FeedDocument.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as Declined from "./Declined.ts"
+import * as FeedEntryId from "./FeedEntryId.ts"
+import { SOURCE_TYPE } from "./FeedEntryId.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import * as Selection from "./Selection.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
-export const SOURCE_TYPE = "feed"
+export { SOURCE_TYPE }
 
 /** The externalId under which a feed's documents are stored. */
 export const feedId = (url: string): string => `_feed:${url}`
@@ -54,17 +60,50 @@ export const defaults: FeedSourceOptions = {
   retryFailedAfter: Duration.hours(1)
 }
 
-/** What an entry's fetch needs; also the content of `entry.json`. */
+/** What an entry's fetch needs and what the transform reads; the content of `entry.json`. */
 export interface EntryRecord {
   readonly feedUrl: string
+  /** The location of the feed document version the entry came from. */
   readonly feedArtifact: string
+  readonly feedTitle: string | undefined
+  readonly feedLanguage: string | undefined
   readonly guid: string
   readonly guidSource: FeedDocument.FeedEntry["guidSource"]
   readonly title: string | undefined
   readonly link: string | undefined
+  /** As the feed writes it; the transform parses it. */
   readonly published: string | undefined
+  readonly content: FeedDocument.EntryText | undefined
+  readonly summary: FeedDocument.EntryText | undefined
+  readonly authors: ReadonlyArray<string>
+  readonly categories: ReadonlyArray<string>
+  readonly language: string | undefined
   readonly enclosures: ReadonlyArray<FeedDocument.Enclosure>
 }
+
+/** The `entry.json` of one entry of a parsed feed document. */
+export const entryRecord = (
+  feedUrl: string,
+  feedArtifact: string,
+  feed: FeedDocument.Feed,
+  entry: FeedDocument.FeedEntry
+): EntryRecord => ({
+  feedUrl,
+  feedArtifact,
+  feedTitle: feed.title,
+  feedLanguage: feed.language,
+  guid: entry.guid,
+  guidSource: entry.guidSource,
+  title: entry.title,
+  link: entry.link,
+  published: entry.published,
+  content: entry.content,
+  summary: entry.summary,
+  authors: entry.authors,
+  categories: entry.categories,
+  language: entry.language,
+  enclosures: entry.enclosures
+})
 
 const mediaExtensions: Record<string, string> = {
   "audio/mpeg": "mp3",
@@ -158,27 +197,24 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         })
         return []
       }
-      const entries = parsed.success.entries.slice(0, options.maxEntries)
+      const feed = parsed.success
+      const discovered = yield* Effect.forEach(
+        feed.entries.slice(0, options.maxEntries),
+        (entry) =>
+          Effect.map(FeedEntryId.resolve(url, entry.guid), (externalId): DiscoveredItem => ({
+            externalId,
+            hints: { ...entryRecord(url, documentLocation, feed, entry) }
+          })),
+        { concurrency: 8 }
+      )
       // The document lists more entries than are fetched: bronze says which, so silver can tell the others apart.
-      if (entries.length > 0)
+      if (discovered.length > 0)
         yield* Selection.record(feedItem, {
           limit: options.maxEntries,
           setting: "maxEntries",
-          items: entries.map((entry) => entry.guid)
+          items: discovered.map((item) => item.externalId)
         })
-      return entries.map((entry): DiscoveredItem => ({
-        externalId: entry.guid,
-        hints: {
-          feedUrl: url,
-          feedArtifact: documentLocation,
-          guid: entry.guid,
-          guidSource: entry.guidSource,
-          title: entry.title,
-          link: entry.link,
-          published: entry.published,
-          enclosures: entry.enclosures
-        } satisfies EntryRecord
-      }))
+      return discovered
     })
 
   const discover = Effect.map(Effect.forEach(options.feeds, discoverFeed, { concurrency: 4 }), (lists) =>
@@ -264,7 +300,9 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         })
         if (declined !== undefined) written.push(declined)
       }
-      if (written.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
+      // The record of a declined enclosure is written, but nothing was fetched for it.
+      const fetched = written.filter((location) => !location.endsWith("-declined.json"))
+      if (fetched.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
       return result(failed > 0 ? "failed" : "fetched", failed > 0 ? "some artifacts could not be fetched" : undefined)
     }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE, discovered.externalId)), Effect.withSpan("FeedSource.fetchItem"))
 

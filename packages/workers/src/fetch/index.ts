@@ -22,7 +22,16 @@ export {
 export * as Declined from "./Declined.ts"
 export * as DiscoveryFailures from "./DiscoveryFailures.ts"
 export { Enricher, type EnricherOptions } from "./Enricher.ts"
+export * as FeedEntryId from "./FeedEntryId.ts"
 export * as FeedSource from "./FeedSource.ts"
+export {
+  FetchActivity,
+  type FetchActivitySnapshot,
+  type MediaAttempt,
+  type SourceActivity,
+  type SourceRun,
+  type Upkeep
+} from "./FetchActivity.ts"
 export * as FetchWorker from "./FetchWorker.ts"
 export * as Selection from "./Selection.ts"
 export * as Shard from "./Shard.ts"
@@ -40,6 +49,9 @@ export { ExtractError, ExtractFailureKind } from "../extract/ExtractError.ts"
 export * as FeedDocument from "../extract/FeedDocument.ts"
 export * as HnItem from "../extract/HnItem.ts"
 export * as HtmlArticle from "../extract/HtmlArticle.ts"
+export * as HtmlText from "../extract/HtmlText.ts"
+export * as Instant from "../extract/Instant.ts"
 export * as JsonArtifact from "../extract/JsonArtifact.ts"
+export * as Language from "../extract/Language.ts"
 export * as Sitemap from "../extract/Sitemap.ts"
 export * as WhisperTranscript from "../extract/WhisperTranscript.ts"

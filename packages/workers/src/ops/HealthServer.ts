@@ -1,14 +1,17 @@
 /**
  * The operational endpoints of a daemon: `GET /healthz` (JSON, 200 when every
- * check passes, 503 otherwise) and `GET /metrics` (Prometheus text format of
- * every Effect metric the daemon records). Bound to 127.0.0.1 unless told
- * otherwise, since metrics can reveal what a deployment ingests.
+ * check passes, 503 otherwise), `GET /metrics` (Prometheus text format of
+ * every Effect metric the daemon records) and, given a `status` source, the
+ * status page (`StatusPage`: `/`, `/status.json`, `/status/events`,
+ * `/status/search`). Bound to 127.0.0.1 unless told otherwise, since metrics
+ * and the page can reveal what a deployment ingests.
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { createServer } from "node:http"
 import { Clock, Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
+import * as StatusPage from "./StatusPage.ts"
 
 export interface HealthCheck {
   readonly name: string
@@ -23,6 +26,10 @@ export interface HealthServerOptions {
   /** 0 picks a free port (tests). */
   readonly port: number
   readonly checks?: ReadonlyArray<HealthCheck> | undefined
+  /** What the status page shows; without it the daemon serves `/healthz` and `/metrics` only. */
+  readonly status?: StatusPage.StatusSource | undefined
+  /** How often the status page is brought up to date (default 3 seconds). */
+  readonly statusRefresh?: StatusPage.StatusPageOptions["refreshEvery"]
 }
 
 const describe = (error: unknown): string =>
@@ -63,14 +70,34 @@ const routes = (options: HealthServerOptions, startedAt: number) =>
         )
       })
     ),
-    PrometheusMetrics.layerHttp({ prefix: "medallion" })
+    PrometheusMetrics.layerHttp({ prefix: "medallion" }),
+    options.status === undefined
+      ? Layer.empty
+      : StatusPage.routes({
+          daemon: options.daemon,
+          host: options.host,
+          source: options.status,
+          refreshEvery: options.statusRefresh
+        })
+  )
+
+/** Tells the operator where the page is, with the port actually bound (a free one for port 0). */
+const logAddress = (options: HealthServerOptions) =>
+  Layer.effectDiscard(
+    HttpServer.addressFormattedWith((url) =>
+      Effect.logInfo(
+        options.status === undefined
+          ? `${options.daemon} daemon: health on ${url}/healthz, metrics on ${url}/metrics`
+          : `${options.daemon} daemon: status page on ${url}/ (JSON: ${url}/status.json), health on ${url}/healthz, metrics on ${url}/metrics`
+      )
+    )
   )
 
 /** Serves the endpoints for as long as the layer lives. */
 export const layer = (options: HealthServerOptions) =>
   Layer.unwrap(
     Effect.map(Clock.currentTimeMillis, (startedAt) =>
-      HttpRouter.serve(routes(options, startedAt), { disableLogger: true }).pipe(
+      Layer.merge(HttpRouter.serve(routes(options, startedAt), { disableLogger: true }), logAddress(options)).pipe(
         Layer.provide(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
       )
     )

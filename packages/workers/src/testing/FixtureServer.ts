@@ -107,6 +107,7 @@ const podcastFeed = (base: string): Buffer =>
     <title>Medallion fixture podcast</title>
     <link>${base}/</link>
     <description>Public-domain speech clips served by the fixture server.</description>
+    <language>en-us</language>
     <item>
       <title>Inaugural address excerpt (WAV)</title>
       <guid isPermaLink="false">fixture-podcast-jfk-wav</guid>
@@ -118,6 +119,10 @@ const podcastFeed = (base: string): Buffer =>
       <title>Inaugural address excerpt (MP3)</title>
       <guid isPermaLink="false">fixture-podcast-jfk-mp3</guid>
       <pubDate>Fri, 20 Jan 1961 17:05:00 GMT</pubDate>
+      <itunes:author>John F. Kennedy</itunes:author>
+      <category>History</category>
+      <description><![CDATA[<p>Show notes: the closing lines of the inaugural address, read from the
+        <a href="https://www.archives.gov/">National Archives</a> recording.</p>]]></description>
       <enclosure url="${base}/media/jfk.mp3" length="76447" type="audio/mpeg"/>
     </item>
   </channel>

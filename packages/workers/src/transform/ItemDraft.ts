@@ -6,12 +6,14 @@
  * into `ItemRows`; the same bronze bytes always give the same rows.
  */
 import { DateTime, Effect, Schema } from "effect"
-import type { ArtifactInfo, BronzeReader, ItemKey } from "@medallion/bronze"
+import { type ArtifactInfo, type BronzeIoError, BronzeReader, type ItemKey } from "@medallion/bronze"
 import type { Item, Status } from "@medallion/silver"
 import * as ChatCompletion from "../extract/ChatCompletion.ts"
 import * as HtmlArticle from "../extract/HtmlArticle.ts"
 import type { ExtractError } from "../extract/ExtractError.ts"
+import * as Instant from "../extract/Instant.ts"
 import * as JsonArtifact from "../extract/JsonArtifact.ts"
+import * as Language from "../extract/Language.ts"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
 import * as ArtifactSet from "./ArtifactSet.ts"
 import type { ItemRows, TransformOutcome } from "./ItemRows.ts"
@@ -36,6 +38,12 @@ export interface ItemFields {
   publishedAt?: DateTime.Utc | undefined
   language?: string | undefined
   bodyText?: string | undefined
+  excerpt?: string | undefined
+  siteName?: string | undefined
+  categories?: ReadonlyArray<string> | undefined
+  secondaryText?: string | undefined
+  extractor?: string | undefined
+  publishedUnparsed?: string | undefined
 }
 
 /** A `fetch-error@<stamp>.json` record, read leniently: any JSON object with some of these fields. */
@@ -65,26 +73,6 @@ const ResponseRecord = Schema.Struct({
   headers: Schema.optional(Schema.Record(Schema.String, Schema.String))
 })
 const decodeResponseRecord = JsonArtifact.decode(ResponseRecord, "response record")
-
-const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/
-
-/** `en`, `pt-BR`; `en_US` becomes `en-US`; anything else is no language. */
-export const normalizeLanguage = (lang: string | undefined): string | undefined => {
-  if (lang === undefined) return undefined
-  const tag = lang.trim().replace(/_/g, "-")
-  return LANGUAGE_TAG.test(tag) ? tag : undefined
-}
-
-/** A published time as pages and feeds state it (ISO 8601, RFC 822); `undefined` when unparseable. */
-export const parseInstant = (text: string | undefined): DateTime.Utc | undefined => {
-  if (text === undefined) return undefined
-  // RFC 822 dates in feeds often end in "UTC"/"UT", which the ISO-first parser does not take as a zone.
-  const parsed = DateTime.make(text.trim().replace(/\s(UTC|UT)$/i, " GMT"))
-  if (parsed._tag === "None") return undefined
-  const utc = DateTime.toUtc(parsed.value)
-  const year = DateTime.getPartUtc(utc, "year")
-  return year >= 1970 && year <= 9999 ? utc : undefined
-}
 
 export const fromEpochSeconds = (seconds: number | undefined): DateTime.Utc | undefined =>
   seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : DateTime.makeUnsafe(seconds * 1000)
@@ -164,6 +152,8 @@ export class ItemDraft {
   transcriptionError: string | undefined = undefined
   /** The main artifact failed: the whole item is `failed`. */
   mainFailure: string | undefined = undefined
+  /** The language the transcription detected, when `deriveTranscript` found a transcript. */
+  transcriptLanguage: string | undefined = undefined
   /** Another artifact failed: the item is `partial`. */
   readonly problems: Array<string> = []
   private readonly used = new Map<string, ArtifactInfo>()
@@ -470,8 +460,10 @@ export class ItemDraft {
           startSeconds: Math.max(0, s.start),
           endSeconds: Math.max(0, s.start, s.end),
           text: s.text,
+          language: s.language ?? null,
           artifact: ref
         }))
+        self.transcriptLanguage = t.language
         self.transcriptionStatus = "transcribed"
         self.transcriptionError = undefined
         if (files.length > 0) {
@@ -543,13 +535,16 @@ export class ItemDraft {
    * The Content-Type of the response `info` came with: the `<name>-response` record beside it (same
    * version stamp), as the fetch side stores it. `undefined` when there is none or it cannot be read.
    */
-  contentTypeOf(info: ArtifactInfo): Effect.Effect<string | undefined, Unreadable, BronzeReader> {
+  contentTypeOf(
+    info: ArtifactInfo,
+    artifacts: ArtifactSet.ArtifactSet = this.artifacts
+  ): Effect.Effect<string | undefined, Unreadable, BronzeReader> {
     const self = this
     return Effect.gen(function* () {
       const name = ArtifactSet.artifactName(info.key.artifactType)
       const stamp = ArtifactSet.versionStamp(info.key.artifactType)
       const responseType = `${name}-response${stamp === "" ? "" : `@${stamp}`}`
-      const response = self.artifacts.versions(`${name}-response`).find((r) => r.key.artifactType === responseType)
+      const response = artifacts.versions(`${name}-response`).find((r) => r.key.artifactType === responseType)
       if (response === undefined) return undefined
       const record = yield* self.decode(response, self.options.maxJsonBytes, decodeResponseRecord)
       if (record._tag === "Bad") return undefined
@@ -593,6 +588,37 @@ export class ItemDraft {
     )
   }
 
+  /**
+   * Sets the published time from a date as the source wrote it. A date that cannot be parsed is kept as
+   * written (`publishedUnparsed`) and logged, never dropped in silence.
+   */
+  setPublished(text: string | null | undefined): void {
+    const written = nonEmpty(text ?? undefined)
+    if (written === undefined) return
+    const at = Instant.parse(written)
+    this.fields.publishedAt = at
+    this.fields.publishedUnparsed = at === undefined ? written.slice(0, 200) : undefined
+  }
+
+  /** A read of bronze beyond this item's artifacts; a store failure ends the item's transform like any read. */
+  readBronze<A>(
+    what: string,
+    read: Effect.Effect<A, BronzeIoError, BronzeReader>
+  ): Effect.Effect<A, Unreadable, BronzeReader> {
+    return Effect.mapError(read, (error) => new Unreadable(`${what}: ${error.message}`))
+  }
+
+  /** The artifacts of another item's folder (a feed entry's feed document), listed once. */
+  listItem(item: ItemKey): Effect.Effect<ArtifactSet.ArtifactSet, Unreadable, BronzeReader> {
+    return this.readBronze(
+      `${item.sourceType}/${item.externalId}`,
+      Effect.map(
+        Effect.flatMap(BronzeReader, (reader) => reader.listItem(item)),
+        (infos) => ArtifactSet.fromList(item, infos)
+      )
+    )
+  }
+
   /** Records an artifact as provenance without reading it. */
   use(info: ArtifactInfo): void {
     this.used.set(info.location, info)
@@ -614,8 +640,14 @@ export class ItemDraft {
       url: nonEmpty(f.url) ?? null,
       author: nonEmpty(f.author) ?? null,
       publishedAt: f.publishedAt ?? null,
-      language: normalizeLanguage(f.language) ?? null,
+      language: Language.normalize(f.language) ?? null,
       bodyText: nonEmpty(f.bodyText) ?? null,
+      excerpt: nonEmpty(f.excerpt) ?? null,
+      siteName: nonEmpty(f.siteName) ?? null,
+      categories: (f.categories ?? []).map((c) => c.slice(0, 500)).slice(0, 200),
+      secondaryText: nonEmpty(f.secondaryText) ?? null,
+      extractor: f.extractor ?? null,
+      publishedUnparsed: f.publishedAt === undefined ? (nonEmpty(f.publishedUnparsed) ?? null) : null,
       fetchStatus: this.fetchStatus,
       fetchError: this.fetchError ?? null,
       transcriptionStatus: this.transcriptionStatus,
@@ -645,7 +677,14 @@ export class ItemDraft {
       Effect.catch((u) => {
         draft.unreadable = u
         return Effect.succeed(draft.finish())
-      })
+      }),
+      Effect.tap((rows) =>
+        rows.item?.publishedUnparsed != null
+          ? Effect.logWarning(
+              `${rows.key.sourceType}/${rows.key.externalId}: published date not understood, kept as written: ${rows.item.publishedUnparsed}`
+            )
+          : Effect.void
+      )
     )
   }
 }

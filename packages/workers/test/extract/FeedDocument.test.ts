@@ -78,4 +78,56 @@ describe("FeedDocument", () => {
       assert.strictEqual(new Set(feed.entries.map((e) => e.guid)).size, 5000)
     })
   )
+
+  it.effect("keeps every field an entry carries: its content and description, authors, categories, language", () =>
+    Effect.gen(function* () {
+      const medium = yield* FeedDocument.parse(testFixture("extract-feeds/content-encoded.rss"))
+      const first = medium.entries[0]!
+      assert.strictEqual(first.content?.type, "html")
+      assert.match(FeedDocument.textOf(first.content)!, /^Using Wild Ingredients in the\sKitchen\n\nHEY, YOU!/)
+      assert.deepStrictEqual(first.authors, ["Jeremy Puma"])
+      assert.deepStrictEqual(first.categories, ["plants", "environment", "nature", "foraging", "food"])
+      // Atom: a feed-level author covers entries without one; links keep their target in the text.
+      const blogger = yield* FeedDocument.parse(testFixture("corpus/feeds/feedburner.atom"))
+      assert.deepStrictEqual(blogger.entries[0]!.authors, ["Google Ads Developer Advisor"])
+      assert.include(
+        FeedDocument.textOf(blogger.entries[0]!.content)!,
+        "Google Ads API Java Client Library [https://github.com/googleads/googleads-java-lib]"
+      )
+      // The language: the entry's own (dc:language), else the feed's.
+      const craigslist = yield* FeedDocument.parse(served("feeds/craigslist.rss"))
+      assert.strictEqual(craigslist.entries[0]!.language, "en-us")
+      const guardian = yield* FeedDocument.parse(testFixture("corpus/feeds/guardian.rss"))
+      assert.strictEqual(guardian.language, "en-gb")
+      assert.deepStrictEqual(guardian.entries[0]!.authors, ["David Smith in Washington"])
+      assert.strictEqual(guardian.title, "The Guardian")
+      // YouTube's Atom feeds carry an entry's text only in media:description.
+      const youtube = yield* FeedDocument.parse(testFixture("corpus/feeds/atom-customfields.atom"))
+      assert.match(FeedDocument.textOf(youtube.entries[0]!.summary)!, /^Scott's Book "The Four"/)
+      // Titles with markup or entities are text.
+      assert.strictEqual(
+        craigslist.entries[0]!.title,
+        "Bright, Spacious Beautiful Victorian (oakland north / temescal) $4300 3bd 1930ft2"
+      )
+    })
+  )
+
+  it.effect("an enclosure written with its URL as text (not in `url`) is an enclosure too", () =>
+    Effect.gen(function* () {
+      const xml = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <item><guid>a</guid><title>A</title><enclosure>https://cdn.example/a.mp3</enclosure></item>
+        <item><guid>b</guid><title>B</title><enclosure url="https://cdn.example/b.mp3" type="audio/mpeg"/></item>
+        <item><guid>c</guid><title>C</title><enclosure type="audio/ogg" length="12"> /c.ogg </enclosure></item>
+      </channel></rss>`
+      const feed = yield* FeedDocument.parse(new TextEncoder().encode(xml), { baseUrl: "https://cdn.example/feed" })
+      assert.deepStrictEqual(
+        feed.entries.map((e) => e.enclosures),
+        [
+          [{ url: "https://cdn.example/a.mp3", type: undefined, length: undefined }],
+          [{ url: "https://cdn.example/b.mp3", type: "audio/mpeg", length: undefined }],
+          [{ url: "https://cdn.example/c.ogg", type: "audio/ogg", length: 12 }]
+        ]
+      )
+    })
+  )
 })

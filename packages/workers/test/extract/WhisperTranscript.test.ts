@@ -13,10 +13,41 @@ describe("WhisperTranscript", () => {
         index: 0,
         start: 0,
         end: 11,
-        text: "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+        text: "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",
+        language: "en"
       })
       assert.strictEqual(transcript.duration, 11)
       assert.match(transcript.text, /^And so my fellow Americans/)
+    })
+  )
+
+  it.effect("names the detected language as a tag, whether the server answered a code or a name", () =>
+    Effect.gen(function* () {
+      const json = (language: unknown, segmentLanguage?: string) =>
+        new TextEncoder().encode(
+          JSON.stringify({
+            text: "Bonjour.",
+            language,
+            segments: [
+              { start: 0, end: 1, text: "Bonjour.", ...(segmentLanguage ? { language: segmentLanguage } : {}) },
+              { start: 1, end: 2, text: "Hello." }
+            ]
+          })
+        )
+      const named = yield* WhisperTranscript.parse(json("French"))
+      assert.strictEqual(named.language, "fr")
+      assert.deepStrictEqual(
+        named.segments.map((s) => s.language),
+        ["fr", "fr"]
+      )
+      const mixed = yield* WhisperTranscript.parse(json("english", "fr"))
+      assert.deepStrictEqual(
+        mixed.segments.map((s) => s.language),
+        ["fr", "en"]
+      )
+      const unknown = yield* WhisperTranscript.parse(json("Klingon"))
+      assert.isUndefined(unknown.language)
+      assert.isUndefined((yield* WhisperTranscript.parse(json(null))).language)
     })
   )
 

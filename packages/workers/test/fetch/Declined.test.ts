@@ -12,9 +12,9 @@ import * as FeedSource from "../../src/fetch/FeedSource.ts"
 import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { fetchStack } from "../support/FetchStack.ts"
+import { episode } from "../support/Podcast.ts"
 
 const NOW = Date.parse("2026-11-27T05:00:00Z")
-const wav = { sourceType: "feed", externalId: "fixture-podcast-jfk-wav" }
 const names = (infos: ReadonlyArray<{ readonly key: { readonly artifactType: string; readonly ext: string } }>) =>
   infos.map((i) => `${i.key.artifactType}.${i.key.ext}`).sort()
 
@@ -27,6 +27,7 @@ describe("Declined", () => {
         const server = yield* FixtureServer
         const reader = yield* BronzeReader
         const feeds = [`${server.url}/podcast.xml`]
+        const wav = yield* episode("fixture-podcast-jfk-wav")
         yield* FetchWorker.runOnce(FeedSource.make({ feeds, fetchArticles: false, fetchMedia: false }))
         assert.deepStrictEqual(names(yield* reader.listItem(wav)), ["audio-declined.json", "entry.json"])
         const record = JSON.parse(

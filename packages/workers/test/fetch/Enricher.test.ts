@@ -11,6 +11,7 @@ import * as FeedSource from "../../src/fetch/FeedSource.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { fetchStack } from "../support/FetchStack.ts"
 import { served } from "../support/Fixtures.ts"
+import { episode as podcastEpisode } from "../support/Podcast.ts"
 
 const NOW = Date.parse("2026-11-27T05:00:00Z")
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
@@ -42,7 +43,8 @@ describe("Enricher", () => {
       // An HN story whose linked page is a real article, and a podcast episode with a transcript.
       yield* FetchWorker.runOnce(HackerNewsSource.make({ baseUrl: server.url, maxItems: 1 }))
       yield* FetchWorker.runOnce(FeedSource.make({ feeds: [`${server.url}/podcast.xml`], fetchArticles: false }))
-      yield* (yield* Transcriber).transcribe({ sourceType: "feed", externalId: "fixture-podcast-jfk-mp3" })
+      const episode = yield* podcastEpisode("fixture-podcast-jfk-mp3")
+      yield* (yield* Transcriber).transcribe(episode)
 
       const story = { sourceType: "hn", externalId: "8863" }
       assert.strictEqual((yield* enrich(story)).outcome, "fetched")
@@ -55,7 +57,6 @@ describe("Enricher", () => {
       assert.deepStrictEqual(response, served("openai/pydantic-ai_test_valid_response_resp0.json"))
       assert.strictEqual((yield* ChatCompletion.parse(response)).text, "The capital of France is Paris.")
 
-      const episode = { sourceType: "feed", externalId: "fixture-podcast-jfk-mp3" }
       assert.strictEqual((yield* enrich(episode)).outcome, "fetched")
       const episodePrompt = JSON.parse(
         text(yield* reader.get({ ...episode, artifactType: "enrichment-prompt", ext: "json" }))
@@ -64,7 +65,7 @@ describe("Enricher", () => {
 
       assert.strictEqual((yield* enrich(story)).reason, "already enriched")
       assert.strictEqual(
-        (yield* enrich({ sourceType: "feed", externalId: "fixture-podcast-jfk-wav" })).reason,
+        (yield* enrich(yield* podcastEpisode("fixture-podcast-jfk-wav"))).reason,
         "no text to summarize"
       )
     }).pipe(Effect.provide(Layer.provideMerge(services(true), fetchStack())))

@@ -7,6 +7,7 @@ import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { fetchStack } from "../support/FetchStack.ts"
 import { served } from "../support/Fixtures.ts"
+import { episode } from "../support/Podcast.ts"
 
 const NOW = Date.parse("2026-11-27T05:00:00Z")
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
@@ -20,11 +21,13 @@ describe("FeedSource", () => {
       const feedUrl = `${server.url}/podcast.xml`
       const source = FeedSource.make({ feeds: [feedUrl] })
       const report = yield* FetchWorker.runOnce(source)
+      const wavItem = yield* episode("fixture-podcast-jfk-wav")
+      const mp3Item = yield* episode("fixture-podcast-jfk-mp3")
       assert.deepStrictEqual(
         report.results.map((r) => [r.externalId, r.outcome]),
         [
-          ["fixture-podcast-jfk-wav", "fetched"],
-          ["fixture-podcast-jfk-mp3", "fetched"]
+          [`${feedUrl} fixture-podcast-jfk-wav`, "fetched"],
+          [`${feedUrl} fixture-podcast-jfk-mp3`, "fetched"]
         ]
       )
       const feedFiles = (yield* reader.listItem({ sourceType: "feed", externalId: FeedSource.feedId(feedUrl) })).map(
@@ -32,37 +35,22 @@ describe("FeedSource", () => {
       )
       assert.deepStrictEqual(feedFiles, ["feed-response.json", "feed.xml", "selected.json"])
 
-      const wav = (yield* reader.listItem({ sourceType: "feed", externalId: "fixture-podcast-jfk-wav" })).map(
-        (i) => `${i.key.artifactType}.${i.key.ext}`
-      )
+      const wav = (yield* reader.listItem(wavItem)).map((i) => `${i.key.artifactType}.${i.key.ext}`)
       assert.deepStrictEqual(wav, ["article-response.json", "article.html", "audio.wav", "entry.json"])
-      const audio = yield* reader.get({
-        sourceType: "feed",
-        externalId: "fixture-podcast-jfk-wav",
-        artifactType: "audio",
-        ext: "wav"
-      })
+      const audio = yield* reader.get({ ...wavItem, artifactType: "audio", ext: "wav" })
       assert.deepStrictEqual(audio, served("whisper/jfk.wav"))
-      const mp3 = yield* reader.get({
-        sourceType: "feed",
-        externalId: "fixture-podcast-jfk-mp3",
-        artifactType: "audio",
-        ext: "mp3"
-      })
+      const mp3 = yield* reader.get({ ...mp3Item, artifactType: "audio", ext: "mp3" })
       assert.deepStrictEqual(mp3, served("whisper/jfk.mp3"))
-      const entry = JSON.parse(
-        text(
-          yield* reader.get({
-            sourceType: "feed",
-            externalId: "fixture-podcast-jfk-wav",
-            artifactType: "entry",
-            ext: "json"
-          })
-        )
-      )
+      const entry = JSON.parse(text(yield* reader.get({ ...mp3Item, artifactType: "entry", ext: "json" })))
       assert.strictEqual(entry.feedUrl, feedUrl)
       assert.match(entry.feedArtifact, /^feed\/.+\/feed\.xml$/)
       assert.strictEqual(entry.guidSource, "guid")
+      // Every field the entry carries, its text as the feed gives it (HTML), and the feed's title and language.
+      assert.deepStrictEqual(
+        [entry.feedTitle, entry.feedLanguage, entry.authors, entry.categories, entry.summary.type],
+        ["Medallion fixture podcast", "en-us", ["John F. Kennedy"], ["History"], "html"]
+      )
+      assert.match(entry.summary.value, /^<p>Show notes: /)
 
       // The next poll is conditional: the server answers 304 and nothing new is written.
       yield* TestClock.adjust(Duration.minutes(30))
@@ -106,7 +94,7 @@ describe("FeedSource", () => {
         assert.match(record.message, /not a recognizable/)
         const herald = yield* reader.listItem({
           sourceType: "feed",
-          externalId: "http://www.oreilly.com/example/001.html"
+          externalId: `${server.url}/feeds/heraldsun.rss http://www.oreilly.com/example/001.html`
         })
         const audioFailure = JSON.parse(
           text(yield* reader.get(herald.find((i) => i.key.artifactType.startsWith("fetch-error@"))!.key))

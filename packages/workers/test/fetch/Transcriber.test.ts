@@ -8,12 +8,11 @@ import { Transcriber } from "../../src/fetch/Transcriber.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { fetchStack } from "../support/FetchStack.ts"
 import { served } from "../support/Fixtures.ts"
+import { episode } from "../support/Podcast.ts"
 
 const NOW = Date.parse("2026-11-27T05:00:00Z")
 const KEY = "sk-test-0123456789-secret"
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
-const wav = { sourceType: "feed", externalId: "fixture-podcast-jfk-wav" }
-const mp3 = { sourceType: "feed", externalId: "fixture-podcast-jfk-mp3" }
 
 const transcriber = (key: string, maxItemsPerDay: number) =>
   Layer.unwrap(
@@ -31,6 +30,8 @@ const ingestPodcast = Effect.gen(function* () {
 const allText = Effect.gen(function* () {
   const reader = yield* BronzeReader
   const out: Array<string> = []
+  const wav = yield* episode("fixture-podcast-jfk-wav")
+  const mp3 = yield* episode("fixture-podcast-jfk-mp3")
   for (const item of [wav, mp3, { sourceType: "spend", externalId: "transcription:2026-11-27" }]) {
     for (const info of yield* reader.listItem(item)) {
       if (info.key.ext === "json") out.push(text(yield* reader.get(info.key)))
@@ -49,6 +50,8 @@ describe("Transcriber", () => {
         const server = yield* FixtureServer
         const reader = yield* BronzeReader
         const { transcribe } = yield* Transcriber
+        const wav = yield* episode("fixture-podcast-jfk-wav")
+        const mp3 = yield* episode("fixture-podcast-jfk-mp3")
         const first = yield* transcribe(wav)
         assert.strictEqual(first.outcome, "fetched", first.reason)
         const transcript = yield* reader.get({ ...wav, artifactType: "transcript", ext: "json" })
@@ -74,6 +77,7 @@ describe("Transcriber", () => {
       yield* ingestPodcast
       const reader = yield* BronzeReader
       const { transcribe } = yield* Transcriber
+      const wav = yield* episode("fixture-podcast-jfk-wav")
       const result = yield* transcribe(wav)
       assert.strictEqual(result.outcome, "failed")
       const failure = (yield* reader.listItem(wav)).find((i) => i.key.artifactType.startsWith("fetch-error@"))!

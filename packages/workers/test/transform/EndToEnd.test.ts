@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BronzeReader } from "@medallion/bronze"
 import { ItemRepo } from "@medallion/silver"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Enricher } from "../../src/fetch/Enricher.ts"
 import * as FeedSource from "../../src/fetch/FeedSource.ts"
@@ -18,6 +18,7 @@ import { transformItem } from "../../src/transform/Transform.ts"
 import * as TransformJob from "../../src/transform/TransformJob.ts"
 import { fetchStack } from "../support/FetchStack.ts"
 import { served } from "../support/Fixtures.ts"
+import { episode as podcastEpisode } from "../support/Podcast.ts"
 
 const NOW = Date.parse("2026-11-27T05:00:00Z")
 const now = NOW / 1000
@@ -119,7 +120,7 @@ describe("fetch side -> bronze -> transform", () => {
       const feedUrl = `${server.url}/podcast.xml`
       const report = yield* FetchWorker.runOnce(FeedSource.make({ feeds: [feedUrl], fetchArticles: false }))
       assert.strictEqual(report.failed, 0, JSON.stringify(report.results))
-      const episode = { sourceType: "feed", externalId: "fixture-podcast-jfk-mp3" }
+      const episode = yield* podcastEpisode("fixture-podcast-jfk-mp3")
       yield* (yield* Transcriber).transcribe(episode)
       yield* (yield* Enricher).enrich(episode)
 
@@ -150,7 +151,23 @@ describe("fetch side -> bronze -> transform", () => {
       )
       assert.strictEqual(item.enrichments!.length, 1)
       assert.isAbove(item.enrichments![0]!.summaryText.length, 0)
-      assert.isNotNull(item.title)
+      assert.strictEqual(item.title, "Inaugural address excerpt (MP3)")
+      // Everything the entry carries: its author, category, feed, date, and the show notes beside the transcript.
+      assert.strictEqual(item.author, "John F. Kennedy")
+      assert.deepStrictEqual(item.categories, ["History"])
+      assert.strictEqual(item.siteName, "Medallion fixture podcast")
+      assert.strictEqual(DateTime.formatIso(item.publishedAt!), "1961-01-20T17:05:00.000Z")
+      assert.strictEqual(item.extractor, "transcript")
+      assert.strictEqual(
+        item.secondaryText,
+        "Show notes: the closing lines of the inaugural address, read from the National Archives [https://www.archives.gov/] recording."
+      )
+      // The language is the one Whisper detected in the audio, on the item and on its segments.
+      assert.strictEqual(item.language, "en")
+      assert.deepStrictEqual(
+        item.segments!.map((s) => s.language),
+        ["en"]
+      )
     }).pipe(
       Effect.provide(
         Layer.provideMerge(
@@ -173,7 +190,7 @@ describe("fetch side -> bronze -> transform", () => {
       yield* TestClock.setTime(NOW)
       const server = yield* FixtureServer
       yield* FetchWorker.runOnce(FeedSource.make({ feeds: [`${server.url}/podcast.xml`], fetchArticles: false }))
-      const episode = { sourceType: "feed", externalId: "fixture-podcast-jfk-wav" }
+      const episode = yield* podcastEpisode("fixture-podcast-jfk-wav")
       const result = yield* (yield* Transcriber).transcribe(episode)
       assert.deepStrictEqual([result.outcome, result.reason], ["failed", "HTTP 401: Incorrect API key provided"])
       const item = (yield* transformItem(episode)).item!

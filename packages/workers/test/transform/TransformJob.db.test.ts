@@ -21,7 +21,6 @@ import * as SourceTransforms from "../../src/transform/SourceTransforms.ts"
 import { hn as hnTransform } from "../../src/transform/sources/hn.ts"
 import * as TransformJob from "../../src/transform/TransformJob.ts"
 import { fetchStack } from "../support/FetchStack.ts"
-import { served } from "../support/Fixtures.ts"
 import * as F from "./Fixtures.ts"
 
 const Bronze = Layer.unwrap(
@@ -293,7 +292,8 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
         const big = report.rows.find((r) => r.key.externalId === "_feed:https://big.example/feed")!
         assert.strictEqual(big.discovered.length, 5000)
         assert.isAtLeast(report.discovered, 5000)
-        const entry = yield* detail({ sourceType: "feed", externalId: "entry-4999" })
+        // Entries are keyed by their feed and their guid.
+        const entry = yield* detail({ sourceType: "feed", externalId: "https://big.example/feed entry-4999" })
         assert.deepStrictEqual([entry.item.fetchStatus, entry.item.title], ["pending", "FAQ for Narro"])
         const uol = report.rows.find((r) => r.key.externalId === "_feed:https://noticias.uol.com.br/")!
         assert.isAbove(uol.discovered.length, 0)
@@ -329,11 +329,9 @@ layer(Layer.provideMerge(Layer.mergeAll(RobotsTxt.layer(), Silver), fetchStack()
             const url = `${server.url}/articles/${name}.html`
             const found = yield* repo.get({ sourceType: "web", externalId: url })
             if (Option.isNone(found)) continue
-            const expected = JSON.parse(
-              new TextDecoder().decode(served(`html/${name}.expected-metadata.json`))
-            ) as F.ExpectedMetadata
+            const expected = F.expectedMetadata(name)
             const row = found.value.item
-            assert.strictEqual(row.title, F.squash(expected.title), name)
+            if (!expected.misses?.includes("title")) assert.strictEqual(row.title, F.squash(expected.title), name)
             assert.strictEqual(row.author, F.squash(expected.byline) ?? null, name)
             if (expected.lang) assert.strictEqual(row.language, expected.lang, name)
             assert.isAbove(row.bodyText!.length, 100, name)

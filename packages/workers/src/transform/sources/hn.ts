@@ -12,7 +12,7 @@
 import { Effect } from "effect"
 import type { Item } from "@medallion/silver"
 import * as HnItem from "../../extract/HnItem.ts"
-import { fromEpochSeconds, ItemDraft, parseInstant } from "../ItemDraft.ts"
+import { fromEpochSeconds, ItemDraft } from "../ItemDraft.ts"
 import * as ArtifactSet from "../ArtifactSet.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
@@ -118,6 +118,7 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
       f.author = item.by
       f.publishedAt = fromEpochSeconds(item.time)
       f.bodyText = hnText(item.text)
+      if (f.bodyText !== undefined) f.extractor = "hn-text"
       if (item.state !== "live" && draft.fetchStatus === "fetched") {
         draft.fetchStatus = "gone"
         draft.fetchError =
@@ -131,9 +132,12 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
         if (page._tag === "Bad") draft.problems.push(page.reason)
         else {
           // The story's own text (Ask HN) is its body; a link post's body is the article's text.
-          if (f.bodyText === undefined) f.bodyText = page.value.text
+          if (f.bodyText === undefined) {
+            f.bodyText = page.value.text
+            f.extractor = page.value.extractor
+          }
           f.language = page.value.lang
-          if (f.publishedAt === undefined) f.publishedAt = parseInstant(page.value.publishedTime)
+          if (f.publishedAt === undefined) draft.setPublished(page.value.publishedTime)
         }
       }
 

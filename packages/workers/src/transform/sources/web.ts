@@ -2,13 +2,14 @@
  * Web pages (`web`, keyed by URL): `page.html` as received (a refetch is `page@<stamp>.html`; the newest
  * that extracts wins), `page-response.json` (its Content-Type gives the charset) and
  * `fetch-error@<stamp>.json` records; sitemap folders (`_sitemap:<url>`, `sitemap.xml`) list pages
- * as `pending` items. Title, byline, language, published time and
- * text come from Readability; the item's URL is its external id.
+ * as `pending` items. Title, byline, language (declared, else detected), published time, excerpt, site
+ * name and text come from `HtmlArticle` (Readability, or the page's main content when Readability keeps
+ * too little of a page that is mostly content; `extractor` says which); the item's URL is its external id.
  */
 import { Effect } from "effect"
 import * as Sitemap from "../../extract/Sitemap.ts"
 import * as WebSource from "../../fetch/WebSource.ts"
-import { ItemDraft, parseInstant } from "../ItemDraft.ts"
+import { ItemDraft } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "web"
@@ -48,8 +49,11 @@ const transformPage: SourceTransform["transform"] = (artifacts, options) =>
         f.title = a.title
         f.author = a.byline
         f.language = a.lang
-        f.publishedAt = parseInstant(a.publishedTime)
+        draft.setPublished(a.publishedTime)
         f.bodyText = a.text
+        f.extractor = a.extractor
+        f.excerpt = a.excerpt
+        f.siteName = a.siteName
       }
       yield* draft.deriveEnrichment()
       return draft.finish()
