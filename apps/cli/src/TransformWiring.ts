@@ -108,7 +108,7 @@ const lagGauge = Metric.gauge("bronze_lag_artifacts", {
 /** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
 const statusGauges = (app: App.App) =>
   Layer.effectDiscard(
-    StatusReport.make({ ...reportOptions(app), lagLimit: 10_000, recentFailures: 0 }).pipe(
+    StatusReport.make({ ...reportOptions(app), lagLimit: 10_000, failedItems: 0 }).pipe(
       Effect.flatMap((report) =>
         Effect.gen(function* () {
           for (const c of report.counts) {

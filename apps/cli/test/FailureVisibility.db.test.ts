@@ -19,10 +19,10 @@ import * as Silver from "./support/Silver.ts"
 interface StatusJson {
   readonly failures: {
     readonly fetch: number
-    readonly recent: ReadonlyArray<{
+    readonly items: ReadonlyArray<{
       readonly sourceType: string
       readonly externalId: string
-      readonly failed: string
+      readonly stage: string
       readonly reason: string | null
       readonly source?: string
     }>
@@ -115,8 +115,8 @@ describe("failures are visible from the fetch daemon to status", () => {
 
         const json = JSON.parse(yield* status("--json")) as StatusJson
         assert.strictEqual(json.failures.fetch, 1)
-        const listed = json.failures.recent.find((f) => f.externalId === podcast.externalId)
-        assert.deepStrictEqual([listed?.failed, listed?.source], ["fetch", "podcast"])
+        const listed = json.failures.items.find((f) => f.externalId === podcast.externalId)
+        assert.deepStrictEqual([listed?.stage, listed?.source], ["fetch", "podcast"])
         assert.include(listed?.reason, "not covered by http.allowNetworks")
         const human = yield* status()
         assert.include(human, "failed                fetch 1, transcription 0, transform 0")
@@ -168,7 +168,7 @@ describe("failures are visible from the fetch daemon to status", () => {
 
         const after = JSON.parse(yield* status("--json")) as StatusJson
         assert.deepStrictEqual(
-          after.failures.recent.map((f) => [f.externalId, f.source]),
+          after.failures.items.map((f) => [f.externalId, f.source]),
           [[broken.externalId, "not-a-feed"]]
         )
         const bronzeSensor = after.sensors.find((s) => s.name === "bronze-to-silver")

@@ -27,7 +27,7 @@ const progress = (app: App.App) =>
     StatusReport.make({
       bronzeSensor: TransformDaemon.BRONZE_SENSOR,
       catalog: app.config.bronze.discovery,
-      recentFailures: 0
+      failedItems: 0
     }).pipe(
       Effect.flatMap((report) =>
         Effect.logInfo(

@@ -75,7 +75,7 @@ const withSourceNames = (report: StatusReport.StatusReport, config: MedallionCon
     ...report,
     failures: {
       ...report.failures,
-      recent: report.failures.recent.map((item) => {
+      items: report.failures.items.map((item) => {
         const source = nameOf(item)
         return source === undefined ? item : { ...item, source }
       })
@@ -94,10 +94,10 @@ const render = (report: Report): string => {
   out.push(line("transform_status", report.transformStatus))
   const { fetch, transcription, transform } = report.failures
   out.push(`failed                fetch ${fetch}, transcription ${transcription}, transform ${transform}`)
-  for (const item of report.failures.recent) {
+  for (const item of report.failures.items) {
     const source = "source" in item ? ` (source ${item.source})` : ""
     out.push(
-      `  ${item.failed.padEnd(14)} ${item.sourceType}/${item.externalId}${source} ${item.updatedAt}: ${item.reason ?? "no reason recorded"}`
+      `  ${item.stage.padEnd(14)} ${item.sourceType}/${item.externalId}${source} ${item.updatedAt}: ${item.reason ?? "no reason recorded"}`
     )
   }
   out.push(
