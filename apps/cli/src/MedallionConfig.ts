@@ -215,7 +215,15 @@ export const MedallionConfigSchema = Schema.Struct({
     /** Runs executing at once per daemon. */
     concurrency: withDefault(Count(256), 4),
     maxAttempts: withDefault(Count(100), 5),
+    /** In process: the longest one attempt of a run may take before it is given up and retried. */
+    runTimeout: withDefault(Bounded("1 second", "1 day"), "10 minutes"),
     queue: withDefault(Queue, {})
+  }),
+  transform: section({
+    /** The time budget of one artifact's extraction: over it, the item fails with `extract-timeout`. */
+    extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
+    /** Worker threads for extraction; default the CPU count. */
+    extractThreads: Schema.optionalKey(Count(256))
   }),
   backfill: section({
     /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */

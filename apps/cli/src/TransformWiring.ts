@@ -6,7 +6,7 @@
  */
 import { Backfill, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverDatabase } from "@medallion/silver"
-import { TransformJob } from "@medallion/workers"
+import { ExtractPool, TransformJob } from "@medallion/workers"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { HealthServer, TransformStatus } from "@medallion/workers/ops"
 import { Duration, Effect, Layer, Metric, Schedule } from "effect"
@@ -22,8 +22,17 @@ export const options = (app: App.App): TransformDaemon.TransformDaemonOptions =>
   maxRunsPerTick: app.config.sensors.maxRunsPerTick,
   batchSize: app.config.sensors.batchSize,
   concurrency: app.config.runs.concurrency,
-  maxAttempts: app.config.runs.maxAttempts
+  maxAttempts: app.config.runs.maxAttempts,
+  extractTimeout: app.config.transform.extractTimeout,
+  extractThreads: app.config.transform.extractThreads
 })
+
+/** Worker threads for the extractions of jobs run outside the daemon's runs (backfill, retry). */
+export const extractPool = (app: App.App) => ExtractPool.layer({ threads: app.config.transform.extractThreads })
+
+/** The bronze -> silver job as the daemon runs it, for the commands that run it themselves. */
+export const transformJob = (app: App.App): ReturnType<typeof TransformJob.make> =>
+  TransformJob.make({ concurrency: app.config.runs.concurrency, extractTimeout: app.config.transform.extractTimeout })
 
 /** The daemon itself, with its runs in process or on the queue (which needs the database URL). */
 const daemon = (app: App.App) =>
@@ -43,7 +52,10 @@ const daemon = (app: App.App) =>
           })
         )
       )
-    : TransformDaemon.layer(options(app))
+    : TransformDaemon.layer({
+        ...options(app),
+        launcher: { _tag: "InProcess", runTimeout: app.config.runs.runTimeout }
+      })
 
 /** What `medallion status` reports, for the gauges and the status page. */
 const reportOptions = (app: App.App) => ({
@@ -84,7 +96,7 @@ const health = (app: App.App) =>
 const scheduledBackfill = (app: App.App) => {
   const cron = app.config.backfill.schedule
   if (cron === undefined) return Layer.empty
-  const job = TransformJob.make({ concurrency: app.config.runs.concurrency })
+  const job = transformJob(app)
   const once = Backfill.run({ job }).pipe(
     Effect.tap((report) =>
       Effect.logInfo(
@@ -94,7 +106,7 @@ const scheduledBackfill = (app: App.App) => {
     Effect.catchCause((cause) => Effect.logError("scheduled backfill failed", cause))
   )
   return Layer.effectDiscard(Effect.forkScoped(Effect.schedule(once, Schedule.cron(cron)))).pipe(
-    Layer.provide(ItemRepo.layer)
+    Layer.provide(Layer.merge(ItemRepo.layer, extractPool(app)))
   )
 }
 

@@ -4,6 +4,9 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { cli } from "./Cli.ts"
 import * as ExitCode from "./ExitCode.ts"
+import * as ShutdownBound from "./ShutdownBound.ts"
+
+ShutdownBound.arm()
 
 // One exit-code contract for every command (ExitCode): 0 ok, 1 failure, 2 usage or configuration, 3 not found.
 cli.pipe(

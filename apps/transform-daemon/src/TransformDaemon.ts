@@ -35,7 +35,7 @@ import type { BronzeReader } from "@medallion/bronze"
 import type { PgClient } from "@effect/sql-pg"
 import type { SqlClient } from "effect/sql/SqlClient"
 import { QueueLauncher, QueueWorker } from "@medallion/queue"
-import { TransformJob } from "@medallion/workers"
+import { ExtractPool, TransformJob } from "@medallion/workers"
 import type { Duration, Redacted } from "effect"
 import { Effect, Layer } from "effect"
 
@@ -58,10 +58,16 @@ export interface TransformDaemonOptions {
   readonly leaseTtl?: Duration.Input | undefined
   /** Where runs execute (default in-process). */
   readonly launcher?: InProcessLaunch | QueueLaunch | undefined
+  /** The time budget of one artifact's extraction (default 5 seconds): over it, `extract-timeout`. */
+  readonly extractTimeout?: Duration.Input | undefined
+  /** Worker threads for extraction (default: the CPU count). */
+  readonly extractThreads?: number | undefined
 }
 
 export interface InProcessLaunch {
   readonly _tag: "InProcess"
+  /** The longest one attempt of a run may take before it is given up and retried (default 10 minutes). */
+  readonly runTimeout?: Duration.Input | undefined
 }
 
 export interface QueueLaunch {
@@ -81,7 +87,7 @@ type SensorRequirements = BronzeReader | ItemRepo | SqlClient | PgClient.PgClien
 
 /** The sensors the daemon runs, for callers (like `backfill` or `status`) that need their names. */
 export const sensors = (options: TransformDaemonOptions) => {
-  const job = TransformJob.make({ concurrency: options.concurrency })
+  const job = TransformJob.make({ concurrency: options.concurrency, extractTimeout: options.extractTimeout })
   const common = {
     name: BRONZE_SENSOR,
     job,
@@ -123,7 +129,11 @@ export const layer = (options: TransformDaemonOptions) => {
             runTimeout: launch.runTimeout
           })
         )
-      : InProcessLauncher.layer({ concurrency: options.concurrency, maxAttempts: options.maxAttempts })
+      : InProcessLauncher.layer({
+          concurrency: options.concurrency,
+          maxAttempts: options.maxAttempts,
+          runTimeout: launch.runTimeout
+        })
   return Layer.effectDiscard(
     Effect.logInfo(
       `transform daemon running (discovery: ${options.catalog}, launcher: ${launch._tag === "Queue" ? "queue" : "in-process"})`
@@ -132,6 +142,8 @@ export const layer = (options: TransformDaemonOptions) => {
     Layer.provide(SensorRunner.layer(all, { leaseTtl: options.leaseTtl })),
     Layer.provideMerge(runs),
     Layer.provide(Layer.mergeAll(SqlSensorStore.layer, ItemRepo.layer)),
+    // The runs' extractions go to worker threads, within their budget.
+    Layer.provide(ExtractPool.layer({ threads: options.extractThreads })),
     Layer.provide(Layer.effectDiscard(SilverMigrator.run()))
   )
 }

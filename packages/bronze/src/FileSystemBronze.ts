@@ -4,7 +4,8 @@
  * Write path: temp file in the item's folder (`O_EXCL`), data + mtime + fsync, then `link(2)` to the
  * final name, which fails with `EEXIST` instead of replacing (plain `rename` would overwrite), then fsync
  * of the folder. A crash leaves at most a hidden temp file, which readers never list and `reconcile`
- * removes after a grace period.
+ * removes: at once when its name says its writer (a process of this host) is gone, else after a grace
+ * period (`TempOwner`).
  */
 import { createHash, randomBytes } from "node:crypto"
 import { createReadStream } from "node:fs"
@@ -22,6 +23,7 @@ import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
 import * as ItemRecord from "./ItemRecord.ts"
+import * as TempOwner from "./TempOwner.ts"
 import * as WriteOnce from "./WriteOnce.ts"
 import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
 
@@ -85,34 +87,58 @@ interface Resolved {
 
 const unique = (): string => randomBytes(8).toString("hex")
 
+const PROBE_PREFIX = ".case-probe"
+/** A probe of the older unnamed form lives for a moment: one older than this was left by a crash. */
+const UNNAMED_PROBE_AGE_MS = 60_000
+
+/** Probe files a killed process left at the root (a live process's probe is kept). */
+const removeLeftProbes = async (root: string, now: number): Promise<void> => {
+  for (const name of await NodeFs.readdir(root)) {
+    if (!name.startsWith(PROBE_PREFIX) || !name.endsWith(".tmp")) continue
+    const path = NodePath.join(root, name)
+    const left =
+      TempOwner.ownerOf(name) === undefined
+        ? await NodeFs.lstat(path).then(
+            (stat) => now - stat.mtimeMs > UNNAMED_PROBE_AGE_MS,
+            () => false
+          )
+        : TempOwner.isDeadWriter(name)
+    if (left) await NodeFs.unlink(path).catch(() => undefined)
+  }
+}
+
 /**
  * Creates the root and refuses a case-insensitive filesystem, where readable ids differing in case would
- * collide: it creates a lowercase probe name and looks up its uppercase twin (`lookup` is `lstat`).
+ * collide: it creates a lowercase probe name and looks up its uppercase twin (`lookup` is `lstat`). The
+ * probe's name records its writer, so the probes of a process killed here are removed at the next start.
  */
 export const checkRoot = (
   root: string,
   lookup: (path: string) => Promise<unknown> = NodeFs.lstat
 ): Effect.Effect<void, BronzeIoError> =>
-  io("probe-case-sensitivity", root, async () => {
-    await NodeFs.mkdir(root, { recursive: true })
-    const name = `.case-probe-${unique()}.tmp`
-    const lower = NodePath.join(root, name)
-    await NodeFs.writeFile(lower, "", { flag: "wx" })
-    try {
-      const upper = NodePath.join(root, name.toUpperCase())
-      const insensitive = await lookup(upper).then(
-        () => true,
-        (cause) => (errno(cause) === "ENOENT" ? false : Promise.reject(cause))
-      )
-      if (insensitive) {
-        throw new Error(
-          "the bronze root is on a case-insensitive filesystem, where ids differing only in case would share a folder; use a case-sensitive volume"
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    io("probe-case-sensitivity", root, async () => {
+      await NodeFs.mkdir(root, { recursive: true })
+      await removeLeftProbes(root, now)
+      const name = `${PROBE_PREFIX}.${TempOwner.unique(unique())}.tmp`
+      const lower = NodePath.join(root, name)
+      await NodeFs.writeFile(lower, "", { flag: "wx" })
+      try {
+        const upper = NodePath.join(root, name.toUpperCase())
+        const insensitive = await lookup(upper).then(
+          () => true,
+          (cause) => (errno(cause) === "ENOENT" ? false : Promise.reject(cause))
         )
+        if (insensitive) {
+          throw new Error(
+            "the bronze root is on a case-insensitive filesystem, where ids differing only in case would share a folder; use a case-sensitive volume"
+          )
+        }
+      } finally {
+        await NodeFs.unlink(lower).catch(() => undefined)
       }
-    } finally {
-      await NodeFs.unlink(lower).catch(() => undefined)
-    }
-  })
+    })
+  )
 
 /** The three services over one root. The writer side assumes `checkRoot` has run. */
 export const make = (
@@ -160,7 +186,7 @@ export const make = (
     writtenAt: number,
     fill: (write: (chunk: Uint8Array) => Effect.Effect<void, BronzeIoError>) => Effect.Effect<void, E>
   ): Effect.Effect<{ readonly linked: boolean; readonly sha256: string; readonly size: number }, E | BronzeIoError> => {
-    const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), unique()))
+    const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), TempOwner.unique(unique())))
     return Effect.acquireUseRelease(
       io("create-temp", location, () => NodeFs.open(temp, "wx")),
       (handle) =>
@@ -430,7 +456,8 @@ export const make = (
           }
         },
         onTemp: (temp) => {
-          if (temp.mtimeMs < now - grace) stale.push(temp.path)
+          // A crashed writer's temp file goes at once; one whose writer may be alive waits out the grace.
+          if (temp.mtimeMs < now - grace || TempOwner.isDeadWriter(NodePath.basename(temp.path))) stale.push(temp.path)
         }
       })
       missing.sort(CatalogScan.compareScanOrder)

@@ -184,6 +184,34 @@ describe("crash recovery", () => {
   )
 
   it.live(
+    "a live writer's temp file is kept; once its writer is killed, the next reconcile removes it at once",
+    () =>
+      Effect.gen(function* () {
+        const root = yield* tempRoot
+        const temps = () =>
+          tree(root).then((paths) => paths.filter((p) => NodePath.basename(p).startsWith(".") && p.endsWith(".tmp")))
+        const child = start(["stream-stall", root])
+        yield* Effect.promise(() => until(() => child.output().includes("streaming"), child))
+        const writing = yield* Effect.promise(temps)
+        assert.strictEqual(writing.length, 1, "the stalled stream has its temp file")
+        // The default grace (one hour): only the writer's liveness can decide.
+        const maintenance = yield* Effect.provide(
+          BronzeMaintenance,
+          FileSystemBronze.layerWith({ root, catalog: "index" })
+        )
+        const live = yield* maintenance.reconcile()
+        assert.strictEqual(live.removedTempFiles, 0)
+        assert.deepStrictEqual(yield* Effect.promise(temps), writing, "a live writer's temp file is not removed")
+
+        yield* Effect.promise(() => kill(child))
+        const dead = yield* maintenance.reconcile()
+        assert.strictEqual(dead.removedTempFiles, 1)
+        assert.deepStrictEqual(yield* Effect.promise(temps), [])
+      }),
+    120_000
+  )
+
+  it.live(
     "two processes appending at once never interleave index lines",
     () =>
       Effect.gen(function* () {

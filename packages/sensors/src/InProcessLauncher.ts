@@ -10,6 +10,7 @@ import { Cause, Duration, Effect, Layer, Metric, Schedule, Scope, Semaphore } fr
 import type { JobResult } from "./Job.ts"
 import { type LaunchRun, recordRuns, RunLauncher } from "./RunLauncher.ts"
 import { itemFailures, runDuration, runsFinished } from "./RunMetrics.ts"
+import { RunTimedOut } from "./SensorErrors.ts"
 import { SensorStore } from "./SensorStore.ts"
 
 export interface InProcessLauncherOptions {
@@ -20,7 +21,14 @@ export interface InProcessLauncherOptions {
   /** First retry delay; doubles per attempt, with jitter, capped at `retryCap` (defaults 1 s, 30 s). */
   readonly retryBase?: Duration.Input | undefined
   readonly retryCap?: Duration.Input | undefined
+  /**
+   * The longest one attempt of a run may take (default 10 minutes, as the queue's `runTimeout`): past it
+   * the attempt is interrupted and rolled back, and the run is retried, then recorded failed with the reason.
+   */
+  readonly runTimeout?: Duration.Input | undefined
 }
+
+export const DEFAULT_RUN_TIMEOUT = Duration.minutes(10)
 
 const MAX_ERROR_LENGTH = 4000
 
@@ -44,13 +52,26 @@ export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptio
     Schedule.exponential(options.retryBase ?? Duration.seconds(1)),
     Schedule.spaced(options.retryCap ?? Duration.seconds(30))
   ]).pipe(Schedule.jittered, Schedule.upTo({ times: Math.max(0, (options.maxAttempts ?? 3) - 1) }))
+  const runTimeout = Duration.fromInputUnsafe(options.runTimeout ?? DEFAULT_RUN_TIMEOUT)
 
   const attempt = (run: LaunchRun) =>
     Effect.gen(function* () {
       yield* store.updateRun(run.sensor, run.runKey, { status: "running" })
       yield* store.withTransaction(
         Effect.gen(function* () {
-          const result = yield* run.execute(run.items)
+          const result = yield* run.execute(run.items).pipe(
+            Effect.timeoutOrElse({
+              duration: runTimeout,
+              orElse: () =>
+                Effect.fail(
+                  new RunTimedOut({
+                    sensor: run.sensor,
+                    runKey: run.runKey,
+                    message: `the run did not finish within ${Duration.format(runTimeout)}; it is given up and retried`
+                  })
+                )
+            })
+          )
           yield* Metric.update(
             Metric.withAttributes(runsFinished, {
               sensor: run.sensor,

@@ -33,3 +33,10 @@ export class CursorDecodeError extends Schema.TaggedError<CursorDecodeError>()("
 export class SensorNotFound extends Schema.TaggedError<SensorNotFound>()("SensorNotFound", {
   sensor: Schema.String
 }) {}
+
+/** A run's attempt ran past the launcher's run timeout: it was interrupted, rolled back, and is retried. */
+export class RunTimedOut extends Schema.TaggedError<RunTimedOut>()("RunTimedOut", {
+  sensor: Schema.String,
+  runKey: Schema.String,
+  message: Schema.String
+}) {}

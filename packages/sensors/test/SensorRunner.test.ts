@@ -18,6 +18,8 @@ interface World {
   readonly processed: Array<number>
   evaluate: "normal" | "fail" | "hang" | "too-many" | "duplicates" | "skip"
   jobFailuresLeft: number
+  /** Attempts of the job that never finish. */
+  hangsLeft: number
   readonly itemFailures: Set<number>
   readonly blocked: Map<number, Deferred.Deferred<void>>
 }
@@ -27,6 +29,7 @@ const makeWorld = (): World => ({
   processed: [],
   evaluate: "normal",
   jobFailuresLeft: 0,
+  hangsLeft: 0,
   itemFailures: new Set(),
   blocked: new Map()
 })
@@ -78,6 +81,10 @@ const numbersSensor = (world: World, options: { maxRunsPerTick?: number } = {}) 
             const gate = world.blocked.get(n)
             if (gate) yield* Deferred.await(gate)
           }
+          if (world.hangsLeft > 0) {
+            world.hangsLeft--
+            return yield* Effect.never
+          }
           if (world.jobFailuresLeft > 0) {
             world.jobFailuresLeft--
             return yield* Effect.fail("transient failure")
@@ -92,10 +99,23 @@ const numbersSensor = (world: World, options: { maxRunsPerTick?: number } = {}) 
 
 const harness = (world: World, options: { maxRunsPerTick?: number } = {}) => {
   const store = SensorStore.layerTest
-  const launcher = InProcessLauncher.layer({ concurrency: 2, maxAttempts: 3, retryBase: "10 millis" })
+  const launcher = InProcessLauncher.layer({
+    concurrency: 2,
+    maxAttempts: 3,
+    retryBase: "10 millis",
+    runTimeout: "1 minute"
+  })
   const runner = SensorRunner.layer([numbersSensor(world, options)], { owner: "test-owner" })
   return runner.pipe(Layer.provideMerge(launcher), Layer.provideMerge(store))
 }
+
+/** Joins a fiber that should be done by now (the test clock moved past its work), or fails saying so. */
+const joinSettled = <A, E>(fiber: Fiber.Fiber<A, E>, what: string) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 1000 && fiber.pollUnsafe() === undefined; i++) yield* Effect.yieldNow
+    if (fiber.pollUnsafe() === undefined) return yield* Effect.die(new Error(`not settled: ${what}`))
+    return yield* Fiber.join(fiber)
+  })
 
 const storedCursor = SensorStore.use((store) => store.getCursor("numbers")).pipe(Effect.map(Option.getOrUndefined))
 
@@ -295,6 +315,38 @@ describe("SensorRunner (in-memory store)", () => {
       yield* runner.awaitIdle("numbers")
       assert.strictEqual(Option.getOrThrow(yield* store.getRun("numbers", "n-0")).status, "succeeded")
       assert.deepStrictEqual(world.processed, [0])
+    }).pipe(Effect.provide(harness(world)))
+  })
+
+  it.effect("an attempt past the run timeout is interrupted and retried; a run that always hangs ends failed", () => {
+    const world = makeWorld()
+    world.available = 2
+    return Effect.gen(function* () {
+      const runner = yield* SensorRunner.SensorRunner
+      const store = yield* SensorStore
+      world.hangsLeft = 1
+      yield* runner.tick("numbers")
+      const first = yield* Effect.forkChild(runner.awaitIdle("numbers"))
+      yield* TestClock.adjust("61 seconds")
+      yield* joinSettled(first, "the hanging attempt was not cut off by the run timeout")
+      const retried = Option.getOrThrow(yield* store.getRun("numbers", "n-0"))
+      assert.strictEqual(retried.status, "succeeded")
+      assert.strictEqual(retried.attempts, 2)
+      assert.deepStrictEqual([...world.processed].sort(), [0, 1])
+
+      world.available = 3
+      world.hangsLeft = 3
+      yield* TestClock.adjust("2 seconds")
+      yield* runner.tick("numbers")
+      const second = yield* Effect.forkChild(runner.awaitIdle("numbers"))
+      for (let i = 0; i < 3; i++) yield* TestClock.adjust("61 seconds")
+      yield* joinSettled(second, "the hanging attempts were not cut off by the run timeout")
+      const failed = Option.getOrThrow(yield* store.getRun("numbers", "n-2"))
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.attempts, 3)
+      assert.include(failed.error, "RunTimedOut: the run did not finish within 1m; it is given up and retried")
+      // Recorded failed, the run no longer holds the cursor back (retry relaunches it).
+      assert.deepStrictEqual(yield* storedCursor, { position: 3 })
     }).pipe(Effect.provide(harness(world)))
   })
 

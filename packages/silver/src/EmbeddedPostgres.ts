@@ -8,9 +8,12 @@
  * a process-wide signal hook that calls `process.exit`, which would cut short
  * the graceful shutdown of the daemons.
  *
- * A server outlives a SIGKILLed parent unless something stops it, so every
- * start also spawns a watchdog: a detached shell loop that stops the server
- * (and removes an ephemeral data folder) as soon as the owning process is gone.
+ * A server outlives a SIGKILLed parent unless something stops it, so the
+ * server is started BY a watchdog: a detached shell that runs `pg_ctl start`,
+ * reports the result, then stops the server (and removes an ephemeral data
+ * folder) as soon as the owning process is gone. The owner can die at any
+ * moment, even while `pg_ctl start -w` waits, and the server still has a
+ * watchdog: nothing starts it but the watchdog.
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as Crypto from "node:crypto"
@@ -170,26 +173,59 @@ const allowTraversal = (dir: string) => {
   }
 }
 
+interface WatchdogOptions {
+  readonly owner: number
+  /** `pg_ctl start ...`, run by the watchdog (as the server user when the owner is root). */
+  readonly start: ReadonlyArray<string>
+  /** Where `pg_ctl start` writes what it says. */
+  readonly startLog: string
+  readonly pidFile: string
+  readonly remove: ReadonlyArray<string>
+}
+
 /**
- * The watchdog: polls the owner every half second; when the owner is gone it
- * stops the server (fast shutdown) and, for an ephemeral server, removes the
- * data folder. It ends by itself once the server has stopped (its pid file is
- * gone), so a clean stop leaves no watchdog behind.
+ * The watchdog: starts the server, prints `started <exit code of pg_ctl>` once, then polls the owner
+ * every half second; when the owner is gone it stops the server named by the pid file (fast shutdown)
+ * and, for an ephemeral server, removes the data folder. It ends by itself once the server has stopped
+ * (its pid file is gone), so a clean stop leaves no watchdog behind. It ignores SIGPIPE: an owner that
+ * died before reading the result must not take the watchdog with it.
  */
-const spawnWatchdog = (options: { owner: number; server: number; pidFile: string; remove: ReadonlyArray<string> }) => {
+const spawnWatchdog = (options: WatchdogOptions, env: NodeJS.ProcessEnv) => {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+  const pidFile = q(options.pidFile)
   const script = [
-    `while kill -0 ${options.owner} 2>/dev/null && [ -f ${q(options.pidFile)} ]; do sleep 0.5; done`,
-    `if kill -0 ${options.server} 2>/dev/null; then`,
-    `  kill -INT ${options.server}`,
-    `  i=0; while kill -0 ${options.server} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
-    `  kill -0 ${options.server} 2>/dev/null && kill -QUIT ${options.server}`,
+    `trap '' PIPE`,
+    `${options.start.map(q).join(" ")} >${q(options.startLog)} 2>&1`,
+    `echo "started $?"`,
+    `exec >/dev/null 2>&1`,
+    `while kill -0 ${options.owner} 2>/dev/null && [ -f ${pidFile} ]; do sleep 0.5; done`,
+    `server=$(head -n 1 ${pidFile} 2>/dev/null)`,
+    `if ! kill -0 ${options.owner} 2>/dev/null && [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then`,
+    `  kill -INT "$server"`,
+    `  i=0; while kill -0 "$server" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
+    `  kill -0 "$server" 2>/dev/null && kill -QUIT "$server"`,
     `  ${options.remove.length > 0 ? `rm -rf ${options.remove.map(q).join(" ")}` : "true"}`,
     `fi`
   ].join("\n")
-  const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" })
-  child.unref()
+  return spawn("sh", ["-c", script], { detached: true, stdio: ["ignore", "pipe", "ignore"], cwd: "/", env })
 }
+
+/** Waits for the watchdog's `started <code>` line: the exit code of `pg_ctl start`. */
+const startResult = (watchdog: ReturnType<typeof spawnWatchdog>): Effect.Effect<number | undefined> =>
+  Effect.callback<number | undefined>((resume) => {
+    let output = ""
+    const done = (code: number | undefined) => {
+      watchdog.stdout?.destroy()
+      watchdog.unref()
+      resume(Effect.succeed(code))
+    }
+    watchdog.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /started (\d+)/.exec(output)
+      if (match) done(Number(match[1]))
+    })
+    watchdog.once("exit", () => done(undefined))
+  })
 
 const readIfExists = (file: string): string | undefined => {
   try {
@@ -307,23 +343,33 @@ export const start = Effect.fn("EmbeddedPostgres.start")(function* (
     .map(([k, v]) => `-c ${k}=${v === "" ? "''" : v}`)
     .join(" ")
   const logFile = Path.join(dataDir, "server.log")
+  const startLog = Path.join(metaDir, "start.log")
   // Claim the server before it exists: a command attaching while it starts sees a live owner, not a stale server.
   Fs.writeFileSync(ownerFile, String(process.pid))
-  const started = run(bin.pgCtl, ["start", "-D", dataDir, "-w", "-t", "60", "-l", logFile, "-o", serverArgs], user)
-  if (started.status !== 0) {
+  const ephemeral = options.ephemeral ?? false
+  // The watchdog exists before the server does, and the server is its child: no moment without one.
+  const watchdog = spawnWatchdog(
+    {
+      owner: process.pid,
+      start: [
+        ...(user ? ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--"] : []),
+        bin.pgCtl,
+        ...["start", "-D", dataDir, "-w", "-t", "60", "-l", logFile, "-o", serverArgs]
+      ],
+      startLog,
+      pidFile: Path.join(dataDir, "postmaster.pid"),
+      remove: ephemeral ? [dataDir, metaDir] : []
+    },
+    { ...process.env, LC_ALL: "C" }
+  )
+  const status = yield* startResult(watchdog)
+  if (status !== 0) {
+    const said = readIfExists(startLog) ?? `the watchdog exited before the server started (${String(status)})`
     const log = Fs.existsSync(logFile) ? Fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : ""
-    return yield* fail(`the server did not start: ${started.stderr || started.stdout}\n${log}`)
+    return yield* fail(`the server did not start: ${said}\n${log}`)
   }
   const pid = runningServerPid(dataDir)
   if (pid === undefined) return yield* fail("the server started but wrote no postmaster.pid")
-
-  const ephemeral = options.ephemeral ?? false
-  spawnWatchdog({
-    owner: process.pid,
-    server: pid,
-    pidFile: Path.join(dataDir, "postmaster.pid"),
-    remove: ephemeral ? [dataDir, metaDir] : []
-  })
   yield* Effect.addFinalizer(() =>
     Effect.sync(() => {
       run(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"], user)

@@ -1,9 +1,9 @@
 import { Backfill } from "@medallion/sensors"
-import { TransformJob } from "@medallion/workers"
 import { SingleBar } from "cli-progress"
 import { Console, DateTime, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Operations from "../Operations.ts"
+import * as TransformWiring from "../TransformWiring.ts"
 
 const date = (name: string, description: string) =>
   Flag.String(name).pipe(
@@ -78,14 +78,14 @@ export const backfill = Command.make(
     const progress = progressReporter()
     const report = yield* Operations.run((app) =>
       Backfill.run({
-        job: TransformJob.make({ concurrency: app.config.runs.concurrency }),
+        job: TransformWiring.transformJob(app),
         sourceType: Option.getOrUndefined(source),
         since: Option.getOrUndefined(since),
         until: Option.getOrUndefined(until),
         batchSize,
         dryRun,
         onProgress: progress.report
-      }).pipe(Effect.ensuring(progress.stop))
+      }).pipe(Effect.provide(TransformWiring.extractPool(app)), Effect.ensuring(progress.stop))
     )
     const perSource = Object.entries(report.bySource)
       .map(([k, v]) => `${k} ${v}`)

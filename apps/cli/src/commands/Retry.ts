@@ -2,11 +2,11 @@ import { QueueAdmin } from "@medallion/queue"
 import { SensorStore } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { TransformJob } from "@medallion/workers"
 import { Console, Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { NotFound } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
+import * as TransformWiring from "../TransformWiring.ts"
 
 const ItemKeys = Schema.Array(Schema.Struct({ sourceType: Schema.String, externalId: Schema.String }))
 
@@ -27,7 +27,7 @@ export const retry = Command.make(
       Effect.gen(function* () {
         const store = yield* SensorStore
         const repo = yield* ItemRepo
-        const job = TransformJob.make({ concurrency: app.config.runs.concurrency })
+        const job = TransformWiring.transformJob(app)
         const sensor = TransformDaemon.BRONZE_SENSOR
         if (Option.isSome(runKey) && Option.isNone(yield* store.getRun(sensor, runKey.value)))
           return yield* new NotFound({
@@ -85,7 +85,7 @@ export const retry = Command.make(
           }
           yield* Console.log(`transformed ${total} failed item(s) again; ${failures} still failing`)
         }
-      })
+      }).pipe(Effect.provide(TransformWiring.extractPool(app)))
     )
   })
 ).pipe(

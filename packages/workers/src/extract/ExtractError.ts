@@ -9,7 +9,8 @@ export const ExtractFailureKind = Schema.Literals([
   "schema-mismatch",
   "not-a-feed",
   "unsupported-charset",
-  "no-content"
+  "no-content",
+  "extract-timeout"
 ])
 export type ExtractFailureKind = typeof ExtractFailureKind.Type
 

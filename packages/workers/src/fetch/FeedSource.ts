@@ -153,12 +153,12 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       const feedItem = { sourceType: SOURCE_TYPE, externalId: feedId(url) }
       const infos = yield* ItemArtifacts.list(SOURCE_TYPE, feedItem.externalId)
       const lastDocument = ItemArtifacts.latest(infos, "feed")
-      const headers = yield* ItemArtifacts.lastResponseHeaders(infos, "feed-response")
+      const headers = yield* ItemArtifacts.responseHeadersOf(infos, lastDocument)
       const response = yield* Effect.result(
         http.request({
           url,
           accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
-          ...ItemArtifacts.conditional(lastDocument !== undefined, headers)
+          ...ItemArtifacts.conditional(ItemArtifacts.isComplete(infos, lastDocument), headers)
         })
       )
       let bytes: Uint8Array
@@ -180,12 +180,8 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         contentType = ok.headers["content-type"]
         baseUrl = ok.url
         const ext = /json/.test(contentType ?? "") ? "json" : "xml"
-        const written = yield* ItemArtifacts.putVersionIfChanged(infos, feedItem, "feed", ext, bytes)
-        if (written !== undefined) {
-          const key = yield* ItemArtifacts.nextKey(infos, feedItem, "feed-response", "json")
-          yield* ItemArtifacts.putJson(key, yield* ItemArtifacts.responseRecord(ok))
-        }
-        documentLocation = written ?? lastDocument!.info.location
+        const written = yield* ItemArtifacts.putDocument(infos, feedItem, "feed", ext, ok)
+        documentLocation = written?.document ?? lastDocument!.info.location
       }
       const parsed = yield* Effect.result(FeedDocument.parse(bytes, { contentType, baseUrl }))
       if (parsed._tag === "Failure") {
@@ -248,7 +244,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       if (
         options.fetchArticles &&
         entry.link !== undefined &&
-        ItemArtifacts.latest(infos, "article") === undefined &&
+        !ItemArtifacts.isComplete(infos, ItemArtifacts.latest(infos, "article")) &&
         !recentlyFailed
       ) {
         const page = yield* Effect.result(http.request({ url: entry.link, accept: "text/html,application/xhtml+xml" }))
@@ -256,13 +252,8 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
           written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("article", page.failure)))
           failed++
         } else {
-          written.push(
-            (yield* writer.put({ ...item, artifactType: "article", ext: "html" }, page.success.body)).location
-          )
-          const record = yield* ItemArtifacts.responseRecord(page.success)
-          written.push(
-            (yield* ItemArtifacts.putJson({ ...item, artifactType: "article-response", ext: "json" }, record)).location
-          )
+          const stored = yield* ItemArtifacts.putDocument(infos, item, "article", "html", page.success)
+          if (stored !== undefined) written.push(...stored.written)
         }
       }
 

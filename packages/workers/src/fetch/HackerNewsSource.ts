@@ -168,7 +168,8 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
       const articleDue =
         options.fetchArticles &&
         (known === undefined || known.url !== undefined) &&
-        ItemArtifacts.latest(infos, "article") === undefined
+        // A page stored without its response record (a fetch killed between the two) is fetched again.
+        !ItemArtifacts.isComplete(infos, ItemArtifacts.latest(infos, "article"))
       if (lastItem !== undefined && !commentsDue && !articleDue) return result("skipped", "up to date")
       if (recentlyFailed && (lastItem === undefined || !commentsDue)) return result("skipped", "failed recently")
 
@@ -222,14 +223,8 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
         if (page._tag === "Failure") {
           written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("article", page.failure)))
         } else {
-          const writer = yield* ItemArtifacts.writer
-          written.push(
-            (yield* writer.put({ ...item, artifactType: "article", ext: "html" }, page.success.body)).location
-          )
-          const record = yield* ItemArtifacts.responseRecord(page.success)
-          written.push(
-            (yield* ItemArtifacts.putJson({ ...item, artifactType: "article-response", ext: "json" }, record)).location
-          )
+          const stored = yield* ItemArtifacts.putDocument(infos, item, "article", "html", page.success)
+          if (stored !== undefined) written.push(...stored.written)
         }
       }
       return result("fetched")

@@ -245,15 +245,91 @@ export const responseRecord = (response: {
     at: DateTime.formatIso(DateTime.makeUnsafe(millis))
   }))
 
-/** The headers of the newest `<base>` response record (`{}` when there is none or it does not parse). */
-export const lastResponseHeaders = (infos: ReadonlyArray<ArtifactInfo>, base: string) =>
+/**
+ * The artifact type of the response record that belongs to a document version: `article` ->
+ * `article-response`, `page@2026-11-27T05-00-00Z` -> `page-response@2026-11-27T05-00-00Z`.
+ */
+export const responseTypeOf = (documentType: string): string => {
+  const at = documentType.indexOf("@")
+  return at === -1 ? `${documentType}-response` : `${documentType.slice(0, at)}-response${documentType.slice(at)}`
+}
+
+/** The stored response record of a document version, if its writer got that far. */
+const responseOf = (infos: ReadonlyArray<ArtifactInfo>, document: Version): ArtifactInfo | undefined => {
+  const type = responseTypeOf(document.info.key.artifactType)
+  return infos.find((i) => i.key.artifactType === type)
+}
+
+/**
+ * Whether a document version is complete: its response record (charset, validators) is stored too. A
+ * fetch killed between the two leaves the document alone; the next fetch treats it as not fetched and
+ * completes it (`putDocument`).
+ */
+export const isComplete = (infos: ReadonlyArray<ArtifactInfo>, document: Version | undefined): boolean =>
+  document !== undefined && responseOf(infos, document) !== undefined
+
+/** The headers of a document version's own response record (`{}` when there is none or it does not parse). */
+export const responseHeadersOf = (infos: ReadonlyArray<ArtifactInfo>, document: Version | undefined) =>
   Effect.gen(function* () {
-    const last = latest(infos, base)
-    const record = last === undefined ? Option.none() : yield* readJson(last.info.key)
+    const response = document === undefined ? undefined : responseOf(infos, document)
+    const record = response === undefined ? Option.none() : yield* readJson(response.key)
     return Option.match(record, {
       onNone: () => ({}) as Record<string, string>,
       onSome: (r) => (r as { headers?: Record<string, string> }).headers ?? {}
     })
+  })
+
+/** A fetched document with what its response said. */
+export interface FetchedDocument {
+  readonly url: string
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly redirects: ReadonlyArray<string>
+  readonly body: Uint8Array
+}
+
+/**
+ * Stores a fetched document and its response record as one version of `base` (one version stamp for
+ * both), the document first, then the record: bronze is write-once per file, so the pair cannot appear
+ * at once, but a document is only complete with its record (`isComplete`). When the newest stored
+ * version already holds these bytes, only its record is written if it is missing (a fetch killed between
+ * the two), so the next fetch completes what a crash left. `undefined` when nothing was written (same
+ * bytes, record present); else the document's location and every location written.
+ */
+export const putDocument = (
+  infos: ReadonlyArray<ArtifactInfo>,
+  item: { readonly sourceType: string; readonly externalId: string },
+  base: string,
+  ext: string,
+  document: FetchedDocument
+) =>
+  Effect.gen(function* () {
+    const record = yield* responseRecord(document)
+    // Another fetcher may have stored the same key first (same second): bronze keeps theirs.
+    const keep = <R>(key: ArtifactKey, put: Effect.Effect<PutResult, ArtifactConflict | BronzeIoError, R>) =>
+      put.pipe(
+        Effect.map((result) => result.location),
+        Effect.catchTag("ArtifactConflict", () => Effect.succeed(location(key)))
+      )
+    const last = latest(infos, base)
+    if (last !== undefined && last.info.sha256 === sha256(document.body)) {
+      // The same bytes: a failure of `base` recorded since is superseded (see `recordUnchanged`).
+      yield* recordUnchanged(infos, item, base, document.url)
+      if (isComplete(infos, last)) return undefined
+      const recordKey: ArtifactKey = {
+        ...last.info.key,
+        artifactType: responseTypeOf(last.info.key.artifactType),
+        ext: "json"
+      }
+      const written = yield* keep(recordKey, putJson(recordKey, record))
+      return { document: last.info.location, written: [written] }
+    }
+    const key = yield* nextKey(infos, item, base, ext)
+    const writer = yield* BronzeWriter
+    const stored = yield* keep(key, writer.put(key, document.body))
+    const recordKey: ArtifactKey = { ...key, artifactType: responseTypeOf(key.artifactType), ext: "json" }
+    const written = yield* keep(recordKey, putJson(recordKey, record))
+    return { document: stored, written: [stored, written] }
   })
 
 /** The validators of a conditional request, from the stored response headers of the copy held (if one is). */

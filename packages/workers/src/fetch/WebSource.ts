@@ -104,7 +104,9 @@ export const make = (
       const now = yield* Clock.currentTimeMillis
       const lastPage = ItemArtifacts.latest(infos, "page")
       const lastFailure = ItemArtifacts.latest(infos, "fetch-error")
-      if (lastPage !== undefined && now - lastPage.at < Duration.toMillis(options.refetchAfter))
+      // A page stored without its response record (a fetch killed between the two) is not up to date.
+      const complete = ItemArtifacts.isComplete(infos, lastPage)
+      if (complete && now - lastPage!.at < Duration.toMillis(options.refetchAfter))
         return result("skipped", "up to date")
       if (lastFailure !== undefined && now - lastFailure.at < Duration.toMillis(options.retryFailedAfter)) {
         return result("skipped", "failed recently")
@@ -120,12 +122,12 @@ export const make = (
         )
         return result("failed", "robots-disallowed")
       }
-      const headers = yield* ItemArtifacts.lastResponseHeaders(infos, "page-response")
+      const headers = yield* ItemArtifacts.responseHeadersOf(infos, lastPage)
       const response = yield* Effect.result(
         http.request({
           url,
           accept: "text/html,application/xhtml+xml",
-          ...ItemArtifacts.conditional(lastPage !== undefined, headers)
+          ...ItemArtifacts.conditional(complete, headers)
         })
       )
       if (response._tag === "Failure") {
@@ -137,11 +139,9 @@ export const make = (
         if (unchanged !== undefined) written.push(unchanged)
         return result("skipped", "not modified")
       }
-      const location = yield* ItemArtifacts.putVersionIfChanged(infos, item, "page", "html", response.success.body)
-      if (location === undefined) return result("skipped", "unchanged")
-      written.push(location)
-      const key = yield* ItemArtifacts.nextKey(infos, item, "page-response", "json")
-      written.push((yield* ItemArtifacts.putJson(key, yield* ItemArtifacts.responseRecord(response.success))).location)
+      const stored = yield* ItemArtifacts.putDocument(infos, item, "page", "html", response.success)
+      if (stored === undefined) return result("skipped", "unchanged")
+      written.push(...stored.written)
       return result("fetched")
     }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE, discovered.externalId)), Effect.withSpan("WebSource.fetchItem"))
 

@@ -8,16 +8,16 @@
 import { DateTime, Effect, Schema } from "effect"
 import { type ArtifactInfo, type BronzeIoError, BronzeReader, type ItemKey } from "@medallion/bronze"
 import type { Item, Status } from "@medallion/silver"
-import * as ChatCompletion from "../extract/ChatCompletion.ts"
-import * as HtmlArticle from "../extract/HtmlArticle.ts"
+import type * as HtmlArticle from "../extract/HtmlArticle.ts"
 import type { ExtractError } from "../extract/ExtractError.ts"
 import * as Instant from "../extract/Instant.ts"
 import * as JsonArtifact from "../extract/JsonArtifact.ts"
 import * as Language from "../extract/Language.ts"
-import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
 import * as ArtifactSet from "./ArtifactSet.ts"
+import * as Extraction from "./Extraction.ts"
+import * as ExtractPool from "./ExtractPool.ts"
 import type { ItemRows, TransformOutcome } from "./ItemRows.ts"
-import type { TransformOptions } from "./TransformOptions.ts"
+import { DEFAULT_EXTRACT_TIMEOUT, type TransformOptions } from "./TransformOptions.ts"
 import { TRANSFORM_VERSION } from "./TransformVersion.ts"
 
 /** silver stores at most 2,000 characters of a reason. */
@@ -124,6 +124,12 @@ export const isRecordName = (name: string): boolean =>
 const isAfterFetch = (artifact: string | undefined): boolean =>
   artifact !== undefined && (artifact === "transcript" || artifact.startsWith("enrichment"))
 
+/**
+ * How an artifact's bytes become a value: a function run inline, or a named `Extraction` that runs in the
+ * context's `ExtractPool` (a worker thread, within the extraction budget) when there is one.
+ */
+export type Extractor<A> = ((bytes: Uint8Array) => Effect.Effect<A, ExtractError>) | Extraction.Extraction<A>
+
 /** Ends a read: the store failed, not the item. */
 class Unreadable {
   readonly reason: string
@@ -169,9 +175,12 @@ export class ItemDraft {
   decode<A>(
     info: ArtifactInfo,
     maxBytes: number,
-    extract: (bytes: Uint8Array) => Effect.Effect<A, ExtractError>
+    extract: Extractor<A>
   ): Effect.Effect<Decoded<A>, Unreadable, BronzeReader> {
     this.used.set(info.location, info)
+    const budget = this.options.extractTimeout ?? DEFAULT_EXTRACT_TIMEOUT
+    const run = (bytes: Uint8Array): Effect.Effect<A, ExtractError> =>
+      Extraction.isExtraction(extract) ? ExtractPool.run(extract, bytes, budget) : Effect.suspend(() => extract(bytes))
     return Effect.flatMap(ArtifactSet.read(info, maxBytes), (result): Effect.Effect<Decoded<A>, Unreadable> => {
       switch (result._tag) {
         case "Io":
@@ -179,7 +188,7 @@ export class ItemDraft {
         case "Oversized":
           return Effect.succeed({ _tag: "Bad", reason: result.reason, info })
         case "Bytes":
-          return extract(result.bytes).pipe(
+          return run(result.bytes).pipe(
             Effect.map((value): Decoded<A> => ({ _tag: "Ok", value, info })),
             Effect.catch((error) =>
               Effect.succeed<Decoded<A>>({
@@ -208,7 +217,7 @@ export class ItemDraft {
   decodeNewestGood<A>(
     name: string,
     maxBytes: number,
-    extract: (bytes: Uint8Array) => Effect.Effect<A, ExtractError>
+    extract: Extractor<A>
   ): Effect.Effect<Decoded<A> | undefined, Unreadable, BronzeReader> {
     const self = this
     return Effect.gen(function* () {
@@ -452,7 +461,11 @@ export class ItemDraft {
       const pendingKnown = known.filter((m) => !downloaded.some((d) => d.kind === m.kind))
       self.media = [...downloaded, ...pendingKnown]
 
-      const transcript = yield* self.decodeNewestGood("transcript", self.options.maxJsonBytes, WhisperTranscript.parse)
+      const transcript = yield* self.decodeNewestGood(
+        "transcript",
+        self.options.maxJsonBytes,
+        Extraction.whisperTranscript
+      )
       if (transcript?._tag === "Ok") {
         const t = transcript.value
         const ref = ArtifactSet.refOf(transcript.info)
@@ -510,7 +523,7 @@ export class ItemDraft {
       const response = yield* self.decodeNewestGood(
         "enrichment-response",
         self.options.maxJsonBytes,
-        ChatCompletion.parse
+        Extraction.chatCompletion
       )
       const prompt = self.artifacts.newest("enrichment-prompt")
       if (prompt !== undefined) self.used.set(prompt.location, prompt)
@@ -561,14 +574,14 @@ export class ItemDraft {
   decodeDocument<A>(
     name: string,
     maxBytes: number,
-    extract: (bytes: Uint8Array, contentType: string | undefined) => Effect.Effect<A, ExtractError>
+    extract: (contentType: string | undefined) => Extractor<A>
   ): Effect.Effect<Decoded<A> | undefined, Unreadable, BronzeReader> {
     const self = this
     return Effect.gen(function* () {
       const bad: Array<Decoded<A>> = []
       for (const info of self.artifacts.versions(name)) {
         const contentType = yield* self.contentTypeOf(info)
-        const decoded = yield* self.decode(info, maxBytes, (bytes) => extract(bytes, contentType))
+        const decoded = yield* self.decode(info, maxBytes, extract(contentType))
         if (decoded._tag === "Ok") {
           for (const b of bad)
             if (b._tag === "Bad") self.problems.push(`${b.reason} (kept ${ArtifactSet.describe(info)})`)
@@ -583,9 +596,7 @@ export class ItemDraft {
   /** An HTML document through Readability (see `decodeDocument`). */
   decodeHtmlArticle(name: string): Effect.Effect<Decoded<HtmlArticle.Article> | undefined, Unreadable, BronzeReader> {
     const maxBytes = this.options.maxHtmlBytes
-    return this.decodeDocument(name, maxBytes, (bytes, contentType) =>
-      HtmlArticle.extract(bytes, { contentType, maxBytes })
-    )
+    return this.decodeDocument(name, maxBytes, (contentType) => Extraction.htmlArticle({ contentType, maxBytes }))
   }
 
   /**

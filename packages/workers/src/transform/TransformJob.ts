@@ -5,7 +5,7 @@
  *
  * Its requirements are `BronzeReader` and `ItemRepo`: it cannot write bronze.
  */
-import { Effect, Schema } from "effect"
+import { type Duration, Effect, Schema } from "effect"
 import { type BronzeReader, ItemKey } from "@medallion/bronze"
 import { Job } from "@medallion/sensors"
 import { Item, ItemRepo, type DatabaseError, type DatabaseUnavailable } from "@medallion/silver"
@@ -25,6 +25,12 @@ export interface TransformJobOptions {
   /** The per-source transforms (default: the built-in `hn`, `feed`, `web`). */
   readonly transforms?: SourceTransforms.SourceTransforms | undefined
   readonly limits?: TransformOptions | undefined
+  /**
+   * The time budget of one artifact's extraction (default 5 seconds; overrides `limits.extractTimeout`).
+   * It holds when an `ExtractPool` is in the context (the transform daemon provides one): an artifact
+   * over it fails with `extract-timeout` and the rest of the batch goes on.
+   */
+  readonly extractTimeout?: Duration.Input | undefined
   /** Items transformed at once (default 4: extraction is CPU-bound, the reads are I/O). */
   readonly concurrency?: number | undefined
 }
@@ -234,9 +240,10 @@ export const runBatch = (
   Effect.gen(function* () {
     const unique = new Map<string, ItemKey>()
     for (const item of items) if (!SourceTransforms.bookkeeping.has(item.sourceType)) unique.set(keyOf(item), item)
+    const limits = options.limits ?? defaultOptions
     const transform = transformItemWith(
       options.transforms ?? SourceTransforms.builtIn,
-      options.limits ?? defaultOptions
+      options.extractTimeout === undefined ? limits : { ...limits, extractTimeout: options.extractTimeout }
     )
     const rows = yield* Effect.forEach(unique.values(), transform, {
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY

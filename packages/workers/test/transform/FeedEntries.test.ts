@@ -91,6 +91,13 @@ describe("feed entries", () => {
           new TextEncoder().encode(JSON.stringify(oldRecord))
         )
         yield* writer.put({ ...legacy, artifactType: "article", ext: "html" }, served("html/dev418.html"))
+        // An article is stored with its response record (one without it is a fetch a crash cut short).
+        yield* writer.put(
+          { ...legacy, artifactType: "article-response", ext: "json" },
+          new TextEncoder().encode(
+            JSON.stringify({ url: GUID, status: 200, headers: { "content-type": "text/html" }, redirects: [] })
+          )
+        )
 
         const report = yield* FetchWorker.runOnce(FeedSource.make({ feeds: [a, b], fetchMedia: false }))
         // Feed A's entry is the old folder, already complete; feed B's, which only shared the guid, is new.

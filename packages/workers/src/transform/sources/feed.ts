@@ -31,6 +31,7 @@ import * as HtmlText from "../../extract/HtmlText.ts"
 import * as JsonArtifact from "../../extract/JsonArtifact.ts"
 import * as Language from "../../extract/Language.ts"
 import * as FeedEntryId from "../../fetch/FeedEntryId.ts"
+import * as Extraction from "../Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
@@ -97,8 +98,8 @@ const joinDistinct = (texts: ReadonlyArray<string | undefined>): string | undefi
 const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
   ItemDraft.run(artifacts, options, (draft) =>
     Effect.gen(function* () {
-      const document = yield* draft.decodeDocument(FEED_DOCUMENT, options.maxFeedBytes, (bytes, contentType) =>
-        FeedDocument.parse(bytes, { contentType, maxBytes: options.maxFeedBytes })
+      const document = yield* draft.decodeDocument(FEED_DOCUMENT, options.maxFeedBytes, (contentType) =>
+        Extraction.feed({ contentType, maxBytes: options.maxFeedBytes })
       )
       if (document?._tag === "Bad") draft.mainFailure = document.reason
       if (document?._tag === "Ok") {
@@ -139,8 +140,10 @@ const completeLegacyRecord = (draft: ItemDraft, record: EntryRecord) =>
     const info = folder.versions(FEED_DOCUMENT).find((i) => i.location === location)
     if (info === undefined) return undefined
     const contentType = yield* draft.contentTypeOf(info, folder)
-    const parsed = yield* draft.decode(info, draft.options.maxFeedBytes, (bytes) =>
-      FeedDocument.parse(bytes, { contentType, maxBytes: draft.options.maxFeedBytes, baseUrl: feedUrl })
+    const parsed = yield* draft.decode(
+      info,
+      draft.options.maxFeedBytes,
+      Extraction.feed({ contentType, maxBytes: draft.options.maxFeedBytes, baseUrl: feedUrl })
     )
     if (parsed._tag === "Bad") {
       draft.problems.push(`the entry's text could not be read from its feed document: ${parsed.reason}`)

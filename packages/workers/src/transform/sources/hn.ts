@@ -11,9 +11,10 @@
  */
 import { Effect } from "effect"
 import type { Item } from "@medallion/silver"
-import * as HnItem from "../../extract/HnItem.ts"
+import type * as HnItem from "../../extract/HnItem.ts"
 import { fromEpochSeconds, ItemDraft } from "../ItemDraft.ts"
 import * as ArtifactSet from "../ArtifactSet.ts"
+import * as Extraction from "../Extraction.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "hn"
@@ -77,7 +78,7 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
       const lists = draft.documentNames()
       for (const name of lists) {
         const list = artifacts.newest(name)!
-        const decoded = yield* draft.decode(list, options.maxJsonBytes, HnItem.parseIds)
+        const decoded = yield* draft.decode(list, options.maxJsonBytes, Extraction.hnIds)
         if (decoded._tag === "Bad") {
           draft.problems.push(decoded.reason)
           continue
@@ -100,7 +101,7 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
     Effect.gen(function* () {
       yield* draft.deriveFetchStatus(["item", "article", "comments"])
       // `item.json`, or `item@<stamp>.json` when refetched: the newest that decodes.
-      const decoded = yield* draft.decodeNewestGood("item", options.maxJsonBytes, HnItem.parseItem)
+      const decoded = yield* draft.decodeNewestGood("item", options.maxJsonBytes, Extraction.hnItem)
       if (decoded === undefined) return draft.finish()
       if (decoded._tag === "Bad") {
         draft.mainFailure = decoded.reason
@@ -141,9 +142,7 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
         }
       }
 
-      const comments = yield* draft.decodeNewestGood("comments", options.maxJsonBytes, (bytes) =>
-        HnItem.parseCommentTree(bytes, item.id)
-      )
+      const comments = yield* draft.decodeNewestGood("comments", options.maxJsonBytes, Extraction.hnComments(item.id))
       if (comments?._tag === "Ok") {
         draft.comments = commentRows(comments.value, item.id, ArtifactSet.refOf(comments.info))
       } else if (comments?._tag === "Bad") {

@@ -7,8 +7,8 @@
  * too little of a page that is mostly content; `extractor` says which); the item's URL is its external id.
  */
 import { Effect } from "effect"
-import * as Sitemap from "../../extract/Sitemap.ts"
 import * as WebSource from "../../fetch/WebSource.ts"
+import * as Extraction from "../Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
@@ -21,9 +21,7 @@ export const SITEMAP = "sitemap"
 const transformSitemap: SourceTransform["transform"] = (artifacts, options) =>
   ItemDraft.run(artifacts, options, (draft) =>
     Effect.gen(function* () {
-      const sitemap = yield* draft.decodeDocument(SITEMAP, options.maxFeedBytes, (bytes, contentType) =>
-        Sitemap.parse(bytes, contentType)
-      )
+      const sitemap = yield* draft.decodeDocument(SITEMAP, options.maxFeedBytes, Extraction.sitemap)
       if (sitemap?._tag === "Bad") draft.mainFailure = sitemap.reason
       if (sitemap?._tag === "Ok" && sitemap.value.kind === "urlset") {
         draft.discovered = Array.from(new Set(sitemap.value.locations), (url) => ({
