@@ -8,6 +8,7 @@
  */
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
 import { EmbeddedPostgres } from "@medallion/silver"
 import { TestDatabase } from "@medallion/silver/testing"
 import { FeedSource } from "@medallion/workers/fetch"
@@ -181,6 +182,61 @@ describe("failures are visible from the fetch daemon to status", () => {
         assert.include(retry.stdout, "retried 0 failed run(s)")
         assert.isUndefined(transform.exit(), transform.output())
       }).pipe(Effect.provide(FixtureServer.layer())),
+    240_000
+  )
+
+  it.live(
+    "a run the transform failed is cleared by retry once its item is fixed in bronze",
+    () =>
+      Effect.gen(function* () {
+        const database = yield* TestDatabase.makeDatabase("medallion_retry")
+        const dir = yield* Medallion.tempDir("medallion-retry-")
+        const env = { DATABASE_URL: Redacted.value(database.url) }
+        const bronzeRoot = Path.join(dir, "bronze")
+        const configFile = Medallion.writeJson(Path.join(dir, "medallion.json"), {
+          bronze: { root: bronzeRoot },
+          sensors: { interval: "1 second", batchSize: 10 },
+          metrics: { fetchPort: 0, transformPort: 0 }
+        })
+        const bronze = FileSystemBronze.layerWith({ root: bronzeRoot, catalog: "scan" })
+        const put = (artifactType: string, text: string) =>
+          Effect.flatMap(BronzeWriter, (writer) =>
+            writer.put(
+              { sourceType: "hn", externalId: "424242", artifactType, ext: "json" },
+              new TextEncoder().encode(text)
+            )
+          ).pipe(Effect.provide(bronze))
+        const medallion = (...args: ReadonlyArray<string>) =>
+          Medallion.run({ args: [...Medallion.flags(Path.join(dir, "cli-data"), configFile), ...args], env })
+        const failedRuns = Effect.map(medallion("status", "--json"), (result) => {
+          const report = JSON.parse(result.stdout) as StatusJson
+          return report.sensors.find((s) => s.name === "bronze-to-silver")?.runs["failed"] ?? 0
+        })
+
+        yield* put("item", "{ this is not json")
+        const transform = yield* Medallion.spawn({
+          args: [...Medallion.flags(Path.join(dir, "transform-data"), configFile), "transform"],
+          env
+        })
+        yield* Medallion.within(
+          "the run of the bad item to fail",
+          Effect.map(failedRuns, (n) => n === 1),
+          transform.output
+        )
+        // Retry while the item is still bad: it fails again, and says so.
+        const again = yield* medallion("retry")
+        assert.strictEqual(again.code, 0, again.output)
+        assert.include(again.stdout, "retried 1 failed run(s); 1 still failing")
+        // A good version of the item arrives (a refetch); retry now clears the failed run.
+        yield* put(
+          "item@2026-11-27T05-00-00Z",
+          JSON.stringify({ id: 424242, type: "story", by: "pg", time: 1764219600, title: "Fixed", kids: [] })
+        )
+        const cleared = yield* medallion("retry")
+        assert.include(cleared.stdout, "retried 1 failed run(s); 0 still failing", cleared.output)
+        assert.strictEqual(yield* failedRuns, 0)
+        assert.isUndefined(transform.exit(), transform.output())
+      }),
     240_000
   )
 })
