@@ -23,13 +23,29 @@ export const MAX_EXTERNAL_ID_LENGTH = 8192
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /**
- * An id from outside: any non-empty, well-formed Unicode string up to 8 KB. Lone surrogates are
- * refused because they have no UTF-8 form, so two such ids could not be kept apart on disk.
+ * Any id a folder of the store can stand for: non-empty, well-formed Unicode (a lone surrogate has no
+ * UTF-8 form, so two of them could not be kept apart on disk), up to 8 KB. The catalog reports every
+ * artifact whose folder decodes to such an id, also ids the writer now refuses (a folder written by an
+ * older version or by another process), so that a consumer sees them and can quarantine them.
  */
-export const ExternalId = Schema.String.check(
+export const StoredExternalId = Schema.String.check(
   Schema.isNonEmpty(),
   Schema.isMaxLength(MAX_EXTERNAL_ID_LENGTH),
-  Schema.makeFilter((s: string) => !LONE_SURROGATE.test(s) || "a well-formed Unicode string (no lone surrogates)")
+  Schema.makeFilter(
+    (s: string) =>
+      !LONE_SURROGATE.test(s) || "a well-formed Unicode string: no lone surrogates (they have no UTF-8 form)"
+  )
+).annotate({ identifier: "StoredExternalId" })
+
+/**
+ * An id from outside, as the writer accepts it: a {@link StoredExternalId} without U+0000. NUL is refused
+ * because no layer could record it: PostgreSQL's `text` and `jsonb` refuse it, so an item with it could
+ * never reach silver, nor even be named in a run record.
+ */
+export const ExternalId = StoredExternalId.check(
+  Schema.makeFilter(
+    (s: string) => !s.includes("\u0000") || "no U+0000 (NUL): PostgreSQL text and jsonb cannot store it"
+  )
 ).annotate({ identifier: "ExternalId" })
 export type ExternalId = typeof ExternalId.Type
 

@@ -3,6 +3,7 @@
  */
 import { Schema } from "effect"
 import { ArtifactKey } from "./ArtifactKey.ts"
+import { causeChain } from "./CauseChain.ts"
 
 /** Different bytes were offered for a key that already holds an artifact; the stored file is untouched. */
 export class ArtifactConflict extends Schema.TaggedError<ArtifactConflict>()("ArtifactConflict", {
@@ -24,23 +25,22 @@ export class ArtifactNotFound extends Schema.TaggedError<ArtifactNotFound>()("Ar
   }
 }
 
-/** The storage failed (or refused an invalid key); `operation` and `location` say where. */
+/** The storage failed; `operation` and `location` say where, the message carries the cause's own words. */
 export class BronzeIoError extends Schema.TaggedError<BronzeIoError>()("BronzeIoError", {
   operation: Schema.String,
   location: Schema.String,
   cause: Schema.Defect()
 }) {
   override get message(): string {
-    return `bronze ${this.operation} failed at ${this.location}: ${describeCause(this.cause)}`
+    return `bronze ${this.operation} failed at ${this.location}: ${causeChain(this.cause)}`
   }
 }
 
-const describeCause = (cause: unknown): string => {
-  if (cause instanceof Error) return cause.message
-  if (typeof cause === "string") return cause
-  try {
-    return JSON.stringify(cause) ?? typeof cause
-  } catch {
-    return typeof cause
-  }
-}
+/**
+ * A key (or item) no store takes: a part breaks a rule of its Schema (a source type that is not a slug, an
+ * empty id, an id with U+0000 or a lone surrogate, ...). The message names the rule and the part; nothing
+ * was read or written. Retrying cannot help.
+ */
+export class InvalidKey extends Schema.TaggedError<InvalidKey>()("InvalidKey", {
+  message: Schema.String
+}) {}

@@ -7,6 +7,7 @@ import type { ArtifactNotFound, BronzeIoError } from "./BronzeErrors.ts"
 import type { CatalogCursor, ChangesPage, IndexPage, ScanOptions, ScanPage, TailIndexOptions } from "./Catalog.ts"
 
 export interface BronzeReaderShape {
+  /** A key the writer refuses fails every lookup with `BronzeIoError { operation: "validate-key" }`, naming the rule. */
   readonly get: (key: ArtifactKey) => Effect.Effect<Uint8Array, ArtifactNotFound | BronzeIoError>
   /** The bytes in chunks, in bounded memory. */
   readonly stream: (key: ArtifactKey) => Stream.Stream<Uint8Array, ArtifactNotFound | BronzeIoError>

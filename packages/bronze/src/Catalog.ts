@@ -21,9 +21,22 @@ export interface ScanOptions {
   readonly limit: number
 }
 
+/**
+ * An artifact whose item folder names no id the store can resolve: a hashed folder without its item
+ * record, or with another id's (made by another process, not by the writer). Reported beside the entries
+ * so that a consumer can set it aside visibly, instead of an error that would fail every scan.
+ */
+export interface UnresolvedArtifact {
+  readonly location: string
+  readonly mtimeMs: number
+  readonly reason: string
+}
+
 export interface ScanPage {
   /** The `limit` smallest `(mtimeMs, location)` strictly after `after`, sorted ascending. */
   readonly entries: ReadonlyArray<ScannedArtifact>
+  /** Artifacts among those `limit` smallest whose id cannot be resolved, sorted ascending (absent: none). */
+  readonly unresolved?: ReadonlyArray<UnresolvedArtifact> | undefined
   /** True when no artifact beyond these entries was seen by this walk. */
   readonly complete: boolean
 }
@@ -80,6 +93,8 @@ export interface ReconcileReport {
   readonly removedTempFiles: number
   /** Artifacts seen by the walk. */
   readonly scannedArtifacts: number
+  /** Artifacts whose id cannot be resolved (see `UnresolvedArtifact`): they get no index line. */
+  readonly unresolvedArtifacts?: number | undefined
 }
 
 export interface ReconcileOptions {

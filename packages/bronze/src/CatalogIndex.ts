@@ -15,6 +15,8 @@ import { Effect, Option, Schema } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import { BronzeIoError } from "./BronzeErrors.ts"
 import { ABSENT_INDEX_ID, type IndexEntry, type IndexPage, type TailIndexOptions } from "./Catalog.ts"
+import * as FileSync from "./FileSync.ts"
+import type { FileSyncShape } from "./FileSync.ts"
 
 export const INDEX_FILE_NAME = "_index.jsonl"
 
@@ -25,7 +27,9 @@ export const IndexLine = Schema.Struct({
   v: Schema.Literal(1),
   location: Schema.String,
   sourceType: ArtifactKey.SourceType,
-  externalId: ArtifactKey.ExternalId,
+  // What folders can stand for, not only what the writer accepts today: a line of an id written before a
+  // rule was added is reported (and quarantined by its consumer) rather than silently skipped.
+  externalId: ArtifactKey.StoredExternalId,
   artifactType: ArtifactKey.ArtifactType,
   ext: ArtifactKey.Extension,
   size: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
@@ -165,7 +169,11 @@ const utf8Encoder = new TextEncoder()
  * Appends lines in one write (terminating a torn tail first, in the same write) and syncs the file.
  * Returns whether a torn tail was terminated.
  */
-export const appendIndexLines = (indexPath: string, lines: string): Effect.Effect<boolean, BronzeIoError> =>
+export const appendIndexLines = (
+  indexPath: string,
+  lines: string,
+  sync: FileSyncShape = FileSync.node
+): Effect.Effect<boolean, BronzeIoError> =>
   Effect.tryPromise({
     try: async () => {
       // `a+`: appends with O_APPEND, and can read the last byte to detect a torn tail.
@@ -174,7 +182,7 @@ export const appendIndexLines = (indexPath: string, lines: string): Effect.Effec
         const torn = !(await endsWithNewline(handle))
         if (lines.length > 0 || torn) {
           await writeFully(handle, utf8Encoder.encode((torn ? "\n" : "") + lines))
-          await handle.datasync()
+          await sync.data(handle, indexPath)
         }
         return torn
       } finally {

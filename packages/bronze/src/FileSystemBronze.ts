@@ -18,14 +18,16 @@ import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeError
 import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
 import { BronzeReader, type BronzeReaderShape } from "./BronzeReader.ts"
 import { BronzeWriter, type BronzeWriterShape } from "./BronzeWriter.ts"
-import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
+import type { ReconcileReport, ScanPage, ScannedArtifact, UnresolvedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
+import * as FileSync from "./FileSync.ts"
+import type { FileSyncShape } from "./FileSync.ts"
 import * as ItemRecord from "./ItemRecord.ts"
 import * as TempOwner from "./TempOwner.ts"
 import * as WriteOnce from "./WriteOnce.ts"
-import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
+import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
 
 const errno = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
@@ -48,15 +50,6 @@ const hashFile = (path: string): Promise<{ readonly sha256: string; readonly siz
       .on("end", () => resolve({ sha256: hash.digest("hex"), size }))
   })
 
-const fsyncDirectory = async (dir: string): Promise<void> => {
-  const handle = await NodeFs.open(dir, "r")
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
 const writeFully = async (handle: NodeFs.FileHandle, bytes: Uint8Array): Promise<void> => {
   let offset = 0
   while (offset < bytes.length) {
@@ -66,13 +59,13 @@ const writeFully = async (handle: NodeFs.FileHandle, bytes: Uint8Array): Promise
 }
 
 /** Creates the item folder and makes every newly created folder entry durable. */
-const ensureDirectory = async (dir: string): Promise<void> => {
+const ensureDirectory = async (dir: string, sync: FileSyncShape): Promise<void> => {
   const first = await NodeFs.mkdir(dir, { recursive: true })
   if (first === undefined) return
   const stop = NodePath.dirname(first)
   let current = NodePath.dirname(dir)
   while (true) {
-    await fsyncDirectory(current)
+    await sync.directory(current)
     if (current === stop || current === NodePath.dirname(current)) return
     current = NodePath.dirname(current)
   }
@@ -142,7 +135,8 @@ export const checkRoot = (
 
 /** The three services over one root. The writer side assumes `checkRoot` has run. */
 export const make = (
-  options: BronzeOptions
+  options: BronzeOptions,
+  sync: FileSyncShape = FileSync.node
 ): {
   readonly writer: BronzeWriterShape
   readonly reader: BronzeReaderShape
@@ -201,7 +195,7 @@ export const make = (
           const linked = yield* io("commit", location, async () => {
             const seconds = writtenAt / 1000
             await handle.utimes(seconds, seconds)
-            await handle.sync()
+            await sync.file(handle, temp)
             try {
               await NodeFs.link(temp, path)
               return true
@@ -210,7 +204,7 @@ export const make = (
               throw cause
             }
           })
-          if (linked) yield* io("sync-directory", location, () => fsyncDirectory(dir))
+          if (linked) yield* io("sync-directory", location, () => sync.directory(dir))
           return { linked, sha256: hash.digest("hex"), size }
         }),
       (handle) =>
@@ -242,7 +236,7 @@ export const make = (
 
   const appendToIndex = (info: ArtifactKey.ArtifactInfo): Effect.Effect<void, BronzeIoError> =>
     options.catalog === "index"
-      ? Effect.asVoid(CatalogIndex.appendIndexLines(indexPath, CatalogIndex.encodeIndexLine(info)))
+      ? Effect.asVoid(CatalogIndex.appendIndexLines(indexPath, CatalogIndex.encodeIndexLine(info), sync))
       : Effect.void
 
   /** The answer when the key already holds an artifact (`WriteOnce`). */
@@ -266,7 +260,7 @@ export const make = (
   ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError | E> =>
     Effect.gen(function* () {
       const writtenAt = yield* Clock.currentTimeMillis
-      yield* io("create-directory", r.location, () => ensureDirectory(r.dir))
+      yield* io("create-directory", r.location, () => ensureDirectory(r.dir, sync))
       if (ArtifactKey.isHashedSegment(ArtifactKey.encodeExternalId(r.key.externalId))) {
         yield* ensureItemRecord(r, writtenAt)
       }
@@ -303,49 +297,64 @@ export const make = (
     sourceType: string,
     segment: string,
     decoded: ArtifactKey.DecodedSegment
-  ): Effect.Effect<string, BronzeIoError> => {
-    if (decoded._tag === "Id") return Effect.succeed(decoded.externalId)
+  ): Effect.Effect<ItemRecord.RecordedId, BronzeIoError> => {
+    if (decoded._tag === "Id") return Effect.succeed(decoded)
     const recordLocation = `${sourceType}/${segment}/${ArtifactKey.ITEM_RECORD_NAME}`
     return io("read-item-record", recordLocation, () =>
-      NodeFs.readFile(NodePath.join(root, sourceType, segment, ArtifactKey.ITEM_RECORD_NAME), "utf8")
-    ).pipe(Effect.flatMap((text) => ItemRecord.externalIdOf(Option.some(text), decoded.hash, recordLocation)))
+      NodeFs.readFile(NodePath.join(root, sourceType, segment, ArtifactKey.ITEM_RECORD_NAME), "utf8").then(
+        Option.some,
+        (cause) => (errno(cause) === "ENOENT" ? Option.none() : Promise.reject(cause))
+      )
+    ).pipe(Effect.map((text) => ItemRecord.idOf(text, decoded.hash)))
   }
 
-  /** Full info of walked artifacts (sha256 by reading, id via the record when hashed). */
+  /** Full info of walked artifacts (sha256 by reading, id via the record when hashed), and those with no id. */
   const describe = (
     walked: ReadonlyArray<CatalogScan.WalkedArtifact>
-  ): Effect.Effect<Array<ScannedArtifact>, BronzeIoError> => {
-    const ids = new Map<string, string>()
-    return Effect.forEach(
-      walked,
-      (artifact) =>
-        Effect.gen(function* () {
-          const parsed = ArtifactKey.parseLocation(artifact.location)
-          if (Option.isNone(parsed)) {
-            return yield* new BronzeIoError({
-              operation: "scan",
+  ): Effect.Effect<
+    { readonly entries: Array<ScannedArtifact>; readonly unresolved: Array<UnresolvedArtifact> },
+    BronzeIoError
+  > => {
+    const ids = new Map<string, ItemRecord.RecordedId>()
+    return Effect.map(
+      Effect.forEach(
+        walked,
+        (artifact) =>
+          Effect.gen(function* () {
+            const parsed = ArtifactKey.parseLocation(artifact.location)
+            if (Option.isNone(parsed)) {
+              return yield* new BronzeIoError({
+                operation: "scan",
+                location: artifact.location,
+                cause: new Error("not an artifact location")
+              })
+            }
+            const p = parsed.value
+            const folder = `${p.sourceType}/${p.segment}`
+            let id = ids.get(folder)
+            if (id === undefined) {
+              id = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
+              ids.set(folder, id)
+            }
+            if (id._tag === "Unresolved") {
+              return { location: artifact.location, mtimeMs: artifact.mtimeMs, reason: id.reason }
+            }
+            const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
+            return {
+              key: { sourceType: p.sourceType, externalId: id.externalId, artifactType: p.artifactType, ext: p.ext },
+              size,
+              sha256,
+              writtenAt: artifact.mtimeMs,
               location: artifact.location,
-              cause: new Error("not an artifact location")
-            })
-          }
-          const p = parsed.value
-          const folder = `${p.sourceType}/${p.segment}`
-          let externalId = ids.get(folder)
-          if (externalId === undefined) {
-            externalId = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
-            ids.set(folder, externalId)
-          }
-          const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
-          return {
-            key: { sourceType: p.sourceType, externalId, artifactType: p.artifactType, ext: p.ext },
-            size,
-            sha256,
-            writtenAt: artifact.mtimeMs,
-            location: artifact.location,
-            mtimeMs: artifact.mtimeMs
-          }
-        }),
-      { concurrency: 8 }
+              mtimeMs: artifact.mtimeMs
+            } satisfies ScannedArtifact
+          }),
+        { concurrency: 8 }
+      ),
+      (described) => ({
+        entries: described.filter((d): d is ScannedArtifact => "key" in d),
+        unresolved: described.filter((d): d is UnresolvedArtifact => !("key" in d))
+      })
     )
   }
 
@@ -358,8 +367,8 @@ export const make = (
         if (after === undefined || CatalogScan.compareScanOrder(artifact, after) > 0) kept.offer(artifact)
       }
     })
-    const entries = yield* describe(kept.sorted())
-    return { entries, complete: kept.complete } satisfies ScanPage
+    const { entries, unresolved } = yield* describe(kept.sorted())
+    return { entries, unresolved, complete: kept.complete } satisfies ScanPage
   })
 
   const tailIndex: BronzeReaderShape["tailIndex"] = Effect.fn("BronzeReader.tailIndex")(function* (tailOptions) {
@@ -368,7 +377,7 @@ export const make = (
 
   const reader: BronzeReaderShape = {
     get: Effect.fn("BronzeReader.get")(function* (key: ArtifactKey.ArtifactKey) {
-      const r = resolve(yield* validateKey(key))
+      const r = resolve(yield* validateLookup(key))
       const bytes = yield* io("read", r.location, () =>
         NodeFs.readFile(r.path).then(
           (b) => Option.some(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
@@ -381,7 +390,7 @@ export const make = (
     stream: (key: ArtifactKey.ArtifactKey) =>
       Stream.unwrap(
         Effect.gen(function* () {
-          const r = resolve(yield* validateKey(key))
+          const r = resolve(yield* validateLookup(key))
           const handle = yield* Effect.acquireRelease(
             io("open", r.location, () =>
               NodeFs.open(r.path, "r").then(Option.some, (cause) =>
@@ -407,11 +416,11 @@ export const make = (
         })
       ),
     stat: Effect.fn("BronzeReader.stat")(function* (key: ArtifactKey.ArtifactKey) {
-      const r = resolve(yield* validateKey(key))
+      const r = resolve(yield* validateLookup(key))
       return yield* storedInfo(r.key, r.location, r.path)
     }),
     listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
-      const valid = yield* validateItem(item)
+      const valid = yield* validateLookupItem(item)
       const folder = ArtifactKey.itemLocation(valid)
       const names = yield* io("list", folder, () =>
         NodeFs.readdir(NodePath.join(root, folder)).catch((cause) =>
@@ -438,7 +447,7 @@ export const make = (
       const grace = reconcileOptions?.tempGraceMs ?? options.tempGraceMs ?? DEFAULT_TEMP_GRACE_MS
       const since = reconcileOptions?.since
       const indexed = options.catalog === "index"
-      const repairedTornLine = indexed ? yield* CatalogIndex.appendIndexLines(indexPath, "") : false
+      const repairedTornLine = indexed ? yield* CatalogIndex.appendIndexLines(indexPath, "", sync) : false
       const known = new Set<string>()
       if (indexed) {
         yield* CatalogIndex.forEachIndexEntry(indexPath, (info) => {
@@ -461,10 +470,13 @@ export const make = (
         }
       })
       missing.sort(CatalogScan.compareScanOrder)
+      let unresolvedArtifacts = 0
       for (let i = 0; i < missing.length; i += 1000) {
-        const infos = yield* describe(missing.slice(i, i + 1000))
-        const lines = infos.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
-        yield* CatalogIndex.appendIndexLines(indexPath, lines)
+        const { entries, unresolved } = yield* describe(missing.slice(i, i + 1000))
+        const lines = entries.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
+        yield* CatalogIndex.appendIndexLines(indexPath, lines, sync)
+        unresolvedArtifacts += unresolved.length
+        yield* ItemRecord.warnUnindexed(unresolved)
       }
       let removedTempFiles = 0
       for (const path of stale) {
@@ -477,10 +489,11 @@ export const make = (
         if (removed) removedTempFiles++
       }
       return {
-        restoredIndexLines: missing.length,
+        restoredIndexLines: missing.length - unresolvedArtifacts,
         repairedTornLine,
         removedTempFiles,
-        scannedArtifacts
+        scannedArtifacts,
+        unresolvedArtifacts
       } satisfies ReconcileReport
     })
   }
@@ -490,12 +503,15 @@ export const make = (
 
 type Services = BronzeWriter | BronzeReader | BronzeMaintenance
 
-/** Writer, reader and maintenance over the given root; creates the root and refuses a case-insensitive one. */
+/**
+ * Writer, reader and maintenance over the given root; creates the root and refuses a case-insensitive one.
+ * Its durability calls are the `FileSync` in context when the layer is built (the real ones by default).
+ */
 export const layerWith = (options: BronzeOptions): Layer.Layer<Services, BronzeIoError> =>
   Layer.effectContext(
     Effect.gen(function* () {
       yield* checkRoot(options.root)
-      const services = make(options)
+      const services = make(options, yield* FileSync.FileSync)
       return Context.make(BronzeWriter, services.writer).pipe(
         Context.add(BronzeReader, services.reader),
         Context.add(BronzeMaintenance, services.maintenance)

@@ -6,9 +6,11 @@
 import { Effect, Option, Schema } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import { BronzeIoError } from "./BronzeErrors.ts"
+import type { UnresolvedArtifact } from "./Catalog.ts"
 
+// Any id a folder can stand for (see `StoredExternalId`): the catalog names the item, a consumer decides.
 const Record = Schema.fromJsonString(
-  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.ExternalId })
+  Schema.Struct({ sourceType: ArtifactKey.SourceType, externalId: ArtifactKey.StoredExternalId })
 )
 const decode = Schema.decodeUnknownOption(Record)
 
@@ -37,20 +39,35 @@ export const checkOwner = (
       )
 }
 
-/** The original id a hashed segment's record names, when it hashes to the segment's name. */
-export const externalIdOf = (
-  stored: Option.Option<string>,
-  hash: string,
-  location: string
-): Effect.Effect<string, BronzeIoError> => {
-  const record = Option.flatMap(stored, decode)
-  return Option.isSome(record) && ArtifactKey.hashId(record.value.externalId) === hash
-    ? Effect.succeed(record.value.externalId)
-    : Effect.fail(
-        new BronzeIoError({
-          operation: "read-item-record",
-          location,
-          cause: new Error("the item record does not match its hashed name")
-        })
-      )
+/** What a hashed segment's record says: the original id, or why it names none. */
+export type RecordedId =
+  { readonly _tag: "Id"; readonly externalId: string } | { readonly _tag: "Unresolved"; readonly reason: string }
+
+/**
+ * The original id a hashed segment's record names, when it hashes to the segment's name. A folder
+ * without its record, or whose record names another id, was not made by the writer (the writer stores
+ * the record before the first artifact): its artifacts are reported as unresolved, not as an error that
+ * would fail every listing.
+ */
+export const idOf = (stored: Option.Option<string>, hash: string): RecordedId => {
+  if (Option.isNone(stored))
+    return { _tag: "Unresolved", reason: `the hashed item folder has no ${ArtifactKey.ITEM_RECORD_NAME}` }
+  const record = decode(stored.value)
+  if (Option.isNone(record)) {
+    return { _tag: "Unresolved", reason: `its ${ArtifactKey.ITEM_RECORD_NAME} is not an item record` }
+  }
+  return ArtifactKey.hashId(record.value.externalId) === hash
+    ? { _tag: "Id", externalId: record.value.externalId }
+    : {
+        _tag: "Unresolved",
+        reason: `its ${ArtifactKey.ITEM_RECORD_NAME} names an id that does not hash to the folder's name`
+      }
 }
+
+/** A reconcile cannot index an artifact whose id is unresolved: it says so, for the first ten of a batch. */
+export const warnUnindexed = (unresolved: ReadonlyArray<UnresolvedArtifact>): Effect.Effect<void> =>
+  Effect.forEach(
+    unresolved.slice(0, 10),
+    (artifact) => Effect.logWarning(`bronze reconcile: ${artifact.location} gets no index line: ${artifact.reason}`),
+    { discard: true }
+  )

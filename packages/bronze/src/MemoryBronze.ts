@@ -3,10 +3,10 @@
  * filesystem store (write-once, conflicts, scan order, index lines and byte offsets), plus an inspectable
  * `MemoryBronze` service. It passes the same contract suite as the filesystem store.
  */
-import { Clock, Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, Stream } from "effect"
 import * as ArtifactKey from "./ArtifactKey.ts"
 import type { CatalogMode } from "./BronzeConfig.ts"
-import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeErrors.ts"
+import { ArtifactConflict, ArtifactNotFound } from "./BronzeErrors.ts"
 import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
 import { BronzeReader, type BronzeReaderShape } from "./BronzeReader.ts"
 import { BronzeWriter, type BronzeWriterShape } from "./BronzeWriter.ts"
@@ -14,7 +14,7 @@ import { ABSENT_INDEX_ID, type ScannedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
-import { byLocation, sha256Of, validateKey } from "./StoreInputs.ts"
+import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
 
 export interface MemoryBronzeOptions {
   /** Default `scan`, like the filesystem store; `index` also keeps an `_index.jsonl` image in memory. */
@@ -104,7 +104,7 @@ const make = (options: MemoryBronzeOptions) => {
   }
 
   const lookup = (key: ArtifactKey.ArtifactKey) =>
-    Effect.map(validateKey(key), (valid) => ({ valid, stored: artifacts.get(ArtifactKey.location(valid)) }))
+    Effect.map(validateLookup(key), (valid) => ({ valid, stored: artifacts.get(ArtifactKey.location(valid)) }))
 
   const scan: BronzeReaderShape["scan"] = Effect.fn("BronzeReader.scan")(function* (scanOptions) {
     const kept = new CatalogScan.SmallestK<ScannedArtifact>(Math.max(0, Math.floor(scanOptions.limit)))
@@ -152,9 +152,7 @@ const make = (options: MemoryBronzeOptions) => {
       return Option.fromUndefinedOr(stored?.info)
     }),
     listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
-      const valid = yield* Schema.decodeUnknownEffect(ArtifactKey.ItemKey)(item).pipe(
-        Effect.mapError((cause) => new BronzeIoError({ operation: "validate-key", location: "(invalid item)", cause }))
-      )
+      const valid = yield* validateLookupItem(item)
       const prefix = ArtifactKey.itemLocation(valid) + "/"
       return [...artifacts.values()]
         .filter(({ info }) => info.location.startsWith(prefix))

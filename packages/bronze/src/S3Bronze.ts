@@ -20,7 +20,7 @@ import { ArtifactConflict, ArtifactNotFound, BronzeIoError } from "./BronzeError
 import { BronzeMaintenance, type BronzeMaintenanceShape } from "./BronzeMaintenance.ts"
 import { BronzeReader, type BronzeReaderShape } from "./BronzeReader.ts"
 import { BronzeWriter, type BronzeWriterShape } from "./BronzeWriter.ts"
-import type { ReconcileReport, ScanPage, ScannedArtifact } from "./Catalog.ts"
+import type { ReconcileReport, ScanPage, ScannedArtifact, UnresolvedArtifact } from "./Catalog.ts"
 import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
@@ -29,7 +29,7 @@ import { type ResolvedS3Options, resolveOptions, type S3BronzeOptions } from "./
 import * as S3Index from "./S3Index.ts"
 import * as S3ObjectStore from "./S3ObjectStore.ts"
 import * as WriteOnce from "./WriteOnce.ts"
-import { byLocation, sha256Of, validateItem, validateKey } from "./StoreInputs.ts"
+import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
 
 export type { S3BronzeOptions } from "./S3BronzeOptions.ts"
 
@@ -299,11 +299,11 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
       sourceType: string,
       segment: string,
       decoded: ArtifactKey.DecodedSegment
-    ): Effect.Effect<string, BronzeIoError> => {
-      if (decoded._tag === "Id") return Effect.succeed(decoded.externalId)
+    ): Effect.Effect<ItemRecord.RecordedId, BronzeIoError> => {
+      if (decoded._tag === "Id") return Effect.succeed(decoded)
       const recordLocation = `${sourceType}/${segment}/${ArtifactKey.ITEM_RECORD_NAME}`
-      return Effect.flatMap(store.getBytes(objectKey(recordLocation), recordLocation), (bytes) =>
-        ItemRecord.externalIdOf(Option.map(bytes, textOf), decoded.hash, recordLocation)
+      return Effect.map(store.getBytes(objectKey(recordLocation), recordLocation), (bytes) =>
+        ItemRecord.idOf(Option.map(bytes, textOf), decoded.hash)
       )
     }
 
@@ -362,26 +362,44 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
         )
       )
 
-    const describe = (listed: ReadonlyArray<Listed>): Effect.Effect<Array<ScannedArtifact>, BronzeIoError> => {
-      const ids = new Map<string, string>()
-      return Effect.forEach(listed, (artifact) =>
-        Effect.gen(function* () {
-          const p = artifact.parsed
-          const folder = `${p.sourceType}/${p.segment}`
-          let externalId = ids.get(folder)
-          if (externalId === undefined) {
-            externalId = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
-            ids.set(folder, externalId)
-          }
-          return {
-            ...infoOf(
-              { sourceType: p.sourceType, externalId, artifactType: p.artifactType, ext: p.ext },
-              artifact.location,
-              artifact.stored
-            ),
-            mtimeMs: artifact.mtimeMs
-          }
-        })
+    /** Full info of listed artifacts (the id via the record when hashed), and those with no id. */
+    const describe = (
+      listed: ReadonlyArray<Listed>
+    ): Effect.Effect<
+      { readonly entries: Array<ScannedArtifact>; readonly unresolved: Array<UnresolvedArtifact> },
+      BronzeIoError
+    > => {
+      const ids = new Map<string, ItemRecord.RecordedId>()
+      const entries: Array<ScannedArtifact> = []
+      const unresolved: Array<UnresolvedArtifact> = []
+      return Effect.as(
+        Effect.forEach(
+          listed,
+          (artifact) =>
+            Effect.gen(function* () {
+              const p = artifact.parsed
+              const folder = `${p.sourceType}/${p.segment}`
+              let id = ids.get(folder)
+              if (id === undefined) {
+                id = yield* resolveExternalId(p.sourceType, p.segment, p.decoded)
+                ids.set(folder, id)
+              }
+              if (id._tag === "Unresolved") {
+                unresolved.push({ location: artifact.location, mtimeMs: artifact.mtimeMs, reason: id.reason })
+                return
+              }
+              entries.push({
+                ...infoOf(
+                  { sourceType: p.sourceType, externalId: id.externalId, artifactType: p.artifactType, ext: p.ext },
+                  artifact.location,
+                  artifact.stored
+                ),
+                mtimeMs: artifact.mtimeMs
+              })
+            }),
+          { discard: true }
+        ),
+        { entries, unresolved }
       )
     }
 
@@ -392,8 +410,8 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
       yield* walk("", (artifact) => {
         if (after === undefined || CatalogScan.compareScanOrder(artifact, after) > 0) kept.offer(artifact)
       })
-      const entries = yield* describe(kept.sorted())
-      return { entries, complete: kept.complete } satisfies ScanPage
+      const { entries, unresolved } = yield* describe(kept.sorted())
+      return { entries, unresolved, complete: kept.complete } satisfies ScanPage
     })
 
     const tailIndex: BronzeReaderShape["tailIndex"] = Effect.fn("BronzeReader.tailIndex")(function* (tailOptions) {
@@ -410,7 +428,7 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
 
     const reader: BronzeReaderShape = {
       get: Effect.fn("BronzeReader.get")(function* (key: ArtifactKey.ArtifactKey) {
-        const valid = yield* validateKey(key)
+        const valid = yield* validateLookup(key)
         const location = ArtifactKey.location(valid)
         const bytes = yield* store.getBytes(objectKey(location), location)
         if (Option.isNone(bytes)) return yield* new ArtifactNotFound({ key: valid })
@@ -427,7 +445,7 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
       stream: (key: ArtifactKey.ArtifactKey) =>
         Stream.unwrap(
           Effect.gen(function* () {
-            const valid = yield* validateKey(key)
+            const valid = yield* validateLookup(key)
             const location = ArtifactKey.location(valid)
             const source = yield* bytesKey(valid, location)
             const body = yield* Effect.acquireRelease(store.getStream(source, location), (readable) =>
@@ -441,12 +459,12 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
           })
         ),
       stat: Effect.fn("BronzeReader.stat")(function* (key: ArtifactKey.ArtifactKey) {
-        const valid = yield* validateKey(key)
+        const valid = yield* validateLookup(key)
         const location = ArtifactKey.location(valid)
         return Option.map(yield* stored(location), (s) => infoOf(valid, location, s))
       }),
       listItem: Effect.fn("BronzeReader.listItem")(function* (item: ArtifactKey.ItemKey) {
-        const valid = yield* validateItem(item)
+        const valid = yield* validateLookupItem(item)
         const found: Array<ArtifactKey.ArtifactInfo> = []
         yield* walk(`${ArtifactKey.itemLocation(valid)}/`, (artifact) =>
           found.push(
@@ -525,17 +543,21 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
             })
           : listArtifacts("", (found) => Effect.sync(() => void (scannedArtifacts += found.length)))
         missing.sort(CatalogScan.compareScanOrder)
+        let unresolvedArtifacts = 0
         for (let i = 0; i < missing.length; i += 1000) {
-          const infos = yield* describe(missing.slice(i, i + 1000))
-          yield* append(infos.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join(""))
+          const { entries, unresolved } = yield* describe(missing.slice(i, i + 1000))
+          yield* append(entries.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join(""))
+          unresolvedArtifacts += unresolved.length
+          yield* ItemRecord.warnUnindexed(unresolved)
         }
         const removedTempFiles = yield* removeStaleBlobs(now - grace)
         return {
-          restoredIndexLines: missing.length,
+          restoredIndexLines: missing.length - unresolvedArtifacts,
           // Segments are written whole: there is never a torn line to repair.
           repairedTornLine: false,
           removedTempFiles,
-          scannedArtifacts
+          scannedArtifacts,
+          unresolvedArtifacts
         } satisfies ReconcileReport
       })
     }

@@ -9,6 +9,7 @@ import {
   encodeExternalId,
   ExternalId,
   hashId,
+  StoredExternalId,
   location,
   parseLocation,
   SourceType
@@ -90,6 +91,22 @@ describe("ArtifactKey", () => {
     assert.isTrue(Option.isNone(decodeSegment("~~abc")))
   })
 
+  it("does not decode a well-formed but non-canonical escape: a foreign folder never aliases a readable id", () => {
+    // Each would otherwise decode to an id that already has a folder of its own.
+    for (const [segment, alias] of [
+      ["~%41", "A"],
+      ["~abc", "abc"],
+      ["~a%2Db", "a-b"],
+      ["~%61bc", "abc"],
+      ["~%7e", "~"],
+      ["~%2D%2D", "--"]
+    ] as const) {
+      assert.isTrue(Option.isNone(decodeSegment(segment)), `${segment} must not decode (it would alias ${alias})`)
+    }
+    assert.deepStrictEqual(decodeSegment("A"), Option.some({ _tag: "Id", externalId: "A" }))
+    assert.deepStrictEqual(decodeSegment("~%C3%A9"), Option.some({ _tag: "Id", externalId: "é" }))
+  })
+
   it("validates the key parts", () => {
     const isSource = Schema.is(SourceType)
     const isArtifact = Schema.is(ArtifactType)
@@ -98,6 +115,8 @@ describe("ArtifactKey", () => {
     assert.isTrue(isArtifact("comments@2026-11-27T05-00-00Z") && isArtifact("item") && !isArtifact("Item"))
     assert.isFalse(isArtifact("item@") || isArtifact("../x") || isArtifact("a@b/c"))
     assert.isTrue(isId("x".repeat(8192)) && !isId("x".repeat(8193)) && !isId("") && !isId("\uDC00"))
+    assert.isFalse(isId("a\u0000b"))
+    assert.isTrue(Schema.is(StoredExternalId)("a\u0000b") && !Schema.is(StoredExternalId)("\uDC00"))
     assert.isTrue(isId("emoji 🎙️"))
   })
 

@@ -13,7 +13,7 @@ import {
   type CatalogMode,
   type ScannedArtifact
 } from "../src/index.ts"
-import { HOSTILE_IDS } from "./HostileIds.ts"
+import { HOSTILE_IDS, REFUSED_IDS } from "./HostileIds.ts"
 
 export type StoreLayer = Layer.Layer<BronzeWriter | BronzeReader | BronzeMaintenance, unknown>
 
@@ -202,22 +202,33 @@ export const contractSuite = (name: string, makeLayer: (catalog: CatalogMode) =>
         )
       )
 
-      it.effect("an invalid key is refused with a BronzeIoError and nothing is written", () =>
+      it.effect("an invalid key is refused with an InvalidKey naming the rule, and nothing is written", () =>
         run(
           Effect.gen(function* () {
             const writer = yield* BronzeWriter
-            const bad = [
-              { sourceType: "../etc", externalId: "1", artifactType: "item", ext: "json" },
-              { sourceType: "hn", externalId: "", artifactType: "item", ext: "json" },
-              { sourceType: "hn", externalId: "1", artifactType: "../../x", ext: "json" },
-              { sourceType: "hn", externalId: "1", artifactType: "item", ext: "js/on" },
-              { sourceType: "hn", externalId: "\uD800", artifactType: "item", ext: "json" }
+            const reader = yield* BronzeReader
+            const bad: Array<readonly [ArtifactKey, RegExp]> = [
+              [{ sourceType: "../etc", externalId: "1", artifactType: "item", ext: "json" }, /sourceType/],
+              [{ sourceType: "hn", externalId: "1", artifactType: "../../x", ext: "json" }, /artifactType/],
+              [{ sourceType: "hn", externalId: "1", artifactType: "item", ext: "js/on" }, /ext/],
+              ...REFUSED_IDS.map(([id, rule]) => [key(id), rule] as const)
             ]
-            for (const k of bad) {
+            for (const [k, rule] of bad) {
               const error = yield* Effect.flip(writer.put(k, bytesOf("x")))
-              assert.strictEqual(error._tag, "BronzeIoError")
-              if (error._tag === "BronzeIoError") assert.strictEqual(error.operation, "validate-key")
+              assert.strictEqual(error._tag, "InvalidKey")
+              assert.match(error.message, rule)
+              const streamed = yield* Effect.flip(writer.putStream(k, Stream.make(bytesOf("x"))))
+              assert.strictEqual(streamed._tag, "InvalidKey")
+              const read = yield* Effect.flip(reader.get(k))
+              assert.deepStrictEqual(
+                read._tag === "BronzeIoError" ? [read.operation, rule.test(read.message)] : [read._tag],
+                ["validate-key", true]
+              )
             }
+            assert.match(
+              (yield* Effect.flip(writer.put(key("a\u0000b"), bytesOf("x")))).message,
+              /^invalid key: no U\+0000 \(NUL\): PostgreSQL text and jsonb cannot store it at \["externalId"\]$/
+            )
             assert.deepStrictEqual((yield* scanAll(10)).length, 0)
           })
         )

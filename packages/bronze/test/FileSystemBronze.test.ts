@@ -7,7 +7,9 @@ import {
   BronzeMaintenance,
   BronzeReader,
   BronzeWriter,
+  decodeIndexLine,
   encodeExternalId,
+  encodeIndexLine,
   FileSystemBronze,
   INDEX_FILE_NAME
 } from "../src/index.ts"
@@ -241,6 +243,103 @@ describe("FileSystemBronze", () => {
       const report = yield* services.maintenance.reconcile()
       assert.isTrue(report.repairedTornLine)
       assert.isTrue((yield* Effect.promise(() => NodeFs.readFile(indexPath, "utf8"))).endsWith('{"v":1,"loc\n'))
+    })
+  )
+
+  it.effect("an index line whose location disagrees with its key is skipped: a traversal path, another id", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      const services = yield* Effect.provide(
+        Effect.all({ reader: BronzeReader, writer: BronzeWriter }),
+        FileSystemBronze.layerWith({ root, catalog: "index" })
+      )
+      const good = yield* services.writer.put(key("1"), new Uint8Array([1]))
+      const line = (location: string, externalId: string) =>
+        encodeIndexLine({ ...good, key: key(externalId), location })
+      const indexPath = NodePath.join(root, INDEX_FILE_NAME)
+      yield* Effect.promise(() =>
+        NodeFs.appendFile(
+          indexPath,
+          // A path out of the store; a line naming id 2 that points at id 1's file; a line for id 3's
+          // own location with id 4's key.
+          line("hn/../../../etc/passwd", "1") + line("hn/1/item.json", "2") + line("hn/3/item.json", "4")
+        )
+      )
+      yield* services.writer.put(key("5"), new Uint8Array([5]))
+      const page = yield* services.reader.tailIndex({ offset: 0, maxEntries: 100 })
+      assert.deepStrictEqual(
+        page.entries.map((e) => [e.info.key.externalId, e.info.location]),
+        [
+          ["1", "hn/1/item.json"],
+          ["5", "hn/5/item.json"]
+        ]
+      )
+      assert.isTrue(Option.isNone(decodeIndexLine(line("hn/../../../etc/passwd", "1").trimEnd())))
+      assert.isTrue(Option.isSome(decodeIndexLine(line("hn/1/item.json", "1").trimEnd())))
+    })
+  )
+
+  it.effect("a folder or index line of an id the writer now refuses (U+0000) is still reported by the catalog", () =>
+    Effect.gen(function* () {
+      // Written by another process (or a version before the rule): the catalog names it, so that its
+      // consumer can set it aside visibly instead of never seeing it.
+      for (const catalog of ["scan", "index"] as const) {
+        const root = yield* tempRoot
+        const reader = yield* Effect.provide(BronzeReader, FileSystemBronze.layerWith({ root, catalog }))
+        const folder = NodePath.join(root, "hn", encodeExternalId("nul\u0000id"))
+        assert.strictEqual(NodePath.basename(folder), "~nul%00id")
+        yield* Effect.promise(() => NodeFs.mkdir(folder, { recursive: true }))
+        yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(folder, "item.json"), "{}"))
+        const info = {
+          key: key("nul\u0000id"),
+          size: 2,
+          sha256: "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+          writtenAt: 1,
+          location: "hn/~nul%00id/item.json"
+        }
+        yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(root, INDEX_FILE_NAME), encodeIndexLine(info)))
+        const page = yield* reader.changes({ limit: 10 })
+        assert.deepStrictEqual(
+          page.entries.map((e) => [e.key.externalId, e.location]),
+          [["nul\u0000id", "hn/~nul%00id/item.json"]],
+          catalog
+        )
+      }
+    })
+  )
+
+  it.effect("a hashed folder without its record, or with another id's, is reported unresolved, not an error", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      const services = yield* Effect.provide(
+        Effect.all({ reader: BronzeReader, writer: BronzeWriter, maintenance: BronzeMaintenance }),
+        FileSystemBronze.layerWith({ root, catalog: "index" })
+      )
+      yield* services.writer.put(key("1"), new Uint8Array([1]))
+      const orphan = `~~${"b".repeat(64)}`
+      const stranger = `~~${"c".repeat(64)}`
+      for (const [segment, record] of [
+        [orphan, undefined],
+        [stranger, JSON.stringify({ sourceType: "hn", externalId: "another id" })]
+      ] as const) {
+        const folder = NodePath.join(root, "hn", segment)
+        yield* Effect.promise(() => NodeFs.mkdir(folder, { recursive: true }))
+        yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(folder, "item.json"), "{}"))
+        if (record !== undefined) {
+          yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(folder, "_item.json"), record))
+        }
+      }
+      const page = yield* services.reader.scan({ limit: 10 })
+      assert.deepStrictEqual(
+        page.entries.map((e) => e.key.externalId),
+        ["1"]
+      )
+      assert.deepStrictEqual((page.unresolved ?? []).map((u) => [u.location, u.reason]).sort(), [
+        [`hn/${orphan}/item.json`, "the hashed item folder has no _item.json"],
+        [`hn/${stranger}/item.json`, "its _item.json names an id that does not hash to the folder's name"]
+      ])
+      const report = yield* services.maintenance.reconcile()
+      assert.deepStrictEqual([report.restoredIndexLines, report.unresolvedArtifacts], [0, 2])
     })
   )
 

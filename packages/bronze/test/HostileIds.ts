@@ -1,4 +1,7 @@
-/** External ids that must neither escape the store nor collide. */
+/**
+ * External ids that must neither escape the store nor collide. Ids the writer refuses (U+0000, lone
+ * surrogates) are in `REFUSED_IDS`.
+ */
 export const HOSTILE_IDS: ReadonlyArray<string> = [
   "8863",
   "dQw4w9WgXcQ",
@@ -13,7 +16,6 @@ export const HOSTILE_IDS: ReadonlyArray<string> = [
   "a\\b",
   "C:\\Windows",
   "/absolute",
-  "nul\u0000byte",
   "%2e%2e",
   "%2E%2E",
   "~",
@@ -34,4 +36,14 @@ export const HOSTILE_IDS: ReadonlyArray<string> = [
   "y".repeat(2048) + "/..",
   "é".repeat(150),
   "z".repeat(8192)
+]
+
+/** Ids the writer refuses with `InvalidKey`, and the words of the rule each breaks. */
+export const REFUSED_IDS: ReadonlyArray<readonly [id: string, rule: RegExp]> = [
+  ["", /length of at least 1/],
+  ["nul\u0000byte", /U\+0000/],
+  ["\u0000", /U\+0000/],
+  ["\uD800", /lone surrogates/],
+  ["a\uDC00b", /lone surrogates/],
+  ["x".repeat(8193), /length of at most 8192/]
 ]

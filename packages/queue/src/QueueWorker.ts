@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from "node:events"
 import * as Os from "node:os"
-import { RunExecutor, type Sensor, type SensorStore } from "@medallion/sensors"
+import { FailureReason, RunExecutor, type Sensor, type SensorStore } from "@medallion/sensors"
 import { Clock, Context, Duration, Effect, Exit, Layer, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { Logger, run, type Task, type WorkerEvents } from "graphile-worker"
@@ -103,7 +103,7 @@ export const make = Effect.fnUntraced(function* <R>(
         stop.abort()
         throw new Error(`the run did not finish within ${runTimeoutMs} ms; it is given up and retried`)
       }
-      if (Exit.isFailure(exit)) throw new Error(RunTask.describe(exit.cause))
+      if (Exit.isFailure(exit)) throw new Error(FailureReason.reasonOf(exit.cause))
     } finally {
       clearTimeout(timer)
       abortSignal?.removeEventListener("abort", onAbort)

@@ -16,13 +16,11 @@
  * `idleInTransactionTimeout`; and an attempt waiting for a row lock gives up after `lockTimeout` (failing,
  * so it is retried later) rather than holding a worker slot.
  */
-import { type Job, type RunExecutor, RunMetrics, SensorStore } from "@medallion/sensors"
+import { FailureReason, type Job, type RunExecutor, RunMetrics, SensorStore } from "@medallion/sensors"
 import { Cause, Duration, Effect, Metric, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { causeChain, QueueError } from "./QueueError.ts"
+import { QueueError } from "./QueueError.ts"
 import * as RunJobs from "./RunJobs.ts"
-
-const MAX_ERROR_LENGTH = 4000
 
 export type Outcome = "succeeded" | "failed" | "finished-before"
 
@@ -51,25 +49,6 @@ export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT = Duration.seconds(60)
 /** A duration as a PostgreSQL timeout setting (whole milliseconds, as text). */
 const setting = (input: Duration.Input): string =>
   String(Math.max(0, Math.round(Duration.toMillis(Duration.fromInputUnsafe(input)))))
-
-/** The reason recorded for an error, as the in-process launcher words it. */
-export const describe = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  const text = Schema.isSchemaError(error)
-    ? `SchemaError: ${error.message}`
-    : error instanceof Error
-      ? `${error.name}: ${causeChain(error)}`
-      : typeof error === "string"
-        ? error
-        : Cause.pretty(cause)
-  return text.slice(0, MAX_ERROR_LENGTH)
-}
-
-const summarize = (result: Job.JobResult<unknown>, total: number): string =>
-  `${result.failures.length} of ${total} items failed; first: ${result.failures[0]?.reason ?? ""}`.slice(
-    0,
-    MAX_ERROR_LENGTH
-  )
 
 /** The run metrics the in-process launcher keeps too, so both modes feed the same series. */
 const countFinished = (sensor: string, result: Job.JobResult<unknown>) =>
@@ -144,7 +123,7 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
             run.runKey,
             result.failures.length === 0
               ? { status: "succeeded", error: null, failures: [] }
-              : { status: "failed", error: summarize(result, batch.length), failures: result.failures }
+              : { status: "failed", error: FailureReason.summarize(result, batch.length), failures: result.failures }
           )
           return result
         })
@@ -160,7 +139,7 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
       Effect.catch((cause) =>
         Effect.gen(function* () {
           if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
-          const reason = describe(cause)
+          const reason = FailureReason.reasonOf(cause)
           if (attempt.attempt >= attempt.maxAttempts) {
             // The dead state: the run says failed, the job keeps the same reason as its last error.
             // (Only while unfinished: another worker may have finished the run meanwhile.)

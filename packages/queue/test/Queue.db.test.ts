@@ -77,7 +77,7 @@ describe("QueueLauncher", () => {
               return yield* Effect.fail("tick failed after the hand-off")
             })
           )
-          assert.isTrue(Exit.isFailure(yield* Effect.exit(handOff)))
+          assert.strictEqual(reason(yield* Effect.exit(handOff)), "tick failed after the hand-off")
           // ...and nothing is left after the rollback.
           assert.deepInclude(yield* TestSensor.counts, { jobs: 0, runs: 0 })
           assert.deepStrictEqual(yield* store.getCursor(TestSensor.SENSOR), Option.some({ next: 0 }))
@@ -218,7 +218,10 @@ describe("QueueLauncher", () => {
           const run = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "b"))
           assert.strictEqual(run.status, "succeeded")
           // A payload that is not a run is an error of the attempt, not a defect of the worker.
-          assert.isTrue(Exit.isFailure(yield* Effect.exit(task({ nope: 1 }, attempt))))
+          assert.match(
+            reason(yield* Effect.exit(task({ nope: 1 }, attempt))),
+            /^SchemaError\(Missing key\n\s+at \["sensor"\]/
+          )
         })
       ),
     60_000

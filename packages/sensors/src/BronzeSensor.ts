@@ -15,7 +15,14 @@
  * and idempotent runs absorb the repeats.
  */
 import { createHash } from "node:crypto"
-import { BronzeReader, ItemKey, type ArtifactInfo, type BronzeIoError } from "@medallion/bronze"
+import {
+  BronzeReader,
+  ItemKey,
+  type ArtifactInfo,
+  type BronzeIoError,
+  type ScanPage,
+  type ScannedArtifact
+} from "@medallion/bronze"
 import { Duration, Effect, Schema, type Stream } from "effect"
 import type { Job } from "./Job.ts"
 import * as Sensor from "./Sensor.ts"
@@ -118,6 +125,35 @@ export const microbatches = (
   return runs
 }
 
+/**
+ * A page's entries and its unresolved artifacts (no id can be named for them) in scan order: both are
+ * positions the cursor passes; the unresolved ones are quarantined, with their reason, instead of run.
+ */
+type Position =
+  | { readonly _tag: "Artifact"; readonly mtimeMs: number; readonly location: string; readonly entry: ScannedArtifact }
+  | { readonly _tag: "Unresolved"; readonly mtimeMs: number; readonly location: string; readonly reason: string }
+
+const positionsOf = (page: ScanPage): Array<Position> =>
+  [
+    ...page.entries.map((entry) => ({
+      _tag: "Artifact" as const,
+      mtimeMs: entry.mtimeMs,
+      location: entry.location,
+      entry
+    })),
+    ...(page.unresolved ?? []).map((u) => ({ _tag: "Unresolved" as const, ...u }))
+  ].sort((a, b) =>
+    a.mtimeMs !== b.mtimeMs ? a.mtimeMs - b.mtimeMs : a.location < b.location ? -1 : a.location > b.location ? 1 : 0
+  )
+
+const artifactsOf = (positions: ReadonlyArray<Position>): Array<ScannedArtifact> =>
+  positions.flatMap((p) => (p._tag === "Artifact" ? [p.entry] : []))
+
+const quarantinedOf = (positions: ReadonlyArray<Position>): Array<Sensor.Quarantined> =>
+  positions.flatMap((p) =>
+    p._tag === "Unresolved" ? [{ item: p.location, reason: `no item id can be named for it: ${p.reason}` }] : []
+  )
+
 const strip = <A extends ArtifactInfo>(artifact: A): ArtifactInfo => ({
   key: artifact.key,
   size: artifact.size,
@@ -148,12 +184,13 @@ export const evaluateScan = <JR>(
       limit: budget + cursor.seen.length
     })
     const seen = new Set(cursor.seen)
-    const fresh: Array<ArtifactInfo & { readonly mtimeMs: number }> = []
-    for (const entry of page.entries) {
+    const fresh: Array<Position> = []
+    for (const entry of positionsOf(page)) {
       if (entry.mtimeMs > horizon || fresh.length >= budget) break
       if (entry.mtimeMs === cursor.mtimeMs && seen.has(entry.location)) continue
       fresh.push(entry)
     }
+    const quarantined = quarantinedOf(fresh)
 
     let next: ScanCursor = cursor.lastReconcileAt < 0 ? { ...cursor, lastReconcileAt: context.now } : cursor
     if (fresh.length > 0) {
@@ -170,7 +207,7 @@ export const evaluateScan = <JR>(
       }
       next = { ...next, mtimeMs: last.mtimeMs, after, seen: seenNext }
     }
-    const runs = microbatches("scan:", fresh.map(strip), options.batchSize)
+    const runs = microbatches("scan:", artifactsOf(fresh).map(strip), options.batchSize)
 
     // The backstop: a paged pass over everything below the cursor, for artifacts that arrived with old mtimes.
     let reconcileNote: string | undefined
@@ -193,12 +230,15 @@ export const evaluateScan = <JR>(
         after: pass.mtimeMs < 0 ? undefined : { mtimeMs: pass.mtimeMs, location: pass.location },
         limit: remainingRuns * options.batchSize
       })
-      const inRange = reconcilePage.entries.filter((entry) => entry.mtimeMs <= pass.upTo)
-      const done = reconcilePage.complete || inRange.length < reconcilePage.entries.length
+      const positions = positionsOf(reconcilePage)
+      const inRangePositions = positions.filter((entry) => entry.mtimeMs <= pass.upTo)
+      const inRange = artifactsOf(inRangePositions)
+      const done = reconcilePage.complete || inRangePositions.length < positions.length
+      quarantined.push(...quarantinedOf(inRangePositions))
       const known = options.known ? yield* options.known(inRange.map(strip)) : new Set<string>()
       const missing = inRange.filter((entry) => !known.has(entry.location))
       runs.push(...microbatches(`reconcile:${pass.pass}:`, missing.map(strip), options.batchSize))
-      const lastSeen = inRange[inRange.length - 1]
+      const lastSeen = inRangePositions[inRangePositions.length - 1]
       next = {
         ...next,
         reconcile:
@@ -209,9 +249,9 @@ export const evaluateScan = <JR>(
     }
 
     if (runs.length === 0) {
-      return Sensor.skip(reconcileNote ?? `no settled artifacts after mtime ${cursor.mtimeMs}`, next)
+      return Sensor.skip(reconcileNote ?? `no settled artifacts after mtime ${cursor.mtimeMs}`, next, quarantined)
     }
-    return Sensor.runs(runs, next, reconcileNote)
+    return Sensor.runs(runs, next, reconcileNote, quarantined)
   })
 
 /** The evaluation of an index-mode tick. */

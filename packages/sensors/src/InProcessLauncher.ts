@@ -6,8 +6,8 @@
  *
  * Its runs die with the process, so it advances the cursor as a watermark (`cursorCommit: "watermark"`).
  */
-import { Cause, Duration, Effect, Layer, Metric, Schedule, Scope, Semaphore } from "effect"
-import type { JobResult } from "./Job.ts"
+import { Duration, Effect, Layer, Metric, Schedule, Scope, Semaphore } from "effect"
+import { reasonOf, summarize } from "./FailureReason.ts"
 import { type LaunchRun, recordRuns, RunLauncher } from "./RunLauncher.ts"
 import { itemFailures, runDuration, runsFinished } from "./RunMetrics.ts"
 import { RunTimedOut } from "./SensorErrors.ts"
@@ -29,21 +29,6 @@ export interface InProcessLauncherOptions {
 }
 
 export const DEFAULT_RUN_TIMEOUT = Duration.minutes(10)
-
-const MAX_ERROR_LENGTH = 4000
-
-const describe = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  const text =
-    error instanceof Error ? `${error.name}: ${error.message}` : typeof error === "string" ? error : Cause.pretty(cause)
-  return text.slice(0, MAX_ERROR_LENGTH)
-}
-
-const summarize = (result: JobResult<unknown>, total: number): string =>
-  `${result.failures.length} of ${total} items failed; first: ${result.failures[0]?.reason ?? ""}`.slice(
-    0,
-    MAX_ERROR_LENGTH
-  )
 
 export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptions = {}) {
   const store = yield* SensorStore
@@ -91,7 +76,7 @@ export const make = Effect.fnUntraced(function* (options: InProcessLauncherOptio
           )
         })
       )
-    }).pipe(Effect.sandbox, Effect.mapError(describe))
+    }).pipe(Effect.sandbox, Effect.mapError(reasonOf))
 
   const execute = (run: LaunchRun, onFinished: (runKey: string) => Effect.Effect<void>) =>
     attempt(run).pipe(

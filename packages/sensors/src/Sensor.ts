@@ -12,6 +12,16 @@ export interface RunRequest<Item> {
   readonly items: ReadonlyArray<Item>
 }
 
+/**
+ * Something a tick found and cannot hand to a run (an artifact whose id cannot be resolved, say): the
+ * runner records it as a failed item, with its reason, in a quarantine run that is never launched.
+ */
+export interface Quarantined {
+  /** What to show for it (a location, a description); JSON. */
+  readonly item: unknown
+  readonly reason: string
+}
+
 export type Evaluation<C, Item> =
   | {
       readonly _tag: "Runs"
@@ -19,8 +29,14 @@ export type Evaluation<C, Item> =
       readonly cursor: C
       /** Shown in the tick history (e.g. a warning that an index was replaced). */
       readonly reason?: string | undefined
+      readonly quarantined?: ReadonlyArray<Quarantined> | undefined
     }
-  | { readonly _tag: "Skip"; readonly reason: string; readonly cursor: C }
+  | {
+      readonly _tag: "Skip"
+      readonly reason: string
+      readonly cursor: C
+      readonly quarantined?: ReadonlyArray<Quarantined> | undefined
+    }
 
 export interface EvaluationContext {
   /** The most run requests this tick may return; a sensor with more pages with its cursor. */
@@ -81,12 +97,18 @@ export const make = <C, Item, E = never, R = never, JE = never, JR = never>(opti
 export const runs = <C, Item>(
   requests: ReadonlyArray<RunRequest<Item>>,
   cursor: C,
-  reason?: string
-): Evaluation<C, Item> => ({ _tag: "Runs", runs: requests, cursor, reason })
+  reason?: string,
+  quarantined?: ReadonlyArray<Quarantined>
+): Evaluation<C, Item> => ({ _tag: "Runs", runs: requests, cursor, reason, quarantined })
 
-/** A skip helper for `evaluate`: nothing to do; the cursor still advances to `cursor`. */
-export const skip = <C, Item = never>(reason: string, cursor: C): Evaluation<C, Item> => ({
+/** A skip helper for `evaluate`: nothing to run; the cursor still advances to `cursor`. */
+export const skip = <C, Item = never>(
+  reason: string,
+  cursor: C,
+  quarantined?: ReadonlyArray<Quarantined>
+): Evaluation<C, Item> => ({
   _tag: "Skip",
   reason,
-  cursor
+  cursor,
+  quarantined
 })

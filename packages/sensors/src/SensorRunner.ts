@@ -28,6 +28,9 @@ import {
   Semaphore,
   Stream
 } from "effect"
+import { PgText } from "@medallion/silver"
+import { reasonOf } from "./FailureReason.ts"
+import * as Quarantine from "./Quarantine.ts"
 import * as RunExecutor from "./RunExecutor.ts"
 import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
 import type { AnySensor, Evaluation, RunRequest } from "./Sensor.ts"
@@ -38,6 +41,9 @@ import * as Watermark from "./Watermark.ts"
 const ticksTotal = Metric.counter("sensor_ticks_total", { description: "Sensor ticks, by sensor and outcome" })
 const tickDuration = Metric.timer("sensor_tick_duration", { description: "Duration of a sensor tick" })
 const runsRequested = Metric.counter("sensor_runs_requested_total", { description: "Runs requested by sensor ticks" })
+const itemsQuarantined = Metric.counter("sensor_items_quarantined_total", {
+  description: "Items a tick could not hand to a run, recorded as failed in a quarantine run"
+})
 
 export interface SensorRunnerOptions {
   /** This process's identity in leases (default: host, pid and a random suffix). */
@@ -113,13 +119,6 @@ interface Session {
 
 const encodedSize = (json: unknown) => Buffer.byteLength(JSON.stringify(json), "utf8")
 
-const causeReason = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  if (Schema.isSchemaError(error)) return `SchemaError: ${error.message}`
-  if (error instanceof Error) return `${error.name}: ${error.message}`
-  return typeof error === "string" ? error : Cause.pretty(cause)
-}
-
 /** Keeps the first request of each run key: duplicates within a tick collapse. */
 const collapse = <Item>(runs: ReadonlyArray<RunRequest<Item>>): ReadonlyArray<RunRequest<Item>> => {
   const seen = new Set<string>()
@@ -166,7 +165,7 @@ export const make = Effect.fnUntraced(function* <R>(
       sensor.name,
       {
         cursor: Schema.toCodecJson(sensor.cursor),
-        items: Schema.toCodecJson(Schema.Array(sensor.job.item))
+        item: Schema.toCodecJson(sensor.job.item) as Schema.Codec<unknown, unknown>
       }
     ])
   )
@@ -318,65 +317,72 @@ export const make = Effect.fnUntraced(function* <R>(
       )
       if (Exit.isFailure(evaluated)) {
         if (Cause.hasInterruptsOnly(evaluated.cause)) return yield* Effect.interrupt
-        return yield* failed(causeReason(evaluated.cause))
+        return yield* failed(reasonOf(evaluated.cause))
       }
       const evaluation = evaluated.value
 
       const nextJson = yield* Effect.exit(Schema.encodeUnknownEffect(codec.cursor)(evaluation.cursor))
-      if (Exit.isFailure(nextJson))
-        return yield* failed(`the next cursor does not encode: ${causeReason(nextJson.cause)}`)
+      if (Exit.isFailure(nextJson)) return yield* failed(`the next cursor does not encode: ${reasonOf(nextJson.cause)}`)
       const size = encodedSize(nextJson.value)
       if (size > sensor.maxCursorBytes) {
         const error = new CursorTooLarge({ sensor: sensor.name, bytes: size, limit: sensor.maxCursorBytes })
-        return yield* failed(`${error._tag}: the cursor is ${size} bytes, the limit is ${sensor.maxCursorBytes}`)
+        return yield* failed(`${error._tag}: ${error.message}`)
       }
+      const cursorProblem = PgText.jsonProblem(nextJson.value)
+      if (cursorProblem !== undefined) return yield* failed(`the next cursor cannot be stored: ${cursorProblem}`)
 
-      if (evaluation._tag === "Skip") {
+      if (evaluation._tag === "Skip" && (evaluation.quarantined ?? []).length === 0) {
         const report = yield* finish(tickId, started, "skipped", evaluation.reason, nextJson.value, [], [])
         frontierJson = nextJson.value
         yield* commitLock.withPermit(Effect.suspend(() => commit(watermark.register(nextJson.value, [], []))))
         return report
       }
 
-      const runs = collapse(evaluation.runs)
+      const runs = evaluation._tag === "Runs" ? collapse(evaluation.runs) : []
       if (runs.length > sensor.maxRunsPerTick) {
         return yield* failed(
           `${runs.length} run requests exceed the cap of ${sensor.maxRunsPerTick} per tick: the sensor must page with its cursor`
         )
       }
-      const encodedRuns = yield* Effect.exit(
-        Effect.forEach(runs, (run) =>
-          Effect.map(Schema.encodeUnknownEffect(codec.items)(run.items), (items) =>
-            toLaunch(sensor, run.runKey, items as ReadonlyArray<unknown>)
-          )
-        )
-      )
-      if (Exit.isFailure(encodedRuns))
-        return yield* failed(`run items do not encode: ${causeReason(encodedRuns.cause)}`)
-      const runKeys = runs.map((run) => run.runKey)
+      // Items that cannot be recorded are set aside as a failed quarantine run; the others go on.
+      const prepared = Quarantine.prepare(codec.item, runs)
+      const encodedRuns = prepared.runs.map((run) => toLaunch(sensor, run.runKey, run.items))
+      const quarantine = Quarantine.record([...(evaluation.quarantined ?? []), ...prepared.quarantined])
+      const runKeys = [...encodedRuns.map((run) => run.runKey), ...(quarantine ? [quarantine.runKey] : [])]
 
-      // The hand-off: dedup, the launcher's accept, the tick record (and the cursor, for durable
-      // launchers) commit together, under the lease's row lock. Not cut off by the tick timeout: a commit
-      // interrupted half-way would leave it unknown whether the runs were accepted.
+      // The hand-off: dedup, the launcher's accept, the quarantine record, the tick record (and the cursor,
+      // for durable launchers) commit together, under the lease's row lock. Not cut off by the tick
+      // timeout: a commit interrupted half-way would leave it unknown whether the runs were accepted.
       const accepted = yield* store
         .withTransaction(
           Effect.gen(function* () {
             yield* store.assertOwner(sensor.name, owner)
             const existing = yield* store.existingRunKeys(sensor.name, runKeys)
-            const fresh = encodedRuns.value.filter((run) => !existing.has(run.runKey))
+            const fresh = encodedRuns.filter((run) => !existing.has(run.runKey))
             yield* launcher.accept(fresh)
+            const quarantined = quarantine !== undefined && !existing.has(quarantine.runKey) ? quarantine : undefined
+            if (quarantined) yield* store.insertFailedRuns(sensor.name, [quarantined])
             if (launcher.cursorCommit === "accept") yield* store.putCursor(sensor.name, owner, nextJson.value)
+            const notes = [
+              evaluation.reason,
+              fresh.length < encodedRuns.length ? `${encodedRuns.length - fresh.length} runs already known` : undefined,
+              quarantine ? `${quarantine.failures.length} item(s) quarantined in run ${quarantine.runKey}` : undefined
+            ].filter((note) => note !== undefined && note !== "")
             const report = yield* finish(
               tickId,
               started,
               "success",
-              evaluation.reason ??
-                (fresh.length < runs.length ? `${runs.length - fresh.length} runs already known` : null),
+              notes.length === 0 ? null : notes.join("; "),
               nextJson.value,
               runKeys,
               fresh.map((run) => run.runKey)
             )
-            return { report, fresh, existing: runKeys.filter((key) => existing.has(key)) }
+            return {
+              report,
+              fresh,
+              quarantined,
+              existing: encodedRuns.filter((run) => existing.has(run.runKey)).map((run) => run.runKey)
+            }
           })
         )
         .pipe(Effect.exit)
@@ -384,7 +390,16 @@ export const make = Effect.fnUntraced(function* <R>(
         const error = Cause.squash(accepted.cause)
         if (error instanceof LeaseLost) yield* leaseLost(error)
         if (Cause.hasInterruptsOnly(accepted.cause)) return yield* Effect.interrupt
-        return yield* failed(`runs not accepted: ${causeReason(accepted.cause)}`)
+        return yield* failed(`runs not accepted: ${reasonOf(accepted.cause)}`)
+      }
+      if (accepted.value.quarantined) {
+        const { failures, runKey } = accepted.value.quarantined
+        yield* Metric.update(Metric.withAttributes(itemsQuarantined, { sensor: sensor.name }), failures.length)
+        yield* Effect.logWarning("items quarantined: they cannot be handed to a run", {
+          runKey,
+          items: failures.length,
+          reasons: failures.slice(0, 10).map((failure) => `${JSON.stringify(failure.item)}: ${failure.reason}`)
+        })
       }
       const { existing, fresh, report } = accepted.value
       frontierJson = nextJson.value
@@ -433,7 +448,7 @@ export const make = Effect.fnUntraced(function* <R>(
             sensor: sensor.name,
             tickId: -1,
             status: "failed" as const,
-            reason: causeReason(Cause.fail(error)),
+            reason: reasonOf(Cause.fail(error)),
             runKeys: [],
             requested: [],
             cursorBefore: frontierJson,

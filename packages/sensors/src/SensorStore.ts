@@ -3,6 +3,7 @@
  * tick history and the run records. `SqlSensorStore.layer` keeps it in silver's tables; `layerTest` here
  * keeps it in memory, with the same semantics, so users can test their sensors without a database.
  */
+import { PgText } from "@medallion/silver"
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { LeaseLost, type SensorStoreError } from "./SensorErrors.ts"
 
@@ -39,6 +40,21 @@ export interface TickOutcome {
   readonly cursorAfter: unknown
   readonly runKeys: ReadonlyArray<string>
   readonly durationMs: number
+}
+
+/**
+ * Run keys of the records of quarantined items (what a tick found and could not hand to a run): such a
+ * run is recorded `failed` at once, is never launched, and `resetFailedRuns` leaves it alone, since running
+ * it again cannot help.
+ */
+export const QUARANTINE_PREFIX = "quarantine:"
+
+/** A run recorded as failed before it could start: its items, and why each was set aside. */
+export interface FailedRun {
+  readonly runKey: string
+  readonly items: ReadonlyArray<unknown>
+  readonly error: string
+  readonly failures: ReadonlyArray<{ readonly item: unknown; readonly reason: string }>
 }
 
 export interface RunUpdate {
@@ -90,12 +106,14 @@ export interface SensorStoreShape {
     sensor: string,
     runs: ReadonlyArray<{ readonly runKey: string; readonly items: ReadonlyArray<unknown> }>
   ) => Effect.Effect<void, SensorStoreError>
+  /** Records runs as `failed` at once (quarantined items); an existing run key is left as it is. */
+  readonly insertFailedRuns: (sensor: string, runs: ReadonlyArray<FailedRun>) => Effect.Effect<void, SensorStoreError>
   /** Status change of one run; `running` also counts an attempt. */
   readonly updateRun: (sensor: string, runKey: string, update: RunUpdate) => Effect.Effect<void, SensorStoreError>
   readonly getRun: (sensor: string, runKey: string) => Effect.Effect<Option.Option<StoredRun>, SensorStoreError>
   /** Runs still `requested` or `running`, oldest first. */
   readonly unfinishedRuns: (sensor: string) => Effect.Effect<ReadonlyArray<StoredRun>, SensorStoreError>
-  /** Failed runs set back to `requested` (all of the sensor's, or one); returns them. */
+  /** Failed runs set back to `requested` (all of the sensor's, or one); returns them. Quarantine records stay failed. */
   readonly resetFailedRuns: (
     sensor: string,
     runKey?: string | undefined
@@ -229,7 +247,7 @@ const makeMemory = Effect.gen(function* () {
       yield* replaceTick(index, {
         ...tick,
         status: outcome.status,
-        reason: outcome.reason,
+        reason: outcome.reason === null ? null : PgText.repair(outcome.reason),
         cursorAfter: structuredClone(outcome.cursorAfter),
         runKeys: [...outcome.runKeys],
         runCount: outcome.runKeys.length,
@@ -281,6 +299,25 @@ const makeMemory = Effect.gen(function* () {
       }
     })
 
+  const insertFailedRuns: SensorStoreShape["insertFailedRuns"] = (sensor, runs) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      for (const run of runs) {
+        if (state.runs.has(runId(sensor, run.runKey))) continue
+        yield* change(state.runs, runId(sensor, run.runKey), {
+          sensor,
+          runKey: run.runKey,
+          status: "failed",
+          attempts: 0,
+          items: structuredClone(run.items),
+          error: PgText.repair(run.error),
+          failures: PgText.repairJson(run.failures) as FailedRun["failures"],
+          requestedAt: now,
+          finishedAt: now
+        })
+      }
+    })
+
   const updateRun: SensorStoreShape["updateRun"] = (sensor, runKey, update) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
@@ -291,8 +328,9 @@ const makeMemory = Effect.gen(function* () {
         ...run,
         status: update.status,
         attempts: update.status === "running" ? run.attempts + 1 : run.attempts,
-        error: update.error === undefined ? run.error : update.error,
-        failures: update.failures === undefined ? run.failures : structuredClone(update.failures),
+        error: update.error === undefined ? run.error : update.error === null ? null : PgText.repair(update.error),
+        failures:
+          update.failures === undefined ? run.failures : (PgText.repairJson(update.failures) as StoredRun["failures"]),
         finishedAt: finished ? now : null
       })
     })
@@ -314,7 +352,7 @@ const makeMemory = Effect.gen(function* () {
     Effect.gen(function* () {
       const reset: Array<StoredRun> = []
       for (const run of [...state.runs.values()]) {
-        if (run.sensor !== sensor || run.status !== "failed") continue
+        if (run.sensor !== sensor || run.status !== "failed" || run.runKey.startsWith(QUARANTINE_PREFIX)) continue
         if (runKey !== undefined && run.runKey !== runKey) continue
         const next: MemoryRun = { ...run, status: "requested", finishedAt: null }
         yield* change(state.runs, runId(sensor, run.runKey), next)
@@ -375,6 +413,7 @@ const makeMemory = Effect.gen(function* () {
     recentTicks,
     existingRunKeys,
     insertRuns,
+    insertFailedRuns,
     updateRun,
     getRun,
     unfinishedRuns,

@@ -10,8 +10,15 @@
 import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import { PgText } from "@medallion/silver"
 import { LeaseLost, SensorStoreError } from "./SensorErrors.ts"
-import { SensorStore, type SensorStoreShape, type StoredRun, type StoredTick } from "./SensorStore.ts"
+import {
+  QUARANTINE_PREFIX,
+  SensorStore,
+  type SensorStoreShape,
+  type StoredRun,
+  type StoredTick
+} from "./SensorStore.ts"
 
 interface RunRow {
   readonly sensor: string
@@ -62,6 +69,11 @@ export const make = Effect.gen(function* () {
       ) as Effect.Effect<A, Exclude<E, SqlError> | SensorStoreError, R>
 
   const json = (value: unknown) => JSON.stringify(value ?? null)
+  // Reasons and errors are free text: what PostgreSQL cannot store in them (U+0000, lone surrogates) is
+  // repaired (see silver's PgText). Run items and cursors are not: changing them would name other items;
+  // the runner sets aside what cannot be stored before it comes here.
+  const text = (value: string | null) => (value === null ? null : PgText.repair(value))
+  const reasons = (value: unknown) => JSON.stringify(PgText.repairJson(value ?? null))
 
   const acquireLease: SensorStoreShape["acquireLease"] = (sensor, owner, ttlMs, initialCursor) =>
     sql<{ sensor: string }>`
@@ -149,7 +161,7 @@ export const make = Effect.gen(function* () {
     sql`
       update sensor_ticks set
         status = ${outcome.status},
-        reason = ${outcome.reason},
+        reason = ${text(outcome.reason)},
         cursor_after = ${json(outcome.cursorAfter)}::jsonb,
         run_keys = array(select jsonb_array_elements_text(${json(outcome.runKeys)}::jsonb)),
         run_count = ${outcome.runKeys.length},
@@ -159,7 +171,7 @@ export const make = Effect.gen(function* () {
 
   const abandonTicks: SensorStoreShape["abandonTicks"] = (sensor, reason) =>
     sql<{ id: string }>`
-      update sensor_ticks set status = 'failed', reason = ${reason}, finished_at = clock_timestamp(),
+      update sensor_ticks set status = 'failed', reason = ${text(reason)}, finished_at = clock_timestamp(),
         duration_ms = greatest(0, extract(epoch from clock_timestamp() - started_at) * 1000)::int
       where sensor = ${sensor} and status = 'started'
       returning id`.pipe(
@@ -204,6 +216,16 @@ export const make = Effect.gen(function* () {
           from jsonb_array_elements(${json(runs.map((run) => ({ runKey: run.runKey, items: run.items })))}::jsonb) r
           on conflict (sensor, run_key) do nothing`.pipe(Effect.asVoid, wrap("insertRuns"))
 
+  const insertFailedRuns: SensorStoreShape["insertFailedRuns"] = (sensor, runs) =>
+    runs.length === 0
+      ? Effect.void
+      : sql`
+          insert into sensor_runs (sensor, run_key, status, item_keys, error, failures, requested_at, finished_at)
+          select ${sensor}, r->>'runKey', 'failed', r->'items', r->>'error', r->'failures', clock_timestamp(),
+                 clock_timestamp()
+          from jsonb_array_elements(${reasons(runs)}::jsonb) r
+          on conflict (sensor, run_key) do nothing`.pipe(Effect.asVoid, wrap("insertFailedRuns"))
+
   const updateRun: SensorStoreShape["updateRun"] = (sensor, runKey, update) => {
     const setError = update.error !== undefined
     const setFailures = update.failures !== undefined
@@ -216,8 +238,8 @@ export const make = Effect.gen(function* () {
           ? sql`update sensor_runs set status = 'requested', finished_at = null
                 where sensor = ${sensor} and run_key = ${runKey}`
           : sql`update sensor_runs set status = ${update.status}, finished_at = clock_timestamp(),
-                  error = case when ${setError} then ${update.error ?? null}::text else error end,
-                  failures = case when ${setFailures} then ${json(update.failures ?? [])}::jsonb else failures end
+                  error = case when ${setError} then ${text(update.error ?? null)}::text else error end,
+                  failures = case when ${setFailures} then ${reasons(update.failures ?? [])}::jsonb else failures end
                 where sensor = ${sensor} and run_key = ${runKey}`
     return statement.pipe(Effect.asVoid, wrap("updateRun"))
   }
@@ -239,7 +261,7 @@ export const make = Effect.gen(function* () {
 
   const resetFailedRuns: SensorStoreShape["resetFailedRuns"] = (sensor, runKey) =>
     sql<RunRow>`update sensor_runs set status = 'requested', finished_at = null
-                where sensor = ${sensor} and status = 'failed'
+                where sensor = ${sensor} and status = 'failed' and not starts_with(run_key, ${QUARANTINE_PREFIX})
                   and (${runKey ?? null}::text is null or run_key = ${runKey ?? null}::text)
                 returning ${sql.literal(RUN_COLUMNS)}`.pipe(
       Effect.map((rows) => rows.map(toRun)),
@@ -273,6 +295,7 @@ export const make = Effect.gen(function* () {
     recentTicks,
     existingRunKeys,
     insertRuns,
+    insertFailedRuns,
     updateRun,
     getRun,
     unfinishedRuns,

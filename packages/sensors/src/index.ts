@@ -1,5 +1,7 @@
+export * as FailureReason from "./FailureReason.ts"
 export * as InProcessLauncher from "./InProcessLauncher.ts"
 export * as Job from "./Job.ts"
+export * as Quarantine from "./Quarantine.ts"
 export * as RunExecutor from "./RunExecutor.ts"
 export * as RunMetrics from "./RunMetrics.ts"
 export * from "./RunLauncher.ts"

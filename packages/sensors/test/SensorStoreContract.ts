@@ -3,7 +3,7 @@
  */
 import { assert } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { SensorStore } from "../src/SensorStore.ts"
+import { QUARANTINE_PREFIX, SensorStore } from "../src/SensorStore.ts"
 
 export type ContractTest = (name: string, body: () => Effect.Effect<void, unknown, SensorStore>) => void
 
@@ -88,6 +88,60 @@ export const contract = (test: ContractTest, expire: (ms: number) => Effect.Effe
         ["b"]
       )
       assert.strictEqual(Option.getOrThrow(yield* store.getRun("runs", "b")).status, "requested")
+    }))
+
+  test("quarantine records are failed at once and left alone by a reset", () =>
+    Effect.gen(function* () {
+      const store = yield* SensorStore
+      const quarantine = {
+        runKey: `${QUARANTINE_PREFIX}abc`,
+        items: ['{"id":"\\u0000"}'],
+        error: "1 item(s) quarantined",
+        failures: [{ item: '{"id":"\\u0000"}', reason: "cannot be stored" }]
+      }
+      yield* store.insertFailedRuns("q", [quarantine])
+      // Recording it again (a tick evaluated again after a crash) changes nothing.
+      yield* store.insertFailedRuns("q", [{ ...quarantine, error: "other" }])
+      const stored = Option.getOrThrow(yield* store.getRun("q", quarantine.runKey))
+      assert.deepStrictEqual(
+        [stored.status, stored.attempts, stored.items, stored.error, stored.failures],
+        ["failed", 0, quarantine.items, quarantine.error, quarantine.failures]
+      )
+      assert.isTrue((yield* store.existingRunKeys("q", [quarantine.runKey])).has(quarantine.runKey))
+      assert.deepStrictEqual(yield* store.unfinishedRuns("q"), [])
+      yield* store.insertRuns("q", [{ runKey: "plain", items: [1] }])
+      yield* store.updateRun("q", "plain", { status: "failed", error: "boom" })
+      assert.deepStrictEqual(
+        (yield* store.resetFailedRuns("q")).map((run) => run.runKey),
+        ["plain"]
+      )
+      assert.deepStrictEqual(yield* store.resetFailedRuns("q", quarantine.runKey), [])
+      assert.strictEqual(Option.getOrThrow(yield* store.getRun("q", quarantine.runKey)).status, "failed")
+    }))
+
+  test("reasons and errors PostgreSQL cannot store (U+0000, lone surrogates) are recorded with U+FFFD", () =>
+    Effect.gen(function* () {
+      const store = yield* SensorStore
+      const tick = yield* store.startTick("text", null)
+      yield* store.finishTick(tick, {
+        status: "failed",
+        reason: "bad \u0000 reason \uD800",
+        cursorAfter: null,
+        runKeys: [],
+        durationMs: 1
+      })
+      assert.strictEqual((yield* store.recentTicks("text", 1))[0]!.reason, "bad \uFFFD reason \uFFFD")
+      yield* store.insertRuns("text", [{ runKey: "r", items: [{ id: 1 }] }])
+      yield* store.updateRun("text", "r", {
+        status: "failed",
+        error: "error \u0000",
+        failures: [{ item: { id: 1 }, reason: "title \u0000 \uDC00" }]
+      })
+      const run = Option.getOrThrow(yield* store.getRun("text", "r"))
+      assert.deepStrictEqual(
+        [run.status, run.error, run.failures],
+        ["failed", "error \uFFFD", [{ item: { id: 1 }, reason: "title \uFFFD \uFFFD" }]]
+      )
     }))
 
   test("tick history: outcome, cursors, run keys; abandoned ticks are closed as failed", () =>

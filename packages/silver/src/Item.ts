@@ -7,10 +7,23 @@
  * `location` as bronze reported them.
  */
 import { type DateTime, Schema } from "effect"
+import * as PgText from "./PgText.ts"
 import { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 export const SourceType = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9_-]{0,39}$/))
-export const ExternalId = Schema.String.check(Schema.isBetweenLength(1, 2048))
+/**
+ * An id silver keeps: 1 to 2,048 UTF-16 units (bronze keeps up to 8,192: a longer id is a failed item
+ * with this reason) that PostgreSQL can store (no U+0000, no lone surrogate). Ids are kept exactly as
+ * the source gave them: two ids that differ only in Unicode normalization (`é` and `e` + U+0301) are two
+ * items, as they are two folders in bronze.
+ */
+export const ExternalId = Schema.String.check(
+  Schema.isBetweenLength(1, 2048),
+  Schema.makeFilter((s: string) => {
+    const problem = PgText.problem(s)
+    return problem === undefined || `an id PostgreSQL can store: this one ${problem}`
+  })
+)
 export const ArtifactType = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9_-]{0,63}(@[0-9A-Za-z_.-]{1,64})?$/))
 export const Ext = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/))
 export const Sha256Hex = Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))

@@ -3,14 +3,16 @@
  * discovery, status changes, and the reads operators and sensors need.
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import type { SqlError } from "effect/sql/SqlError"
 import * as Item from "./Item.ts"
 import {
   CHILD_KINDS,
   type ChildKind,
-  discoveredState,
   keyOf,
   type NormalizedItem,
   normalizeBatch,
+  type DiscoveredFields,
+  normalizeDiscovered,
   normalizeStatus
 } from "./ItemRows.ts"
 import * as ItemRepoMemory from "./ItemRepoMemory.ts"
@@ -18,6 +20,7 @@ import type { ItemRepoShape, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
 import * as ItemRepoSearch from "./ItemRepoSearch.ts"
 import * as SearchText from "./SearchText.ts"
+import { type DatabaseError, type DatabaseUnavailable, refusedForData, serverMessage } from "./SilverError.ts"
 import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
 
 /** The channel notified (in the writing transaction) whenever items change. */
@@ -136,7 +139,6 @@ const toSummary = (row: SummaryRecord): Item.ItemSummary => ({
   updatedAt: DateTime.fromDateUnsafe(row.updatedAt)
 })
 
-const decodeDiscovered = Schema.decodeUnknownEffect(Schema.Array(Item.DiscoveredItem))
 const decodeStatus = Schema.decodeUnknownEffect(Item.StatusUpdate)
 
 const invalidBatch = (items: ReadonlyArray<{ sourceType: unknown; externalId: unknown }>) => (error: Error) =>
@@ -145,6 +147,18 @@ const invalidBatch = (items: ReadonlyArray<{ sourceType: unknown; externalId: un
     externalId: String(items[0]?.externalId ?? ""),
     message: error.message
   })
+
+/** The probe of `isolate` wrote its item: rolled back on purpose. */
+class ProbeWritten {}
+
+const refusedItem = (key: Item.ItemKey, error: DatabaseError) =>
+  Effect.fail(
+    new Item.InvalidItem({
+      sourceType: key.sourceType,
+      externalId: key.externalId,
+      message: `PostgreSQL refused it: ${serverMessage(error.cause) ?? error.message}`
+    })
+  )
 
 const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
   const sql = db.client
@@ -246,60 +260,81 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       return { inserted, updated: written.length - inserted, unchanged: batch.length - written.length }
     })
 
+  /**
+   * A batch PostgreSQL refused for its data (a value the Schema could not foresee, such as a title whose
+   * search vector would pass 1 MB): each item is written alone, in a transaction always rolled back, to
+   * name the one it refuses, as an `InvalidItem` with PostgreSQL's reason, so the caller can set it aside
+   * and write the others. Any other failure, or a batch no single item of which is refused, stays as it is.
+   */
+  const isolate = <I>(
+    operation: string,
+    entries: ReadonlyArray<{ readonly key: Item.ItemKey; readonly input: I }>,
+    error: DatabaseError,
+    write: (input: I) => Effect.Effect<unknown, SqlError>
+  ): Effect.Effect<never, DatabaseError | DatabaseUnavailable | Item.InvalidItem> =>
+    Effect.gen(function* () {
+      if (!refusedForData(error)) return yield* error
+      if (entries.length === 1) return yield* refusedItem(entries[0]!.key, error)
+      for (const { input, key } of entries) {
+        const probe = yield* db
+          .resilient(operation, sql.withTransaction(Effect.andThen(write(input), Effect.fail(new ProbeWritten()))))
+          .pipe(Effect.flip)
+        if (probe instanceof ProbeWritten) continue
+        if (probe._tag === "DatabaseError" && refusedForData(probe)) return yield* refusedItem(key, probe)
+        return yield* probe
+      }
+      return yield* error
+    })
+
   const upsert = Effect.fn("ItemRepo.upsert")(function* (items: ReadonlyArray<Item.ItemInput>) {
     if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 }
     const batch = yield* normalizeBatch(items)
-    return yield* db.resilient("ItemRepo.upsert", sql.withTransaction(writeBatch(batch)))
+    return yield* db.resilient("ItemRepo.upsert", sql.withTransaction(writeBatch(batch))).pipe(
+      Effect.catchTag("DatabaseError", (error) =>
+        isolate(
+          "ItemRepo.upsert",
+          batch.map((n) => ({ key: { sourceType: n.item.source_type, externalId: n.item.external_id }, input: n })),
+          error,
+          (n) => writeBatch([n])
+        )
+      )
+    )
   })
+
+  const writeDiscovered = (rows: ReadonlyArray<DiscoveredFields>) =>
+    Effect.gen(function* () {
+      const prepared = rows.map((row) => ({ ...row, search_title: SearchText.document({ title: row.title }).title }))
+      // A row known only from listings (nothing transformed, no artifact) takes the newest listing's state:
+      // listed beyond the source's limit it is skipped, within it pending again. Other rows stay as they are.
+      const written = yield* sql<{ id: string; inserted: boolean }>`
+        insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error, body_tsv)
+        select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error,
+          silver_search_vector(null, search_title, null, null)
+        from json_to_recordset(${json(prepared)}::json)
+          as x(source_type text, external_id text, title text, url text, search_title text, fetch_status text,
+               fetch_error text)
+        on conflict (source_type, external_id) do update
+          set fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error
+          where i.transform_status = 'pending' and i.transform_version = 0
+            and i.fetch_status in ('pending', 'skipped')
+            and (i.fetch_status, i.fetch_error) is distinct from (excluded.fetch_status, excluded.fetch_error)
+            and not exists (select 1 from item_artifacts a where a.item_id = i.id)
+        returning id, (xmax = 0) as inserted`
+      if (written.length > 0) {
+        yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: written.length })})`
+      }
+      return { discovered: written.filter((row) => row.inserted).length }
+    })
 
   const discover = Effect.fn("ItemRepo.discover")(function* (items: ReadonlyArray<Item.DiscoveredItem>) {
     if (items.length === 0) return { discovered: 0 }
-    const decoded = yield* decodeDiscovered(items).pipe(Effect.mapError(invalidBatch(items)))
-    const rows = json(
-      decoded
-        .map((item) => ({
-          source_type: item.sourceType,
-          external_id: item.externalId,
-          title: item.title ?? null,
-          url: item.url ?? null,
-          search_title: SearchText.document({ title: item.title }).title,
-          ...discoveredState(item)
-        }))
-        .sort((a, b) =>
-          keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
-          keyOf({ sourceType: b.source_type, externalId: b.external_id })
-            ? -1
-            : 1
-        )
+    const rows = (yield* normalizeDiscovered(items)).sort((a, b) =>
+      keyOf({ sourceType: a.source_type, externalId: a.external_id }) <
+      keyOf({ sourceType: b.source_type, externalId: b.external_id })
+        ? -1
+        : 1
     )
-    const inserted = yield* db.resilient(
-      "ItemRepo.discover",
-      sql.withTransaction(
-        Effect.gen(function* () {
-          // A row known only from listings (nothing transformed, no artifact) takes the newest listing's
-          // state: listed beyond the source's limit it is skipped, within it pending again. Other rows stay.
-          const written = yield* sql<{ id: string; inserted: boolean }>`
-            insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error, body_tsv)
-            select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error,
-              silver_search_vector(null, search_title, null, null)
-            from json_to_recordset(${rows}::json)
-              as x(source_type text, external_id text, title text, url text, search_title text, fetch_status text,
-                   fetch_error text)
-            on conflict (source_type, external_id) do update
-              set fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error
-              where i.transform_status = 'pending' and i.transform_version = 0
-                and i.fetch_status in ('pending', 'skipped')
-                and (i.fetch_status, i.fetch_error) is distinct from (excluded.fetch_status, excluded.fetch_error)
-                and not exists (select 1 from item_artifacts a where a.item_id = i.id)
-            returning id, (xmax = 0) as inserted`
-          if (written.length > 0) {
-            yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: written.length })})`
-          }
-          return written.filter((row) => row.inserted)
-        })
-      )
-    )
-    return { discovered: inserted.length }
+    return yield* db.resilient("ItemRepo.discover", sql.withTransaction(writeDiscovered(rows)))
   })
 
   const setStatus = Effect.fn("ItemRepo.setStatus")(function* (updates: ReadonlyArray<Item.StatusUpdate>) {

@@ -12,7 +12,7 @@
 import { Clock, DateTime, Effect, Option } from "effect"
 import * as Item from "./Item.ts"
 import type { ItemRepoShape, SearchQuery, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
-import { discoveredState, keyOf, type NormalizedItem, normalizeBatch, normalizeStatus } from "./ItemRows.ts"
+import { keyOf, type NormalizedItem, normalizeBatch, normalizeDiscovered, normalizeStatus } from "./ItemRows.ts"
 import * as SearchExpression from "./SearchExpression.ts"
 import * as SearchSnippet from "./SearchSnippet.ts"
 import * as SearchText from "./SearchText.ts"
@@ -229,9 +229,9 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
   const discover = Effect.fn("ItemRepo.discover")(function* (input: ReadonlyArray<Item.DiscoveredItem>) {
     const at = yield* now
     let discovered = 0
-    for (const item of input) {
-      const key = keyOf(item)
-      const state = discoveredState(item)
+    for (const item of yield* normalizeDiscovered(input)) {
+      const key = keyOf({ sourceType: item.source_type, externalId: item.external_id })
+      const state = { fetch_status: item.fetch_status, fetch_error: item.fetch_error }
       const known = items.get(key)
       if (known !== undefined) {
         // Known only from listings: it takes the newest listing's state (as the SQL repository does).
@@ -248,7 +248,7 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
         }
         continue
       }
-      const empty = emptyNormalized(item.sourceType, item.externalId, item.title ?? null, item.url ?? null)
+      const empty = emptyNormalized(item.source_type, item.external_id, item.title, item.url)
       items.set(key, {
         id: nextId++,
         normalized: { ...empty, item: { ...empty.item, ...state } },

@@ -1,13 +1,21 @@
 /**
  * From an upsert's input to the rows silver stores: validation beyond the
  * Schema (statuses and their reasons, provenance of every child row, comment
- * threads), normalization, and the digests that make an identical upsert a
- * no-op. Shared by the PostgreSQL repository and its in-memory double, so
+ * threads), normalization (free text PostgreSQL cannot store is repaired, see
+ * `PgText`), and the digests that make an identical upsert a no-op. Shared by the PostgreSQL repository and its in-memory double, so
  * both accept and refuse the same input.
  */
 import * as Crypto from "node:crypto"
 import { DateTime, Effect, Schema } from "effect"
-import { InvalidItem, type ItemInput, ItemInput as ItemInputSchema, type StatusUpdate } from "./Item.ts"
+import {
+  type DiscoveredItem,
+  DiscoveredItem as DiscoveredItemSchema,
+  InvalidItem,
+  type ItemInput,
+  ItemInput as ItemInputSchema,
+  type StatusUpdate
+} from "./Item.ts"
+import * as PgText from "./PgText.ts"
 import { fetchReasonAllowed, MAX_REASON_LENGTH, transcriptionReasonAllowed, transformReasonAllowed } from "./Status.ts"
 
 export interface ItemFields {
@@ -116,12 +124,14 @@ const iso = (value: DateTime.Utc | null | undefined): string | null =>
 
 const orNull = <A>(value: A | null | undefined): A | null => (value === undefined ? null : value)
 
+/** Free text as silver stores it: what PostgreSQL cannot hold (U+0000, lone surrogates) becomes U+FFFD. */
+const text = (value: string | null | undefined): string | null =>
+  value === null || value === undefined ? null : PgText.repair(value)
+
 export const reason = (value: string | null | undefined): string | null =>
   value === null || value === undefined || value === ""
     ? null
-    : value.length > MAX_REASON_LENGTH
-      ? `${value.slice(0, MAX_REASON_LENGTH - 1)}…`
-      : value
+    : PgText.repair(value.length > MAX_REASON_LENGTH ? `${value.slice(0, MAX_REASON_LENGTH - 1)}…` : value)
 
 /** The state a listing gives an item: `pending` carries no reason, `skipped` its reason (clipped). */
 export const discoveredState = (item: {
@@ -225,8 +235,8 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
       parent_external_id: orNull(comment.parentExternalId),
       position,
       depth,
-      author: orNull(comment.author),
-      body_text: orNull(comment.bodyText),
+      author: text(comment.author),
+      body_text: text(comment.bodyText),
       published_at: iso(comment.publishedAt),
       deleted: comment.deleted ?? false,
       artifact_type: comment.artifact.artifactType,
@@ -247,8 +257,8 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
       position,
       start_seconds: segment.startSeconds,
       end_seconds: segment.endSeconds,
-      text: segment.text,
-      speaker: orNull(segment.speaker),
+      text: PgText.repair(segment.text),
+      speaker: text(segment.speaker),
       language: orNull(segment.language),
       artifact_type: segment.artifact.artifactType,
       artifact_ext: segment.artifact.ext
@@ -265,8 +275,8 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
     mediaRows.push({
       position,
       kind: media.kind,
-      url: orNull(media.url),
-      mime_type: orNull(media.mimeType),
+      url: text(media.url),
+      mime_type: text(media.mimeType),
       duration_seconds: orNull(media.durationSeconds),
       bytes: orNull(media.bytes),
       artifact_type: artifact?.artifactType ?? null,
@@ -278,15 +288,16 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
   const enrichmentKeys = new Set<string>()
   for (const enrichment of item.enrichments ?? []) {
     const kind = enrichment.kind ?? "summary"
-    const key = `${kind}/${enrichment.model}`
+    const model = PgText.repair(enrichment.model)
+    const key = `${kind}/${model}`
     if (enrichmentKeys.has(key)) return yield* invalid(`enrichment ${key} is listed twice`)
     enrichmentKeys.add(key)
     const problem = ref(`enrichment ${key}`, enrichment.artifact)
     if (problem) return yield* problem
     enrichmentRows.push({
       kind,
-      model: enrichment.model,
-      summary_text: enrichment.summaryText,
+      model,
+      summary_text: PgText.repair(enrichment.summaryText),
       artifact_type: enrichment.artifact.artifactType,
       artifact_ext: enrichment.artifact.ext
     })
@@ -306,18 +317,18 @@ export const normalizeItem = Effect.fnUntraced(function* (input: ItemInput) {
   const fields: ItemFields = {
     source_type: item.sourceType,
     external_id: item.externalId,
-    title: orNull(item.title),
-    url: orNull(item.url),
-    author: orNull(item.author),
+    title: text(item.title),
+    url: text(item.url),
+    author: text(item.author),
     published_at: iso(item.publishedAt),
     language: orNull(item.language),
-    body_text: orNull(item.bodyText),
-    excerpt: orNull(item.excerpt),
-    site_name: orNull(item.siteName),
-    categories: item.categories ?? [],
-    secondary_text: orNull(item.secondaryText),
+    body_text: text(item.bodyText),
+    excerpt: text(item.excerpt),
+    site_name: text(item.siteName),
+    categories: (item.categories ?? []).map(PgText.repair),
+    secondary_text: text(item.secondaryText),
     extractor: orNull(item.extractor),
-    published_unparsed: orNull(item.publishedUnparsed),
+    published_unparsed: text(item.publishedUnparsed),
     fetch_status: item.fetchStatus,
     fetch_error: fetchError,
     transcription_status: item.transcriptionStatus,
@@ -381,6 +392,46 @@ export const compareKeys = (
         : a.external_id > b.external_id
           ? 1
           : 0
+
+export interface DiscoveredFields {
+  readonly source_type: string
+  readonly external_id: string
+  readonly title: string | null
+  readonly url: string | null
+  /** The listing's state: `pending`, or `skipped` with its reason (`discoveredState`). */
+  readonly fetch_status: "pending" | "skipped"
+  readonly fetch_error: string | null
+}
+
+const decodeDiscovered = Schema.decodeUnknownEffect(DiscoveredItemSchema)
+
+/**
+ * Validates discovered items one at a time, so that a refusal names the item at fault (and the caller
+ * can set that one aside), and repairs their free text.
+ */
+export const normalizeDiscovered = Effect.fnUntraced(function* (items: ReadonlyArray<DiscoveredItem>) {
+  const out: Array<DiscoveredFields> = []
+  for (const input of items) {
+    const item = yield* decodeDiscovered(input).pipe(
+      Effect.mapError(
+        (error) =>
+          new InvalidItem({
+            sourceType: String(input.sourceType),
+            externalId: String(input.externalId),
+            message: error.message
+          })
+      )
+    )
+    out.push({
+      source_type: item.sourceType,
+      external_id: item.externalId,
+      title: text(item.title),
+      url: text(item.url),
+      ...discoveredState({ fetchStatus: item.fetchStatus, fetchError: text(item.fetchError) })
+    })
+  }
+  return out
+})
 
 /** The status fields a `StatusUpdate` sets, validated against each other; `undefined` leaves a field as it is. */
 export interface StatusChange {

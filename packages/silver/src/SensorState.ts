@@ -70,7 +70,11 @@ export class CursorTooLarge extends Schema.TaggedError<CursorTooLarge>()("Cursor
   sensor: Schema.String,
   bytes: Schema.Number,
   limit: Schema.Number
-}) {}
+}) {
+  override get message(): string {
+    return `the cursor of sensor ${this.sensor} is ${this.bytes} bytes, over the limit of ${this.limit}`
+  }
+}
 
 export class CursorInvalid extends Schema.TaggedError<CursorInvalid>()("CursorInvalid", {
   sensor: Schema.String,
@@ -81,7 +85,11 @@ export class CursorInvalid extends Schema.TaggedError<CursorInvalid>()("CursorIn
 export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", {
   sensor: Schema.String,
   runKey: Schema.String
-}) {}
+}) {
+  override get message(): string {
+    return `sensor ${this.sensor} has no run ${this.runKey}`
+  }
+}
 
 export class InvalidSensorInput extends Schema.TaggedError<InvalidSensorInput>()("InvalidSensorInput", {
   sensor: Schema.String,

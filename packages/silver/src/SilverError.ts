@@ -28,7 +28,16 @@ export class MigrationFailed extends Schema.TaggedError<MigrationFailed>()("Migr
   cause: Schema.optional(Schema.Defect())
 }) {}
 
-/** Silver's errors for one failed SQL operation. */
+/** The driver's message, and PostgreSQL's own words when the driver's leaves them out. */
+const detailOf = (error: SqlError): string => {
+  const server = serverMessage(error)
+  return server === undefined || error.message.includes(server) ? error.message : `${error.message}: ${server}`
+}
+
+/**
+ * Silver's errors for one failed SQL operation. The message carries PostgreSQL's own words: a
+ * `SqlError`'s message is only the driver's ("PgConnection: Query failed"), the reason is in its causes.
+ */
 export const fromSqlError =
   (operation: string) =>
   (error: SqlError): DatabaseUnavailable | DatabaseError => {
@@ -36,17 +45,17 @@ export const fromSqlError =
       case "ConnectionError":
         return new DatabaseUnavailable({
           reason: "unreachable",
-          message: `${operation}: the database server cannot be reached (${error.message})`,
+          message: `${operation}: the database server cannot be reached (${detailOf(error)})`,
           cause: error
         })
       case "AuthenticationError":
         return new DatabaseUnavailable({
           reason: "authentication",
-          message: `${operation}: the database server refused the credentials (${error.message})`,
+          message: `${operation}: the database server refused the credentials (${detailOf(error)})`,
           cause: error
         })
       default:
-        return new DatabaseError({ operation, message: `${operation}: ${error.message}`, cause: error })
+        return new DatabaseError({ operation, message: `${operation}: ${detailOf(error)}`, cause: error })
     }
   }
 
@@ -62,3 +71,30 @@ export const mapSqlError =
 
 /** What any repository operation can fail with, besides its own domain errors. */
 export type RepoError = DatabaseUnavailable | DatabaseError
+
+/** PostgreSQL's own error along an error's causes: the one that carries a SQLSTATE. */
+const serverError = (error: unknown): { readonly code: string; readonly message?: unknown } | undefined => {
+  let current = error
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    const code = (current as { readonly code?: unknown }).code
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return current as { readonly code: string }
+    current = (current as { readonly cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** The SQLSTATE PostgreSQL answered with (`22P05`, `54000`), found along an error's causes. */
+export const sqlState = (error: unknown): string | undefined => serverError(error)?.code
+
+/** PostgreSQL's own words for an error (`string is too long for tsvector (...)`), when it gave any. */
+export const serverMessage = (error: unknown): string | undefined => {
+  const message = serverError(error)?.message
+  return typeof message === "string" && message !== "" ? message : undefined
+}
+
+/**
+ * Whether PostgreSQL refused a statement for the data it was given (data exceptions, integrity
+ * constraints, limits such as a tsvector over 1 MB), not for the state of the server or the connection:
+ * the same data would be refused again, so its item must be set aside, not retried.
+ */
+export const refusedForData = (error: DatabaseError): boolean => /^(22|23|54)/.test(sqlState(error.cause) ?? "")

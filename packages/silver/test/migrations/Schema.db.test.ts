@@ -5,8 +5,10 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Exit, Layer } from "effect"
+import { causeChain } from "@medallion/bronze"
+import { Cause, Effect, Exit, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import * as SilverError from "../../src/SilverError.ts"
 import * as SilverMigrator from "../../src/SilverMigrator.ts"
 
 /** JSON columns that hold silver's own bounded state (size-checked), never a payload. */
@@ -115,21 +117,49 @@ layer(Migrated)("the silver schema", (it) => {
     Effect.gen(function* () {
       const sql = yield* SqlClient
       const attempt = (statement: Effect.Effect<unknown, unknown>) => Effect.exit(statement)
-      const bad = [
-        sql`insert into items (source_type, external_id, fetch_status) values ('hn', '1', 'done')`,
-        sql`insert into items (source_type, external_id, transcription_status) values ('hn', '2', 'none')`,
-        sql`insert into items (source_type, external_id, transform_status) values ('hn', '3', 'ok')`,
+      // Each refused by the named CHECK (SQLSTATE 23514), not by whatever else could go wrong.
+      const bad: ReadonlyArray<readonly [Effect.Effect<unknown, unknown>, string]> = [
+        [
+          sql`insert into items (source_type, external_id, fetch_status) values ('hn', '1', 'done')`,
+          "items_fetch_status"
+        ],
+        [
+          sql`insert into items (source_type, external_id, transcription_status) values ('hn', '2', 'none')`,
+          "items_transcription_status"
+        ],
+        [
+          sql`insert into items (source_type, external_id, transform_status) values ('hn', '3', 'ok')`,
+          "items_transform_status"
+        ],
         // a failure without its reason
-        sql`insert into items (source_type, external_id, fetch_status) values ('hn', '4', 'failed')`,
+        [
+          sql`insert into items (source_type, external_id, fetch_status) values ('hn', '4', 'failed')`,
+          "items_fetch_error_required"
+        ],
         // a reason on a state that has none
-        sql`insert into items (source_type, external_id, transform_status, transform_error) values ('hn', '5', 'transformed', 'x')`,
+        [
+          sql`insert into items (source_type, external_id, transform_status, transform_error) values ('hn', '5', 'transformed', 'x')`,
+          "items_transform_error_allowed"
+        ],
         // raw HTML is not extracted text
-        sql`insert into items (source_type, external_id, body_text) values ('hn', '6', '  <!DOCTYPE html><html></html>')`,
-        sql`insert into items (source_type, external_id) values ('Not A Slug', '7')`,
-        sql`insert into sensor_state (sensor, cursor) values ('big', ${JSON.stringify({ pad: "x".repeat(70_000) })}::jsonb)`
+        [
+          sql`insert into items (source_type, external_id, body_text) values ('hn', '6', '  <!DOCTYPE html><html></html>')`,
+          "items_body_text_is_not_html"
+        ],
+        [sql`insert into items (source_type, external_id) values ('Not A Slug', '7')`, "items_source_type_slug"],
+        [
+          sql`insert into sensor_state (sensor, cursor) values ('big', ${JSON.stringify({ pad: "x".repeat(70_000) })}::jsonb)`,
+          "sensor_state_cursor_size"
+        ]
       ]
-      for (const statement of bad) {
-        assert.isTrue(Exit.isFailure(yield* attempt(statement)))
+      for (const [statement, constraint] of bad) {
+        const exit = yield* attempt(statement)
+        assert.isTrue(Exit.isFailure(exit), constraint)
+        if (Exit.isFailure(exit)) {
+          const error = Cause.squash(exit.cause)
+          assert.strictEqual(SilverError.sqlState(error), "23514", constraint)
+          assert.include(causeChain(error), `"${constraint}"`)
+        }
       }
       const good = yield* attempt(
         sql`insert into items (source_type, external_id, fetch_status, fetch_error, transcription_status)

@@ -21,4 +21,9 @@ export type ExtractFailureKind = typeof ExtractFailureKind.Type
 export class ExtractError extends Schema.TaggedError<ExtractError>()("ExtractError", {
   kind: ExtractFailureKind,
   reason: Schema.String
-}) {}
+}) {
+  /** Logs and rendered causes show the reason, not an empty message. */
+  override get message(): string {
+    return this.reason
+  }
+}

@@ -3,7 +3,14 @@
  * side keeps no state of its own. Version stamps come from the `Clock`.
  */
 import { BronzeReader, BronzeWriter, location } from "@medallion/bronze"
-import type { ArtifactConflict, ArtifactInfo, ArtifactKey, BronzeIoError, PutResult } from "@medallion/bronze"
+import type {
+  ArtifactConflict,
+  ArtifactInfo,
+  ArtifactKey,
+  BronzeIoError,
+  InvalidKey,
+  PutResult
+} from "@medallion/bronze"
 import { createHash } from "node:crypto"
 import { Clock, DateTime, Effect, Option } from "effect"
 import type { FetchError } from "../http/FetchError.ts"
@@ -70,7 +77,7 @@ const encoder = new TextEncoder()
 export const putJson = (
   key: ArtifactKey,
   value: unknown
-): Effect.Effect<PutResult, ArtifactConflict | BronzeIoError, BronzeWriter> =>
+): Effect.Effect<PutResult, ArtifactConflict | BronzeIoError | InvalidKey, BronzeWriter> =>
   Effect.flatMap(Effect.service(BronzeWriter), (writer) =>
     writer.put(key, encoder.encode(JSON.stringify(value, null, 2) + "\n"))
   )
@@ -306,7 +313,10 @@ export const putDocument = (
   Effect.gen(function* () {
     const record = yield* responseRecord(document)
     // Another fetcher may have stored the same key first (same second): bronze keeps theirs.
-    const keep = <R>(key: ArtifactKey, put: Effect.Effect<PutResult, ArtifactConflict | BronzeIoError, R>) =>
+    const keep = <R>(
+      key: ArtifactKey,
+      put: Effect.Effect<PutResult, ArtifactConflict | BronzeIoError | InvalidKey, R>
+    ) =>
       put.pipe(
         Effect.map((result) => result.location),
         Effect.catchTag("ArtifactConflict", () => Effect.succeed(location(key)))

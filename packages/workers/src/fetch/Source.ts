@@ -8,6 +8,7 @@
  * Both effects may require `FetchHttp`, `BronzeWriter`, `BronzeReader` (in `R`)
  * but never a silver service: the fetch side writes bronze only.
  */
+import { causeChain } from "@medallion/bronze"
 import type { Effect } from "effect"
 import { Schema } from "effect"
 
@@ -50,7 +51,7 @@ export const toSourceError =
     new SourceError({
       sourceType,
       ...(externalId === undefined ? {} : { externalId }),
-      message: cause instanceof Error ? cause.message : String(cause),
+      message: causeChain(cause),
       cause
     })
 

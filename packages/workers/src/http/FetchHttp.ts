@@ -370,7 +370,11 @@ const make = (options: FetchHttpOptions) =>
         )
       }
       if (url.username !== "" || url.password !== "") {
-        return Effect.fail(fail(url.href, ctx, "invalid-url", "URLs with credentials are not fetched"))
+        // The report (a bronze failure record, a log line) must not keep the secret either.
+        const shown = new URL(url.href)
+        shown.username = ""
+        shown.password = ""
+        return Effect.fail(fail(shown.href, ctx, "invalid-url", "URLs with credentials are not fetched"))
       }
       if (AddressPolicy.isIpLiteral(url.hostname) && !addressAllowed(url.hostname)) {
         return Effect.fail(

@@ -53,6 +53,8 @@ export interface FixtureServerOptions {
    * byte-identical to the captured one; with `false` it is.
    */
   readonly rewriteHnUrls?: boolean | undefined
+  /** When set, `/robots.txt` answers with this status (e.g. 503) instead of its rules. */
+  readonly robotsStatus?: number | undefined
 }
 
 export const articleNames = [
@@ -259,7 +261,10 @@ const make = (options: FixtureServerOptions) =>
       }
       if (path === "/podcast.xml") return sendDocument(req, res, podcastFeed(base), "application/rss+xml")
       if (path === "/sitemap.xml") return sendDocument(req, res, sitemap(base), "application/xml")
-      if (path === "/robots.txt") return send(res, 200, robots, { "content-type": "text/plain" })
+      if (path === "/robots.txt") {
+        if (options.robotsStatus !== undefined) return send(res, options.robotsStatus, `status ${options.robotsStatus}`)
+        return send(res, 200, robots, { "content-type": "text/plain" })
+      }
       if (path === "/media/jfk.wav") return send(res, 200, read("whisper/jfk.wav"), { "content-type": "audio/wav" })
       if (path === "/media/jfk.mp3") return send(res, 200, read("whisper/jfk.mp3"), { "content-type": "audio/mpeg" })
 

@@ -5,7 +5,7 @@
  *
  * Its requirements are `BronzeReader` and `ItemRepo`: it cannot write bronze.
  */
-import { type Duration, Effect, Schema } from "effect"
+import { Cause, type Duration, Effect, Exit, Schema } from "effect"
 import { type BronzeReader, ItemKey } from "@medallion/bronze"
 import { Job } from "@medallion/sensors"
 import { Item, ItemRepo, type DatabaseError, type DatabaseUnavailable } from "@medallion/silver"
@@ -48,7 +48,8 @@ export interface BatchReport extends WriteReport {
   readonly rows: ReadonlyArray<ItemRows>
 }
 
-const isItemInput = Schema.is(Item.ItemInput)
+/** The rule an item breaks, named (an id longer than silver keeps, say). */
+const checkItemInput = Schema.decodeUnknownExit(Item.ItemInput)
 const isDiscovered = Schema.is(Item.DiscoveredItem)
 const keyOf = (k: { readonly sourceType: string; readonly externalId: string }) =>
   `${k.sourceType}\u0000${k.externalId}`
@@ -200,11 +201,13 @@ export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: Re
     for (const d of row.discovered) if (isDiscovered(d)) discovered.set(keyOf(d), d)
     if (row.ifKnown !== undefined) ifKnown.push(row.ifKnown)
     if (row.item === undefined) continue
-    if (!isItemInput(row.item)) {
+    const checked = checkItemInput(row.item)
+    if (Exit.isFailure(checked)) {
       if (row.outcome === "transformed") {
+        const why = Cause.squash(checked.cause)
         failures.push({
           item: row.key,
-          reason: "invalid: silver cannot hold this item (an id or field out of its bounds)"
+          reason: `invalid: silver cannot hold this item: ${why instanceof Error ? why.message.replace(/\s*\n\s*/g, " ") : String(why)}`
         })
       }
       continue

@@ -6,7 +6,7 @@ import * as Path from "node:path"
 import { FetchError } from "../../src/http/FetchError.ts"
 import { FetchHttp, type FetchHttpOptions, parseRetryAfter } from "../../src/http/FetchHttp.ts"
 import { FixtureServer, fixturesDir } from "../../src/testing/FixtureServer.ts"
-import { eventually, realPause } from "../support/Eventually.ts"
+import { eventually, realPause, withinRealTime } from "../support/Eventually.ts"
 
 const loopbackOnly = { allow: ["127.0.0.1/32"] }
 
@@ -52,6 +52,23 @@ layer(FixtureServer.layer(), { excludeTestServices: true })("FetchHttp against a
         const again = yield* http.request({ url: `${server.url}/articles/dev418.html`, etag: response.headers["etag"] })
         assert.strictEqual(again.status, 304)
         assert.strictEqual(again.body.length, 0)
+      })
+    )
+  )
+
+  it.effect("refuses a URL with credentials before any request, and does not repeat the secret", () =>
+    withHttp({}, (http, server) =>
+      Effect.gen(function* () {
+        const path = "/articles/dev418.html"
+        const before = server.hits(path)
+        for (const userInfo of ["user:secret@", "user@", ":secret@"]) {
+          const error = yield* failure(http.request({ url: `${server.url.replace("//", `//${userInfo}`)}${path}` }))
+          assert.strictEqual(error.reason, "invalid-url")
+          assert.strictEqual(error.message, "URLs with credentials are not fetched")
+          assert.strictEqual(error.url, `${server.url}${path}`)
+          assert.strictEqual(error.attempts, 0)
+        }
+        assert.strictEqual(server.hits(path), before)
       })
     )
   )
@@ -188,12 +205,12 @@ describe("FetchHttp on the TestClock", () => {
       const http = yield* FetchHttp
       const path = "/fault/status/429/retry-after"
       const fiber = yield* Effect.forkChild(http.request({ url: `${server.url}${path}?times=1&retryAfter=2` }))
-      yield* eventually(() => server.hits(path) === 1)
+      yield* eventually(() => server.hits(path) === 1, "the first request")
       yield* TestClock.adjust(Duration.millis(1500))
       yield* realPause(100)
       assert.strictEqual(server.hits(path), 1)
       yield* TestClock.adjust(Duration.millis(600))
-      const response = yield* Fiber.join(fiber)
+      const response = yield* Fiber.join(fiber).pipe(withinRealTime(5000, "the retry after the Retry-After"))
       assert.strictEqual(response.attempts, 2)
       assert.strictEqual(server.hits(path), 2)
     }).pipe(Effect.provide(fetchLayer().pipe(Layer.provideMerge(FixtureServer.layer()))))
@@ -203,7 +220,11 @@ describe("FetchHttp on the TestClock", () => {
     Effect.gen(function* () {
       const server = yield* FixtureServer
       const http = yield* FetchHttp
-      const error = yield* failure(http.request({ url: `${server.url}/fault/status/503/long?retryAfter=3600` }))
+      // Without the cap the request would sleep an hour on the TestClock: bounded in real time instead.
+      const error = yield* failure(http.request({ url: `${server.url}/fault/status/503/long?retryAfter=3600` })).pipe(
+        withinRealTime(5000, "the request (it waited for the Retry-After of an hour)")
+      )
+      assert.strictEqual(error.reason, "http-status")
       assert.strictEqual(error.status, 503)
       assert.strictEqual(error.retryAfterSeconds, 3600)
       assert.strictEqual(error.attempts, 1)
