@@ -107,6 +107,14 @@ export const bronzeReader = (app: App) =>
 
 export const logging = (app: App) => Logging.layer(app.logFormat)
 
+/** Logs what the configuration opens up (`MedallionConfig.startWarnings`) as a daemon starts. */
+export const startWarnings = (app: App, daemon: "fetch" | "transform") =>
+  Layer.effectDiscard(
+    Effect.forEach(MedallionConfig.startWarnings(app.config, daemon), (warning) => Effect.logWarning(warning), {
+      discard: true
+    })
+  )
+
 /**
  * Runs a command body with the app resolved and logging configured. One metric
  * registry for the whole command, so `/metrics` shows what every fiber of

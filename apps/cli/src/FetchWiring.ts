@@ -59,7 +59,7 @@ const http = (config: MedallionConfig) =>
     maxBodyBytes: config.http.maxBodyBytes,
     perHostConcurrency: config.http.perHostConcurrency,
     perHostInterval: config.http.perHostInterval,
-    addressPolicy: { allow: config.http.allowNetworks }
+    addressPolicy: { allow: config.http.allowNetworks, setting: "http.allowNetworks" }
   })
 
 /** Transcriber and Enricher, each only when enabled; the daemon looks them up optionally. */

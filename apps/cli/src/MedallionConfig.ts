@@ -9,15 +9,19 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { Shard } from "@medallion/workers/fetch"
+import { AddressPolicy, Shard } from "@medallion/workers/fetch"
 import { Cron, Duration, Effect, Option, Result, Schema, SchemaTransformation } from "effect"
 
-const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+/** A count that must be at least 1 and at most `maximum`: past it the value is a typo or unusable, not a choice. */
+const Count = (maximum: number) => Schema.Int.check(Schema.isBetween({ minimum: 1, maximum }))
 const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
 const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/$.?#].[^\s]*$/i, { expected: "an http(s) URL" }))
+/** Parsed, not only matched: a valid IPv4/IPv6 address and a prefix length within its family's range. */
 const Cidr = Schema.String.check(
-  Schema.isPattern(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { expected: "a CIDR such as 127.0.0.1/32 or ::1/128" })
+  Schema.makeFilter((text: string) => text.includes("/") && AddressPolicy.parseCidr(text) !== undefined, {
+    expected: "a CIDR such as 127.0.0.1/32 or ::1/128 (an IPv4 or IPv6 address, a prefix length of 0-32 or 0-128)"
+  })
 )
 /**
  * A duration written as text ("30 seconds", "5 minutes", "6 hours", "1 day") that `accept`s. Checked as
@@ -37,6 +41,19 @@ const Interval = durationText(
   'a positive duration such as "30 seconds" or "6 hours"'
 )
 
+/** A duration within `[minimum, maximum]`: a schedule faster than the floor would hammer a site or the database. */
+const Bounded = (minimum: Duration.Input & string, maximum: Duration.Input & string) => {
+  const low = Duration.fromInputUnsafe(minimum)
+  const high = Duration.fromInputUnsafe(maximum)
+  return durationText(
+    (d) => Duration.isGreaterThanOrEqualTo(d, low) && Duration.isLessThanOrEqualTo(d, high),
+    `a duration from "${minimum}" to "${maximum}"`
+  )
+}
+
+/** How often a source is polled: more than once a minute is impolite to the sites it reads. */
+const SourceEvery = Bounded("1 minute", "30 days")
+
 /** As `Interval`, zero allowed ("0 millis"). */
 const Delay = durationText(
   (d) => Duration.isGreaterThanOrEqualTo(d, Duration.zero),
@@ -52,10 +69,10 @@ export const HackerNewsSource = Schema.Struct({
   name: withDefault(Schema.String, "hn"),
   baseUrl: withDefault(HttpUrl, "https://hacker-news.firebaseio.com"),
   lists: withDefault(Schema.Array(Schema.Literals(["topstories", "newstories", "beststories"])), ["topstories"]),
-  maxItems: withDefault(PositiveInt, 30),
-  every: withDefault(Interval, "10 minutes"),
+  maxItems: withDefault(Count(10_000), 30),
+  every: withDefault(SourceEvery, "10 minutes"),
   /** Comments of stories younger than `refetchWindow` are fetched again after this long. */
-  refetchCommentsAfter: withDefault(Interval, "6 hours"),
+  refetchCommentsAfter: withDefault(SourceEvery, "6 hours"),
   refetchWindow: withDefault(Interval, "2 days"),
   fetchArticles: withDefault(Schema.Boolean, true)
 })
@@ -64,8 +81,8 @@ export const FeedSource = Schema.Struct({
   type: Schema.Literal("feed"),
   name: Schema.String,
   url: HttpUrl,
-  every: withDefault(Interval, "30 minutes"),
-  maxEntries: withDefault(PositiveInt, 50),
+  every: withDefault(SourceEvery, "30 minutes"),
+  maxEntries: withDefault(Count(10_000), 50),
   fetchArticles: withDefault(Schema.Boolean, true),
   fetchEnclosures: withDefault(Schema.Boolean, true)
 })
@@ -75,7 +92,7 @@ export const WebSource = Schema.Struct({
   name: Schema.String,
   urls: withDefault(Schema.Array(HttpUrl), []),
   sitemap: Schema.optionalKey(HttpUrl),
-  every: withDefault(Interval, "1 day")
+  every: withDefault(SourceEvery, "1 day")
 })
 
 export const Source = Schema.Union([HackerNewsSource, FeedSource, WebSource])
@@ -117,7 +134,7 @@ const Bronze = Schema.Struct({
    * The fetch daemon restores lost index lines and removes stale temporary files at start and on this
    * schedule, checking the artifacts written in the last day.
    */
-  reconcileEvery: withDefault(Interval, "6 hours")
+  reconcileEvery: withDefault(Bounded("1 minute", "30 days"), "6 hours")
 }).check(
   Schema.makeFilter((bronze) =>
     bronze.store === "s3" && bronze.s3 === undefined
@@ -128,13 +145,13 @@ const Bronze = Schema.Struct({
 
 const Queue = Schema.Struct({
   /** How often each daemon proves it is alive. */
-  heartbeat: withDefault(Interval, "5 seconds"),
+  heartbeat: withDefault(Bounded("1 second", "5 minutes"), "5 seconds"),
   /** A daemon silent this long is dead: its runs go back to the queue for the others. */
   deadAfter: withDefault(Interval, "30 seconds"),
   /** How often an idle worker looks for jobs when no notification arrived. */
-  pollInterval: withDefault(Interval, "2 seconds"),
+  pollInterval: withDefault(Bounded("100 millis", "5 minutes"), "2 seconds"),
   /** The longest a run's attempt may take before it is given up and retried. */
-  runTimeout: withDefault(Interval, "10 minutes")
+  runTimeout: withDefault(Bounded("1 second", "1 day"), "10 minutes")
 }).check(
   Schema.makeFilter((queue) =>
     // A live daemon must never look dead: a few heartbeats may be late (a busy machine, a slow query).
@@ -154,14 +171,14 @@ export const MedallionConfigSchema = Schema.Struct({
     shard: Schema.optionalKey(Shard.ShardFromString)
   }),
   database: section({
-    poolSize: withDefault(PositiveInt, 10)
+    poolSize: withDefault(Count(200), 10)
   }),
   sources: withDefault(Schema.Array(Source), [{ type: "hn" }]),
   http: section({
     userAgent: withDefault(Schema.String, "Medallion/0.1"),
-    timeout: withDefault(Interval, "30 seconds"),
-    maxBodyBytes: withDefault(PositiveInt, 50 * 1024 * 1024),
-    perHostConcurrency: withDefault(PositiveInt, 2),
+    timeout: withDefault(Bounded("1 second", "1 hour"), "30 seconds"),
+    maxBodyBytes: withDefault(Count(1024 * 1024 * 1024), 50 * 1024 * 1024),
+    perHostConcurrency: withDefault(Count(64), 2),
     /** Politeness: the least time between two requests to one host. */
     perHostInterval: withDefault(Delay, "250 millis"),
     /** Loopback/private/link-local addresses are refused unless a CIDR here covers them (e.g. `127.0.0.1/32`). */
@@ -183,10 +200,11 @@ export const MedallionConfigSchema = Schema.Struct({
     maxItemsPerDay: withDefault(NonNegativeInt, 200)
   }),
   sensors: section({
-    interval: withDefault(Interval, "30 seconds"),
-    tickTimeout: withDefault(Interval, "5 seconds"),
-    maxRunsPerTick: withDefault(PositiveInt, 100),
-    batchSize: withDefault(PositiveInt, 50)
+    interval: withDefault(Bounded("1 second", "1 day"), "30 seconds"),
+    tickTimeout: withDefault(Bounded("1 second", "5 minutes"), "5 seconds"),
+    maxRunsPerTick: withDefault(Count(10_000), 100),
+    /** Items per run, written to silver in one transaction. */
+    batchSize: withDefault(Count(5_000), 50)
   }),
   runs: section({
     /**
@@ -195,17 +213,17 @@ export const MedallionConfigSchema = Schema.Struct({
      */
     launcher: withDefault(Schema.Literals(["in-process", "queue"]), "in-process"),
     /** Runs executing at once per daemon. */
-    concurrency: withDefault(PositiveInt, 4),
-    maxAttempts: withDefault(PositiveInt, 5),
+    concurrency: withDefault(Count(256), 4),
+    maxAttempts: withDefault(Count(100), 5),
     /** In process: the longest one attempt of a run may take before it is given up and retried. */
-    runTimeout: withDefault(Interval, "10 minutes"),
+    runTimeout: withDefault(Bounded("1 second", "1 day"), "10 minutes"),
     queue: withDefault(Queue, {})
   }),
   transform: section({
     /** The time budget of one artifact's extraction: over it, the item fails with `extract-timeout`. */
-    extractTimeout: withDefault(Interval, "5 seconds"),
+    extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
     /** Worker threads for extraction; default the CPU count. */
-    extractThreads: Schema.optionalKey(PositiveInt)
+    extractThreads: Schema.optionalKey(Count(256))
   }),
   backfill: section({
     /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */
@@ -224,6 +242,40 @@ export const MedallionConfigSchema = Schema.Struct({
   })
 })
 export type MedallionConfig = typeof MedallionConfigSchema.Type
+
+/** `0.0.0.0`, `::` (with or without brackets): a server bound there listens on every interface. */
+const isUnspecified = (host: string): boolean => {
+  const bare = host.trim().replace(/^\[(.*)\]$/, "$1")
+  if (bare === "0.0.0.0" || bare === "") return true
+  if (!bare.includes(":")) return false
+  try {
+    return new URL(`http://[${bare}]/`).hostname === "[::]"
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Values that are valid but open something up, said once when a daemon starts (logged as warnings):
+ * an `http.allowNetworks` CIDR of prefix length 0 switches the SSRF guard off (fetch daemon), and a
+ * metrics host of `0.0.0.0` or `::` serves `/healthz` and `/metrics` on every interface (both daemons).
+ */
+export const startWarnings = (config: MedallionConfig, daemon: "fetch" | "transform"): ReadonlyArray<string> => {
+  const warnings: Array<string> = []
+  if (daemon === "fetch") {
+    for (const cidr of config.http.allowNetworks) {
+      if (AddressPolicy.parseCidr(cidr)?.prefix === 0)
+        warnings.push(
+          `http.allowNetworks contains ${cidr}: every ${cidr.includes(":") ? "IPv6" : "IPv4"} address is allowed, so the SSRF guard is off (list only the networks the fetch side needs, e.g. 127.0.0.1/32)`
+        )
+    }
+  }
+  if (isUnspecified(config.metrics.host))
+    warnings.push(
+      `metrics.host is ${config.metrics.host}: the ${daemon} daemon serves /healthz and /metrics on every network interface (use 127.0.0.1 unless the port is firewalled)`
+    )
+  return warnings
+}
 
 export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("ConfigFileError", {
   file: Schema.String,

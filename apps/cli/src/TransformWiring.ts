@@ -120,7 +120,7 @@ const lagGauge = Metric.gauge("bronze_lag_artifacts", {
 /** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
 const statusGauges = (app: App.App) =>
   Layer.effectDiscard(
-    StatusReport.make({ ...reportOptions(app), lagLimit: 10_000 }).pipe(
+    StatusReport.make({ ...reportOptions(app), lagLimit: 10_000, failedItems: 0 }).pipe(
       Effect.flatMap((report) =>
         Effect.gen(function* () {
           for (const c of report.counts) {
@@ -149,6 +149,10 @@ const statusGauges = (app: App.App) =>
  * caller, once per process.
  */
 export const layer = (app: App.App) =>
-  Layer.mergeAll(daemon(app), health(app), scheduledBackfill(app), statusGauges(app)).pipe(
-    Layer.provide(App.bronzeReader(app))
-  )
+  Layer.mergeAll(
+    App.startWarnings(app, "transform"),
+    daemon(app),
+    health(app),
+    scheduledBackfill(app),
+    statusGauges(app)
+  ).pipe(Layer.provide(App.bronzeReader(app)))

@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { cli } from "./Cli.ts"
+import * as ExitCode from "./ExitCode.ts"
 import * as ShutdownBound from "./ShutdownBound.ts"
 
 ShutdownBound.arm()
 
+// One exit-code contract for every command (ExitCode): 0 ok, 1 failure, 2 usage or configuration, 3 not found.
 cli.pipe(
   Command.run({ version: "0.1.0" }),
-  // A bad configuration is the operator's to fix: say what and where, without a stack trace.
-  Effect.catchTag("ConfigFileError", (error) =>
-    Console.error(`medallion: ${error.message}`).pipe(Effect.andThen(Effect.sync(() => (process.exitCode = 2))))
-  ),
+  ExitCode.report,
   Effect.provide(NodeServices.layer),
-  NodeRuntime.runMain
+  NodeRuntime.runMain({ disableErrorReporting: true, teardown: ExitCode.teardown })
 )

@@ -12,22 +12,28 @@ import * as Medallion from "./support/Medallion.ts"
 /** Every bad key of one document, and what its message must say about it. */
 const badValues = {
   document: {
-    sources: [{ type: "feed", name: "podcast", url: "not a url", maxEntries: 0 }],
-    http: { allowNetworks: ["localhost"] },
-    sensors: { interval: "-5 seconds" },
+    sources: [{ type: "feed", name: "podcast", url: "not a url", maxEntries: 0, every: "10 seconds" }],
+    http: { allowNetworks: ["localhost", "10.0.0.0/33"] },
+    sensors: { interval: "-5 seconds", batchSize: 1_000_000 },
     metrics: { fetchPort: 70000 },
     transcription: { enabled: "yes" },
     bronze: { store: "s3" },
-    runs: { concurrency: 1.5, launcher: "celery" },
+    runs: { concurrency: 1.5, launcher: "celery", maxAttempts: 100_000 },
+    database: { poolSize: 100_000 },
     fetch: { shard: "3/2" },
     surces: []
   },
   expected: [
     ["sources.0.url", "an http(s) URL"],
-    ["sources.0.maxEntries", "greater than 0"],
+    ["sources.0.maxEntries", "between 1 and 10000"],
+    ["sources.0.every", 'a duration from "1 minute" to "30 days"'],
     ["http.allowNetworks.0", "a CIDR such as 127.0.0.1/32"],
-    ["sensors.interval", 'a positive duration such as "30 seconds"'],
+    ["http.allowNetworks.1", "a CIDR such as 127.0.0.1/32"],
+    ["sensors.interval", 'a duration from "1 second" to "1 day"'],
+    ["sensors.batchSize", "between 1 and 5000"],
     ["runs.concurrency", "an integer"],
+    ["runs.maxAttempts", "between 1 and 100"],
+    ["database.poolSize", "between 1 and 200"],
     ["metrics.fetchPort", "between 0 and 65535"],
     ["transcription.enabled", "boolean"],
     ["runs.launcher", '"in-process" | "queue"'],
@@ -46,7 +52,7 @@ describe("a bad configuration file", () => {
         const file = Medallion.writeJson(Path.join(dir, "medallion.json"), badValues.document)
         const dataDir = Path.join(dir, "data")
         const result = yield* Medallion.run({ args: [...Medallion.flags(dataDir, file), command] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.isNotNull(result.code, "ended by a signal, not by its own exit")
         assert.include(result.output, file)
         // Each key is followed by what it expected, on the line before it (the message's format).
@@ -64,6 +70,42 @@ describe("a bad configuration file", () => {
   )
 
   it.live(
+    "a guard switched off and metrics on every interface start the fetch daemon with a warning for each",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Medallion.tempDir("medallion-config-")
+        const file = Medallion.writeJson(Path.join(dir, "medallion.json"), {
+          sources: [],
+          http: { allowNetworks: ["0.0.0.0/0"] },
+          metrics: { host: "0.0.0.0", fetchPort: 0 }
+        })
+        const fetch = yield* Medallion.spawn({ args: [...Medallion.flags(Path.join(dir, "data"), file), "fetch"] })
+        yield* Medallion.within(
+          "the fetch daemon to start",
+          Effect.sync(() => fetch.exit() !== undefined || fetch.output().includes("fetch daemon running")),
+          fetch.output,
+          "45 seconds"
+        )
+        assert.isUndefined(fetch.exit(), fetch.output())
+        const warnings = fetch
+          .stderr()
+          .split("\n")
+          .filter((line) => line.includes('"level":"WARN"') || line.includes('"WARN"'))
+        assert.isTrue(
+          warnings.some(
+            (line) => line.includes("http.allowNetworks contains 0.0.0.0/0") && line.includes("SSRF guard is off")
+          ),
+          fetch.output()
+        )
+        assert.isTrue(
+          warnings.some((line) => line.includes("metrics.host is 0.0.0.0")),
+          fetch.output()
+        )
+      }),
+    60_000
+  )
+
+  it.live(
     "a file that is not JSON is rejected with its name",
     () =>
       Effect.gen(function* () {
@@ -71,7 +113,7 @@ describe("a bad configuration file", () => {
         const file = Path.join(dir, "medallion.json")
         Fs.writeFileSync(file, '{ "sources": [')
         const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.include(result.output, "not valid JSON")
         assert.include(result.output, file)
       }),
@@ -89,7 +131,7 @@ describe("a bad configuration file", () => {
           sensors: { interval: "-5 seconds", batchSize: 1.5 }
         })
         const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.include(result.output, "at sensors.batchSize")
         assert.include(result.output, "at sensors.interval")
       }),
@@ -103,7 +145,7 @@ describe("a bad configuration file", () => {
         const dir = yield* Medallion.tempDir("medallion-config-")
         const file = Path.join(dir, "missing.json")
         const result = yield* Medallion.run({ args: [...Medallion.flags(Path.join(dir, "data"), file), "start"] })
-        assert.notStrictEqual(result.code, 0, result.output)
+        assert.strictEqual(result.code, 2, result.output)
         assert.include(result.output, file)
       }),
     60_000

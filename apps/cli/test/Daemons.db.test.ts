@@ -72,7 +72,9 @@ describe("the fetch and the transform daemon as separate processes", () => {
           report.items.total,
           Object.values(report.items.bySource).reduce((a, b) => a + b, 0)
         )
-        assert.strictEqual(report.fetchStatus["pending"], Scenario.DISCOVERED_ONLY.length)
+        // Listed beyond maxItems: skipped with the reason, never pending forever.
+        assert.strictEqual(report.fetchStatus["skipped"], Scenario.DISCOVERED_ONLY.length)
+        assert.isUndefined(report.fetchStatus["pending"])
         assert.isAtLeast(report.fetchStatus["fetched"] ?? 0, Scenario.expectedItems.length)
         assert.strictEqual(report.transcriptionStatus["transcribed"], Scenario.PODCAST_ENTRIES.length)
         assert.isAtLeast(report.transformStatus["transformed"] ?? 0, Scenario.expectedItems.length)

@@ -6,9 +6,11 @@
  */
 import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey } from "@medallion/bronze"
 import {
+  Declined,
   Enricher,
   FetchActivity,
   type FetchHttp,
+  FetchFailureReason,
   FetchWorker,
   type RobotsTxt,
   type Shard,
@@ -75,12 +77,21 @@ const fetchedItems = Metric.counter("fetch_items_total", {
   description: "Items a source run handled, by source and outcome (fetched, skipped, failed)"
 })
 const discoveryErrors = Metric.counter("fetch_discovery_errors_total", {
-  description: "Source runs whose discovery failed"
+  description:
+    "Discovery documents (feeds, lists, sitemaps) that could not be fetched or parsed, and discoveries that failed as a whole, by source and reason"
 })
 const sourceRuns = Metric.timer("fetch_source_run_duration", { description: "Duration of one source run" })
 const mediaTasks = Metric.counter("fetch_media_tasks_total", {
-  description: "Transcription and enrichment attempts, by task and outcome"
+  description: "Transcription and enrichment attempts, by source, task and outcome (fetched, skipped, failed, error)"
 })
+
+/**
+ * The `reason` label of a discovery error, from a bounded set: the fetch failure reasons,
+ * `invalid-response` (the document came but did not parse), `discovery-failed` (the source's discovery
+ * failed as a whole) and `other` for anything a custom source records.
+ */
+const REASONS: ReadonlySet<string> = new Set([...FetchFailureReason.literals, "invalid-response", "discovery-failed"])
+export const reasonLabel = (reason: string): string => (REASONS.has(reason) ? reason : "other")
 
 const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
   Effect.gen(function* () {
@@ -90,43 +101,72 @@ const recordReport = (name: string, report: FetchWorker.FetchRunReport) =>
         yield* Metric.update(Metric.withAttributes(fetchedItems, { source: name, outcome }), count)
       }
     }
-    if (report.discoverError !== undefined) {
-      yield* Metric.update(Metric.withAttributes(discoveryErrors, { source: name }), 1)
+    const reasons = [
+      ...report.discoveryFailures.map((failure) => failure.reason),
+      ...(report.discoverError === undefined ? [] : ["discovery-failed"])
+    ]
+    for (const reason of reasons) {
+      yield* Metric.update(Metric.withAttributes(discoveryErrors, { source: name, reason: reasonLabel(reason) }), 1)
     }
     yield* Effect.logInfo(
-      `source ${name}: ${report.discovered} discovered, ${report.fetched} fetched, ${report.skipped} unchanged, ${report.failed} failed`
+      `source ${name}: ${report.discovered} discovered, ${report.fetched} fetched, ${report.skipped} unchanged, ${report.failed} failed` +
+        (reasons.length === 0 ? "" : `, ${reasons.length} discovery failure(s)`)
     )
   })
 
 /**
  * Transcribes and enriches items after their source fetched them. Both steps
  * read bronze to decide (a transcript already there, the day's budget spent),
- * so offering an item twice, or after a restart, does no harm.
+ * so offering an item twice, or after a restart, does no harm. With no
+ * transcriber configured, an item's media gets a `transcript-declined` record
+ * instead, so silver shows it skipped rather than pending forever.
  */
-const mediaWorker = (queue: Queue.Dequeue<ItemKey>) =>
+/** An item a source run brought in, for the media worker: with the name of the source, for logs and metrics. */
+interface MediaWork {
+  readonly source: string
+  readonly item: ItemKey
+}
+
+const mediaWorker = (queue: Queue.Dequeue<MediaWork>) =>
   Effect.gen(function* () {
     const transcriber = yield* Effect.serviceOption(Transcriber)
     const enricher = yield* Effect.serviceOption(Enricher)
     const attempt = (
+      { source, item }: MediaWork,
       task: "transcription" | "enrichment",
-      item: ItemKey,
       run: Effect.Effect<{ readonly outcome: string; readonly reason?: string | undefined }, unknown>
-    ) =>
-      run.pipe(
-        Effect.tap((result) => Metric.update(Metric.withAttributes(mediaTasks, { task, outcome: result.outcome }), 1)),
+    ) => {
+      const count = (outcome: string) => Metric.update(Metric.withAttributes(mediaTasks, { source, task, outcome }), 1)
+      const what = `source ${source}: ${task} of ${item.sourceType}/${item.externalId} failed`
+      return run.pipe(
+        Effect.tap((result) =>
+          Effect.andThen(
+            count(result.outcome),
+            result.outcome === "failed"
+              ? Effect.logWarning(`${what}: ${result.reason ?? "no reason given"}`)
+              : Effect.void
+          )
+        ),
         Effect.tap((result) => activity((a) => a.recordMedia(task, item, result))),
         Effect.catchCause((cause) =>
-          Effect.logWarning(`${task} failed`, cause).pipe(
-            Effect.andThen(Metric.update(Metric.withAttributes(mediaTasks, { task, outcome: "error" }), 1)),
+          Effect.logWarning(what, cause).pipe(
+            Effect.andThen(count("error")),
             Effect.andThen(activity((a) => a.recordMedia(task, item, cause)))
           )
         )
       )
+    }
     yield* Stream.fromQueue(queue).pipe(
-      Stream.runForEach((item) =>
+      Stream.runForEach((work) =>
         Effect.gen(function* () {
-          if (Option.isSome(transcriber)) yield* attempt("transcription", item, transcriber.value.transcribe(item))
-          if (Option.isSome(enricher)) yield* attempt("enrichment", item, enricher.value.enrich(item))
+          if (Option.isSome(transcriber)) yield* attempt(work, "transcription", transcriber.value.transcribe(work.item))
+          else
+            yield* Declined.transcriptionOff(work.item).pipe(
+              Effect.catchCause((cause) =>
+                Effect.logWarning(`source ${work.source}: could not record that transcription is off`, cause)
+              )
+            )
+          if (Option.isSome(enricher)) yield* attempt(work, "enrichment", enricher.value.enrich(work.item))
         })
       )
     )
@@ -141,10 +181,9 @@ const mediaWorker = (queue: Queue.Dequeue<ItemKey>) =>
 export const layer = (options: FetchDaemonOptions) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
-      const hasMediaWork =
-        Option.isSome(yield* Effect.serviceOption(Transcriber)) || Option.isSome(yield* Effect.serviceOption(Enricher))
-      const queue = yield* Queue.sliding<ItemKey>(10_000)
-      if (hasMediaWork) yield* Effect.forkScoped(mediaWorker(queue))
+      // Without a transcriber the worker still runs: it records that media will not be transcribed.
+      const queue = yield* Queue.sliding<MediaWork>(10_000)
+      yield* Effect.forkScoped(mediaWorker(queue))
 
       const upkeepEvery = options.reconcileEvery ?? Duration.hours(6)
       const hasUpkeep = Option.isSome(yield* Effect.serviceOption(BronzeMaintenance))
@@ -157,7 +196,8 @@ export const layer = (options: FetchDaemonOptions) =>
       for (const scheduled of options.sources) {
         const run = FetchWorker.runOnce(scheduled.source, {
           concurrency: options.concurrency,
-          shard: options.shard
+          shard: options.shard,
+          name: scheduled.name
         }).pipe(
           Effect.timed,
           Effect.tap(([duration]) =>
@@ -169,14 +209,15 @@ export const layer = (options: FetchDaemonOptions) =>
           Effect.map(([, report]) => report),
           Effect.tap((report) => recordReport(scheduled.name, report)),
           Effect.tap((report) =>
-            hasMediaWork
-              ? Queue.offerAll(
-                  queue,
-                  report.results
-                    .filter((r) => r.outcome !== "failed")
-                    .map((r) => ({ sourceType: report.sourceType, externalId: r.externalId }))
-                )
-              : Effect.void
+            Queue.offerAll(
+              queue,
+              report.results
+                .filter((r) => r.outcome !== "failed")
+                .map((r) => ({
+                  source: scheduled.name,
+                  item: { sourceType: report.sourceType, externalId: r.externalId }
+                }))
+            )
           ),
           Effect.annotateLogs({ source: scheduled.name })
         )

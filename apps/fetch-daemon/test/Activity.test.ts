@@ -97,7 +97,7 @@ describe("the fetch daemon's activity record", () => {
       for (let i = 0; i < 15; i++) {
         yield* activity.recordRun(
           "s",
-          { sourceType: "s", discovered: i, fetched: 0, skipped: 0, failed: 30, results },
+          { sourceType: "s", discovered: i, fetched: 0, skipped: 0, failed: 30, results, discoveryFailures: [] },
           12.7
         )
       }
@@ -132,6 +132,40 @@ describe("the fetch daemon's activity record", () => {
         ["already transcribed"]
       )
       assert.deepStrictEqual([snapshot.upkeep.last!.ok, snapshot.upkeep.last!.error], [false, "disk full"])
+    }).pipe(Effect.provide(FetchActivity.layer))
+  )
+
+  it.effect("a run whose discovery documents failed shows which and why, where a failed discovery would", () =>
+    Effect.gen(function* () {
+      const activity = yield* FetchActivity
+      yield* activity.schedule([{ name: "podcast", every: "30m" }], null)
+      yield* activity.recordRun(
+        "podcast",
+        {
+          sourceType: "feed",
+          discovered: 0,
+          fetched: 0,
+          skipped: 0,
+          failed: 0,
+          results: [],
+          discoveryFailures: [
+            {
+              externalId: "_feed:https://example.org/feed.xml",
+              artifact: "feed",
+              url: "https://example.org/feed.xml",
+              reason: "invalid-response",
+              message: "not a recognizable RSS, Atom, RDF or JSON feed",
+              location: "feed/_feed:https%3A%2F%2Fexample.org%2Ffeed.xml/fetch-error@2026-11-27T05-00-00Z.json"
+            }
+          ]
+        },
+        5
+      )
+      const run = (yield* activity.snapshot).sources[0]!.lastRuns[0]!
+      assert.strictEqual(
+        run.discoveryError,
+        "feed https://example.org/feed.xml: invalid-response: not a recognizable RSS, Atom, RDF or JSON feed"
+      )
     }).pipe(Effect.provide(FetchActivity.layer))
   )
 })

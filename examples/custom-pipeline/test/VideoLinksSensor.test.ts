@@ -68,7 +68,8 @@ describe("the YouTube transform and the video-links gold job, in memory", () => 
 
       const refused = Option.getOrThrow(yield* repo.get(key(Fixtures.REFUSED))).item
       assert.strictEqual(refused.fetchStatus, "failed")
-      assert.include(refused.fetchError!, "video: http-status, HTTP 403")
+      // The status once, then what the API said.
+      assert.include(refused.fetchError!, "video: http-status: HTTP 403: ")
       // The watch list is not an item of its own.
       assert.isTrue(Option.isNone(yield* repo.get(key(YouTubeSource.WATCHLIST))))
 

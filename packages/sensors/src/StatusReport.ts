@@ -1,12 +1,12 @@
 /**
  * What an operator asks first: how many items silver holds per source and
- * status, where each sensor's cursor stands, how far silver lags behind bronze,
- * what the recent ticks did and which runs failed; plus warnings when a
- * deployment has outgrown its mode.
+ * status, which items failed and why, where each sensor's cursor stands,
+ * how far silver lags behind bronze, what the recent ticks did and which runs
+ * failed; plus warnings when a deployment has outgrown its mode.
  */
 import { BronzeReader, type BronzeIoError, type CatalogCursor } from "@medallion/bronze"
-import { type DatabaseError, type DatabaseUnavailable, ItemRepo } from "@medallion/silver"
-import { Effect, Schema } from "effect"
+import { type DatabaseError, type DatabaseUnavailable, ItemRepo, type Status } from "@medallion/silver"
+import { DateTime, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import { ScanCursor, IndexCursor } from "./BronzeSensor.ts"
@@ -29,6 +29,18 @@ export interface SensorReport {
   readonly failedRuns: ReadonlyArray<{ readonly runKey: string; readonly error: string | null; readonly items: number }>
 }
 
+/** An item whose fetch, transcription or transform failed, with the reason silver keeps for it. */
+export interface FailedItem {
+  /** Which step failed: fetch (discovery documents included), transcription or transform. */
+  readonly stage: "fetch" | "transcription" | "transform"
+  readonly sourceType: string
+  readonly externalId: string
+  readonly title: string | null
+  readonly url: string | null
+  readonly reason: string | null
+  readonly updatedAt: string
+}
+
 export interface StatusReport {
   readonly items: { readonly total: number; readonly bySource: Readonly<Record<string, number>> }
   readonly fetchStatus: Readonly<Record<string, number>>
@@ -45,6 +57,16 @@ export interface StatusReport {
   /** Bronze artifacts the bronze -> silver sensor has not handed out yet (counted up to `lagLimit`). */
   readonly lag: { readonly artifacts: number; readonly atLeast: boolean } | null
   readonly sensors: ReadonlyArray<SensorReport>
+  /**
+   * Items whose fetch, transcription or transform failed: how many of each, and the oldest of each step
+   * with their reasons (a discovery document whose fetch failed is one of them: `feed/_feed:<url>`).
+   */
+  readonly failures: {
+    readonly fetch: number
+    readonly transcription: number
+    readonly transform: number
+    readonly items: ReadonlyArray<FailedItem>
+  }
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -62,6 +84,8 @@ export interface StatusOptions {
   readonly recentTicks?: number | undefined
   /** A tick slower than this share of its timeout is worth a warning (default 0.8 of 5 s). */
   readonly tickBudgetMs?: number | undefined
+  /** How many failed items of each step to list with their reasons (default 10; 0 reads none). */
+  readonly failedItems?: number | undefined
 }
 
 /** Below this many items a directory scan is the right catalog; above it, the index (the guidelines' threshold). */
@@ -103,6 +127,41 @@ const countAfter = (reader: BronzeReader["Service"], cursor: CatalogCursor | und
     }
     return { artifacts: counted, atLeast: true }
   })
+
+const STAGES: ReadonlyArray<{
+  readonly stage: FailedItem["stage"]
+  readonly query: {
+    readonly fetchStatus?: Status.FetchStatus
+    readonly transcriptionStatus?: Status.TranscriptionStatus
+    readonly transformStatus?: Status.TransformStatus
+  }
+  readonly reason: "fetchError" | "transcriptionError" | "transformError"
+}> = [
+  { stage: "fetch", query: { fetchStatus: "failed" }, reason: "fetchError" },
+  { stage: "transcription", query: { transcriptionStatus: "failed" }, reason: "transcriptionError" },
+  { stage: "transform", query: { transformStatus: "failed" }, reason: "transformError" }
+]
+
+/** The failed items of each step (the oldest `limit` of each, by id), with their reasons. */
+export const failedItems = Effect.fn("StatusReport.failedItems")(function* (limit: number) {
+  if (limit <= 0) return []
+  const items = yield* ItemRepo
+  const out: Array<FailedItem> = []
+  for (const { stage, query, reason } of STAGES) {
+    for (const item of yield* items.listByStatus({ ...query, limit })) {
+      out.push({
+        stage,
+        sourceType: item.sourceType,
+        externalId: item.externalId,
+        title: item.title,
+        url: item.url,
+        reason: item[reason],
+        updatedAt: DateTime.formatIso(item.updatedAt)
+      })
+    }
+  }
+  return out
+})
 
 export const make = Effect.fn("StatusReport.make")(function* (
   options: StatusOptions
@@ -154,6 +213,8 @@ export const make = Effect.fn("StatusReport.make")(function* (
     })
   )
 
+  const failed = yield* failedItems(options.failedItems ?? 10)
+
   const bronzeState = states.find((s) => s.sensor === options.bronzeSensor)
   const lag =
     bronzeState === undefined
@@ -200,6 +261,12 @@ export const make = Effect.fn("StatusReport.make")(function* (
     counts,
     lag,
     sensors,
+    failures: {
+      fetch: counts.filter((c) => c.fetchStatus === "failed").reduce((n, c) => n + c.count, 0),
+      transcription: counts.filter((c) => c.transcriptionStatus === "failed").reduce((n, c) => n + c.count, 0),
+      transform: counts.filter((c) => c.transformStatus === "failed").reduce((n, c) => n + c.count, 0),
+      items: failed
+    },
     warnings
   } satisfies StatusReport
 })

@@ -84,5 +84,40 @@ describe("StatusReport", () => {
         assert.deepStrictEqual(capped.lag, { artifacts: 2, atLeast: true })
       })
     )
+
+    it.effect("lists the items that failed, the oldest of each step, with the step that failed and its reason", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient
+        assert.deepStrictEqual((yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan" })).failures.items, [])
+        yield* sql`insert into items (source_type, external_id, fetch_status, fetch_error, updated_at)
+                   values ('feed', '_feed:https://example.org/feed.xml', 'failed', 'feed: invalid-response: not a feed', now() - interval '1 minute')`
+        yield* sql`insert into items (source_type, external_id, fetch_status, transcription_status, transcription_error)
+                   values ('feed', 'episode', 'fetched', 'failed', 'transcript: http-status: HTTP 401: Incorrect API key provided')`
+        yield* sql`insert into items (source_type, external_id, fetch_status, transform_status, transform_error, updated_at)
+                   values ('hn', '9', 'fetched', 'failed', 'item.json: invalid JSON', now() - interval '2 minutes')`
+        const report = yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan" })
+        assert.deepStrictEqual(
+          report.failures.items.map((f) => [f.sourceType, f.externalId, f.stage, f.reason]),
+          [
+            ["feed", "_feed:https://example.org/feed.xml", "fetch", "feed: invalid-response: not a feed"],
+            ["feed", "episode", "transcription", "transcript: http-status: HTTP 401: Incorrect API key provided"],
+            ["hn", "9", "transform", "item.json: invalid JSON"]
+          ]
+        )
+        assert.deepStrictEqual(
+          [report.failures.fetch, report.failures.transcription, report.failures.transform],
+          [1, 1, 1]
+        )
+        yield* sql`insert into items (source_type, external_id, fetch_status, fetch_error)
+                   values ('feed', '_feed:https://example.org/other.xml', 'failed', 'feed: connect: ENOTFOUND')`
+        const few = yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan", failedItems: 1 })
+        assert.deepStrictEqual(
+          few.failures.items.map((f) => f.externalId),
+          ["_feed:https://example.org/feed.xml", "episode", "9"]
+        )
+        const none = yield* StatusReport.make({ bronzeSensor: "b", catalog: "scan", failedItems: 0 })
+        assert.deepStrictEqual(none.failures.items, [])
+      })
+    )
   })
 })

@@ -143,12 +143,22 @@ export const ItemInput = Schema.Struct({
 })
 export type ItemInput = typeof ItemInput.Type
 
-/** An item seen in a listing, before it is fetched. */
+/** The states of an item silver only knows from a listing. */
+export const DiscoveredStatus = Schema.Literals(["pending", "skipped"])
+export type DiscoveredStatus = typeof DiscoveredStatus.Type
+
+/**
+ * An item seen in a listing, before it is fetched: `pending` (the default) when the fetch side is to
+ * fetch it, `skipped` with the reason in `fetchError` when it listed it but will not (beyond the
+ * source's limit of items).
+ */
 export const DiscoveredItem = Schema.Struct({
   sourceType: SourceType,
   externalId: ExternalId,
   title: Optional(Schema.String),
-  url: Optional(Schema.String)
+  url: Optional(Schema.String),
+  fetchStatus: Schema.optional(DiscoveredStatus),
+  fetchError: Optional(Schema.String)
 })
 export type DiscoveredItem = typeof DiscoveredItem.Type
 

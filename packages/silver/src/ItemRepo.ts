@@ -304,18 +304,26 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
   const writeDiscovered = (rows: ReadonlyArray<DiscoveredFields>) =>
     Effect.gen(function* () {
       const prepared = rows.map((row) => ({ ...row, search_title: SearchText.document({ title: row.title }).title }))
-      const inserted = yield* sql<{ id: string }>`
-        insert into items (source_type, external_id, title, url, fetch_status, body_tsv)
-        select distinct on (source_type, external_id) source_type, external_id, title, url, 'pending',
+      // A row known only from listings (nothing transformed, no artifact) takes the newest listing's state:
+      // listed beyond the source's limit it is skipped, within it pending again. Other rows stay as they are.
+      const written = yield* sql<{ id: string; inserted: boolean }>`
+        insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error, body_tsv)
+        select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error,
           silver_search_vector(null, search_title, null, null)
         from json_to_recordset(${json(prepared)}::json)
-          as x(source_type text, external_id text, title text, url text, search_title text)
-        on conflict (source_type, external_id) do nothing
-        returning id`
-      if (inserted.length > 0) {
-        yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: inserted.length })})`
+          as x(source_type text, external_id text, title text, url text, search_title text, fetch_status text,
+               fetch_error text)
+        on conflict (source_type, external_id) do update
+          set fetch_status = excluded.fetch_status, fetch_error = excluded.fetch_error
+          where i.transform_status = 'pending' and i.transform_version = 0
+            and i.fetch_status in ('pending', 'skipped')
+            and (i.fetch_status, i.fetch_error) is distinct from (excluded.fetch_status, excluded.fetch_error)
+            and not exists (select 1 from item_artifacts a where a.item_id = i.id)
+        returning id, (xmax = 0) as inserted`
+      if (written.length > 0) {
+        yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: written.length })})`
       }
-      return { discovered: inserted.length }
+      return { discovered: written.filter((row) => row.inserted).length }
     })
 
   const discover = Effect.fn("ItemRepo.discover")(function* (items: ReadonlyArray<Item.DiscoveredItem>) {

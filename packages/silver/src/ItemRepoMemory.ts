@@ -231,10 +231,27 @@ export const make: Effect.Effect<ItemRepoShape> = Effect.sync(() => {
     let discovered = 0
     for (const item of yield* normalizeDiscovered(input)) {
       const key = keyOf({ sourceType: item.source_type, externalId: item.external_id })
-      if (items.has(key)) continue
+      const state = { fetch_status: item.fetch_status, fetch_error: item.fetch_error }
+      const known = items.get(key)
+      if (known !== undefined) {
+        // Known only from listings: it takes the newest listing's state (as the SQL repository does).
+        const row = known.normalized.item
+        const listedOnly =
+          row.transform_status === "pending" &&
+          row.transform_version === 0 &&
+          (row.fetch_status === "pending" || row.fetch_status === "skipped") &&
+          known.normalized.artifacts.length === 0
+        if (listedOnly && (row.fetch_status !== state.fetch_status || row.fetch_error !== state.fetch_error)) {
+          known.normalized = { ...known.normalized, item: { ...row, ...state } }
+          known.version = ++version
+          known.updatedAt = at
+        }
+        continue
+      }
+      const empty = emptyNormalized(item.source_type, item.external_id, item.title, item.url)
       items.set(key, {
         id: nextId++,
-        normalized: emptyNormalized(item.source_type, item.external_id, item.title, item.url),
+        normalized: { ...empty, item: { ...empty.item, ...state } },
         version: ++version,
         createdAt: at,
         updatedAt: at

@@ -57,7 +57,12 @@ export interface ItemRepoShape {
   readonly upsert: (
     items: ReadonlyArray<Item.ItemInput>
   ) => Effect.Effect<Item.UpsertResult, Item.InvalidItem | RepoError>
-  /** Records items seen in a listing as `fetch_status = pending`; items already known are left as they are. */
+  /**
+   * Records items seen in a listing as `fetch_status = pending` (or `skipped` with its reason, when the
+   * listing says the fetch side will not fetch it). An item silver knows from a listing only (nothing
+   * fetched, no artifact) takes the new listing's state, so it moves on when the source's configuration
+   * changes; any other known item is left as it is.
+   */
   readonly discover: (
     items: ReadonlyArray<Item.DiscoveredItem>
   ) => Effect.Effect<{ readonly discovered: number }, Item.InvalidItem | RepoError>

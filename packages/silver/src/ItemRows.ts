@@ -133,6 +133,15 @@ export const reason = (value: string | null | undefined): string | null =>
     ? null
     : PgText.repair(value.length > MAX_REASON_LENGTH ? `${value.slice(0, MAX_REASON_LENGTH - 1)}…` : value)
 
+/** The state a listing gives an item: `pending` carries no reason, `skipped` its reason (clipped). */
+export const discoveredState = (item: {
+  readonly fetchStatus?: "pending" | "skipped" | undefined
+  readonly fetchError?: string | null | undefined
+}): { readonly fetch_status: "pending" | "skipped"; readonly fetch_error: string | null } =>
+  item.fetchStatus === "skipped"
+    ? { fetch_status: "skipped", fetch_error: reason(item.fetchError) }
+    : { fetch_status: "pending", fetch_error: null }
+
 /** Raw HTML is not extracted text: the same test as the `items_body_text_is_not_html` constraint. */
 const looksLikeHtmlDocument = (text: string) => /^\s*<(!doctype|html)/i.test(text)
 
@@ -389,6 +398,9 @@ export interface DiscoveredFields {
   readonly external_id: string
   readonly title: string | null
   readonly url: string | null
+  /** The listing's state: `pending`, or `skipped` with its reason (`discoveredState`). */
+  readonly fetch_status: "pending" | "skipped"
+  readonly fetch_error: string | null
 }
 
 const decodeDiscovered = Schema.decodeUnknownEffect(DiscoveredItemSchema)
@@ -414,7 +426,8 @@ export const normalizeDiscovered = Effect.fnUntraced(function* (items: ReadonlyA
       source_type: item.sourceType,
       external_id: item.externalId,
       title: text(item.title),
-      url: text(item.url)
+      url: text(item.url),
+      ...discoveredState({ fetchStatus: item.fetchStatus, fetchError: text(item.fetchError) })
     })
   }
   return out

@@ -138,7 +138,7 @@ layer(Repo, { timeout: 60_000 })("ItemRepo", (it) => {
     })
   )
 
-  it.effect("discovers items as pending without touching items it already has", () =>
+  it.effect("discovers items as pending without touching items it already has, unless only listed before", () =>
     Effect.gen(function* () {
       const repo = yield* ItemRepo
       const result = yield* repo.discover([
@@ -155,6 +155,25 @@ layer(Repo, { timeout: 60_000 })("ItemRepo", (it) => {
         pending.map((i) => [i.externalId, i.url, i.transcriptionStatus]),
         [["new-1", "https://example.com/new-1", "not_applicable"]]
       )
+
+      // Known from a listing only: it takes the newest listing's state, so it moves on when the source's
+      // configuration changes (listed beyond the limit: skipped with the reason; within it: pending again).
+      const limit = "listed beyond the source's limit of 5 items (maxItems)"
+      assert.deepStrictEqual(
+        yield* repo.discover([{ sourceType: "hn", externalId: "listed-1", fetchStatus: "skipped", fetchError: limit }]),
+        { discovered: 1 }
+      )
+      const state = (externalId: string) =>
+        Effect.map(repo.get({ sourceType: "hn", externalId }), (d) => {
+          const item = Option.getOrThrow(d).item
+          return [item.fetchStatus, item.fetchError]
+        })
+      assert.deepStrictEqual(yield* state("listed-1"), ["skipped", limit])
+      assert.deepStrictEqual(yield* repo.discover([{ sourceType: "hn", externalId: "listed-1" }]), { discovered: 0 })
+      assert.deepStrictEqual(yield* state("listed-1"), ["pending", null])
+      // A row the transform wrote (fetched, failed, or refused with its record as provenance) keeps its state.
+      yield* repo.discover([{ sourceType: "hn", externalId: "40000001", fetchStatus: "skipped", fetchError: limit }])
+      assert.strictEqual((yield* state("40000001"))[0], "fetched")
     })
   )
 

@@ -42,6 +42,7 @@ it.effect("ItemRepo.layerTest upserts idempotently, validates like the database,
       (yield* repo.listByStatus({ fetchStatus: "pending", limit: 5 })).map((i) => i.externalId),
       ["fresh"]
     )
+
     assert.deepStrictEqual(
       yield* repo.setStatus([
         { sourceType: "hn", externalId: "40000002", transformStatus: "failed", transformError: "bad" }
@@ -78,5 +79,30 @@ it.effect("each ItemRepo.layerTest build starts empty", () =>
   Effect.gen(function* () {
     const repo = yield* ItemRepo
     assert.deepStrictEqual(yield* repo.countByStatus(), [])
+  }).pipe(Effect.provide(ItemRepo.layerTest))
+)
+
+it.effect("ItemRepo.layerTest: a row known only from listings takes the newest listing's state", () =>
+  Effect.gen(function* () {
+    const repo = yield* ItemRepo
+    yield* repo.upsert([makeItem(1)])
+    // Known from a listing only: it takes the newest listing's state, so it moves on when the source's
+    // configuration changes (listed beyond the limit: skipped with the reason; within it: pending again).
+    const limit = "listed beyond the source's limit of 5 items (maxItems)"
+    assert.deepStrictEqual(
+      yield* repo.discover([{ sourceType: "hn", externalId: "listed-1", fetchStatus: "skipped", fetchError: limit }]),
+      { discovered: 1 }
+    )
+    const state = (externalId: string) =>
+      Effect.map(repo.get({ sourceType: "hn", externalId }), (d) => {
+        const item = Option.getOrThrow(d).item
+        return [item.fetchStatus, item.fetchError]
+      })
+    assert.deepStrictEqual(yield* state("listed-1"), ["skipped", limit])
+    assert.deepStrictEqual(yield* repo.discover([{ sourceType: "hn", externalId: "listed-1" }]), { discovered: 0 })
+    assert.deepStrictEqual(yield* state("listed-1"), ["pending", null])
+    // A row the transform wrote (fetched, failed, or refused with its record as provenance) keeps its state.
+    yield* repo.discover([{ sourceType: "hn", externalId: "40000001", fetchStatus: "skipped", fetchError: limit }])
+    assert.strictEqual((yield* state("40000001"))[0], "fetched")
   }).pipe(Effect.provide(ItemRepo.layerTest))
 )

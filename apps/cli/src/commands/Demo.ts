@@ -24,7 +24,11 @@ export const demoDocument = (url: string) => ({
 /** One line every few seconds: what silver holds so far. */
 const progress = (app: App.App) =>
   Layer.effectDiscard(
-    StatusReport.make({ bronzeSensor: TransformDaemon.BRONZE_SENSOR, catalog: app.config.bronze.discovery }).pipe(
+    StatusReport.make({
+      bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+      catalog: app.config.bronze.discovery,
+      failedItems: 0
+    }).pipe(
       Effect.flatMap((report) =>
         Effect.logInfo(
           `demo: silver holds ${report.items.total} item(s) ` +

@@ -21,7 +21,9 @@ const health = (app: App.App) =>
 
 /** The fetch daemon with its health and metrics endpoints and its status page, as one layer. */
 export const fetchDaemon = (app: App.App) =>
-  Layer.mergeAll(FetchWiring.layer(app), health(app)).pipe(Layer.provide(FetchActivity.layer))
+  Layer.mergeAll(App.startWarnings(app, "fetch"), FetchWiring.layer(app), health(app)).pipe(
+    Layer.provide(FetchActivity.layer)
+  )
 
 export const fetch = Command.make(
   "fetch",

@@ -4,6 +4,7 @@ import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
+import { NotFound } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
 import * as TransformWiring from "../TransformWiring.ts"
 
@@ -28,6 +29,10 @@ export const retry = Command.make(
         const repo = yield* ItemRepo
         const job = TransformWiring.transformJob(app)
         const sensor = TransformDaemon.BRONZE_SENSOR
+        if (Option.isSome(runKey) && Option.isNone(yield* store.getRun(sensor, runKey.value)))
+          return yield* new NotFound({
+            message: `no run ${runKey.value} of sensor ${sensor} (see \`medallion status\`)`
+          })
         if (app.config.runs.launcher === "queue") {
           // On the queue the transform daemons run them: failed runs and dead jobs go back to the queue.
           const admin = yield* QueueAdmin.QueueAdmin.pipe(

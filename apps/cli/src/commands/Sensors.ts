@@ -1,8 +1,28 @@
 import { SensorStore } from "@medallion/sensors"
+import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag, Prompt } from "effect/cli"
 import { SqlClient } from "effect/sql/SqlClient"
+import type * as App from "../App.ts"
+import { NotFound, Refused } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
+import * as TransformWiring from "../TransformWiring.ts"
+
+/**
+ * Refuses a sensor name nobody knows: the sensors are those the transform daemon runs and those with
+ * state in the database. Steering an unknown name would create state for a sensor that does not exist.
+ */
+const knownSensor = (app: App.App, sensor: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient
+    const run = TransformDaemon.sensors(TransformWiring.options(app)).map((s) => s.name)
+    const stored = (yield* sql<{ sensor: string }>`select sensor from sensor_state order by sensor`).map(
+      (r) => r.sensor
+    )
+    const known = [...new Set([...run, ...stored])].sort()
+    if (!known.includes(sensor))
+      return yield* new NotFound({ message: `no sensor named ${sensor} (the sensors are: ${known.join(", ")})` })
+  })
 
 const name = Argument.String("sensor").pipe(
   Argument.withDescription("The sensor's name (see `medallion sensors list`)")
@@ -42,8 +62,9 @@ const setPaused = (paused: boolean) =>
     paused ? "pause" : "resume",
     { sensor: name },
     Effect.fn(function* ({ sensor }) {
-      yield* Operations.run(() =>
+      yield* Operations.run((app) =>
         Effect.gen(function* () {
+          yield* knownSensor(app, sensor)
           const store = yield* SensorStore
           yield* store.setPaused(sensor, paused)
           yield* Console.log(`${sensor} ${paused ? "paused: its ticks are skipped until resumed" : "resumed"}`)
@@ -73,8 +94,9 @@ const reset = Command.make(
         })
       ))
     if (!confirmed) return yield* Console.log("nothing changed")
-    yield* Operations.run(() =>
+    yield* Operations.run((app) =>
       Effect.gen(function* () {
+        yield* knownSensor(app, sensor)
         const sql = yield* SqlClient
         // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
         const rows = yield* sql<{ sensor: string; leaseOwner: string | null }>`
@@ -86,12 +108,11 @@ const reset = Command.make(
         const [owned] = yield* sql<{
           leaseOwner: string | null
         }>`select lease_owner from sensor_state where sensor = ${sensor}`
-        yield* Console.error(
-          owned === undefined
-            ? `no sensor named ${sensor}`
-            : `${sensor} is owned by a running daemon (${owned.leaseOwner}); stop the transform daemons first`
-        )
-        return yield* Effect.fail(new Error("cursor not reset"))
+        // A sensor the daemon runs that never ticked has no cursor to reset.
+        if (owned === undefined) return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
+        return yield* new Refused({
+          message: `${sensor} is owned by a running daemon (${owned.leaseOwner}); stop the transform daemons first`
+        })
       })
     )
   })

@@ -1,6 +1,7 @@
 import { ItemRepo } from "@medallion/silver"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
+import { NotFound } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
 
 export const show = Command.make(
@@ -14,7 +15,8 @@ export const show = Command.make(
       Effect.gen(function* () {
         const repo = yield* ItemRepo
         const detail = yield* repo.get({ sourceType, externalId })
-        if (Option.isNone(detail)) return yield* Console.error(`no item ${sourceType}/${externalId} in silver`)
+        if (Option.isNone(detail))
+          return yield* new NotFound({ message: `no item ${sourceType}/${externalId} in silver` })
         yield* Console.log(JSON.stringify(detail.value, null, 2))
       })
     )

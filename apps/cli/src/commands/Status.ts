@@ -2,9 +2,11 @@ import { QueueAdmin } from "@medallion/queue"
 import { SqlSensorStore, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
+import { FeedSource, HackerNewsSource, WebSource } from "@medallion/workers/fetch"
 import { Console, Duration, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as App from "../App.ts"
+import type { MedallionConfig } from "../MedallionConfig.ts"
 
 const line = (label: string, counts: Readonly<Record<string, number>>) =>
   `${label.padEnd(22)}${
@@ -49,13 +51,55 @@ const renderQueue = (queue: QueueReport | null): Array<string> => {
   ]
 }
 
-const render = (report: StatusReport.StatusReport): string => {
+/**
+ * The configured source a discovery folder belongs to (`feed/_feed:<url>`, `web/_sitemap:<url>`,
+ * `hn/_lists`), so a failed discovery names the source as the configuration does.
+ */
+const sourceNames = (config: MedallionConfig) => {
+  const names = new Map<string, Array<string>>()
+  const add = (key: string, name: string) => names.set(key, [...(names.get(key) ?? []), name])
+  for (const source of config.sources) {
+    if (source.type === "feed") add(`feed/${FeedSource.feedId(source.url)}`, source.name)
+    if (source.type === "web" && source.sitemap !== undefined)
+      add(`web/${WebSource.sitemapId(source.sitemap)}`, source.name)
+    if (source.type === "hn") add(`hn/${HackerNewsSource.LISTS_ID}`, source.name)
+  }
+  return (item: { readonly sourceType: string; readonly externalId: string }) =>
+    names.get(`${item.sourceType}/${item.externalId}`)?.join(", ")
+}
+
+/** The report with the configured source's name on each failed discovery folder. */
+const withSourceNames = (report: StatusReport.StatusReport, config: MedallionConfig) => {
+  const nameOf = sourceNames(config)
+  return {
+    ...report,
+    failures: {
+      ...report.failures,
+      items: report.failures.items.map((item) => {
+        const source = nameOf(item)
+        return source === undefined ? item : { ...item, source }
+      })
+    }
+  }
+}
+
+type Report = ReturnType<typeof withSourceNames>
+
+const render = (report: Report): string => {
   const out: Array<string> = []
   out.push(`items                 ${report.items.total}`)
   out.push(line("  per source", report.items.bySource))
   out.push(line("fetch_status", report.fetchStatus))
   out.push(line("transcription_status", report.transcriptionStatus))
   out.push(line("transform_status", report.transformStatus))
+  const { fetch, transcription, transform } = report.failures
+  out.push(`failed                fetch ${fetch}, transcription ${transcription}, transform ${transform}`)
+  for (const item of report.failures.items) {
+    const source = "source" in item ? ` (source ${item.source})` : ""
+    out.push(
+      `  ${item.stage.padEnd(14)} ${item.sourceType}/${item.externalId}${source} ${item.updatedAt}: ${item.reason ?? "no reason recorded"}`
+    )
+  }
   out.push(
     `lag                   ${report.lag === null ? "unknown" : `${report.lag.atLeast ? ">= " : ""}${report.lag.artifacts} bronze artifact(s) not yet handed to silver`}`
   )
@@ -103,6 +147,7 @@ export const status = Command.make(
           )
         )
         .pipe(
+          Effect.map((report) => withSourceNames(report, app.config)),
           Effect.flatMap((report) =>
             app.config.runs.launcher === "queue"
               ? Effect.flatMap(queueReport(app.config.runs.maxAttempts), (queue) =>
@@ -122,6 +167,6 @@ export const status = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Show items per source and status, each sensor's cursor, runs and recent ticks, failed runs, and how far silver lags behind bronze."
+    "Show items per source and status, the items that failed lately and why, each sensor's cursor, runs and recent ticks, failed runs, and how far silver lags behind bronze."
   )
 )

@@ -8,7 +8,7 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Effect, Schedule, type Scope } from "effect"
+import { type Duration, Effect, Option, Schedule, type Scope } from "effect"
 
 export const BIN = Path.resolve(import.meta.dirname, "..", "..", "src", "bin.ts")
 
@@ -137,3 +137,22 @@ export const writeJson = (path: string, document: unknown) => {
  */
 export const until = <E, R>(check: Effect.Effect<boolean, E, R>, every = "100 millis" as const) =>
   check.pipe(Effect.repeat({ until: (done: boolean) => done, schedule: Schedule.spaced(every) }), Effect.asVoid)
+
+/**
+ * As `until`, with a deadline: after `budget` it fails saying what it waited for (and, given `output`,
+ * what the daemons printed), so a test that cannot complete says why instead of hitting its timeout.
+ */
+export const within = <E, R>(
+  what: string,
+  check: Effect.Effect<boolean, E, R>,
+  output: () => string = () => "",
+  budget: Duration.Input = "120 seconds"
+) =>
+  until(check).pipe(
+    Effect.timeoutOption(budget),
+    Effect.flatMap((done) =>
+      Option.isSome(done)
+        ? Effect.void
+        : Effect.die(new Error(`gave up waiting for ${what}:\n${output().slice(-3000)}`))
+    )
+  )

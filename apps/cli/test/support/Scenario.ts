@@ -43,7 +43,10 @@ const thread = {
  */
 const TOP = [900001, 121003, 21510582, 21506989, 21503735, 21505986]
 export const MAX_ITEMS = 5
-/** Listed beyond `maxItems`: silver records it as discovered (`pending`), the fetch daemon never asks for it. */
+/**
+ * Listed beyond `maxItems`: silver records it as listed but not to be fetched (`skipped`, with the limit as
+ * its reason), the fetch daemon never asks for it.
+ */
 export const DISCOVERED_ONLY = TOP.slice(MAX_ITEMS).map((id) => `hn/${id}`)
 
 export const serverOptions: FixtureServerOptions = { hnItems: thread, topStories: TOP }
@@ -133,9 +136,13 @@ export const silverProblems = (sql: PgClient.PgClient) =>
     if (JSON.stringify(keys) !== JSON.stringify(want))
       problems.push(`items are ${JSON.stringify(keys)}, expected ${JSON.stringify(want)}`)
     for (const row of all.filter((row) => DISCOVERED_ONLY.includes(key(row)))) {
-      if (row.fetchStatus !== "pending" || row.transformStatus !== "pending")
+      if (
+        row.fetchStatus !== "skipped" ||
+        row.transformStatus !== "pending" ||
+        !(row.fetchError ?? "").includes(`beyond the source's limit of ${MAX_ITEMS} item(s) (maxItems)`)
+      )
         problems.push(
-          `${key(row)}: only discovered, yet fetch_status ${row.fetchStatus}, transform_status ${row.transformStatus}`
+          `${key(row)}: listed beyond maxItems, yet fetch_status ${row.fetchStatus} (${row.fetchError}), transform_status ${row.transformStatus}`
         )
     }
     const rows = all.filter((row) => expectedItems.includes(key(row)))

@@ -6,7 +6,8 @@
  *   received, a new version only when its bytes changed, with
  *   `feed-response.json` / `feed-response@<stamp>.json` beside it (final URL,
  *   status, headers: the charset and the ETag / Last-Modified used for the next
- *   conditional request live there);
+ *   conditional request live there); `selected.json` (`selected@<stamp>.json`): the entries handed on to be
+ *   fetched (`maxEntries`);
  * - `<feed url> <guid>/entry.json`: a record per entry, written once: which
  *   feed document it came from, the feed's title and language, and every field
  *   of the entry (guid, title, link, published date as written, its content and
@@ -16,6 +17,7 @@
  *   entry's own fields spares the transform a parse of the whole feed per entry;
  * - `<feed url> <guid>/article.html` + `article-response.json`: the entry's link as received;
  * - `<feed url> <guid>/audio.<ext>` (or `video.<ext>`): the first media enclosure, streamed;
+ *   `audio-declined.json` instead when the source does not fetch enclosures (`fetchMedia: false`);
  * - `fetch-error@<stamp>.json` on the feed or the entry when something failed.
  *
  * Entries are keyed by their feed and their guid (Atom id), else their link,
@@ -27,9 +29,11 @@ import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as FeedDocument from "../extract/FeedDocument.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
+import * as Declined from "./Declined.ts"
 import * as FeedEntryId from "./FeedEntryId.ts"
 import { SOURCE_TYPE } from "./FeedEntryId.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
+import * as Selection from "./Selection.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export { SOURCE_TYPE }
@@ -164,6 +168,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
       if (response._tag === "Failure" || response.success.status === 304) {
         if (response._tag === "Failure")
           yield* ItemArtifacts.recordFailure(feedItem, ItemArtifacts.failureOf("feed", response.failure))
+        else yield* ItemArtifacts.recordUnchanged(infos, feedItem, "feed", url)
         // Unchanged or unreachable: the entries of the last stored document are still the ones to fetch.
         if (lastDocument === undefined) return []
         bytes = yield* ItemArtifacts.readBytes(lastDocument.info.key)
@@ -189,7 +194,7 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         return []
       }
       const feed = parsed.success
-      return yield* Effect.forEach(
+      const discovered = yield* Effect.forEach(
         feed.entries.slice(0, options.maxEntries),
         (entry) =>
           Effect.map(FeedEntryId.resolve(url, entry.guid), (externalId): DiscoveredItem => ({
@@ -198,6 +203,14 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
           })),
         { concurrency: 8 }
       )
+      // The document lists more entries than are fetched: bronze says which, so silver can tell the others apart.
+      if (discovered.length > 0)
+        yield* Selection.record(feedItem, {
+          limit: options.maxEntries,
+          setting: "maxEntries",
+          items: discovered.map((item) => item.externalId)
+        })
+      return discovered
     })
 
   const discover = Effect.map(Effect.forEach(options.feeds, discoverFeed, { concurrency: 4 }), (lists) =>
@@ -268,8 +281,19 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         } else {
           written.push(stored.success.location)
         }
+      } else if (!options.fetchMedia && media?.kind !== undefined && !hasMedia) {
+        // Not fetched on purpose: silver says so (transcription skipped) rather than waiting for it.
+        const declined = yield* Declined.record(item, infos, {
+          artifact: media.kind.kind,
+          url: media.enclosure.url,
+          reason: "disabled",
+          message: "the source does not fetch enclosures (fetchEnclosures: false)"
+        })
+        if (declined !== undefined) written.push(declined)
       }
-      if (written.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
+      // The record of a declined enclosure is written, but nothing was fetched for it.
+      const fetched = written.filter((location) => !location.endsWith("-declined.json"))
+      if (fetched.length === 0) return result("skipped", recentlyFailed ? "failed recently" : "up to date")
       return result(failed > 0 ? "failed" : "fetched", failed > 0 ? "some artifacts could not be fetched" : undefined)
     }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE, discovered.externalId)), Effect.withSpan("FeedSource.fetchItem"))
 

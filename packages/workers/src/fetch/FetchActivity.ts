@@ -15,7 +15,7 @@ export interface SourceRun {
   readonly fetched: number
   readonly skipped: number
   readonly failed: number
-  /** Why discovery failed (nothing was fetched then). */
+  /** Why discovery failed (nothing was fetched then), or which of its documents failed and why. */
   readonly discoveryError: string | null
   /** The run's failed items (the first `MAX_FAILURES`), with their reasons. */
   readonly failures: ReadonlyArray<{ readonly externalId: string; readonly reason: string }>
@@ -138,7 +138,13 @@ export class FetchActivity extends Context.Service<
               fetched: report.fetched,
               skipped: report.skipped,
               failed: report.failed,
-              discoveryError: report.discoverError ?? null,
+              discoveryError:
+                report.discoverError ??
+                (report.discoveryFailures.length === 0
+                  ? null
+                  : report.discoveryFailures
+                      .map((f) => `${f.artifact}${f.url === undefined ? "" : ` ${f.url}`}: ${f.reason}: ${f.message}`)
+                      .join("; ")),
               failures: report.results
                 .filter((r) => r.outcome === "failed")
                 .slice(0, MAX_FAILURES)

@@ -12,6 +12,7 @@
  */
 import { ArtifactConflict } from "@medallion/bronze"
 import { Cause, Effect, Exit } from "effect"
+import * as DiscoveryFailures from "./DiscoveryFailures.ts"
 import * as Shard from "./Shard.ts"
 import type { DiscoveredItem, ItemFetchResult, Source } from "./Source.ts"
 
@@ -22,6 +23,11 @@ export interface FetchRunReport {
   readonly skipped: number
   readonly failed: number
   readonly results: ReadonlyArray<ItemFetchResult>
+  /**
+   * The discovery documents that could not be fetched or parsed (each recorded in bronze): the source
+   * went on with the others, or with the entries of the last stored version.
+   */
+  readonly discoveryFailures: ReadonlyArray<DiscoveryFailures.DiscoveryFailure>
   /** Set when discovery itself failed (nothing was fetched then). */
   readonly discoverError?: string | undefined
 }
@@ -31,6 +37,8 @@ export interface RunOptions {
   readonly concurrency?: number | undefined
   /** Fetch only the discovered items of this shard (default: all of them). */
   readonly shard?: Shard.Shard | undefined
+  /** The source's name in logs (the operator's name for it; default its source type). */
+  readonly name?: string | undefined
 }
 
 /** Whether a failure is bronze refusing a second, different version of an artifact another writer stored first. */
@@ -64,9 +72,10 @@ const settle = <R>(source: Source<R>, item: DiscoveredItem): Effect.Effect<ItemF
 /** Discovers and fetches once; the report says what happened to every item. */
 export const runOnce = <R>(source: Source<R>, options: RunOptions = {}): Effect.Effect<FetchRunReport, never, R> =>
   Effect.gen(function* () {
-    const discovered = yield* Effect.result(source.discover)
+    const name = options.name ?? source.sourceType
+    const discovered = yield* Effect.result(DiscoveryFailures.collect(source.discover))
     if (discovered._tag === "Failure") {
-      yield* Effect.logWarning(`discovery of ${source.sourceType} failed: ${discovered.failure.message}`)
+      yield* Effect.logWarning(`source ${name}: discovery failed: ${discovered.failure.message}`)
       return {
         sourceType: source.sourceType,
         discovered: 0,
@@ -74,15 +83,21 @@ export const runOnce = <R>(source: Source<R>, options: RunOptions = {}): Effect.
         skipped: 0,
         failed: 0,
         results: [],
+        discoveryFailures: [],
         discoverError: discovered.failure.message
       }
     }
+    const [items, failures] = discovered.success
+    for (const failure of failures) {
+      yield* Effect.logWarning(
+        `source ${name}: discovery of ${failure.artifact}${failure.url === undefined ? "" : ` ${failure.url}`} failed: ${failure.reason}: ${failure.message} [${failure.location}]`
+      )
+    }
     const shard = options.shard
     const mine =
-      shard === undefined
-        ? discovered.success
-        : discovered.success.filter((item) => Shard.owns(shard, source.sourceType, item.externalId))
-    return yield* fetchAll(source, mine, options)
+      shard === undefined ? items : items.filter((item) => Shard.owns(shard, source.sourceType, item.externalId))
+    const report = yield* fetchAll(source, mine, options)
+    return { ...report, discoveryFailures: failures }
   }).pipe(Effect.withSpan("FetchWorker.runOnce", { attributes: { sourceType: source.sourceType } }))
 
 /** Fetches the given items (e.g. a backfill list) without discovering. */
@@ -93,12 +108,13 @@ export const fetchAll = <R>(
 ): Effect.Effect<FetchRunReport, never, R> =>
   Effect.map(
     Effect.forEach(items, (item) => settle(source, item), { concurrency: options.concurrency ?? 4 }),
-    (results) => ({
+    (results): FetchRunReport => ({
       sourceType: source.sourceType,
       discovered: items.length,
       fetched: results.filter((r) => r.outcome === "fetched").length,
       skipped: results.filter((r) => r.outcome === "skipped").length,
       failed: results.filter((r) => r.outcome === "failed").length,
-      results
+      results,
+      discoveryFailures: []
     })
   )

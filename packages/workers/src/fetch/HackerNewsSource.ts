@@ -5,6 +5,7 @@
  * Bronze layout (sourceType `hn`):
  * - `_lists/topstories@<stamp>.json`: each list response as received, stored
  *   when it changed since the last one, so silver knows discovered items;
+ *   `_lists/selected@<stamp>.json`: the ids handed on to be fetched (`maxItems`);
  * - `<id>/item.json`: the item as received; `item@<stamp>.json` on a refetch;
  * - `<id>/comments@<stamp>.json`: the comment tree, one JSON array of the raw
  *   comment items in breadth-first order (each element byte for byte as received);
@@ -22,6 +23,7 @@ import { Clock, Duration, Effect } from "effect"
 import * as HnItem from "../extract/HnItem.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
+import * as Selection from "./Selection.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export const SOURCE_TYPE = "hn"
@@ -90,7 +92,11 @@ export const make = (partial: Partial<HackerNewsOptions> = {}): Source<FetchHttp
       }
       for (const id of parsed.success) if (!ids.includes(id)) ids.push(id)
     }
-    return ids.slice(0, options.maxItems).map((id): DiscoveredItem => ({ externalId: String(id) }))
+    const selected = ids.slice(0, options.maxItems).map(String)
+    // The lists name more ids than are fetched: bronze says which, so silver can tell the others apart.
+    if (ids.length > 0)
+      yield* Selection.record(listsItem, { limit: options.maxItems, setting: "maxItems", items: selected })
+    return selected.map((externalId): DiscoveredItem => ({ externalId }))
   }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE)), Effect.withSpan("HackerNewsSource.discover"))
 
   /** Fetches the comment tree breadth first; returns the raw bodies of the comments that parsed. */

@@ -14,6 +14,7 @@ import type {
 import { createHash } from "node:crypto"
 import { Clock, DateTime, Effect, Option } from "effect"
 import type { FetchError } from "../http/FetchError.ts"
+import * as DiscoveryFailures from "./DiscoveryFailures.ts"
 
 /** `2026-11-27T05-00-00Z`: an ISO instant that fits an artifact type's version stamp (no `:`). */
 export const formatStamp = (millis: number): string =>
@@ -129,7 +130,10 @@ export const failureOf = (artifact: string, error: FetchError): Omit<FailureReco
   return record
 }
 
-/** Writes `fetch-error@<stamp>.json` for the item; returns its location. */
+/**
+ * Writes `fetch-error@<stamp>.json` for the item; returns its location. Written during a discovery, the
+ * failure is also noted for the run's report (`DiscoveryFailures`).
+ */
 export const recordFailure = (
   item: { readonly sourceType: string; readonly externalId: string },
   record: Omit<FailureRecord, "at">
@@ -142,7 +146,16 @@ export const recordFailure = (
       // Two failures of one item in the same second: the first record stands.
       Effect.catchTag("ArtifactConflict", () => Effect.succeed(undefined))
     )
-    return result === undefined ? location(key) : result.location
+    const written = result === undefined ? location(key) : result.location
+    yield* DiscoveryFailures.note({
+      externalId: item.externalId,
+      artifact: record.artifact,
+      url: record.url,
+      reason: record.reason,
+      message: record.message,
+      location: written
+    })
+    return written
   })
 
 /** The response metadata (final URL, status, headers) stored beside a document: its charset and validators live there. */
@@ -157,9 +170,49 @@ export interface ResponseRecord {
 /** The sha256 of bytes, hex: to skip storing a discovery document identical to the last one. */
 export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
 
+/** The record of a fetch that succeeded with nothing new to store: `<base>-unchanged@<stamp>.json`. */
+export const unchangedName = (base: string): string => `${base}-unchanged`
+
+/**
+ * Records that a fetch of `base` succeeded without anything new to store (a 304, or bytes identical to the
+ * stored version), but only when a failure of `base` was recorded since its last stored version: the
+ * success must supersede that failure in bronze, or silver would report it failed until the source
+ * changes. A failure to parse (`invalid-response`) is not superseded: unchanged bytes are the same bad
+ * document. Returns the location written, or `undefined` when there was nothing to supersede.
+ */
+export const recordUnchanged = (
+  infos: ReadonlyArray<ArtifactInfo>,
+  item: { readonly sourceType: string; readonly externalId: string },
+  base: string,
+  url?: string | undefined
+) =>
+  Effect.gen(function* () {
+    const since = Math.max(latest(infos, base)?.at ?? -Infinity, latest(infos, unchangedName(base))?.at ?? -Infinity)
+    // Failure records written after the last success, newest first; usually none, so nothing is read.
+    const recent = versions(infos, "fetch-error")
+      .filter((v) => v.at >= since)
+      .reverse()
+    for (const failure of recent) {
+      const record = Option.getOrUndefined(yield* readJson(failure.info.key)) as
+        { readonly artifact?: unknown; readonly reason?: unknown } | undefined
+      if (record?.artifact !== undefined && record.artifact !== base) continue
+      if (record?.reason === "invalid-response") return undefined
+      const millis = yield* Clock.currentTimeMillis
+      const key: ArtifactKey = { ...item, artifactType: `${unchangedName(base)}@${formatStamp(millis)}`, ext: "json" }
+      const at = DateTime.formatIso(DateTime.makeUnsafe(millis))
+      return yield* putJson(key, { artifact: base, ...(url === undefined ? {} : { url }), at }).pipe(
+        Effect.map((result) => result.location),
+        // A second record in the same second says the same.
+        Effect.catchTag("ArtifactConflict", () => Effect.succeed(location(key)))
+      )
+    }
+    return undefined
+  })
+
 /**
  * Stores a new version of `base` unless its bytes equal the latest version's.
- * Returns the location written, or `undefined` when nothing changed.
+ * Returns the location written, or `undefined` when nothing changed (then a failure of `base` recorded
+ * since is superseded by a `<base>-unchanged` record, see `recordUnchanged`).
  */
 export const putVersionIfChanged = (
   infos: ReadonlyArray<ArtifactInfo>,
@@ -170,7 +223,10 @@ export const putVersionIfChanged = (
 ) =>
   Effect.gen(function* () {
     const last = latest(infos, base)
-    if (last !== undefined && last.info.sha256 === sha256(bytes)) return undefined
+    if (last !== undefined && last.info.sha256 === sha256(bytes)) {
+      yield* recordUnchanged(infos, item, base)
+      return undefined
+    }
     const key = yield* nextKey(infos, item, base, ext)
     const writer = yield* BronzeWriter
     // Another fetcher may have stored a different version under the same key (same second) first:
@@ -267,6 +323,8 @@ export const putDocument = (
       )
     const last = latest(infos, base)
     if (last !== undefined && last.info.sha256 === sha256(document.body)) {
+      // The same bytes: a failure of `base` recorded since is superseded (see `recordUnchanged`).
+      yield* recordUnchanged(infos, item, base, document.url)
       if (isComplete(infos, last)) return undefined
       const recordKey: ArtifactKey = {
         ...last.info.key,

@@ -134,7 +134,11 @@ export const make = (
         written.push(yield* ItemArtifacts.recordFailure(item, ItemArtifacts.failureOf("page", response.failure)))
         return result("failed", response.failure.message)
       }
-      if (response.success.status === 304) return result("skipped", "not modified")
+      if (response.success.status === 304) {
+        const unchanged = yield* ItemArtifacts.recordUnchanged(infos, item, "page", url)
+        if (unchanged !== undefined) written.push(unchanged)
+        return result("skipped", "not modified")
+      }
       const stored = yield* ItemArtifacts.putDocument(infos, item, "page", "html", response.success)
       if (stored === undefined) return result("skipped", "unchanged")
       written.push(...stored.written)

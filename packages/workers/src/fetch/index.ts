@@ -19,6 +19,8 @@ export {
   type TestResponse
 } from "../http/FetchHttp.ts"
 
+export * as Declined from "./Declined.ts"
+export * as DiscoveryFailures from "./DiscoveryFailures.ts"
 export { Enricher, type EnricherOptions } from "./Enricher.ts"
 export * as FeedEntryId from "./FeedEntryId.ts"
 export * as FeedSource from "./FeedSource.ts"
@@ -31,6 +33,7 @@ export {
   type Upkeep
 } from "./FetchActivity.ts"
 export * as FetchWorker from "./FetchWorker.ts"
+export * as Selection from "./Selection.ts"
 export * as Shard from "./Shard.ts"
 export * as HackerNewsSource from "./HackerNewsSource.ts"
 export * as ItemArtifacts from "./ItemArtifacts.ts"

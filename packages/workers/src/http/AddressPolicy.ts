@@ -17,10 +17,43 @@ import * as Net from "node:net"
 export interface AddressPolicy {
   /** CIDRs (`127.0.0.1/32`, `10.0.0.0/8`, `::1/128`) that are allowed although special-purpose. */
   readonly allow: ReadonlyArray<string>
+  /**
+   * The setting an operator changes to allow a refused address (`http.allowNetworks` in the
+   * configuration file): refusals name it, so the message says how to fix it. Default `addressPolicy.allow`.
+   */
+  readonly setting?: string | undefined
 }
 
 /** No special-purpose address is allowed: the production default. */
 export const strict: AddressPolicy = { allow: [] }
+
+/** What a refusal says about a special-purpose address, naming the setting that would allow it. */
+export const refusalReason = (policy: AddressPolicy): string =>
+  `a special-purpose address, not covered by ${policy.setting ?? "addressPolicy.allow"} (add a CIDR there to allow it)`
+
+/** A CIDR, parsed: its address, family and prefix length. */
+export interface Cidr {
+  readonly address: string
+  readonly family: 4 | 6
+  readonly prefix: number
+}
+
+/**
+ * Parses `address/prefix` (`10.0.0.0/8`, `::1/128`; a bare address is a single host): the address must be an
+ * IPv4 or IPv6 address and the prefix length within its family's range (0-32, 0-128). `undefined` otherwise.
+ */
+export const parseCidr = (text: string): Cidr | undefined => {
+  const slash = text.indexOf("/")
+  const address = slash === -1 ? text : text.slice(0, slash)
+  const family = Net.isIP(address)
+  if (family !== 4 && family !== 6) return undefined
+  const bits = family === 4 ? 32 : 128
+  if (slash === -1) return { address, family, prefix: bits }
+  const prefixText = text.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined
+  const prefix = Number(prefixText)
+  return prefix <= bits ? { address, family, prefix } : undefined
+}
 
 const specialV4: ReadonlyArray<readonly [string, number]> = [
   ["0.0.0.0", 8], // "this network"
@@ -41,8 +74,9 @@ const specialV4: ReadonlyArray<readonly [string, number]> = [
 ]
 
 const specialV6: ReadonlyArray<readonly [string, number]> = [
-  ["::", 128], // unspecified
-  ["::1", 128], // loopback
+  // Unspecified (::), loopback (::1) and the deprecated IPv4-compatible addresses (::a.b.c.d, RFC 4291
+  // 2.5.5.1), which embed an IPv4 address a stack may still route to: `[::127.0.0.1]` is not public.
+  ["::", 96],
   ["64:ff9b::", 96], // NAT64: embeds an IPv4 address
   ["64:ff9b:1::", 48], // local-use NAT64
   ["100::", 64], // discard
@@ -98,12 +132,10 @@ export const isSpecialPurpose = (address: string): boolean => {
 
 const allowList = (policy: AddressPolicy): Net.BlockList => {
   const list = new Net.BlockList()
-  for (const cidr of policy.allow) {
-    const [net, prefix] = cidr.split("/")
-    const family = Net.isIP(net ?? "")
-    if (family === 0) continue
-    const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix)
-    list.addSubnet(net!, bits, family === 4 ? "ipv4" : "ipv6")
+  for (const text of policy.allow) {
+    // The configuration refuses what does not parse; a caller that passes it anyway allows nothing by it.
+    const cidr = parseCidr(text)
+    if (cidr !== undefined) list.addSubnet(cidr.address, cidr.prefix, cidr.family === 4 ? "ipv4" : "ipv6")
   }
   return list
 }
@@ -130,8 +162,8 @@ export class AddressRefused extends Error {
   readonly code = "EMEDALLION_ADDRESS_REFUSED"
   readonly hostname: string
   readonly address: string
-  constructor(hostname: string, address: string) {
-    super(`refused to connect to ${hostname} (${address}): a special-purpose address not allowed by the policy`)
+  constructor(hostname: string, address: string, policy: AddressPolicy) {
+    super(`refused to connect to ${hostname} (${address}): ${refusalReason(policy)}`)
     this.hostname = hostname
     this.address = address
   }
@@ -167,7 +199,7 @@ export const guardedLookup = (policy: AddressPolicy, resolve: Resolve = systemRe
         const wanted = resolved.filter((entry) => wantedFamily === 0 || entry.family === wantedFamily)
         const refused = resolved.find((entry) => !check(entry.address))
         if (refused !== undefined) {
-          callback(new AddressRefused(hostname, refused.address) as NodeJS.ErrnoException, wantAll ? [] : "", 0)
+          callback(new AddressRefused(hostname, refused.address, policy) as NodeJS.ErrnoException, wantAll ? [] : "", 0)
           return
         }
         if (wanted.length === 0) {

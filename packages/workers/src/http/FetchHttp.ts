@@ -21,6 +21,7 @@ import type { HttpBody } from "effect/http"
 import { HttpClient, HttpClientRequest, type HttpClientError, type HttpClientResponse } from "effect/http"
 import * as AddressPolicy from "./AddressPolicy.ts"
 import { FetchError, type FetchFailureReason, isRetryable } from "./FetchError.ts"
+import * as ServerMessage from "./ServerMessage.ts"
 
 export interface FetchHttpOptions {
   readonly userAgent: string
@@ -221,7 +222,11 @@ export class FetchHttp extends Context.Service<
           new FetchError({
             ...base,
             reason: "http-status",
-            message: `HTTP ${status}`,
+            message: ServerMessage.statusMessage(
+              status,
+              decodeExcerpt(body.subarray(0, 2048)),
+              headers["content-type"]
+            ),
             status,
             headers,
             bodyExcerpt: decodeExcerpt(body.subarray(0, 2048))
@@ -299,7 +304,8 @@ export class FetchHttp extends Context.Service<
           allow: allow
             .split(",")
             .map((s) => s.trim())
-            .filter((s) => s.length > 0)
+            .filter((s) => s.length > 0),
+          setting: "MEDALLION_HTTP_ALLOW_CIDRS"
         }
       })
     })
@@ -376,7 +382,7 @@ const make = (options: FetchHttpOptions) =>
             url.href,
             ctx,
             "address-refused",
-            `${url.hostname} is a special-purpose address not allowed by the policy`
+            `refused to connect to ${url.hostname}: ${AddressPolicy.refusalReason(options.addressPolicy)}`
           )
         )
       }
@@ -462,12 +468,18 @@ const make = (options: FetchHttpOptions) =>
         const now = yield* Clock.currentTimeMillis
         const retryAfter =
           status === 429 || status === 503 ? parseRetryAfter(responseHeaders["retry-after"], now) : undefined
-        return yield* fail(url.href, ctx, "http-status", `HTTP ${status}`, {
-          status,
-          headers: responseHeaders,
-          bodyExcerpt: excerpt,
-          ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter })
-        })
+        return yield* fail(
+          url.href,
+          ctx,
+          "http-status",
+          ServerMessage.statusMessage(status, excerpt, responseHeaders["content-type"]),
+          {
+            status,
+            headers: responseHeaders,
+            bodyExcerpt: excerpt,
+            ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter })
+          }
+        )
       }).pipe(
         (effect) => hostState(url.host).semaphore.withPermit(effect),
         Effect.timeoutOrElse({

@@ -11,21 +11,13 @@
  */
 import type { BronzeReader } from "@medallion/bronze"
 import { StatusReport, Throughput } from "@medallion/sensors"
-import { ItemRepo, type Status } from "@medallion/silver"
-import { DateTime, Effect } from "effect"
+import { ItemRepo } from "@medallion/silver"
+import { Effect } from "effect"
 import type { SqlClient } from "effect/sql/SqlClient"
 import type { StatusSource } from "./StatusPage.ts"
 
-export interface FailedItem {
-  /** Which step failed: fetch, transcription or transform. */
-  readonly stage: "fetch" | "transcription" | "transform"
-  readonly sourceType: string
-  readonly externalId: string
-  readonly title: string | null
-  readonly url: string | null
-  readonly reason: string | null
-  readonly updatedAt: string
-}
+/** A failed item with its reason, as `StatusReport` lists them. */
+export type FailedItem = StatusReport.FailedItem
 
 export interface TransformStatusOptions<R = never> {
   readonly report: StatusReport.StatusOptions
@@ -36,39 +28,8 @@ export interface TransformStatusOptions<R = never> {
   readonly extra?: Effect.Effect<Readonly<Record<string, unknown>>, unknown, R> | undefined
 }
 
-const STAGES: ReadonlyArray<{
-  readonly stage: FailedItem["stage"]
-  readonly query: {
-    readonly fetchStatus?: Status.FetchStatus
-    readonly transcriptionStatus?: Status.TranscriptionStatus
-    readonly transformStatus?: Status.TransformStatus
-  }
-  readonly reason: "fetchError" | "transcriptionError" | "transformError"
-}> = [
-  { stage: "fetch", query: { fetchStatus: "failed" }, reason: "fetchError" },
-  { stage: "transcription", query: { transcriptionStatus: "failed" }, reason: "transcriptionError" },
-  { stage: "transform", query: { transformStatus: "failed" }, reason: "transformError" }
-]
-
-/** The failed items of each step, with their reasons. */
-export const failedItems = Effect.fn("TransformStatus.failedItems")(function* (limit: number) {
-  const items = yield* ItemRepo
-  const out: Array<FailedItem> = []
-  for (const { stage, query, reason } of STAGES) {
-    for (const item of yield* items.listByStatus({ ...query, limit })) {
-      out.push({
-        stage,
-        sourceType: item.sourceType,
-        externalId: item.externalId,
-        title: item.title,
-        url: item.url,
-        reason: item[reason],
-        updatedAt: DateTime.formatIso(item.updatedAt)
-      })
-    }
-  }
-  return out
-})
+/** The failed items of each step, with their reasons (`StatusReport.failedItems`). */
+export const failedItems = StatusReport.failedItems
 
 /** The status page's source for a daemon with silver: its sections, and search. */
 export const source = <R = never>(
@@ -78,11 +39,10 @@ export const source = <R = never>(
     const context = yield* Effect.context<SqlClient | ItemRepo | BronzeReader | R>()
     const items = yield* ItemRepo
     const sections = Effect.gen(function* () {
-      const status = yield* StatusReport.make(options.report)
+      const status = yield* StatusReport.make({ ...options.report, failedItems: options.failedItems ?? 50 })
       const throughput = yield* Throughput.make(options.throughput)
-      const failed = yield* failedItems(options.failedItems ?? 50)
       const extra = options.extra === undefined ? {} : yield* options.extra
-      return { status, throughput, failedItems: failed, ...extra }
+      return { status, throughput, failedItems: status.failures.items, ...extra }
     }).pipe(Effect.provide(context))
     return {
       sections,

@@ -58,6 +58,14 @@ const FetchErrorRecord = Schema.Struct({
 })
 const decodeFetchErrorRecord = JsonArtifact.decode(FetchErrorRecord, "fetch-error record")
 
+/** `selected@<stamp>.json` beside discovery documents: the items the fetch side hands on (`Selection`). */
+const SelectionRecord = Schema.Struct({
+  limit: Schema.Number,
+  setting: Schema.optional(Schema.String),
+  items: Schema.Array(Schema.String)
+})
+const decodeSelection = JsonArtifact.decode(SelectionRecord, "selection record")
+
 /** `<name>-response.json` beside a fetched document: the response's final URL, status and headers. */
 const ResponseRecord = Schema.Struct({
   url: Schema.optional(Schema.String),
@@ -80,6 +88,8 @@ export interface FailureRecord {
   readonly info: ArtifactInfo
   /** What the failed attempt was for (`item`, `article`, `transcript`, `enrichment`...). */
   readonly artifact: string | undefined
+  /** The URL the failed attempt requested, when the record says. */
+  readonly url?: string | undefined
   /** The source answered 404 or 410. */
   readonly gone: boolean
   /** Refused on purpose rather than failed: robots.txt, a size limit, a refused address or scheme. */
@@ -89,6 +99,26 @@ export interface FailureRecord {
 
 /** Reasons of the fetch side's records for work it declined on purpose (silver's `skipped`). */
 const REFUSALS: ReadonlySet<string> = new Set(["robots-disallowed", "too-large", "address-refused", "scheme-refused"])
+
+/** The suffix of the fetch side's record of a success with nothing new to store (`feed-unchanged@<stamp>`). */
+const UNCHANGED = "-unchanged"
+
+/** The suffix of the fetch side's record of work it does not do by configuration (`audio-declined`). */
+const DECLINED = "-declined"
+
+/** The fetch side's record of the items a discovery hands on to be fetched. */
+const SELECTED = "selected"
+
+/**
+ * The fetch side's records next to documents: failures, unchanged successes, declined work, the
+ * selection, response metadata.
+ */
+export const isRecordName = (name: string): boolean =>
+  name === "fetch-error" ||
+  name === SELECTED ||
+  name.endsWith(UNCHANGED) ||
+  name.endsWith(DECLINED) ||
+  name.endsWith("-response")
 
 /** Failures of work done after the fetch (transcription, enrichment): not the item's fetch. */
 const isAfterFetch = (artifact: string | undefined): boolean =>
@@ -217,34 +247,45 @@ export class ItemDraft {
     return Effect.gen(function* () {
       if (self.failureRecords !== undefined) return self.failureRecords
       const out: Array<FailureRecord> = []
-      for (const info of self.artifacts.versions("fetch-error")) {
-        const decoded = yield* self.decode(info, self.options.maxJsonBytes, decodeFetchErrorRecord)
-        if (decoded._tag === "Bad") {
-          out.push({
-            info,
-            artifact: undefined,
-            gone: false,
-            refused: false,
-            reason: `the record could not be read: ${decoded.reason}`
-          })
-          continue
-        }
-        const r = decoded.value
-        const what = [r.reason, r.status === undefined ? undefined : `HTTP ${r.status}`].filter((x) => x !== undefined)
-        const message = nonEmpty(r.message) ?? nonEmpty(r.error)
-        const text = [what.join(", "), message, r.url === undefined ? undefined : `(${r.url})`]
-          .filter((x) => x !== undefined && x.length > 0)
-          .join(": ")
-        out.push({
-          info,
-          artifact: r.artifact,
-          gone: r.status === 404 || r.status === 410,
-          refused: r.reason !== undefined && REFUSALS.has(r.reason),
-          reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
-        })
-      }
+      for (const info of self.artifacts.versions("fetch-error")) out.push(yield* self.readRecord(info))
       self.failureRecords = out
       return out
+    })
+  }
+
+  /**
+   * One of the fetch side's records (`fetch-error@<stamp>`, `<artifact>-declined`), read leniently, its
+   * reason as silver shows it: `artifact: reason: message (url)`.
+   */
+  readRecord(info: ArtifactInfo): Effect.Effect<FailureRecord, Unreadable, BronzeReader> {
+    return Effect.map(this.decode(info, this.options.maxJsonBytes, decodeFetchErrorRecord), (decoded) => {
+      if (decoded._tag === "Bad") {
+        return {
+          info,
+          artifact: undefined,
+          gone: false,
+          refused: false,
+          reason: `the record could not be read: ${decoded.reason}`
+        }
+      }
+      const r = decoded.value
+      const given = nonEmpty(r.message) ?? nonEmpty(r.error)
+      // The status once: the fetch side's messages already start with it (`HTTP 400: unknown audio`).
+      const status = r.status === undefined ? undefined : `HTTP ${r.status}`
+      const message =
+        status === undefined || given?.startsWith(status) ? given : given === undefined ? status : `${status}: ${given}`
+      const said = [r.reason, message].filter((x) => x !== undefined && x.length > 0).join(": ")
+      const text = [said, r.url === undefined ? undefined : `(${r.url})`]
+        .filter((x) => x !== undefined && x.length > 0)
+        .join(" ")
+      return {
+        info,
+        artifact: r.artifact,
+        url: r.url,
+        gone: r.status === 404 || r.status === 410,
+        refused: r.reason !== undefined && REFUSALS.has(r.reason),
+        reason: `${r.artifact === undefined ? "" : `${r.artifact}: `}${text.length > 0 ? text : "failed"}`
+      }
     })
   }
 
@@ -258,14 +299,14 @@ export class ItemDraft {
   deriveFetchStatus(contentNames: ReadonlyArray<string>): Effect.Effect<void, Unreadable, BronzeReader> {
     const self = this
     return Effect.gen(function* () {
-      const contents = contentNames.flatMap((name) => {
-        const info = self.artifacts.newest(name)
-        return info === undefined ? [] : [info]
-      })
+      // A fetch that succeeded with nothing new to store (`<name>-unchanged`) counts as the content's newest.
+      const contents = contentNames.flatMap((name) => [self.lastSuccess(name)].filter((i) => i !== undefined))
       const newestContent = contents.reduce<ArtifactInfo | undefined>(
         (a, b) => (a === undefined || b.writtenAt > a.writtenAt ? b : a),
         undefined
       )
+      if (newestContent !== undefined && ArtifactSet.artifactName(newestContent.key.artifactType).endsWith(UNCHANGED))
+        self.use(newestContent)
       const fetchFailure = (yield* self.failures()).find((f) => !isAfterFetch(f.artifact))
       if (
         fetchFailure !== undefined &&
@@ -285,10 +326,119 @@ export class ItemDraft {
   }
 
   /**
+   * The newest sign that fetching `name` succeeded: its newest version, or a newer `<name>-unchanged`
+   * record (the fetch side's record of a success that had nothing new to store, written when it
+   * supersedes a failure).
+   */
+  lastSuccess(name: string): ArtifactInfo | undefined {
+    const stored = this.artifacts.newest(name)
+    const unchanged = this.artifacts.newest(`${name}${UNCHANGED}`)
+    if (stored === undefined) return unchanged
+    return unchanged !== undefined && unchanged.writtenAt > stored.writtenAt ? unchanged : stored
+  }
+
+  /**
+   * The names of the folder's documents: every artifact name but the fetch side's records (failures,
+   * `-unchanged` successes, `-response` metadata).
+   */
+  documentNames(): ReadonlyArray<string> {
+    return this.artifacts.names.filter((name) => !isRecordName(name))
+  }
+
+  /**
+   * The items this discovery folder lists, as silver is to know them: `pending` when the fetch side
+   * hands them on, `skipped` with the reason when its newest selection record (`selected@<stamp>`) says
+   * they are listed beyond the source's limit. Without a selection record (a source that writes none),
+   * every listed item is `pending`.
+   */
+  selectDiscovered(
+    listed: ReadonlyArray<Item.DiscoveredItem>
+  ): Effect.Effect<ReadonlyArray<Item.DiscoveredItem>, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const info = self.artifacts.newest(SELECTED)
+      if (info === undefined) return listed
+      const selection = yield* self.decode(info, self.options.maxJsonBytes, decodeSelection)
+      if (selection._tag === "Bad") {
+        self.problems.push(selection.reason)
+        return listed
+      }
+      const { limit, setting, items } = selection.value
+      const selected = new Set(items)
+      const reason = `listed, but beyond the source's limit of ${limit} item(s)${setting === undefined ? "" : ` (${setting})`} [${ArtifactSet.describe(info)}]`
+      return listed.map((item) =>
+        selected.has(item.externalId) ? item : { ...item, fetchStatus: "skipped" as const, fetchError: reason }
+      )
+    })
+  }
+
+  /**
+   * Ends the transform of a folder that only discovers (a feed's documents, Hacker News lists, a
+   * sitemap): its items are `discovered`, and the folder itself is no item. But when its discovery
+   * failed, silver must say so: a document of `documents` (or one a failure record names) whose newest
+   * failure record is newer than its last success, or whose newest version did not decode (what the
+   * source put in `mainFailure` / `problems`), makes the folder a row of its own with
+   * `fetch_status = failed` and the reasons. Once every document fetches and decodes again, the row (if
+   * silver has one) becomes `fetched`: the next successful discovery supersedes the failure. Either way
+   * the run succeeds: a source's failure is the folder's state, not a transform to retry.
+   */
+  finishDiscovery(documents: ReadonlyArray<string>): Effect.Effect<ItemRows, Unreadable, BronzeReader> {
+    const self = this
+    return Effect.gen(function* () {
+      const failures = (yield* self.failures()).filter((f) => !isAfterFetch(f.artifact))
+      const names = new Set([...documents, ...failures.flatMap((f) => (f.artifact === undefined ? [] : [f.artifact]))])
+      const current: Array<FailureRecord> = []
+      for (const name of names) {
+        const success = self.lastSuccess(name)
+        const failure = failures.find((f) => f.artifact === name || f.artifact === undefined)
+        if (failure !== undefined && (success === undefined || failure.info.writtenAt >= success.writtenAt)) {
+          current.push(failure)
+          self.use(failure.info)
+        }
+      }
+      const decodeReasons = [self.mainFailure, ...self.problems].filter((r): r is string => r !== undefined)
+      // The fetch side's records say what failed first; the transform's own reading when it has none.
+      const reasons =
+        current.length > 0 ? current.map((f) => `${f.reason} [${ArtifactSet.describe(f.info)}]`) : decodeReasons
+      self.mainFailure = undefined
+      self.problems.length = 0
+      const rows = self.finish(false)
+      if (rows.outcome === "unreadable") return rows
+      const key = { sourceType: self.key.sourceType, externalId: self.key.externalId }
+      if (reasons.length === 0) {
+        const recovered: Item.StatusUpdate = {
+          ...key,
+          fetchStatus: "fetched",
+          fetchError: null,
+          transformStatus: "transformed",
+          transformError: null,
+          transformVersion: TRANSFORM_VERSION
+        }
+        return { ...rows, ifKnown: recovered }
+      }
+      const failed = self.finish(true).item!
+      return {
+        ...rows,
+        item: {
+          ...failed,
+          url: failed.url ?? current.find((f) => f.url !== undefined)?.url ?? null,
+          fetchStatus: "failed",
+          fetchError: clip(reasons.join("; ")),
+          transformStatus: "transformed",
+          transformError: null
+        }
+      }
+    })
+  }
+
+  /**
    * Media, transcript and transcription status. `audio`/`video` artifacts are media rows; a `transcript`
    * (Whisper verbose_json) gives the segments and its text; without one, a fetch-error record of the
    * transcription (`artifact: "transcript"`) marks it failed with the reason (`skipped` when the media
-   * was over the API's size limit). `known` are media the source lists (e.g. a feed
+   * was over the API's size limit), and a record that the fetch side does not transcribe
+   * (`transcript-declined`) or does not download the media (`audio-declined`, `video-declined`) marks it
+   * `skipped` with that reason. Only audio and video are transcribed: an item whose enclosures are
+   * images (or anything else) is `not_applicable`. `known` are media the source lists (e.g. a feed
    * enclosure) before they are downloaded.
    */
   deriveTranscript(
@@ -348,7 +498,19 @@ export class ItemDraft {
         self.transcriptionError = clip(`${failure.reason} [${ArtifactSet.describe(failure.info)}]`)
         return undefined
       }
-      self.transcriptionStatus = self.media.length > 0 ? "pending" : "not_applicable"
+      // Images and other enclosures are nothing to transcribe.
+      const spoken = self.media.some((m) => m.kind === "audio" || m.kind === "video")
+      // Declined by the fetch side's configuration: the transcription (media downloaded), or the media itself.
+      const declined = (files.length > 0 ? ["transcript"] : spoken ? ["audio", "video"] : [])
+        .map((artifact) => self.artifacts.newest(`${artifact}${DECLINED}`))
+        .find((info) => info !== undefined)
+      if (declined !== undefined) {
+        const record = yield* self.readRecord(declined)
+        self.transcriptionStatus = "skipped"
+        self.transcriptionError = clip(`${record.reason} [${ArtifactSet.describe(declined)}]`)
+        return undefined
+      }
+      self.transcriptionStatus = spoken ? "pending" : "not_applicable"
       self.transcriptionError = undefined
       return undefined
     })

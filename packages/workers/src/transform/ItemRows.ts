@@ -27,4 +27,9 @@ export interface ItemRows {
   readonly item: Item.ItemInput | undefined
   /** Items this one lists (HN top stories, feed entries): silver knows them as `pending` until fetched. */
   readonly discovered: ReadonlyArray<Item.DiscoveredItem>
+  /**
+   * Statuses for a row silver may already hold, written only if it does: a discovery folder whose
+   * failure silver recorded as a row, now discovering again (`ItemDraft.finishDiscovery`).
+   */
+  readonly ifKnown?: Item.StatusUpdate | undefined
 }

@@ -194,10 +194,12 @@ export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: Re
   const failures: Array<ItemFailure> = []
   const inputs: Array<Item.ItemInput> = []
   const statusOnly: Array<Item.StatusUpdate> = []
+  const ifKnown: Array<Item.StatusUpdate> = []
   const discovered = new Map<string, Item.DiscoveredItem>()
   for (const row of rows) {
     if (row.outcome !== "transformed") failures.push({ item: row.key, reason: `${row.outcome}: ${row.reason ?? ""}` })
     for (const d of row.discovered) if (isDiscovered(d)) discovered.set(keyOf(d), d)
+    if (row.ifKnown !== undefined) ifKnown.push(row.ifKnown)
     if (row.item === undefined) continue
     const checked = checkItemInput(row.item)
     if (Exit.isFailure(checked)) {
@@ -216,7 +218,14 @@ export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: Re
   }
   const upserted = yield* withoutRefused(inputs, repo.upsert, failures)
   if (statusOnly.length > 0) yield* withoutRefused(statusOnly, repo.setStatus, failures)
+  // setStatus changes the rows silver holds and creates none: the rows of folders that failed before.
+  if (ifKnown.length > 0) yield* withoutRefused(ifKnown, repo.setStatus, failures)
   const listed = yield* withoutRefused(Array.from(discovered.values()), repo.discover, failures)
+  // Recorded in silver and with the run; said here too, so no failure is only in a table.
+  for (const failure of failures)
+    yield* Effect.logWarning(
+      `transform of ${failure.item.sourceType}/${failure.item.externalId} failed: ${failure.reason}`
+    )
   const report: WriteReport = {
     failures,
     upserted: upserted ?? { inserted: 0, updated: 0, unchanged: 0 },

@@ -33,7 +33,7 @@ describe("FeedSource", () => {
       const feedFiles = (yield* reader.listItem({ sourceType: "feed", externalId: FeedSource.feedId(feedUrl) })).map(
         (i) => `${i.key.artifactType}.${i.key.ext}`
       )
-      assert.deepStrictEqual(feedFiles, ["feed-response.json", "feed.xml"])
+      assert.deepStrictEqual(feedFiles, ["feed-response.json", "feed.xml", "selected.json"])
 
       const wav = (yield* reader.listItem(wavItem)).map((i) => `${i.key.artifactType}.${i.key.ext}`)
       assert.deepStrictEqual(wav, ["article-response.json", "article.html", "audio.wav", "entry.json"])
@@ -63,7 +63,7 @@ describe("FeedSource", () => {
       assert.isString(lastFeedRequest.headers["if-none-match"])
       assert.strictEqual(
         (yield* reader.listItem({ sourceType: "feed", externalId: FeedSource.feedId(feedUrl) })).length,
-        2
+        3
       )
     }).pipe(Effect.provide(fetchStack()))
   )

@@ -57,11 +57,16 @@ describe("HackerNewsSource", () => {
       assert.strictEqual(report.fetched, 3)
 
       const lists = yield* reader.listItem({ sourceType: "hn", externalId: "_lists" })
-      assert.deepStrictEqual(
-        lists.map((i) => i.key.artifactType),
-        ["topstories"]
-      )
-      assert.deepStrictEqual(JSON.parse(text(yield* reader.get(lists[0]!.key))), [121003, 900001, 900006])
+      assert.deepStrictEqual(lists.map((i) => i.key.artifactType).sort(), ["selected", "topstories"])
+      const list = lists.find((i) => i.key.artifactType === "topstories")!
+      assert.deepStrictEqual(JSON.parse(text(yield* reader.get(list.key))), [121003, 900001, 900006])
+      // Which ids were handed on to be fetched, and by which limit: here all of them.
+      const selected = lists.find((i) => i.key.artifactType === "selected")!
+      assert.deepStrictEqual(JSON.parse(text(yield* reader.get(selected.key))), {
+        limit: 10,
+        setting: "maxItems",
+        items: ["121003", "900001", "900006"]
+      })
 
       // The real API-doc item, byte for byte (rewriteHnUrls: false).
       const item = yield* reader.get({ sourceType: "hn", externalId: "121003", artifactType: "item", ext: "json" })
@@ -123,7 +128,8 @@ describe("HackerNewsSource", () => {
       const again = yield* FetchWorker.runOnce(source)
       assert.strictEqual(again.skipped, 3)
       assert.strictEqual(server.hits("/v0/item/900001.json"), hits)
-      assert.strictEqual((yield* reader.listItem({ sourceType: "hn", externalId: "_lists" })).length, 1)
+      // The same list and the same selection: nothing new.
+      assert.strictEqual((yield* reader.listItem({ sourceType: "hn", externalId: "_lists" })).length, 2)
 
       // Seven hours later the young story's comments are due again: a new stamped artifact.
       yield* TestClock.adjust(Duration.hours(7))

@@ -196,8 +196,15 @@ const cases: ReadonlyArray<Case> = [
     name: "truncated feed",
     item: { sourceType: "feed", externalId: "_feed:https://example.org/truncated.rss" },
     artifacts: [["feed", "xml", fixture("feeds/narro.rss").subarray(0, 700)]],
-    // A feed's folder is not an item: its failure is the run's failed item.
-    expect: { failedItem: /^failed: feed\.xml: not a recognizable RSS, Atom, RDF or JSON feed/ }
+    // A feed's folder is no item, until its discovery fails: then it is a row whose fetch failed, with the
+    // reason, and its run succeeds (the failure is the source's state).
+    expect: {
+      row: "transformed",
+      check: (d) => {
+        assert.strictEqual(d.item.fetchStatus, "failed")
+        assert.match(d.item.fetchError ?? "", /^feed\.xml: not a recognizable RSS, Atom, RDF or JSON feed/)
+      }
+    }
   },
   {
     name: "a feed entry record that is not JSON",

@@ -29,6 +29,24 @@ describe("AddressPolicy", () => {
     assert.isFalse(check("not-an-address"))
   })
 
+  it("takes IPv4-compatible IPv6 addresses (::a.b.c.d) for special, whatever IPv4 address they embed", () => {
+    const check = AddressPolicy.makeCheck({ allow: ["127.0.0.1/32"] })
+    for (const a of ["::127.0.0.1", "[::127.0.0.1]", "::7f00:1", "::169.254.169.254", "::a9fe:a9fe", "::8.8.8.8"]) {
+      assert.isTrue(AddressPolicy.isSpecialPurpose(a), a)
+      assert.isFalse(check(a), a)
+    }
+    // Allowed only by an IPv6 CIDR that covers them.
+    assert.isTrue(AddressPolicy.makeCheck({ allow: ["::7f00:1/128"] })("::127.0.0.1"))
+  })
+
+  it("parses CIDRs: an address of either family and a prefix length in its range", () => {
+    assert.deepStrictEqual(AddressPolicy.parseCidr("10.0.0.0/8"), { address: "10.0.0.0", family: 4, prefix: 8 })
+    assert.deepStrictEqual(AddressPolicy.parseCidr("::1/128"), { address: "::1", family: 6, prefix: 128 })
+    assert.deepStrictEqual(AddressPolicy.parseCidr("127.0.0.1"), { address: "127.0.0.1", family: 4, prefix: 32 })
+    for (const bad of ["10.0.0.0/33", "::1/129", "999.1.1.1/8", "1.2.3/24", "localhost/32", "10.0.0.0/", "10.0.0.0/-1"])
+      assert.isUndefined(AddressPolicy.parseCidr(bad), bad)
+  })
+
   it("allows exactly the CIDRs listed", () => {
     const check = AddressPolicy.makeCheck({ allow: ["127.0.0.1/32", "10.0.0.0/8"] })
     assert.isTrue(check("127.0.0.1"))
@@ -108,6 +126,36 @@ layer(FixtureServer.layer(), { excludeTestServices: true })("SSRF guard on real 
         assert.strictEqual(error.redirects.length, 1)
       }
     }).pipe(Effect.provide(http))
+  )
+
+  it.effect(
+    "refuses an IPv4-compatible IPv6 literal of an allowed IPv4 address, naming the setting that allows it",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FixtureServer
+        const client = yield* FetchHttp
+        // The IPv4 form is allowed and answers, the same address written as ::127.0.0.1 is not.
+        const ok = yield* client.request({ url: `http://127.0.0.1:${server.port}/articles/dev418.html` })
+        assert.strictEqual(ok.status, 200)
+        for (const url of [
+          `http://[::127.0.0.1]:${server.port}/articles/dev418.html`,
+          `http://compatible.test:${server.port}/articles/dev418.html`
+        ]) {
+          const error = yield* refusal(client.request({ url }))
+          assert.strictEqual(error.reason, "address-refused", `${url}: ${error.message}`)
+          assert.include(error.message, "not covered by http.allowNetworks", url)
+        }
+      }).pipe(
+        Effect.provide(
+          FetchHttp.layer({
+            addressPolicy: { allow: ["127.0.0.1/32"], setting: "http.allowNetworks" },
+            resolve: (host) =>
+              host === "compatible.test" ? Promise.resolve([{ address: "::7f00:1", family: 6 }]) : resolve(host),
+            maxRetries: 0,
+            perHostInterval: Duration.zero
+          })
+        )
+      )
   )
 
   it.effect("refuses loopback by default", () =>

@@ -3,15 +3,19 @@
  * article pages); the transform reads back exactly what it wrote.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Effect, Layer } from "effect"
+import { BronzeReader } from "@medallion/bronze"
+import { ItemRepo } from "@medallion/silver"
+import { DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Enricher } from "../../src/fetch/Enricher.ts"
 import * as FeedSource from "../../src/fetch/FeedSource.ts"
 import { Transcriber } from "../../src/fetch/Transcriber.ts"
 import * as FetchWorker from "../../src/fetch/FetchWorker.ts"
 import * as HackerNewsSource from "../../src/fetch/HackerNewsSource.ts"
+import { FetchHttp } from "../../src/http/FetchHttp.ts"
 import { FixtureServer } from "../../src/testing/FixtureServer.ts"
 import { transformItem } from "../../src/transform/Transform.ts"
+import * as TransformJob from "../../src/transform/TransformJob.ts"
 import { fetchStack } from "../support/FetchStack.ts"
 import { served } from "../support/Fixtures.ts"
 import { episode as podcastEpisode } from "../support/Podcast.ts"
@@ -179,5 +183,169 @@ describe("fetch side -> bronze -> transform", () => {
         )
       )
     )
+  )
+
+  it.effect("a transcription the API refused: failed in silver with the server's message, once", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      yield* FetchWorker.runOnce(FeedSource.make({ feeds: [`${server.url}/podcast.xml`], fetchArticles: false }))
+      const episode = yield* podcastEpisode("fixture-podcast-jfk-wav")
+      const result = yield* (yield* Transcriber).transcribe(episode)
+      assert.deepStrictEqual([result.outcome, result.reason], ["failed", "HTTP 401: Incorrect API key provided"])
+      const item = (yield* transformItem(episode)).item!
+      assert.strictEqual(item.transcriptionStatus, "failed")
+      assert.match(
+        item.transcriptionError!,
+        new RegExp(
+          `^transcript: http-status: HTTP 401: Incorrect API key provided \\(${server.url}/v1/audio/transcriptions\\) \\[fetch-error@`
+        )
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.provideMerge(
+          Layer.unwrap(
+            Effect.map(Effect.service(FixtureServer), (server) =>
+              Transcriber.layer({ endpoint: server.url, apiKey: Option.some(Redacted.make("a-wrong-key")) })
+            )
+          ),
+          fetchStack({ apiKey: "the-right-key" })
+        )
+      )
+    )
+  )
+
+  it.effect("a discovery that fails is a failed row of its folder; the next success supersedes it, also a 304", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      const feedUrl = `${server.url}/podcast.xml`
+      const podcast = FeedSource.make({ feeds: [feedUrl], fetchArticles: false, fetchMedia: false })
+      const hn = HackerNewsSource.make({ baseUrl: server.url, maxItems: 1, fetchArticles: false })
+      const folders = [
+        { sourceType: "feed", externalId: FeedSource.feedId(feedUrl) },
+        { sourceType: "hn", externalId: HackerNewsSource.LISTS_ID }
+      ] as const
+      // The same sources through a client that refuses loopback: their discovery fails.
+      const refusing = FetchHttp.layer({ maxRetries: 0, addressPolicy: { allow: [], setting: "http.allowNetworks" } })
+      const poll = Effect.gen(function* () {
+        yield* TestClock.adjust("1 hour")
+        yield* FetchWorker.runOnce(podcast)
+        yield* FetchWorker.runOnce(hn)
+        return yield* Effect.forEach(folders, transformItem)
+      })
+
+      const first = yield* poll
+      for (const rows of first) {
+        assert.strictEqual(rows.outcome, "transformed", rows.reason)
+        assert.isUndefined(rows.item, `${rows.key.externalId}: a folder that discovers is no item`)
+      }
+      const failed = yield* Effect.provide(poll, refusing)
+      for (const rows of failed) {
+        // The run does not fail: the folder is a row whose fetch failed, with the refusal's reason.
+        assert.strictEqual(rows.outcome, "transformed", rows.reason)
+        assert.deepStrictEqual([rows.item?.fetchStatus, rows.item?.transformStatus], ["failed", "transformed"])
+        assert.include(rows.item!.fetchError!, "address-refused: refused to connect to 127.0.0.1")
+        assert.include(rows.item!.fetchError!, "not covered by http.allowNetworks")
+        // Its discovered items are still those of the last stored document.
+        assert.isAbove(rows.discovered.length, 0)
+      }
+      // The feed answers 304 (conditional), the list the same bytes: nothing new to store, yet the
+      // success is recorded, so the failure is superseded.
+      const recovered = yield* poll
+      assert.strictEqual(server.requests().filter((r) => r.path === "/podcast.xml").length, 2)
+      for (const rows of recovered) {
+        assert.strictEqual(rows.outcome, "transformed", rows.reason)
+        assert.isUndefined(rows.item)
+        assert.deepStrictEqual([rows.ifKnown?.fetchStatus, rows.ifKnown?.fetchError], ["fetched", null])
+      }
+      const reader = yield* BronzeReader
+      const records = (folder: (typeof folders)[number]) =>
+        Effect.map(reader.listItem(folder), (infos) =>
+          infos.map((i) => i.key.artifactType.split("@")[0]).filter((name) => name !== "feed-response")
+        )
+      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged", "selected"])
+      assert.sameMembers(yield* records(folders[1]), ["topstories", "fetch-error", "topstories-unchanged", "selected"])
+      // Another success with nothing to supersede writes nothing more.
+      yield* poll
+      assert.sameMembers(yield* records(folders[0]), ["feed", "fetch-error", "feed-unchanged", "selected"])
+    }).pipe(Effect.provide(fetchStack()))
+  )
+
+  it.effect(
+    "items listed beyond the source's limit are skipped with the reason, and pending again once it is raised",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(NOW)
+        const server = yield* FixtureServer
+        const repo = yield* ItemRepo
+        const lists = { sourceType: "hn", externalId: HackerNewsSource.LISTS_ID }
+        const state = (externalId: string) =>
+          Effect.map(repo.get({ sourceType: "hn", externalId }), (d) => {
+            const item = Option.getOrThrow(d).item
+            return [item.fetchStatus, item.fetchError] as const
+          })
+        const discoverWith = (maxItems: number) =>
+          Effect.gen(function* () {
+            yield* TestClock.adjust("1 hour")
+            const report = yield* FetchWorker.runOnce(
+              HackerNewsSource.make({ baseUrl: server.url, maxItems, fetchArticles: false })
+            )
+            // Only the list folder is transformed: its items are known from it alone.
+            const written = yield* TransformJob.runBatch([lists])
+            assert.deepStrictEqual(written.failures, [])
+            return report
+          })
+
+        const first = yield* discoverWith(1)
+        assert.deepStrictEqual(
+          first.results.map((r) => r.externalId),
+          ["121003"]
+        )
+        assert.deepStrictEqual(yield* state("121003"), ["pending", null])
+        for (const id of ["900001", "900006"]) {
+          const [status, reason] = yield* state(id)
+          assert.strictEqual(status, "skipped", id)
+          assert.match(
+            reason!,
+            /^listed, but beyond the source's limit of 1 item\(s\) \(maxItems\) \[selected\.json\]$/
+          )
+        }
+        // The operator raises maxItems: the same rows move on, to pending, then fetched as usual.
+        yield* discoverWith(3)
+        for (const id of ["900001", "900006"]) assert.deepStrictEqual(yield* state(id), ["pending", null], id)
+        yield* TransformJob.runBatch([{ sourceType: "hn", externalId: "900001" }])
+        assert.strictEqual((yield* state("900001"))[0], "fetched")
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            fetchStack({ hnItems: { 900001: story, 900006: broken }, topStories: [121003, 900001, 900006] }),
+            ItemRepo.layerTest
+          )
+        )
+      )
+  )
+
+  it.effect("an article not fetched while fetchArticles was off is fetched once it is on, and the row moves on", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const server = yield* FixtureServer
+      const item = { sourceType: "hn", externalId: "900001" }
+      const run = (fetchArticles: boolean) =>
+        Effect.gen(function* () {
+          yield* TestClock.adjust("1 hour")
+          yield* FetchWorker.runOnce(HackerNewsSource.make({ baseUrl: server.url, maxItems: 1, fetchArticles }))
+          return (yield* transformItem(item)).item!
+        })
+      const without = yield* run(false)
+      assert.deepStrictEqual(
+        [without.fetchStatus, without.transformStatus, without.bodyText],
+        ["fetched", "transformed", null]
+      )
+      const withArticle = yield* run(true)
+      assert.strictEqual(server.hits("/articles/tumblr.html"), 1)
+      assert.strictEqual(withArticle.fetchStatus, "fetched")
+      assert.isAbove(withArticle.bodyText?.length ?? 0, 100)
+    }).pipe(Effect.provide(fetchStack({ hnItems: { 900001: story, ...comments }, topStories: [900001] })))
   )
 })

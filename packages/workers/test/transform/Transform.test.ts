@@ -121,28 +121,88 @@ describe("Transform: Hacker News", () => {
     }).pipe(Effect.provide(MemoryBronze.layer))
   )
 
-  it.effect("the list folder is no item: its ids become pending items; a bad list is a failure", () =>
-    Effect.gen(function* () {
-      yield* F.put("hn", "_lists", "topstories@2026-11-27T05-00-00Z", "json", F.bytes("hn/topstories_ids_2023-08.json"))
-      const rows = yield* transformItem(hn("_lists"))
-      assert.strictEqual(rows.outcome, "transformed")
-      assert.isUndefined(rows.item)
-      const ids = F.json<Array<number>>("hn/topstories_ids_2023-08.json")
-      assert.strictEqual(rows.discovered.length, new Set(ids).size)
-      assert.deepStrictEqual(rows.discovered[0], { sourceType: "hn", externalId: String(ids[0]) })
+  it.effect(
+    "the list folder is no item: its ids become pending items; a bad or failed list makes it a failed row",
+    () =>
+      Effect.gen(function* () {
+        yield* F.put(
+          "hn",
+          "_lists",
+          "topstories@2026-11-27T05-00-00Z",
+          "json",
+          F.bytes("hn/topstories_ids_2023-08.json")
+        )
+        const rows = yield* transformItem(hn("_lists"))
+        assert.strictEqual(rows.outcome, "transformed")
+        assert.isUndefined(rows.item)
+        const ids = F.json<Array<number>>("hn/topstories_ids_2023-08.json")
+        assert.strictEqual(rows.discovered.length, new Set(ids).size)
+        assert.deepStrictEqual(rows.discovered[0], { sourceType: "hn", externalId: String(ids[0]) })
 
-      yield* F.put(
-        "hn",
-        "_lists",
-        "newstories@2026-11-27T05-00-00Z",
-        "json",
-        F.bytes("hn/19155826_story_handedited_invalid.json")
-      )
-      const bad = yield* transformItem(hn("_lists"))
-      assert.strictEqual(bad.outcome, "partial")
-      assert.match(bad.reason!, /newstories@2026-11-27T05-00-00Z\.json/)
-      assert.strictEqual(bad.discovered.length, rows.discovered.length, "the good list still counts")
-    }).pipe(Effect.provide(MemoryBronze.layer))
+        // A list that does not parse: the folder becomes a row saying so, the good list still counts, and
+        // the run succeeds (a discovery failure is the source's state, not a transform to retry).
+        yield* F.put(
+          "hn",
+          "_lists",
+          "newstories@2026-11-27T05-00-00Z",
+          "json",
+          F.bytes("hn/19155826_story_handedited_invalid.json")
+        )
+        const bad = yield* transformItem(hn("_lists"))
+        assert.strictEqual(bad.outcome, "transformed", bad.reason)
+        assert.strictEqual(bad.discovered.length, rows.discovered.length, "the good list still counts")
+        assert.deepStrictEqual([bad.item?.fetchStatus, bad.item?.transformStatus], ["failed", "transformed"])
+        assert.match(bad.item!.fetchError!, /newstories@2026-11-27T05-00-00Z\.json/)
+
+        // The fetch side's failure record of a list (here a 503 of topstories) names the list; it is a record,
+        // never read as a list.
+        yield* F.put(
+          "hn",
+          "_lists",
+          "fetch-error@2026-11-27T06-00-00Z",
+          "json",
+          JSON.stringify({
+            artifact: "topstories",
+            url: "https://hacker-news.firebaseio.com/v0/topstories.json",
+            reason: "http-status",
+            status: 503,
+            message: "HTTP 503: Service Unavailable"
+          })
+        )
+        yield* F.put(
+          "hn",
+          "_lists",
+          "newstories@2026-11-27T06-00-00Z",
+          "json",
+          F.bytes("hn/topstories_ids_2023-08.json")
+        )
+        const failed = yield* transformItem(hn("_lists"))
+        assert.strictEqual(failed.outcome, "transformed", failed.reason)
+        assert.strictEqual(failed.item?.fetchStatus, "failed")
+        assert.strictEqual(
+          failed.item?.fetchError,
+          "topstories: http-status: HTTP 503: Service Unavailable (https://hacker-news.firebaseio.com/v0/topstories.json) [fetch-error@2026-11-27T06-00-00Z.json]"
+        )
+        assert.strictEqual(failed.item?.url, "https://hacker-news.firebaseio.com/v0/topstories.json")
+
+        // The next poll answers the same list: the fetch side's `-unchanged` record supersedes the failure,
+        // and silver's row (if it has one) becomes fetched; no new row is made.
+        yield* F.put(
+          "hn",
+          "_lists",
+          "topstories-unchanged@2026-11-27T07-00-00Z",
+          "json",
+          JSON.stringify({ artifact: "topstories", at: "2026-11-27T07:00:00.000Z" })
+        )
+        const recovered = yield* transformItem(hn("_lists"))
+        assert.strictEqual(recovered.outcome, "transformed", recovered.reason)
+        assert.isUndefined(recovered.item)
+        assert.deepStrictEqual(
+          [recovered.ifKnown?.fetchStatus, recovered.ifKnown?.fetchError, recovered.ifKnown?.transformStatus],
+          ["fetched", null, "transformed"]
+        )
+        assert.strictEqual(recovered.discovered.length, rows.discovered.length)
+      }).pipe(Effect.provide(MemoryBronze.layer))
   )
 
   it.effect("the newest comment tree wins; a bad newer one keeps the older one's rows and says so", () =>
@@ -194,7 +254,10 @@ describe("Transform: Hacker News", () => {
       yield* F.put("hn", "9", "fetch-error@2026-11-27T05-00-00Z", "json", failure(503))
       const failed = itemOf(yield* transformItem(hn("9")))
       assert.strictEqual(failed.fetchStatus, "failed")
-      assert.match(failed.fetchError!, /http-status, HTTP 503/)
+      assert.match(
+        failed.fetchError!,
+        /^item: http-status: HTTP 503 \(https:\/\/hacker-news\.firebaseio\.com\/v0\/item\/8863\.json\) \[/
+      )
       assert.match(failed.fetchError!, /fetch-error@2026-11-27T05-00-00Z\.json/)
       assert.strictEqual(failed.transformStatus, "pending", "nothing to transform yet")
 
@@ -359,6 +422,85 @@ describe("Transform: web pages", () => {
 })
 
 describe("Transform: feed entries", () => {
+  it.effect(
+    "transcription tells the truth: images are nothing to transcribe, declined media and transcription are skipped",
+    () =>
+      Effect.gen(function* () {
+        const entry = (guid: string, enclosures: ReadonlyArray<{ url: string; type: string }>) =>
+          JSON.stringify({
+            feedUrl: "https://example.org/feed",
+            feedArtifact: "feed",
+            guid,
+            guidSource: "guid",
+            title: guid,
+            enclosures
+          })
+        const transcription = (guid: string) =>
+          Effect.map(transformItem({ sourceType: "feed", externalId: guid }), (rows) => {
+            const item = itemOf(rows)
+            return [item.transcriptionStatus, item.transcriptionError ?? null] as const
+          })
+
+        // Only an image: nothing to transcribe, ever.
+        yield* F.put(
+          "feed",
+          "photo",
+          "entry",
+          "json",
+          entry("photo", [{ url: "https://example.org/a.jpg", type: "image/jpeg" }])
+        )
+        assert.deepStrictEqual(yield* transcription("photo"), ["not_applicable", null])
+
+        // Audio the source does not download (fetchEnclosures off): skipped with the reason, not pending.
+        yield* F.put(
+          "feed",
+          "episode",
+          "entry",
+          "json",
+          entry("episode", [{ url: "https://example.org/e.mp3", type: "audio/mpeg" }])
+        )
+        assert.deepStrictEqual(yield* transcription("episode"), ["pending", null])
+        yield* F.put(
+          "feed",
+          "episode",
+          "audio-declined",
+          "json",
+          JSON.stringify({
+            artifact: "audio",
+            url: "https://example.org/e.mp3",
+            reason: "disabled",
+            message: "the source does not fetch enclosures (fetchEnclosures: false)"
+          })
+        )
+        assert.deepStrictEqual(yield* transcription("episode"), [
+          "skipped",
+          "audio: disabled: the source does not fetch enclosures (fetchEnclosures: false) (https://example.org/e.mp3) [audio-declined.json]"
+        ])
+
+        // The configuration changes: the audio is downloaded, then no transcriber is configured.
+        yield* F.put("feed", "episode", "audio", "mp3", F.bytes("whisper/jfk.mp3"))
+        assert.deepStrictEqual(yield* transcription("episode"), ["pending", null])
+        yield* F.put(
+          "feed",
+          "episode",
+          "transcript-declined",
+          "json",
+          JSON.stringify({
+            artifact: "transcript",
+            reason: "disabled",
+            message: "transcription is not enabled on the fetch daemon (transcription.enabled)"
+          })
+        )
+        assert.deepStrictEqual(yield* transcription("episode"), [
+          "skipped",
+          "transcript: disabled: transcription is not enabled on the fetch daemon (transcription.enabled) [transcript-declined.json]"
+        ])
+        // Transcription is enabled: the transcript supersedes the record.
+        yield* F.put("feed", "episode", "transcript", "json", F.bytes("whisper/SeanTCoder_jfk.json"))
+        assert.deepStrictEqual(yield* transcription("episode"), ["transcribed", null])
+      }).pipe(Effect.provide(MemoryBronze.layer))
+  )
+
   it.effect("a failed transcription or enrichment is no failed fetch; the transcription says why", () =>
     Effect.gen(function* () {
       const guid = "https://www.narro.co/article/54e703933058540300000069"
@@ -411,11 +553,17 @@ describe("Transform: feed entries", () => {
         guid,
         "fetch-error@2026-11-27T07-00-00Z",
         "json",
-        JSON.stringify({ artifact: "transcript", reason: "http-status", status: 500, message: "HTTP 500" })
+        JSON.stringify({
+          artifact: "transcript",
+          reason: "http-status",
+          status: 500,
+          message: "HTTP 500: model overloaded"
+        })
       )
       const failed = itemOf(yield* transformItem({ sourceType: "feed", externalId: guid }))
       assert.deepStrictEqual([failed.transcriptionStatus, failed.fetchStatus], ["failed", "fetched"])
-      assert.match(failed.transcriptionError!, /^transcript: http-status, HTTP 500: HTTP 500/)
+      // The server's message once, after its status (`HTTP 500: model overloaded`, not `HTTP 500: HTTP 500: ...`).
+      assert.match(failed.transcriptionError!, /^transcript: http-status: HTTP 500: model overloaded \[fetch-error@/)
       assert.deepStrictEqual(
         item.media!.map((m) => [m.kind, m.url, m.artifact?.artifactType, m.bytes]),
         [["audio", "https://example.org/a.mp3", "audio", 76447]]

@@ -131,18 +131,18 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
       yield* writer.put({ ...web("huge"), artifactType: "page", ext: "html" }, huge)
 
       const report = yield* TransformJob.runBatch(batch)
-      assert.deepStrictEqual(report.upserted, { inserted: 13, updated: 0, unchanged: 0 })
+      // The feed that is no feed becomes a row of its own saying so; it fails no run.
+      assert.deepStrictEqual(report.upserted, { inserted: 14, updated: 0, unchanged: 0 })
       assert.deepStrictEqual(
         report.failures.map((f) => f.item.externalId).sort(),
-        ["19155826", "_feed:http://fishhawk2.marketwatch.com/rss", web("huge").externalId].sort()
+        ["19155826", web("huge").externalId].sort()
       )
       const reasons = new Map(report.failures.map((f) => [f.item.externalId, f.reason]))
       assert.match(reasons.get("19155826")!, /^failed: item\.json: HN item: invalid JSON/)
-      assert.match(
-        reasons.get("_feed:http://fishhawk2.marketwatch.com/rss")!,
-        /feed@2026-11-27T05-00-00Z\.rss: .*not a recognizable/
-      )
       assert.match(reasons.get(web("huge").externalId)!, /104857600 bytes, over the transform's limit/)
+      const notAFeed = yield* detail({ sourceType: "feed", externalId: "_feed:http://fishhawk2.marketwatch.com/rss" })
+      assert.deepStrictEqual([notAFeed.item.fetchStatus, notAFeed.item.transformStatus], ["failed", "transformed"])
+      assert.match(notAFeed.item.fetchError!, /feed@2026-11-27T05-00-00Z\.rss: .*not a recognizable/)
 
       const story = yield* detail(hn("47336100"))
       assert.strictEqual(story.item.title, "Show HN: Channel Surfer – Watch YouTube like it’s cable TV")
@@ -208,7 +208,7 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
   it.effect("is idempotent: the same bronze again writes nothing", () =>
     Effect.gen(function* () {
       const again = yield* TransformJob.runBatch(batch)
-      assert.deepStrictEqual(again.upserted, { inserted: 0, updated: 0, unchanged: 11 })
+      assert.deepStrictEqual(again.upserted, { inserted: 0, updated: 0, unchanged: 12 })
       // The two failed items silver already holds only get their statuses again.
       assert.strictEqual(again.statusOnly, 2)
       assert.strictEqual(again.discovered, 0)

@@ -3,7 +3,7 @@
  * in-memory bronze store and silver's in-memory `ItemRepo`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Logger, Option } from "effect"
 import { MemoryBronze } from "@medallion/bronze"
 import { BronzeSensor } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
@@ -20,6 +20,57 @@ describe("TransformJob", () => {
       assert.deepStrictEqual(report.rows, [])
       const counts = yield* (yield* ItemRepo).countByStatus()
       assert.deepStrictEqual(counts, [])
+    }).pipe(Effect.provide(layers))
+  )
+
+  it.effect("a feed that does not parse is a failed row, not a failed run; once it parses the row is fetched", () =>
+    Effect.gen(function* () {
+      const feed = { sourceType: "feed", externalId: "_feed:https://example.org/feed.xml" }
+      const repo = yield* ItemRepo
+      const row = Effect.map(repo.get(feed), (detail) => Option.getOrThrow(detail).item)
+      // Never transformed before and fine: no row at all (a folder that discovers is no item).
+      yield* F.put(feed.sourceType, feed.externalId, "feed", "xml", F.bytes("feeds/narro.rss"))
+      assert.deepStrictEqual((yield* TransformJob.runBatch([feed])).failures, [])
+      assert.isTrue(Option.isNone(yield* repo.get(feed)))
+
+      yield* F.put(
+        feed.sourceType,
+        feed.externalId,
+        "feed@2026-11-27T05-00-00Z",
+        "rss",
+        F.bytes("feeds/unrecognized.rss")
+      )
+      const bad = yield* TransformJob.runBatch([feed])
+      assert.deepStrictEqual(bad.failures, [], "the run succeeds: the failure is the feed's state")
+      const failed = yield* row
+      assert.deepStrictEqual([failed.fetchStatus, failed.transformStatus], ["failed", "transformed"])
+      assert.match(failed.fetchError!, /^feed@2026-11-27T05-00-00Z\.rss: .*not a recognizable/)
+      // The entries of the older good document are still listed.
+      assert.isAbove(bad.rows[0]!.discovered.length, 0)
+
+      yield* F.put(feed.sourceType, feed.externalId, "feed@2026-11-27T06-00-00Z", "xml", F.bytes("feeds/narro.rss"))
+      assert.deepStrictEqual((yield* TransformJob.runBatch([feed])).failures, [])
+      const fixed = yield* row
+      assert.deepStrictEqual(
+        [fixed.fetchStatus, fixed.fetchError, fixed.transformStatus],
+        ["fetched", null, "transformed"]
+      )
+    }).pipe(Effect.provide(layers))
+  )
+
+  it.effect("an item that does not transform is logged as a warning with its key and reason", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      yield* F.put("hn", "19155826", "item", "json", F.bytes("hn/19155826_story_handedited_invalid.json"))
+      const report = yield* TransformJob.runBatch([{ sourceType: "hn", externalId: "19155826" }]).pipe(
+        Effect.provide(Logger.layer([logger]))
+      )
+      assert.strictEqual(report.failures.length, 1)
+      assert.deepStrictEqual(lines, [`transform of hn/19155826 failed: ${report.failures[0]!.reason}`])
+      assert.match(lines[0]!, /^transform of hn\/19155826 failed: failed: item\.json: HN item: invalid JSON/)
     }).pipe(Effect.provide(layers))
   )
 

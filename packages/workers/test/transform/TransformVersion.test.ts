@@ -18,7 +18,9 @@ const RECORDED: Record<number, string> = {
   // Feed entries keep their text, authors, categories, language and feed title; pages get main-content
   // extraction, trimmed titles, cleaned bylines, excerpt, site name and a detected language; HTML text
   // through html-to-text; Whisper's language on items and segments.
-  2: "3fddf543a362de5ccea1481688e726477c4bf1c7905c7392fae920b91c19424f"
+  2: "3fddf543a362de5ccea1481688e726477c4bf1c7905c7392fae920b91c19424f",
+  // Discovery folders whose fetch failed are rows of their own; image-only enclosures are nothing to transcribe.
+  3: "9c1f4478bfe75bff97fecee2d74bd570ae3ee45cc5221af2d3dec235a1033aaa"
 }
 
 describe("TRANSFORM_VERSION", () => {

@@ -26,6 +26,7 @@
 import { Effect, Schema } from "effect"
 import type { Item } from "@medallion/silver"
 import * as FeedDocument from "../../extract/FeedDocument.ts"
+import * as FeedSource from "../../fetch/FeedSource.ts"
 import * as HtmlText from "../../extract/HtmlText.ts"
 import * as JsonArtifact from "../../extract/JsonArtifact.ts"
 import * as Language from "../../extract/Language.ts"
@@ -105,7 +106,7 @@ const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
         const feedUrl = artifacts.item.externalId.replace(/^_feed:/, "")
         const seen = new Set<string>()
         const entries = document.value.entries.filter((entry) => !seen.has(entry.guid) && seen.add(entry.guid))
-        draft.discovered = yield* Effect.forEach(
+        const listed = yield* Effect.forEach(
           entries,
           (entry) =>
             Effect.map(
@@ -119,8 +120,9 @@ const transformFeed: SourceTransform["transform"] = (artifacts, options) =>
             ),
           { concurrency: 8 }
         )
+        draft.discovered = yield* draft.selectDiscovered(listed)
       }
-      return draft.finish(false)
+      return yield* draft.finishDiscovery([FEED_DOCUMENT])
     })
   )
 
@@ -254,10 +256,12 @@ const transformEntry: SourceTransform["transform"] = (artifacts, options) =>
     })
   )
 
+/** A feed's own folder (`_feed:<url>`), also before any document of it was stored (its fetch failed). */
+const isFeedFolder = (artifacts: Parameters<SourceTransform["transform"]>[0]): boolean =>
+  artifacts.newest(FEED_DOCUMENT) !== undefined || artifacts.item.externalId.startsWith(FeedSource.feedId(""))
+
 export const feed: SourceTransform = {
   sourceType: SOURCE_TYPE,
   transform: (artifacts, options) =>
-    artifacts.newest(FEED_DOCUMENT) !== undefined
-      ? transformFeed(artifacts, options)
-      : transformEntry(artifacts, options)
+    isFeedFolder(artifacts) ? transformFeed(artifacts, options) : transformEntry(artifacts, options)
 }

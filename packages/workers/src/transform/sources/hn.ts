@@ -75,7 +75,8 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
     Effect.gen(function* () {
       const seen = new Set<string>()
       const discovered: Array<{ sourceType: string; externalId: string }> = []
-      for (const name of artifacts.names) {
+      const lists = draft.documentNames()
+      for (const name of lists) {
         const list = artifacts.newest(name)!
         const decoded = yield* draft.decode(list, options.maxJsonBytes, Extraction.hnIds)
         if (decoded._tag === "Bad") {
@@ -90,8 +91,8 @@ const transformLists: SourceTransform["transform"] = (artifacts, options) =>
           }
         }
       }
-      draft.discovered = discovered
-      return draft.finish(false)
+      draft.discovered = yield* draft.selectDiscovered(discovered)
+      return yield* draft.finishDiscovery(lists)
     })
   )
 

@@ -7,6 +7,7 @@
  * too little of a page that is mostly content; `extractor` says which); the item's URL is its external id.
  */
 import { Effect } from "effect"
+import * as WebSource from "../../fetch/WebSource.ts"
 import * as Extraction from "../Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
@@ -29,7 +30,7 @@ const transformSitemap: SourceTransform["transform"] = (artifacts, options) =>
           url
         }))
       }
-      return draft.finish(false)
+      return yield* draft.finishDiscovery([SITEMAP])
     })
   )
 
@@ -57,8 +58,12 @@ const transformPage: SourceTransform["transform"] = (artifacts, options) =>
     })
   )
 
+/** A sitemap's folder (`_sitemap:<url>`), also before any version of it was stored (its fetch failed). */
+const isSitemapFolder = (artifacts: Parameters<SourceTransform["transform"]>[0]): boolean =>
+  artifacts.newest(SITEMAP) !== undefined || artifacts.item.externalId.startsWith(WebSource.sitemapId(""))
+
 export const web: SourceTransform = {
   sourceType: SOURCE_TYPE,
   transform: (artifacts, options) =>
-    artifacts.newest(SITEMAP) !== undefined ? transformSitemap(artifacts, options) : transformPage(artifacts, options)
+    isSitemapFolder(artifacts) ? transformSitemap(artifacts, options) : transformPage(artifacts, options)
 }
