@@ -49,7 +49,10 @@ export const importRow = (
     /** Each document of this row: the version stamp it is stored under ("" for the plain name), and whether this call wrote it. */
     const documents = new Map<string, { readonly stamp: string; readonly writtenNow: boolean }>()
 
-    const put = (key: ArtifactKey, bytes: Uint8Array): Effect.Effect<boolean, BronzeIoError | InvalidKey | ArtifactConflict> =>
+    const put = (
+      key: ArtifactKey,
+      bytes: Uint8Array
+    ): Effect.Effect<boolean, BronzeIoError | InvalidKey | ArtifactConflict> =>
       Effect.map(writer.put(key, bytes), (result) => {
         infos.push(result)
         if (result.outcome === "written") {
