@@ -55,9 +55,20 @@ export const fromSqlError =
           cause: error
         })
       default:
-        return new DatabaseError({ operation, message: `${operation}: ${detailOf(error)}`, cause: error })
+        // The server answered, but about its own state (starting up, shutting down, crashed: 57P01-57P03;
+        // a connection exception: class 08): the same statement succeeds once it is back, so the caller waits.
+        return serverUnavailable(sqlState(error))
+          ? new DatabaseUnavailable({
+              reason: "unreachable",
+              message: `${operation}: the database server is not accepting connections (${detailOf(error)})`,
+              cause: error
+            })
+          : new DatabaseError({ operation, message: `${operation}: ${detailOf(error)}`, cause: error })
     }
   }
+
+const serverUnavailable = (state: string | undefined): boolean =>
+  state !== undefined && (/^57P0[123]$/.test(state) || state.startsWith("08"))
 
 /** Maps the `SqlError` of an effect to silver's errors. */
 export const mapSqlError =
