@@ -7,7 +7,7 @@ import { Effect } from "effect"
 const [name, ...args] = process.argv.slice(2)
 if (name === undefined || !/^[a-z][a-z0-9-]*$/.test(name)) {
   process.stderr.write(
-    "usage: pnpm bench <name> [args...], <name> one of bronze, silver, search, workers, scale, extraction, migrate (scale --generate-only writes its trees; extraction --quick; migrate --quick)\n"
+    "usage: pnpm bench <name> [args...], <name> one of bronze, silver, search, workers, scale, extraction, migrate, cli (scale --generate-only writes its trees; extraction, migrate and cli --quick)\n"
   )
   process.exit(2)
 }

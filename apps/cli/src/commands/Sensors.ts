@@ -1,7 +1,7 @@
 import { SensorStore } from "@medallion/sensors"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Effect } from "effect"
-import { Argument, Command, Flag, Prompt } from "effect/cli"
+import { Prompt } from "effect/cli"
 import { SqlClient } from "effect/sql/SqlClient"
 import type * as App from "../App.ts"
 import { NotFound, Refused } from "../ExitCode.ts"
@@ -24,105 +24,74 @@ const knownSensor = (app: App.App, sensor: string) =>
       return yield* new NotFound({ message: `no sensor named ${sensor} (the sensors are: ${known.join(", ")})` })
   })
 
-const name = Argument.String("sensor").pipe(
-  Argument.withDescription("The sensor's name (see `medallion sensors list`)")
-)
-
-const list = Command.make(
-  "list",
-  {},
-  Effect.fn(function* () {
-    yield* Operations.run(() =>
-      Effect.gen(function* () {
-        const sql = yield* SqlClient
-        const rows = yield* sql<{
-          sensor: string
-          paused: boolean
-          leaseOwner: string | null
-          leaseExpiresAt: Date | null
-          cursor: unknown
-        }>`select sensor, paused, lease_owner, lease_expires_at, cursor from sensor_state order by sensor`
-        if (rows.length === 0) yield* Console.log("no sensor has run yet")
-        for (const row of rows) {
-          const lease =
-            row.leaseOwner && row.leaseExpiresAt
-              ? `owned by ${row.leaseOwner} until ${row.leaseExpiresAt.toISOString()}`
-              : "not owned"
-          yield* Console.log(
-            `${row.sensor}  ${row.paused ? "paused" : "active"}  ${lease}\n  cursor ${JSON.stringify(row.cursor)}`
-          )
-        }
-      })
-    )
-  })
-).pipe(Command.withDescription("List the sensors, their state, owner and cursor"))
-
-const setPaused = (paused: boolean) =>
-  Command.make(
-    paused ? "pause" : "resume",
-    { sensor: name },
-    Effect.fn(function* ({ sensor }) {
-      yield* Operations.run((app) =>
-        Effect.gen(function* () {
-          yield* knownSensor(app, sensor)
-          const store = yield* SensorStore
-          yield* store.setPaused(sensor, paused)
-          yield* Console.log(`${sensor} ${paused ? "paused: its ticks are skipped until resumed" : "resumed"}`)
-        })
-      )
+/** `medallion sensors list`. */
+export const list = Effect.fn(function* () {
+  yield* Operations.run(() =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient
+      const rows = yield* sql<{
+        sensor: string
+        paused: boolean
+        leaseOwner: string | null
+        leaseExpiresAt: Date | null
+        cursor: unknown
+      }>`select sensor, paused, lease_owner, lease_expires_at, cursor from sensor_state order by sensor`
+      if (rows.length === 0) yield* Console.log("no sensor has run yet")
+      for (const row of rows) {
+        const lease =
+          row.leaseOwner && row.leaseExpiresAt
+            ? `owned by ${row.leaseOwner} until ${row.leaseExpiresAt.toISOString()}`
+            : "not owned"
+        yield* Console.log(
+          `${row.sensor}  ${row.paused ? "paused" : "active"}  ${lease}\n  cursor ${JSON.stringify(row.cursor)}`
+        )
+      }
     })
-  ).pipe(
-    Command.withDescription(
-      paused
-        ? "Pause a sensor: the daemon that owns it skips its ticks (runs already requested finish)"
-        : "Resume a paused sensor"
-    )
   )
+})
 
-const reset = Command.make(
-  "reset",
-  {
-    sensor: name,
-    yes: Flag.Boolean("yes").pipe(Flag.withDescription("Do not ask for confirmation"), Flag.withDefault(false))
-  },
-  Effect.fn(function* ({ sensor, yes }) {
-    const confirmed =
-      yes ||
-      (yield* Prompt.run(
-        Prompt.Confirm({
-          message: `Reset the cursor of ${sensor}? Everything it covers is handed out again (runs are idempotent, so silver ends the same).`
-        })
-      ))
-    if (!confirmed) return yield* Console.log("nothing changed")
+/** `medallion sensors pause` and `resume`. */
+export const setPaused = (paused: boolean) =>
+  Effect.fn(function* ({ sensor }: { readonly sensor: string }) {
     yield* Operations.run((app) =>
       Effect.gen(function* () {
         yield* knownSensor(app, sensor)
-        const sql = yield* SqlClient
-        // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
-        const rows = yield* sql<{ sensor: string; leaseOwner: string | null }>`
-          update sensor_state set cursor = 'null'::jsonb, updated_at = now()
-          where sensor = ${sensor} and (lease_expires_at is null or lease_expires_at < clock_timestamp())
-          returning sensor, lease_owner`
-        if (rows.length === 1)
-          return yield* Console.log(`${sensor}: cursor reset; the next tick starts from the beginning`)
-        const [owned] = yield* sql<{
-          leaseOwner: string | null
-        }>`select lease_owner from sensor_state where sensor = ${sensor}`
-        // A sensor the daemon runs that never ticked has no cursor to reset.
-        if (owned === undefined) return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
-        return yield* new Refused({
-          message: `${sensor} is owned by a running daemon (${owned.leaseOwner}); stop the transform daemons first`
-        })
+        const store = yield* SensorStore
+        yield* store.setPaused(sensor, paused)
+        yield* Console.log(`${sensor} ${paused ? "paused: its ticks are skipped until resumed" : "resumed"}`)
       })
     )
   })
-).pipe(
-  Command.withDescription(
-    "Reset a sensor's cursor to the beginning, after a confirmation (stop the transform daemons first)"
-  )
-)
 
-export const sensors = Command.make("sensors").pipe(
-  Command.withDescription("Inspect and steer the sensors: list, pause, resume, reset"),
-  Command.withSubcommands([list, setPaused(true), setPaused(false), reset])
-)
+/** `medallion sensors reset`. */
+export const reset = Effect.fn(function* ({ sensor, yes }: { readonly sensor: string; readonly yes: boolean }) {
+  const confirmed =
+    yes ||
+    (yield* Prompt.run(
+      Prompt.Confirm({
+        message: `Reset the cursor of ${sensor}? Everything it covers is handed out again (runs are idempotent, so silver ends the same).`
+      })
+    ))
+  if (!confirmed) return yield* Console.log("nothing changed")
+  yield* Operations.run((app) =>
+    Effect.gen(function* () {
+      yield* knownSensor(app, sensor)
+      const sql = yield* SqlClient
+      // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
+      const rows = yield* sql<{ sensor: string; leaseOwner: string | null }>`
+        update sensor_state set cursor = 'null'::jsonb, updated_at = now()
+        where sensor = ${sensor} and (lease_expires_at is null or lease_expires_at < clock_timestamp())
+        returning sensor, lease_owner`
+      if (rows.length === 1)
+        return yield* Console.log(`${sensor}: cursor reset; the next tick starts from the beginning`)
+      const [owned] = yield* sql<{
+        leaseOwner: string | null
+      }>`select lease_owner from sensor_state where sensor = ${sensor}`
+      // A sensor the daemon runs that never ticked has no cursor to reset.
+      if (owned === undefined) return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
+      return yield* new Refused({
+        message: `${sensor} is owned by a running daemon (${owned.leaseOwner}); stop the transform daemons first`
+      })
+    })
+  )
+})
