@@ -3,8 +3,17 @@
 // right after `pnpm install` and always runs the code you see, never a stale build; installed as a
 // dependency (under node_modules, where Node does not strip types) it runs the build in `dist`.
 import { existsSync, realpathSync } from "node:fs"
-import { registerHooks } from "node:module"
+import * as Module from "node:module"
 import { fileURLToPath } from "node:url"
+
+const [major, minor] = process.versions.node.split(".").map(Number)
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `medallion: needs Node 22.19 or newer, this is Node ${process.versions.node}; ` +
+      `without one on PATH: npx -y -p node@22 -p pnpm@12.4.2 -c 'pnpm exec medallion ...'\n`
+  )
+  process.exit(1)
+}
 
 const here = realpathSync(fileURLToPath(import.meta.url))
 const source = new URL("../src/bin.ts", import.meta.url)
@@ -13,7 +22,7 @@ const inCheckout = !here.split(/[\\/]/).includes("node_modules") && existsSync(s
 
 if (inCheckout) {
   // What `node --conditions=@medallion/source` does: workspace packages resolve to their `src`.
-  registerHooks({
+  Module.registerHooks({
     resolve: (specifier, context, next) =>
       next(specifier, { ...context, conditions: [...context.conditions, "@medallion/source"] })
   })
