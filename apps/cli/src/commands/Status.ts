@@ -6,6 +6,7 @@ import { FeedSource, HackerNewsSource, WebSource } from "@medallion/workers/fetc
 import { Console, Duration, Effect, Layer } from "effect"
 import * as App from "../App.ts"
 import type { MedallionConfig } from "../MedallionConfig.ts"
+import * as StatusWords from "../StatusWords.ts"
 
 const line = (label: string, counts: Readonly<Record<string, number>>) =>
   `${label.padEnd(22)}${
@@ -85,12 +86,7 @@ const withSourceNames = (report: StatusReport.StatusReport, config: MedallionCon
 type Report = ReturnType<typeof withSourceNames>
 
 const render = (report: Report): string => {
-  const out: Array<string> = []
-  out.push(`items                 ${report.items.total}`)
-  out.push(line("  per source", report.items.bySource))
-  out.push(line("fetch_status", report.fetchStatus))
-  out.push(line("transcription_status", report.transcriptionStatus))
-  out.push(line("transform_status", report.transformStatus))
+  const out: Array<string> = [...StatusWords.layers(report), ""]
   const { fetch, transcription, transform } = report.failures
   out.push(`failed                fetch ${fetch}, transcription ${transcription}, transform ${transform}`)
   for (const item of report.failures.items) {
@@ -99,9 +95,7 @@ const render = (report: Report): string => {
       `  ${item.stage.padEnd(14)} ${item.sourceType}/${item.externalId}${source} ${item.updatedAt}: ${item.reason ?? "no reason recorded"}`
     )
   }
-  out.push(
-    `lag                   ${report.lag === null ? "unknown" : `${report.lag.atLeast ? ">= " : ""}${report.lag.artifacts} bronze artifact(s) not yet handed to silver`}`
-  )
+  out.push(...StatusWords.retryHints(report))
   for (const sensor of report.sensors) {
     out.push("")
     out.push(
