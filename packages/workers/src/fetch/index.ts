@@ -11,12 +11,16 @@ export {
   FetchHttp,
   defaultOptions as fetchHttpDefaults,
   parseRetryAfter,
+  testClient,
+  testDefaults,
   type FetchHead,
   type FetchHttpOptions,
   type FetchRequest,
   type FetchResponse,
   type FetchStream,
-  type TestResponse
+  type TestRequest,
+  type TestResponse,
+  type TestRoutes
 } from "../http/FetchHttp.ts"
 
 export * as Declined from "./Declined.ts"
