@@ -4,19 +4,19 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BronzeReader, MemoryBronze } from "@medallion/bronze"
-import { FetchHttp, FetchWorker, type FetchRequest } from "@medallion/workers/fetch"
+import { FetchHttp, FetchWorker, type TestRequest } from "@medallion/workers/fetch"
 import { Effect, Layer, Redacted } from "effect"
 import { YouTubeSource } from "../src/index.ts"
 import * as Fixtures from "./support/Fixtures.ts"
 
 const BASE = "https://youtube.example"
 
-const seen: Array<FetchRequest> = []
+const seen: Array<TestRequest> = []
 const http = FetchHttp.layerTest(
   Object.fromEntries(
     Fixtures.routes.map((route) => [
       `${BASE}${route.pathAndQuery}`,
-      (request: FetchRequest) => {
+      (request: TestRequest) => {
         seen.push(request)
         return {
           status: route.status,
@@ -68,7 +68,7 @@ describe("YouTubeSource", () => {
       assert.include(record.bodyExcerpt, "PERMISSION_DENIED")
 
       // The key travels in a header, never in a URL (URLs end up in bronze records).
-      assert.isTrue(seen.every((r) => r.headers?.["X-Goog-Api-Key"] === "secret-key"))
+      assert.isTrue(seen.every((r) => r.headers["x-goog-api-key"] === "secret-key"))
       assert.isTrue(seen.every((r) => !r.url.includes("secret-key")))
       for (const a of artifacts) assert.notInclude(new TextDecoder().decode(yield* reader.get(a.key)), "secret-key")
 

@@ -12,6 +12,7 @@ import { PgClient } from "@effect/sql-pg"
 import { type LaunchRun, recordRuns, RunLauncher, SensorStore, SensorStoreError } from "@medallion/sensors"
 import { Effect, Layer, type Redacted } from "effect"
 import { QueueError } from "./QueueError.ts"
+import * as QueueLauncherTest from "./QueueLauncherTest.ts"
 import * as RunJobs from "./RunJobs.ts"
 
 export interface QueueLauncherOptions {
@@ -61,3 +62,6 @@ export const make = Effect.fnUntraced(function* (options: QueueLauncherOptions =
 export const layer = (
   options?: QueueLauncherOptions
 ): Layer.Layer<RunLauncher, QueueError, SensorStore | PgClient.PgClient> => Layer.effect(RunLauncher, make(options))
+
+/** The double, with the queue in memory and its jobs executed in this process (see `QueueLauncherTest`). */
+export const layerTest = QueueLauncherTest.layer

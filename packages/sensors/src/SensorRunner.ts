@@ -30,6 +30,7 @@ import {
 } from "effect"
 import { PgText } from "@medallion/silver"
 import { reasonOf } from "./FailureReason.ts"
+import * as InProcessLauncher from "./InProcessLauncher.ts"
 import * as Quarantine from "./Quarantine.ts"
 import * as RunExecutor from "./RunExecutor.ts"
 import { type LaunchRun, RunLauncher } from "./RunLauncher.ts"
@@ -61,6 +62,11 @@ export interface SensorRunnerOptions {
   readonly runMaxAge?: Duration.Input | undefined
   /** Retention runs every this many ticks (default 100). */
   readonly pruneEvery?: number | undefined
+  /**
+   * `"scheduled"` (default): a tick on start, then every `minInterval` and on each wake-up signal.
+   * `"on-demand"`: only `tick` and `wake` start one, so a test decides exactly when a sensor evaluates.
+   */
+  readonly ticks?: "scheduled" | "on-demand" | undefined
 }
 
 export interface TickReport {
@@ -140,6 +146,7 @@ export const make = Effect.fnUntraced(function* <R>(
   const keepTicks = options.keepTicks ?? 1000
   const runMaxAgeMs = Duration.toMillis(Duration.fromInputUnsafe(options.runMaxAge ?? Duration.days(7)))
   const pruneEvery = options.pruneEvery ?? 100
+  const onDemand = options.ticks === "on-demand"
 
   const byName = new Map<string, AnySensor<R>>()
   for (const sensor of sensors) {
@@ -431,7 +438,7 @@ export const make = Effect.fnUntraced(function* <R>(
     const triggers = yield* Queue.unbounded<Trigger>()
     const pending = waiting.get(sensor.name) ?? []
     waiting.delete(sensor.name)
-    yield* Queue.offerAll(triggers, [{}, ...pending])
+    yield* Queue.offerAll(triggers, onDemand ? pending : [{}, ...pending])
 
     let lastTickStart = Number.NEGATIVE_INFINITY
     const loop = Effect.gen(function* () {
@@ -493,8 +500,10 @@ export const make = Effect.fnUntraced(function* <R>(
     yield* notifyIfIdle(sensor.name)
 
     yield* Effect.forkIn(heartbeat, sessionScope)
-    yield* Effect.forkIn(interval, sessionScope)
-    yield* Effect.forkIn(wakeups, sessionScope)
+    if (!onDemand) {
+      yield* Effect.forkIn(interval, sessionScope)
+      yield* Effect.forkIn(wakeups, sessionScope)
+    }
     yield* Effect.forkIn(loop, sessionScope)
     return yield* Deferred.await(lost)
   })
@@ -587,3 +596,27 @@ export const layer = <R>(
   sensors: ReadonlyArray<AnySensor<R>>,
   options?: SensorRunnerOptions
 ): Layer.Layer<SensorRunner, never, SensorStore | RunLauncher | R> => Layer.effect(SensorRunner, make(sensors, options))
+
+/**
+ * The runner for tests, with no database: the real runner on `SensorStore.layerTest` (merged into the
+ * output, to inspect ticks and runs) with ticks on demand (`tick`, `wake`; no interval, no wake-up
+ * streams, no wake floor) and, unless `launcher` says otherwise (e.g. `QueueLauncher.layerTest()` from
+ * `@medallion/queue`), the in-process launcher retrying without delay. Works on the TestClock.
+ */
+export const layerTest = <R, L = RunLauncher>(
+  sensors: ReadonlyArray<AnySensor<R>>,
+  options: SensorRunnerOptions & {
+    /** The launcher, on the same store; what else it provides (a probe) is in the output too. */
+    readonly launcher?: Layer.Layer<RunLauncher | L, never, SensorStore> | undefined
+  } = {}
+): Layer.Layer<SensorRunner | SensorStore | RunLauncher | L, never, R> => {
+  const { launcher, ...runner } = options
+  // Without `launcher`, L is its default (RunLauncher): the in-process launcher provides exactly that.
+  const launchers =
+    launcher ??
+    (InProcessLauncher.layer({ retryBase: 0, retryCap: 0 }) as Layer.Layer<RunLauncher | L, never, SensorStore>)
+  return layer(sensors, { ticks: "on-demand", wakeFloor: 0, ...runner }).pipe(
+    Layer.provideMerge(launchers),
+    Layer.provideMerge(SensorStore.layerTest)
+  )
+}

@@ -17,7 +17,7 @@ import * as HnItem from "../extract/HnItem.ts"
 import * as ExtractPool from "../extract/ExtractPool.ts"
 import * as Extraction from "../extract/Extraction.ts"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
-import { FetchHttp } from "../http/FetchHttp.ts"
+import { FetchHttp, type TestResponse } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import { itemResult, toSourceError, type ItemFetchResult, type SourceError } from "./Source.ts"
 import * as SpendLedger from "./SpendLedger.ts"
@@ -122,6 +122,15 @@ export const promptText = (item: ItemKey, extractTimeout: Duration.Input = defau
     return Option.none<PromptText>()
   })
 
+/** What the API answers `Enricher.layerTest` for one item. */
+export type EnricherTestAnswer =
+  /** A 200 chat completion with this summary. */
+  | { readonly summary: string }
+  /** The API's answer as given: a 429, a 500, a body that is not a chat completion, ... */
+  | { readonly response: TestResponse }
+
+const completionsUrl = (options: EnricherOptions) => `${options.endpoint.replace(/\/+$/, "")}/v1/chat/completions`
+
 export class Enricher extends Context.Service<
   Enricher,
   {
@@ -132,6 +141,43 @@ export class Enricher extends Context.Service<
 >()("@medallion/workers/Enricher") {
   static readonly layer = (options: Partial<EnricherOptions> = {}) =>
     Layer.effect(Enricher, make({ ...defaults, ...options }))
+
+  /**
+   * The double for users' tests: the real enricher (on unless `enabled: false`; skip rules, spend limit,
+   * the prompt and response pair written to bronze, failure records) with the API's answer for each item
+   * given by `answer` (through `FetchHttp.layerTest`). Needs bronze, no server.
+   */
+  static readonly layerTest = (
+    answer: (item: ItemKey) => EnricherTestAnswer,
+    options: Partial<EnricherOptions> = {}
+  ): Layer.Layer<Enricher, never, BronzeReader | BronzeWriter> =>
+    Layer.effect(
+      Enricher,
+      Effect.gen(function* () {
+        const full = { ...defaults, enabled: true, endpoint: "https://llm.test", ...options }
+        const bronze = Context.pick(BronzeReader, BronzeWriter)(yield* Effect.context<BronzeReader | BronzeWriter>())
+        const enrich = (item: ItemKey) => {
+          const given = answer(item)
+          const response: TestResponse =
+            "summary" in given
+              ? {
+                  headers: { "content-type": "application/json" },
+                  body: JSON.stringify({
+                    model: full.model,
+                    choices: [
+                      { index: 0, finish_reason: "stop", message: { role: "assistant", content: given.summary } }
+                    ]
+                  })
+                }
+              : given.response
+          return Effect.flatMap(make(full), (real) => real.enrich(item)).pipe(
+            Effect.provide(FetchHttp.layerTest({ [completionsUrl(full)]: response })),
+            Effect.provideContext(bronze)
+          )
+        }
+        return Enricher.of({ options: full, enrich })
+      })
+    )
 
   /** The text a summary prompt is built from, read from the item's bronze artifacts. */
   static readonly promptText = promptText
@@ -163,7 +209,7 @@ const make = (options: EnricherOptions) =>
     const writer = yield* BronzeWriter
     const withBronze = <A, E>(effect: Effect.Effect<A, E, BronzeReader | BronzeWriter>) =>
       effect.pipe(Effect.provideService(BronzeReader, reader), Effect.provideService(BronzeWriter, writer))
-    const url = `${options.endpoint.replace(/\/+$/, "")}/v1/chat/completions`
+    const url = completionsUrl(options)
 
     const enrich = Effect.fn("Enricher.enrich")(
       function* (item: ItemKey) {

@@ -10,7 +10,7 @@ import { BronzeReader, BronzeWriter, location, type ItemKey } from "@medallion/b
 import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpBody } from "effect/http"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
-import { FetchHttp } from "../http/FetchHttp.ts"
+import { FetchHttp, type TestResponse } from "../http/FetchHttp.ts"
 import * as ApiRequest from "./ApiRequest.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import { itemResult, toSourceError, type ItemFetchResult, type SourceError } from "./Source.ts"
@@ -52,6 +52,16 @@ const mediaTypes: Record<string, string> = {
   mp4: "video/mp4"
 }
 
+/** What the API answers `Transcriber.layerTest` for one item. */
+export type TranscriberTestAnswer =
+  /** A 200 with this verbose_json. */
+  | { readonly transcript: WhisperTranscript.VerboseJson }
+  /** The API's answer as given: a 401, a 500, a body that is not verbose_json, ... */
+  | { readonly response: TestResponse }
+
+const transcriptionsUrl = (options: TranscriberOptions) =>
+  `${options.endpoint.replace(/\/+$/, "")}/v1/audio/transcriptions`
+
 export class Transcriber extends Context.Service<
   Transcriber,
   {
@@ -62,6 +72,35 @@ export class Transcriber extends Context.Service<
 >()("@medallion/workers/Transcriber") {
   static readonly layer = (options: Partial<TranscriberOptions> = {}) =>
     Layer.effect(Transcriber, make({ ...defaults, ...options }))
+
+  /**
+   * The double for users' tests: the real transcriber (skip rules, spend limit, failure records, the raw
+   * transcript written to bronze) with the API's answer for each item given by `answer` (through
+   * `FetchHttp.layerTest`, so statuses and retries are the client's). Needs bronze, no server.
+   */
+  static readonly layerTest = (
+    answer: (item: ItemKey) => TranscriberTestAnswer,
+    options: Partial<TranscriberOptions> = {}
+  ): Layer.Layer<Transcriber, never, BronzeReader | BronzeWriter> =>
+    Layer.effect(
+      Transcriber,
+      Effect.gen(function* () {
+        const full = { ...defaults, endpoint: "https://transcription.test", ...options }
+        const bronze = Context.pick(BronzeReader, BronzeWriter)(yield* Effect.context<BronzeReader | BronzeWriter>())
+        const transcribe = (item: ItemKey) => {
+          const given = answer(item)
+          const response: TestResponse =
+            "transcript" in given
+              ? { headers: { "content-type": "application/json" }, body: JSON.stringify(given.transcript) }
+              : given.response
+          return Effect.flatMap(make(full), (real) => real.transcribe(item)).pipe(
+            Effect.provide(FetchHttp.layerTest({ [transcriptionsUrl(full)]: response })),
+            Effect.provideContext(bronze)
+          )
+        }
+        return Transcriber.of({ options: full, transcribe })
+      })
+    )
 
   /**
    * From the environment: `MEDALLION_WHISPER_URL`, `MEDALLION_WHISPER_MODEL`, `MEDALLION_WHISPER_API_KEY`
@@ -91,7 +130,7 @@ const make = (options: TranscriberOptions) =>
     const services = Effect.provideService(BronzeReader, reader)
     const withBronze = <A, E>(effect: Effect.Effect<A, E, BronzeReader | BronzeWriter>) =>
       effect.pipe(services, Effect.provideService(BronzeWriter, writer))
-    const url = `${options.endpoint.replace(/\/+$/, "")}/v1/audio/transcriptions`
+    const url = transcriptionsUrl(options)
 
     const transcribe = Effect.fn("Transcriber.transcribe")(
       function* (item: ItemKey) {

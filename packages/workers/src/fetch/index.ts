@@ -11,17 +11,21 @@ export {
   FetchHttp,
   defaultOptions as fetchHttpDefaults,
   parseRetryAfter,
+  testClient,
+  testDefaults,
   type FetchHead,
   type FetchHttpOptions,
   type FetchRequest,
   type FetchResponse,
   type FetchStream,
-  type TestResponse
+  type TestRequest,
+  type TestResponse,
+  type TestRoutes
 } from "../http/FetchHttp.ts"
 
 export * as Declined from "./Declined.ts"
 export * as DiscoveryFailures from "./DiscoveryFailures.ts"
-export { Enricher, type EnricherOptions } from "./Enricher.ts"
+export { Enricher, type EnricherOptions, type EnricherTestAnswer } from "./Enricher.ts"
 export * as FeedEntryId from "./FeedEntryId.ts"
 export * as FeedSource from "./FeedSource.ts"
 export {
@@ -39,7 +43,7 @@ export * as HackerNewsSource from "./HackerNewsSource.ts"
 export * as ItemArtifacts from "./ItemArtifacts.ts"
 export { SourceError, type DiscoveredItem, type ItemFetchResult, type Source } from "./Source.ts"
 export * as SpendLedger from "./SpendLedger.ts"
-export { Transcriber, type TranscriberOptions } from "./Transcriber.ts"
+export { Transcriber, type TranscriberOptions, type TranscriberTestAnswer } from "./Transcriber.ts"
 export * as WebSource from "./WebSource.ts"
 
 // Pure extractors (bytes -> typed records), shared by the fetch side (enrichment) and the transform.

@@ -18,7 +18,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Clock, Config, Context, Duration, Effect, Layer, Schedule, Scope, Semaphore, Stream } from "effect"
 import type { HttpBody } from "effect/http"
-import { HttpClient, HttpClientRequest, type HttpClientError, type HttpClientResponse } from "effect/http"
+import { HttpClient, HttpClientRequest, HttpClientResponse, type HttpClientError } from "effect/http"
 import * as AddressPolicy from "./AddressPolicy.ts"
 import { FetchError, type FetchFailureReason, isRetryable } from "./FetchError.ts"
 import * as ServerMessage from "./ServerMessage.ts"
@@ -91,11 +91,57 @@ export interface FetchStream extends FetchHead {
   readonly body: Stream.Stream<Uint8Array, FetchError>
 }
 
-/** A canned answer of `FetchHttp.layerTest`. */
+/** A canned answer of `FetchHttp.layerTest` (status 200 and an empty body by default). */
 export interface TestResponse {
   readonly status?: number | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
   readonly body?: string | Uint8Array | undefined
+}
+
+/** What a route of `FetchHttp.layerTest` sees of a request, as the client sent it. */
+export interface TestRequest {
+  readonly url: string
+  readonly method: string
+  /** Header names lowercased: `user-agent`, `if-none-match`, an API key's header, ... */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** Canned answers by exact URL: a value, or a function of the request (to count calls, vary answers). */
+export type TestRoutes = Readonly<Record<string, TestResponse | ((request: TestRequest) => TestResponse)>>
+
+/** The waits of `FetchHttp.layerTest`: milliseconds, so tests with retries stay fast. */
+export const testDefaults: Partial<FetchHttpOptions> = {
+  retryBase: Duration.millis(1),
+  retryCap: Duration.millis(10),
+  maxRetryAfter: Duration.zero,
+  perHostInterval: Duration.zero
+}
+
+const bodyless = (status: number) => status === 204 || status === 205 || status === 304 || status < 200
+
+/**
+ * An `HttpClient` answering from `routes` by exact URL (normalized as `new URL(...).href`), 404 for any
+ * other: what `FetchHttp.layerTest` runs the real client on.
+ */
+export const testClient = (routes: TestRoutes): HttpClient.HttpClient => {
+  const byUrl = new Map(Object.entries(routes).map(([url, route]) => [new URL(url).href, route]))
+  return HttpClient.make((request, url) =>
+    Effect.sync(() => {
+      const route = byUrl.get(url.href)
+      const seen: TestRequest = { url: url.href, method: request.method, headers: { ...request.headers } }
+      const canned: TestResponse =
+        route === undefined ? { status: 404, body: "not found" } : typeof route === "function" ? route(seen) : route
+      const status = canned.status ?? 200
+      const body = bodyless(status) ? null : (canned.body ?? "")
+      return HttpClientResponse.fromWeb(
+        request,
+        new Response(typeof body === "string" || body === null ? body : new Uint8Array(body), {
+          status,
+          headers: canned.headers ?? {}
+        })
+      )
+    })
+  )
 }
 
 /** Parses `Retry-After`: delay-seconds or an HTTP date, relative to `nowMillis`. */
@@ -198,57 +244,27 @@ export class FetchHttp extends Context.Service<
     Layer.effect(FetchHttp, make({ ...defaultOptions, ...options }))
 
   /**
-   * An in-memory double for users' unit tests: answers from `routes` by exact URL (a value or a
-   * function of the request). Statuses other than 2xx/304 and unknown URLs (404) fail with the same
-   * `FetchError` as the real client; bodies over the limit fail with `too-large`. No network at all.
+   * The double for users' unit tests: the real client (redirects, retries, `Retry-After`, size limits,
+   * conditional requests, error classification) over `testClient(routes)`, an `HttpClient` answering
+   * by exact URL (404 for any other). No network at all.
+   *
+   * Its waits are shortened (`testDefaults`: retry backoff from 1 ms, no per-host interval, a
+   * `Retry-After` is not waited for) and run on the real clock, so it behaves the same under the
+   * `TestClock`; pass `options` to change any of them.
    */
-  static readonly layerTest = (
-    routes: Readonly<Record<string, TestResponse | ((request: FetchRequest) => TestResponse)>>,
-    options: Partial<FetchHttpOptions> = {}
-  ) => {
-    const full = { ...defaultOptions, ...options }
-    const answer = (request: FetchRequest): Effect.Effect<FetchResponse, FetchError> => {
-      const route = routes[request.url]
-      const canned: TestResponse =
-        route === undefined ? { status: 404, body: "not found" } : typeof route === "function" ? route(request) : route
-      const status = canned.status ?? 200
-      const headers = headersRecord(canned.headers ?? {})
-      const body =
-        typeof canned.body === "string" ? new TextEncoder().encode(canned.body) : (canned.body ?? new Uint8Array())
-      const max = request.maxBytes ?? full.maxBodyBytes
-      const base = { url: request.url, redirects: [], attempts: 1 }
-      if ((status < 200 || status >= 300) && status !== 304) {
-        return Effect.fail(
-          new FetchError({
-            ...base,
-            reason: "http-status",
-            message: ServerMessage.statusMessage(
-              status,
-              decodeExcerpt(body.subarray(0, 2048)),
-              headers["content-type"]
-            ),
-            status,
-            headers,
-            bodyExcerpt: decodeExcerpt(body.subarray(0, 2048))
-          })
-        )
-      }
-      if (body.length > max) {
-        return Effect.fail(
-          new FetchError({ ...base, reason: "too-large", message: `body exceeds the limit of ${max} bytes` })
-        )
-      }
-      return Effect.succeed({ ...base, status, headers, body })
-    }
-    return Layer.succeed(
+  static readonly layerTest = (routes: TestRoutes, options: Partial<FetchHttpOptions> = {}) =>
+    Layer.effect(
       FetchHttp,
-      FetchHttp.of({
-        options: full,
-        request: answer,
-        stream: (request) => Effect.map(answer(request), ({ body, ...head }) => ({ ...head, body: Stream.make(body) }))
+      Effect.gen(function* () {
+        const real = yield* make({ ...defaultOptions, ...testDefaults, ...options })
+        const live = Clock.Clock.defaultValue()
+        return FetchHttp.of({
+          options: real.options,
+          request: (request) => Effect.provideService(real.request(request), Clock.Clock, live),
+          stream: (request) => Effect.provideService(real.stream(request), Clock.Clock, live)
+        })
       })
-    )
-  }
+    ).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, testClient(routes))))
 
   /** The service on undici with the guarded connector: the production layer. */
   static readonly layer = (options: Partial<FetchHttpOptions> = {}) => {
