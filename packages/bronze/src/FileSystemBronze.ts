@@ -182,7 +182,7 @@ export const make = (
   ): Effect.Effect<{ readonly linked: boolean; readonly sha256: string; readonly size: number }, E | BronzeIoError> => {
     const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), TempOwner.unique(unique())))
     return Effect.acquireUseRelease(
-      io("create-temp", location, () => NodeFs.open(temp, "wx")),
+      io("create-temp", location, () => NodeFs.open(temp, "wx", CatalogScan.STORED_MODE)),
       (handle) =>
         Effect.gen(function* () {
           const hash = createHash("sha256")
@@ -337,17 +337,24 @@ export const make = (
               ids.set(folder, id)
             }
             if (id._tag === "Unresolved") {
-              return { location: artifact.location, mtimeMs: artifact.mtimeMs, reason: id.reason }
+              const unresolved: ScannedArtifact | UnresolvedArtifact = {
+                location: artifact.location,
+                mtimeMs: artifact.mtimeMs,
+                reason: id.reason
+              }
+              return unresolved
             }
             const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
-            return {
+            const described: ScannedArtifact | UnresolvedArtifact = {
               key: { sourceType: p.sourceType, externalId: id.externalId, artifactType: p.artifactType, ext: p.ext },
               size,
               sha256,
               writtenAt: artifact.mtimeMs,
               location: artifact.location,
-              mtimeMs: artifact.mtimeMs
-            } satisfies ScannedArtifact
+              mtimeMs: artifact.mtimeMs,
+              linked: artifact.linked
+            }
+            return described
           }),
         { concurrency: 8 }
       ),
@@ -473,7 +480,7 @@ export const make = (
       let unresolvedArtifacts = 0
       for (let i = 0; i < missing.length; i += 1000) {
         const { entries, unresolved } = yield* describe(missing.slice(i, i + 1000))
-        const lines = entries.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
+        const lines = entries.map((entry) => CatalogIndex.encodeIndexLine(entry)).join("")
         yield* CatalogIndex.appendIndexLines(indexPath, lines, sync)
         unresolvedArtifacts += unresolved.length
         yield* ItemRecord.warnUnindexed(unresolved)
