@@ -258,11 +258,25 @@ const verify = Command.make(
     yield* reportMappingErrors(
       Effect.gen(function* () {
         const mapping = yield* loadMapping(args.mapping)
+        const progress = Progress.make({ label: "verify", unit: "rows" })
         const report = yield* App.run((app) =>
           Verify.verify(
-            { mapping, stateDir: RunState.dirFor(app.dataDir, mapping.digest), concurrency: args.concurrency },
+            {
+              mapping,
+              stateDir: RunState.dirFor(app.dataDir, mapping.digest),
+              concurrency: args.concurrency,
+              onProgress: (p) =>
+                progress.update({
+                  part: p.table,
+                  done: p.done,
+                  total: p.total,
+                  elapsedMs: p.elapsedMs,
+                  counts: { unexplained: p.unexplained }
+                })
+            },
             Path.resolve(args.mapping)
           ).pipe(
+            Effect.ensuring(progress.stop),
             Effect.provide(
               Layer.mergeAll(
                 LegacyDatabase.layer({ url: args.from, maxRowBytes: args.maxRowBytes }),
