@@ -8,7 +8,7 @@
  * | 1    | the command failed (a database, bronze or run failure)                                   |
  * | 2    | usage or configuration error: an unknown command or flag, a missing argument, a bad file |
  * | 3    | not found: the item, run or sensor named does not exist                                   |
- * | 130  | interrupted (SIGINT, SIGTERM), except for a command whose normal end that is (`demo`)      |
+ * | 130  | interrupted (SIGINT, SIGTERM); `demo`, which runs until stopped, exits 0 then            |
  *
  * A command says "not found" by failing with `NotFound`, and refuses what it cannot do with `Refused`
  * (exit 1); usage errors come from the CLI parser (`ShowHelp` with errors) and configuration errors as

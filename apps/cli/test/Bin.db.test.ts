@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { TestDatabase } from "@medallion/silver/testing"
 import { Effect, Redacted } from "effect"
 import * as Medallion from "./support/Medallion.ts"
+import * as Silver from "./support/Silver.ts"
 
 const CLI = Path.resolve(import.meta.dirname, "..")
 const LAUNCHER = Path.join(CLI, "bin", "medallion.js")
@@ -84,6 +85,23 @@ describe("the medallion bin", () => {
           const report = JSON.parse(status.stdout) as { items: { total: number } }
           assert.strictEqual(report.items.total, 0)
         }
+
+        // A long command off a terminal shows its progress as plain lines on stderr, its result on stdout.
+        const sql = yield* Silver.connect(database.url)
+        yield* sql`insert into items (source_type, external_id, fetch_status, transform_status, transform_error)
+                   values ('hn', '1', 'fetched', 'failed', 'item.json: invalid JSON'), ('hn', '2', 'fetched', 'failed', 'item.json: invalid JSON')`
+        const retry = yield* run(LAUNCHER, ["--data-dir", dir, "--config", configFile, "retry", "--items"], env)
+        assert.strictEqual(retry.code, 0, retry.stderr)
+        const progress = retry.stderr.split("\n").filter((l) => l.startsWith("retry "))
+        assert.deepStrictEqual(
+          progress.map((l) => l.replace(/, [\d.]+ items\/s.*$/, "")),
+          ["retry 0/2 items", "retry 2/2 items"],
+          retry.stderr
+        )
+        assert.match(
+          retry.stdout,
+          /^retried 0 failed run\(s\); 0 still failing\ntransformed 2 failed item\(s\) again; \d still failing\n$/
+        )
       }),
     240_000
   )

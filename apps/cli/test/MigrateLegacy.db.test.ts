@@ -96,6 +96,16 @@ describe("medallion migrate-legacy", () => {
         assert.include(clean.stdout, "differences: 0 unexplained, 8 explained")
         assert.include(clean.stdout, "hn: 32 legacy row(s), 2 not migrated (in the run's report), 30 in silver")
         assert.include(clean.stdout, "verify: clean (41 row(s) checked")
+        // Off a terminal its progress is a plain line per tenth of each table, from none to all of its rows.
+        const progress = clean.stderr.split("\n").filter((l) => l.startsWith("verify public."))
+        assert.isTrue(
+          progress.some((l) => /^verify public\.stories: 0\/\d+ rows, /.test(l)),
+          clean.stderr
+        )
+        assert.isTrue(
+          progress.some((l) => /^verify public\.stories: (\d+)\/\1 rows, .*unexplained 0/.test(l)),
+          clean.stderr
+        )
 
         const episode = itemLocation({ sourceType: "feed", externalId: LegacyFixture.episodeId("jfk-1") })
         const target = Path.join(dataDir, "bronze", episode, "transcript.json")

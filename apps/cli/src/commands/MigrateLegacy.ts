@@ -7,12 +7,12 @@
  */
 import { Finalize, Inspect, LegacyDatabase, LegacyRun, Mapping, RunState } from "@medallion/migrate"
 import { Verify } from "@medallion/migrate/verify"
-import { SingleBar } from "cli-progress"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { Console, Effect, Layer, Option, Redacted } from "effect"
 import { Prompt } from "effect/cli"
 import * as App from "../App.ts"
+import * as Progress from "../Progress.ts"
 
 /** Exit codes: 1 for differences and refusals, 2 for a mapping that does not fit. */
 const exit = (code: number) => Effect.sync(() => (process.exitCode = code))
@@ -57,40 +57,17 @@ const pad = (text: string | number, width: number) => String(text).padEnd(width)
 
 /** A bar per table with rate and ETA on a terminal; a line per tenth of a table otherwise. */
 const progressReporter = (what: string) => {
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar({
-      format: `${what} {table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | skipped {skipped} | flagged {flagged}`,
-      stream: process.stderr,
-      hideCursor: true
-    })
-    let table: string | undefined
-    return {
-      report: (p: LegacyRun.Progress) =>
-        Effect.sync(() => {
-          if (table !== p.table) {
-            if (table !== undefined) bar.stop()
-            bar.start(p.total, 0, { table: p.table, rate: "0", skipped: 0, flagged: 0 })
-            table = p.table
-          }
-          const rate = p.elapsedMs > 0 ? ((p.done / p.elapsedMs) * 1000).toFixed(1) : "0"
-          bar.update(p.done, { table: p.table, rate, skipped: p.skipped, flagged: p.flagged })
-        }),
-      stop: Effect.sync(() => table !== undefined && bar.stop())
-    }
-  }
-  const lastTenth = new Map<string, number>()
+  const progress = Progress.make({ label: what, unit: "rows" })
   return {
-    report: (p: LegacyRun.Progress) => {
-      const tenth = p.total === 0 ? 10 : Math.floor((p.done / p.total) * 10)
-      if (lastTenth.get(p.table) === tenth) return Effect.void
-      lastTenth.set(p.table, tenth)
-      const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0
-      const eta = rate > 0 ? Math.round((p.total - p.done) / rate) : undefined
-      return Console.error(
-        `${what} ${p.table}: ${p.done}/${p.total} rows, ${rate.toFixed(1)} rows/s, ${p.skipped} skipped, ${p.flagged} flagged${eta === undefined ? "" : `, ETA ${eta} s`}`
-      )
-    },
-    stop: Effect.void
+    report: (p: LegacyRun.Progress) =>
+      progress.update({
+        part: p.table,
+        done: p.done,
+        total: p.total,
+        elapsedMs: p.elapsedMs,
+        counts: { skipped: p.skipped, flagged: p.flagged }
+      }),
+    stop: progress.stop
   }
 }
 
@@ -235,11 +212,25 @@ export const verify = Effect.fn(function* (args: {
   yield* reportMappingErrors(
     Effect.gen(function* () {
       const mapping = yield* loadMapping(args.mapping)
+      const progress = Progress.make({ label: "verify", unit: "rows" })
       const report = yield* App.run((app) =>
         Verify.verify(
-          { mapping, stateDir: RunState.dirFor(app.dataDir, mapping.digest), concurrency: args.concurrency },
+          {
+            mapping,
+            stateDir: RunState.dirFor(app.dataDir, mapping.digest),
+            concurrency: args.concurrency,
+            onProgress: (p) =>
+              progress.update({
+                part: p.table,
+                done: p.done,
+                total: p.total,
+                elapsedMs: p.elapsedMs,
+                counts: { unexplained: p.unexplained }
+              })
+          },
           Path.resolve(args.mapping)
         ).pipe(
+          Effect.ensuring(progress.stop),
           Effect.provide(
             Layer.mergeAll(
               LegacyDatabase.layer({ url: args.from, maxRowBytes: args.maxRowBytes }),

@@ -2,9 +2,10 @@ import { QueueAdmin } from "@medallion/queue"
 import { SensorStore } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { Console, Effect, Option, Schema } from "effect"
+import { Clock, Console, Effect, Option, Schema } from "effect"
 import { NotFound } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
+import * as Progress from "../Progress.ts"
 import * as TransformWiring from "../TransformWiring.ts"
 
 const ItemKeys = Schema.Array(Schema.Struct({ sourceType: Schema.String, externalId: Schema.String }))
@@ -39,7 +40,15 @@ export const handler = Effect.fn(function* ({
       const runs =
         app.config.runs.launcher === "queue" ? [] : yield* store.resetFailedRuns(sensor, Option.getOrUndefined(runKey))
       let stillFailing = 0
-      for (const run of runs) {
+      const started = yield* Clock.currentTimeMillis
+      const progress = Progress.make({ label: "retry", unit: "runs" })
+      for (const [done, run] of runs.entries()) {
+        yield* progress.update({
+          done,
+          total: runs.length,
+          elapsedMs: (yield* Clock.currentTimeMillis) - started,
+          counts: { "still failing": stillFailing }
+        })
         const keys = yield* Schema.decodeUnknownEffect(ItemKeys)(run.items)
         yield* store.updateRun(sensor, run.runKey, { status: "running" })
         const result = yield* job.run(keys)
@@ -56,13 +65,35 @@ export const handler = Effect.fn(function* ({
               }
         )
       }
+      if (runs.length > 0)
+        yield* progress.update({
+          done: runs.length,
+          total: runs.length,
+          elapsedMs: (yield* Clock.currentTimeMillis) - started,
+          counts: { "still failing": stillFailing }
+        })
+      yield* progress.stop
       if (app.config.runs.launcher === "in-process")
         yield* Console.log(`retried ${runs.length} failed run(s); ${stillFailing} still failing`)
       if (items) {
         let afterId: number | undefined = undefined
         let total = 0
         let failures = 0
+        const counts = yield* repo.countByStatus()
+        const failed = counts.filter((c) => c.transformStatus === "failed").reduce((n, c) => n + c.count, 0)
+        const itemsStarted = yield* Clock.currentTimeMillis
+        const itemProgress = Progress.make({ label: "retry", unit: "items" })
+        const report = Effect.gen(function* () {
+          yield* itemProgress.update({
+            done: total,
+            // Items that failed meanwhile join the end of the walk: the total grows with them.
+            total: Math.max(failed, total),
+            elapsedMs: (yield* Clock.currentTimeMillis) - itemsStarted,
+            counts: { "still failing": failures }
+          })
+        })
         while (true) {
+          yield* report
           const page: ReadonlyArray<{ id: number; sourceType: string; externalId: string }> = yield* repo.listByStatus({
             transformStatus: "failed",
             afterId,
@@ -74,6 +105,8 @@ export const handler = Effect.fn(function* ({
           failures += result.failures.length
           afterId = page[page.length - 1]!.id
         }
+        yield* report
+        yield* itemProgress.stop
         yield* Console.log(`transformed ${total} failed item(s) again; ${failures} still failing`)
       }
     }).pipe(Effect.provide(TransformWiring.extractPool(app)))

@@ -68,6 +68,18 @@ export interface VerifyOptions {
   readonly batchBytes?: number | undefined
   /** Differences kept in the report (all are counted); default 10,000. */
   readonly maxListed?: number | undefined
+  /** Called as each table's rows are checked (at its start, then after each group of 500 rows). */
+  readonly onProgress?: ((progress: VerifyProgress) => Effect.Effect<void>) | undefined
+}
+
+/** How far a verify is: the rows of the current table checked, and the unexplained differences so far. */
+export interface VerifyProgress {
+  readonly table: string
+  readonly done: number
+  readonly total: number
+  readonly unexplained: number
+  /** Since this table's check began. */
+  readonly elapsedMs: number
 }
 
 /** Rows read ahead of the bronze checks (read as digests, a row is a few hundred bytes). */
@@ -354,6 +366,17 @@ export const verify = Effect.fn("Verify.verify")(function* (
     yield* snapshot(
       Effect.gen(function* () {
         const exclusions = yield* LegacyRun.exclusionsFor(table, catalog, mapping)
+        const total = options.onProgress === undefined ? 0 : yield* TableReader.count(table, entry)
+        const tableStarted = yield* Clock.currentTimeMillis
+        let done = 0
+        const progress = Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          yield* (
+            options.onProgress?.({ table: table.qualified, done, total, unexplained, elapsedMs: now - tableStarted }) ??
+            Effect.void
+          )
+        })
+        yield* progress
         const check = (row: LegacyRow) =>
           Effect.gen(function* () {
             const planned = yield* RowPlan.plan(table, row, exclusions)
@@ -382,6 +405,8 @@ export const verify = Effect.fn("Verify.verify")(function* (
               const suspects: Array<Suspect> = []
               for (const c of group) compare(table, c, silver, suspects)
               for (const d of yield* Effect.forEach(suspects, judge, { concurrency: 8 })) note(d)
+              done += group.length
+              yield* progress
             })
           )
         )
