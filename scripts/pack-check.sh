@@ -18,6 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
+# Started through `npx -c` (as CI starts it), this shell has the variables npm set for that run: the
+# package and command to execute, its prefixes. A nested npm or npx would take them as its own.
+unset npm_config_package npm_config_call npm_config_yes npm_config_prefix npm_config_local_prefix \
+  npm_config_global_prefix npm_command npm_lifecycle_event npm_lifecycle_script npm_package_json
 started=$SECONDS
 
 published=(
