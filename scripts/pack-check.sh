@@ -10,7 +10,9 @@
 #   2. the command line in a project: `npx medallion --help`;
 #   3. a global install (`npm install -g --prefix <tmp> @medallion/cli`): `medallion --help`, then
 #      `status` on a fresh data dir, which starts the embedded PostgreSQL from the installed package and
-#      stops it again.
+#      stops it again;
+#   4. the service definitions: `systemd-analyze verify` of deploy/systemd/ (where it exists), their restart
+#      and stop settings, and the Containerfile's user, health check and volume (it is not built here).
 #
 # The packages are not on the registry: the project installs are given all the tarballs the installed
 # ones need, and the global install takes the @medallion scope from a loopback registry serving them
@@ -147,5 +149,18 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   verify="$(systemd-analyze verify "$work"/units/*.service 2>&1)" || fail "systemd-analyze verify: $verify"
   [ -z "$verify" ] || fail "systemd-analyze verify: $verify"
 fi
+# The daemons stop within 15 s of SIGTERM: a unit must wait longer than that before it kills them.
+for unit in deploy/systemd/*.service; do
+  stop="$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s\{0,1\}$/\1/p' "$unit")"
+  [ -n "$stop" ] && [ "$stop" -gt 15 ] || fail "$unit: TimeoutStopSec must be more than the 15 s shutdown bound"
+  grep -qx "KillSignal=SIGTERM" "$unit" || fail "$unit: the daemons stop cleanly on SIGTERM (KillSignal=SIGTERM)"
+  grep -qx "Restart=on-failure" "$unit" || fail "$unit: no Restart=on-failure"
+done
+# The image is built by whoever deploys it (a build here would need the base image from its registry);
+# what it must keep: a non-root user, the health check, the data volume.
+container=deploy/Containerfile
+grep -Eq "^USER [a-z]" "$container" && ! grep -Eq "^USER (root|0)\b" "$container" || fail "$container: no non-root USER"
+grep -q "^HEALTHCHECK " "$container" || fail "$container: no HEALTHCHECK"
+grep -q "^VOLUME /var/lib/medallion" "$container" || fail "$container: no data volume"
 
 step "done: ${#published[@]} packages packed, installed with npm $(npm --version) and run"
