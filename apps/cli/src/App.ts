@@ -2,7 +2,8 @@
  * What every command resolves first: the shared flags, the validated
  * configuration, and the layers built from them (database, bronze, logging).
  */
-import { FileSystemBronze, S3Bronze } from "@medallion/bronze"
+import { FileSystemBronze } from "@medallion/bronze"
+import { S3Bronze } from "@medallion/bronze/s3"
 import { SilverDatabase } from "@medallion/silver"
 import * as Path from "node:path"
 import { Config, Context, Effect, Layer, Metric, Option, type Redacted } from "effect"

@@ -5,7 +5,7 @@
  * it exits. A second `medallion` command next to a running daemon attaches to
  * that daemon's server instead of starting another.
  */
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { PgClient } from "@effect/sql-pg"
 import * as Path from "node:path"
 import { Config, Effect, Option, Redacted } from "effect"

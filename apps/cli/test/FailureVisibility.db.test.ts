@@ -9,7 +9,7 @@
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { TestDatabase } from "@medallion/silver/testing"
 import { FeedSource } from "@medallion/workers/fetch"
 import { FixtureServer } from "@medallion/workers/testing"

@@ -4,7 +4,7 @@
  */
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { FixtureServer } from "@medallion/workers/testing"
 import { Effect, Redacted } from "effect"
 import * as Medallion from "./support/Medallion.ts"

@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-s3"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import type { PgClient } from "@effect/sql-pg"
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { TestDatabase } from "@medallion/silver/testing"
 import { FixtureServer } from "@medallion/workers/testing"
 import { Duration, Effect, Redacted, Schedule } from "effect"

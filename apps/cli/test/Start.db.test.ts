@@ -6,7 +6,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { FixtureServer } from "@medallion/workers/testing"
 import { Effect, Option } from "effect"
 import * as Medallion from "./support/Medallion.ts"

@@ -4,7 +4,7 @@
  */
 import { vi } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { S3Bronze } from "../src/index.ts"
+import { S3Bronze } from "../src/s3.ts"
 import { contractSuite } from "./BronzeContract.ts"
 import { storeOptions, testBucket } from "./S3TestBucket.ts"
 

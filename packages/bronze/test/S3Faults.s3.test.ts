@@ -7,14 +7,8 @@
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Context, Effect, Fiber, Layer, Option, Stream } from "effect"
-import {
-  BronzeMaintenance,
-  BronzeReader,
-  BronzeWriter,
-  type CatalogMode,
-  S3Bronze,
-  type S3RetryOptions
-} from "../src/index.ts"
+import { BronzeMaintenance, BronzeReader, BronzeWriter, type CatalogMode } from "../src/index.ts"
+import { S3Bronze, type S3RetryOptions } from "../src/s3.ts"
 import { bytesOf, key } from "./BronzeContract.ts"
 import { directClient, listKeys, listUploads, s3Server, storeOptions, testBucket } from "./S3TestBucket.ts"
 import { tcpProxy } from "./TcpProxy.ts"

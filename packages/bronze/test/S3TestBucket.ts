@@ -13,7 +13,8 @@ import {
   S3Client
 } from "@aws-sdk/client-s3"
 import { Effect, Redacted } from "effect"
-import type { CatalogMode, S3Bronze } from "../src/index.ts"
+import type { CatalogMode } from "../src/index.ts"
+import type { S3Bronze } from "../src/s3.ts"
 
 const required = (name: string): string => {
   const value = process.env[name]

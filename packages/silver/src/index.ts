@@ -1,4 +1,3 @@
-export * as EmbeddedPostgres from "./EmbeddedPostgres.ts"
 export * as Item from "./Item.ts"
 export * from "./ItemRepo.ts"
 export * as Migrations from "./migrations/index.ts"
@@ -11,7 +10,6 @@ export * as SilverError from "./SilverError.ts"
 export * as SilverMigrator from "./SilverMigrator.ts"
 export * as Status from "./Status.ts"
 // Error classes also at the top level, so that declaration emit in dependents can name them.
-export { EmbeddedPostgresError } from "./EmbeddedPostgres.ts"
 export { InvalidItem } from "./Item.ts"
 export { CursorInvalid, CursorTooLarge, InvalidSensorInput, RunNotFound } from "./SensorState.ts"
 export { DatabaseError, DatabaseUnavailable, MigrationFailed, type RepoError } from "./SilverError.ts"

@@ -2,7 +2,7 @@
  * An embedded PostgreSQL that a test stops and starts again on the same port and data dir, as a
  * database server restart looks to the daemons.
  */
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { Effect, Exit, Scope } from "effect"
 
 export const restartable = (dataDir: string) =>
