@@ -76,6 +76,12 @@ const closing = (app: App.App) =>
     )
   ).pipe(Layer.provide(Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app))))
 
+/**
+ * The demo's server listens here when the port is free: its feed's URL, and so its episodes' ids, stay
+ * the same from one demo run to the next on the same data dir.
+ */
+export const DEMO_PORT = 47_463
+
 export const demo = Command.make(
   "demo",
   {},
@@ -97,7 +103,7 @@ export const demo = Command.make(
             return Layer.mergeAll(bothDaemons(app), progress(app), closing(app)).pipe(Layer.provide(App.database(app)))
           })
           // The bundled stories' comments are not bundled: served without them, the demo asks for none.
-        ).pipe(Layer.provide(FixtureServer.layer({ servedKidsOnly: true })))
+        ).pipe(Layer.provide(FixtureServer.layer({ servedKidsOnly: true, preferredPort: DEMO_PORT })))
       )
     )
   })

@@ -61,6 +61,12 @@ export interface FixtureServerOptions {
    * it asks for is what it is served.
    */
   readonly servedKidsOnly?: boolean | undefined
+  /**
+   * The port to listen on when it is free (default: any free port). The demo asks for the same one each
+   * time: a feed item's id holds its feed's URL, so a server on another port would bring the same
+   * episodes in again as new items.
+   */
+  readonly preferredPort?: number | undefined
 }
 
 export const articleNames = [
@@ -400,7 +406,17 @@ const make = (options: FixtureServerOptions) =>
 
     const port = yield* Effect.acquireRelease(
       Effect.callback<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+        const listening = () => resume(Effect.succeed((server.address() as AddressInfo).port))
+        const anyPort = () => {
+          server.listen(0, "127.0.0.1", listening)
+        }
+        if (options.preferredPort === undefined) return anyPort()
+        // Taken (another demo, another program): any free port, as without a preference.
+        server.once("error", anyPort)
+        server.listen(options.preferredPort, "127.0.0.1", () => {
+          server.off("error", anyPort)
+          listening()
+        })
       }),
       () =>
         Effect.callback<void>((resume) => {
