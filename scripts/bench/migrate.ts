@@ -3,7 +3,7 @@
  * same server and disk, its peak memory, a rerun, and rows/s of `verify`.
  *
  *   pnpm bench migrate                 100,000 rows of 50 KB HTML (a real page, ars-1.html, made unique per row)
- *   pnpm bench migrate --quick         5,000 rows
+ *   pnpm bench migrate --quick         500 rows (a smoke run)
  *   pnpm bench migrate --rows 20000 --concurrency 16
  *   pnpm bench migrate --quick --keep  keeps the folder and the databases (with DATABASE_URL) for a look
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench migrate
@@ -174,7 +174,7 @@ export default (args: ReadonlyArray<string>) =>
   Effect.scoped(
     Effect.gen(function* () {
       const quick = args.includes("--quick")
-      const rows = Number(argValue(args, "--rows") ?? (quick ? 5_000 : 100_000))
+      const rows = Number(argValue(args, "--rows") ?? (quick ? 500 : 100_000))
       const concurrency = Number(argValue(args, "--concurrency") ?? LegacyRun.DEFAULT_CONCURRENCY)
       NodeFs.mkdirSync(BENCH_ROOT, { recursive: true })
       const work = NodeFs.mkdtempSync(NodePath.join(BENCH_ROOT, "run-"))

@@ -5,7 +5,7 @@
  *
  *   pnpm bench workers             300 items per kind
  *   pnpm bench workers 1000        1,000 items per kind
- *   pnpm bench workers --quick     20 items per kind (a smoke run)
+ *   pnpm bench workers --quick     5 items per kind (a smoke run)
  *
  * The database is a fresh one on the server of `MEDALLION_TEST_DATABASE_URL` (default: the local
  * `postgres://postgres@127.0.0.1:5432/postgres`), dropped afterwards. Bronze is the filesystem store in
@@ -22,8 +22,8 @@ import { Transform, TransformJob } from "@medallion/workers"
 import { DateTime, Effect, Layer } from "effect"
 
 const FIXTURES = NodePath.resolve(import.meta.dirname, "../../packages/workers/test/fixtures/transform")
-/** The episode's audio: the Whisper server fixture's recording (the transform only stores its reference). */
-const AUDIO = NodePath.resolve(import.meta.dirname, "../../packages/workers/test/fixtures/server/whisper/jfk.mp3")
+/** The episode's audio and its Whisper transcript: the fixtures of the Whisper test server. */
+const WHISPER = NodePath.resolve(import.meta.dirname, "../../packages/workers/test/fixtures/server/whisper")
 const read = (path: string) => new Uint8Array(NodeFs.readFileSync(NodePath.join(FIXTURES, path)))
 const text = (path: string) => NodeFs.readFileSync(NodePath.join(FIXTURES, path), "utf8")
 
@@ -51,8 +51,10 @@ const seed = (n: number) =>
         "]"
     )
     const pages = NodeFs.readdirSync(NodePath.join(FIXTURES, "html")).filter((f) => f.endsWith(".html"))
-    const transcript = read("whisper/openai-whisper_commit1caba7d_jfk.json")
-    const audio = new Uint8Array(NodeFs.readFileSync(AUDIO))
+    const transcript = new Uint8Array(
+      NodeFs.readFileSync(NodePath.join(WHISPER, "openai-whisper_commit1caba7d_jfk.json"))
+    )
+    const audio = new Uint8Array(NodeFs.readFileSync(NodePath.join(WHISPER, "jfk.mp3")))
 
     const hn: Array<ItemKey> = []
     const html: Array<ItemKey> = []
@@ -123,7 +125,7 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 export default (args: ReadonlyArray<string>) => {
-  const n = Number(args.find((arg) => /^\d+$/.test(arg)) ?? (args.includes("--quick") ? 20 : 300))
+  const n = Number(args.find((arg) => /^\d+$/.test(arg)) ?? (args.includes("--quick") ? 5 : 300))
   process.env["MEDALLION_TEST_DATABASE_URL"] ??= "postgres://postgres@127.0.0.1:5432/postgres"
   const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "medallion-bench-workers-"))
   const silver = ItemRepo.layer.pipe(
