@@ -8,6 +8,7 @@ import { fetch } from "./commands/Fetch.ts"
 import { backfill } from "./commands/Backfill.ts"
 import { migrate } from "./commands/Migrate.ts"
 import { migrateLegacy } from "./commands/MigrateLegacy.ts"
+import { purge, unpurge } from "./commands/Purge.ts"
 import { reconcile } from "./commands/Reconcile.ts"
 import { retry } from "./commands/Retry.ts"
 import { search } from "./commands/Search.ts"
@@ -32,6 +33,8 @@ export const cli = root.pipe(
     search,
     migrate,
     migrateLegacy,
-    reconcile
+    reconcile,
+    purge,
+    unpurge
   ])
 )

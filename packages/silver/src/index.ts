@@ -1,5 +1,6 @@
 export * as EmbeddedPostgres from "./EmbeddedPostgres.ts"
 export * as Item from "./Item.ts"
+export * as ItemPurge from "./ItemPurge.ts"
 export * from "./ItemRepo.ts"
 export * as Migrations from "./migrations/index.ts"
 export * as PgText from "./PgText.ts"
