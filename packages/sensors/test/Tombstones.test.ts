@@ -20,31 +20,31 @@ const itemsOf = (evaluation: Sensor.Evaluation<unknown, ItemKey>) =>
   evaluation._tag === "Runs" ? evaluation.runs.flatMap((run) => run.items.map((item) => item.externalId)).sort() : []
 
 const withStore = (catalog: "scan" | "index") =>
-  Effect.acquireRelease(
-    Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-sensor-tombstones-"))),
-    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-  ).pipe(
-    Effect.tap((root) =>
-      Effect.gen(function* () {
-        const writer = yield* BronzeWriter
-        for (const id of ["1", "2", "3"]) {
-          yield* writer.put(
-            { sourceType: "hn", externalId: id, artifactType: "item", ext: "json" },
-            new TextEncoder().encode(id)
-          )
-        }
-        // Tombstoned, artifacts not deleted yet: what a purge killed between its two steps leaves.
-        yield* (yield* BronzePurge).tombstone(purged, "purged")
-      }).pipe(Effect.provide(FileSystemBronze.layerWith({ root, catalog })))
-    ),
-    Effect.map((root) => FileSystemBronze.layerWith({ root, catalog }))
-  )
+  Effect.gen(function* () {
+    const root = yield* Effect.acquireRelease(
+      Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-sensor-tombstones-"))),
+      (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+    )
+    const layer = FileSystemBronze.layerWith({ root, catalog })
+    yield* Effect.gen(function* () {
+      const writer = yield* BronzeWriter
+      for (const id of ["1", "2", "3"]) {
+        yield* writer.put(
+          { sourceType: "hn", externalId: id, artifactType: "item", ext: "json" },
+          new TextEncoder().encode(id)
+        )
+      }
+      // Tombstoned, artifacts not deleted yet: what a purge killed between its two steps leaves.
+      yield* (yield* BronzePurge).tombstone(purged, "purged")
+    }).pipe(Effect.provide(layer))
+    return layer
+  })
 
 describe("tombstones on the bronze -> silver sensor and backfill", () => {
   it.effect("a scan tick leaves out a purged item and moves past it", () =>
     Effect.gen(function* () {
       const store = yield* withStore("scan")
-      const evaluation = yield* BronzeSensor.evaluateScan(
+      const evaluation = yield* BronzeSensor.evaluateScan<never>(
         { batchSize: 10, settleMs: 0, maxSeen: 500, reconcileEveryMs: null },
         BronzeSensor.initialScan,
         { maxRuns: 10, now: 60_000 }
