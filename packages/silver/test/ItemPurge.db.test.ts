@@ -1,0 +1,91 @@
+/**
+ * `ItemPurge` stopped at each step (the bronze side fails right before, or right after, it deletes the
+ * artifacts: what a kill at that point leaves), then run again: the purge left `started` is completed,
+ * once, with the sha256 of everything removed; a purge of nothing planned still completes it.
+ */
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { BronzePurge, BronzeWriter, FileSystemBronze } from "@medallion/bronze"
+import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { ItemPurge, ItemRepo, SilverDatabase, SilverMigrator } from "../src/index.ts"
+import { ItemFixtures, TestDatabase } from "../src/testing/index.ts"
+
+const request = { by: "ops@test", reason: "takedown" }
+
+/** The real store, whose `removeItem` stops the purge before or after it deleted (as a kill would). */
+const stopping = (root: string, when: "before-delete" | "after-delete") =>
+  Layer.effect(
+    BronzePurge,
+    Effect.gen(function* () {
+      const real = yield* BronzePurge
+      return BronzePurge.of({
+        ...real,
+        removeItem: (item) =>
+          when === "before-delete"
+            ? Effect.die("killed before the delete")
+            : Effect.andThen(real.removeItem(item), Effect.die("killed after the delete"))
+      })
+    })
+  ).pipe(Layer.provideMerge(FileSystemBronze.layerWith({ root, catalog: "scan" })))
+
+describe("ItemPurge resumes a purge stopped midway", () => {
+  it.live.each(["before-delete", "after-delete"] as const)("stopped %s, then run again: completed once", (when) =>
+    Effect.gen(function* () {
+      const database = yield* TestDatabase.makeDatabase("silver_item_purge")
+      const root = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "silver-item-purge-"))),
+        (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const item = ItemFixtures.makeItem(1, { comments: 2 })
+      const key = { sourceType: item.sourceType, externalId: item.externalId }
+      const db = Layer.provideMerge(ItemRepo.layer, SilverDatabase.layerWith({ url: database.url }))
+      yield* Effect.gen(function* () {
+        yield* SilverMigrator.run()
+        yield* (yield* ItemRepo).upsert([item])
+        yield* Effect.gen(function* () {
+          const writer = yield* BronzeWriter
+          yield* writer.put({ ...key, artifactType: "item", ext: "json" }, new TextEncoder().encode("a"))
+          yield* writer.put({ ...key, artifactType: "article", ext: "html" }, new TextEncoder().encode("b"))
+        }).pipe(Effect.provide(FileSystemBronze.layerWith({ root, catalog: "scan" })))
+
+        const planned = yield* ItemPurge.plan({ items: [key] }).pipe(
+          Effect.provide(FileSystemBronze.layerWith({ root, catalog: "scan" }))
+        )
+        assert.strictEqual(planned[0]!.artifacts.length, 2)
+        const stopped = yield* Effect.exit(ItemPurge.run(planned, request).pipe(Effect.provide(stopping(root, when))))
+        assert.isTrue(stopped._tag === "Failure")
+        const sql = yield* SqlClient
+        const states = yield* sql<{ state: string }>`select state from purge_log`
+        assert.deepStrictEqual(
+          states.map((s) => s.state),
+          ["started"]
+        )
+        assert.isTrue((yield* (yield* ItemRepo).get(key))._tag === "Some")
+        assert.strictEqual(Fs.existsSync(Path.join(root, "hn", key.externalId)), when === "before-delete")
+
+        // The rerun plans nothing new (the item is tombstoned) and completes what was started.
+        const again = yield* ItemPurge.plan({ items: [key] }).pipe(
+          Effect.provide(FileSystemBronze.layerWith({ root, catalog: "scan" }))
+        )
+        assert.deepStrictEqual(again, [])
+        const done = yield* ItemPurge.run(again, request).pipe(
+          Effect.provide(FileSystemBronze.layerWith({ root, catalog: "scan" }))
+        )
+        assert.deepStrictEqual(
+          done.map((d) => [d.resumed, d.artifacts.length, d.silverRows.items, d.silverRows.comments]),
+          [[true, 2, 1, 2]]
+        )
+        const rows = yield* sql<{ state: string }>`select state from purge_log`
+        assert.deepStrictEqual(
+          rows.map((s) => s.state),
+          ["done"]
+        )
+        assert.isTrue((yield* (yield* ItemRepo).get(key))._tag === "None")
+        assert.isFalse(Fs.existsSync(Path.join(root, "hn", key.externalId)))
+      }).pipe(Effect.provide(db))
+    }).pipe(Effect.scoped)
+  )
+})
