@@ -81,7 +81,7 @@ const decodeArtifacts = Schema.decodeUnknownSync(Artifacts)
 
 const PAGE = 5_000
 
-/** The items of a selection, with what bronze holds of each (already purged items are left out). */
+/** The items of a selection, with what bronze holds of each (an item purged before only if something of it is back). */
 export const plan = Effect.fn("ItemPurge.plan")(function* (
   selection: Selection
 ): Effect.fn.Return<ReadonlyArray<Planned>, BronzeIoError | SqlError, BronzeReader | BronzeTombstones | SqlClient> {
@@ -89,10 +89,8 @@ export const plan = Effect.fn("ItemPurge.plan")(function* (
   const sql = yield* SqlClient
   const purged = yield* (yield* BronzeTombstones).purged
   const chosen = new Map<string, ItemKey>()
-  const add = (item: ItemKey) => {
-    const id = Tombstones.itemId(item)
-    if (!purged.has(id)) chosen.set(id, { sourceType: item.sourceType, externalId: item.externalId })
-  }
+  const add = (item: ItemKey) =>
+    chosen.set(Tombstones.itemId(item), { sourceType: item.sourceType, externalId: item.externalId })
   for (const item of selection.items ?? []) add(item)
   if (selection.items === undefined) {
     const matches = selection.pattern === undefined ? undefined : globToRegExp(selection.pattern)
@@ -138,7 +136,7 @@ export const plan = Effect.fn("ItemPurge.plan")(function* (
         on i.source_type = k."sourceType" and i.external_id = k."externalId"`
     for (const row of rows) known.add(Tombstones.itemId(row))
   }
-  return yield* Effect.forEach(
+  const planned = yield* Effect.forEach(
     keys,
     (item) =>
       Effect.map(reader.listItem(item), (listed) => ({
@@ -148,6 +146,8 @@ export const plan = Effect.fn("ItemPurge.plan")(function* (
       })),
     { concurrency: 4 }
   )
+  // An item purged before is left out, unless something of it is back (a run that was in flight).
+  return planned.filter((p) => !purged.has(Tombstones.itemId(p.item)) || p.inSilver || p.artifacts.length > 0)
 })
 
 interface Started {
