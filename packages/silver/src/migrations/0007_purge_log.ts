@@ -22,9 +22,10 @@ export default statements(
      requested_by text not null constraint purge_log_requested_by check (length(requested_by) between 1 and 200),
      reason text not null constraint purge_log_reason check (length(reason) between 1 and 2000),
      -- [{ location, size, sha256 }] of the bronze artifacts removed (or to remove, while started).
-     artifacts jsonb not null default '[]',
+     artifacts jsonb not null default '[]'
+       constraint purge_log_artifacts_size check (octet_length(artifacts::text) <= 4194304),
      -- Counts of the silver rows removed: { items, comments, segments, media, enrichments, artifacts }.
-     silver_rows jsonb,
+     silver_rows jsonb constraint purge_log_silver_rows_size check (octet_length(silver_rows::text) <= 4096),
      -- Whether the item may be fetched again (no tombstone left standing).
      allow_refetch boolean not null default false,
      requested_at timestamptz not null default now(),
