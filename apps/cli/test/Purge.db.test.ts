@@ -2,7 +2,8 @@
  * `medallion purge` on a pipeline that ingested the fixture server: a dry run changes nothing; the purge
  * removes the item's bronze artifacts and silver rows with an audit row (sha256, never content) and a
  * tombstone; a backfill, a reconcile and a restarted pipeline (whose fetch daemon lists the item again)
- * do not bring it back, and gold drops it through the change feed. `unpurge` lifts the tombstone.
+ * do not bring it back, and gold drops it through the change feed. Silver rebuilt from bronze alone on an
+ * empty database holds the same items, the purged one still absent. `unpurge` lifts the tombstone.
  */
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
@@ -173,6 +174,24 @@ describe("medallion purge", () => {
         assert.strictEqual(yield* goldHn(sql), silverBefore.gold - 1)
         yield* second.kill("SIGTERM")
         yield* second.exited
+
+        // Disaster recovery: silver rebuilt from bronze alone on an empty database holds the same items, and
+        // not the purged one (the tombstone is in bronze).
+        const fresh = yield* TestDatabase.makeDatabase("medallion_rebuild")
+        const rebuilt = yield* Medallion.run({
+          args: [...Medallion.flags(Path.join(dir, "rebuilt-data"), configFile), "backfill"],
+          env: { DATABASE_URL: Redacted.value(fresh.url) }
+        })
+        assert.strictEqual(rebuilt.code, 0, rebuilt.output)
+        const freshSql = yield* Silver.connect(fresh.url)
+        const keys = (client: PgClient.PgClient) =>
+          Effect.map(
+            client<{ key: string }>`select source_type || '/' || external_id as key from items order by 1`,
+            (rows) => rows.map((row) => row.key)
+          )
+        const live = yield* keys(sql)
+        assert.deepStrictEqual(yield* keys(freshSql), live)
+        assert.notInclude(live, `hn/${ITEM}`)
 
         // unpurge lifts the tombstone, audited; what was purged stays gone.
         const lifted = yield* cli("unpurge", "--source", "hn", "--id", ITEM, "--reason", "licence renewed")
