@@ -1,7 +1,7 @@
 /**
  * `ItemPurge` stopped at each step (the bronze side fails right before, or right after, it deletes the
  * artifacts: what a kill at that point leaves), then run again: the purge left `started` is completed,
- * once, with the sha256 of everything removed; a purge of nothing planned still completes it.
+ * once, with the sha256 of everything removed. And the selections: by id glob, by age.
  */
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -31,7 +31,7 @@ const stopping = (root: string, when: "before-delete" | "after-delete") =>
     })
   ).pipe(Layer.provideMerge(FileSystemBronze.layerWith({ root, catalog: "scan" })))
 
-describe("ItemPurge resumes a purge stopped midway", () => {
+describe("ItemPurge", () => {
   it.live.each(["before-delete", "after-delete"] as const)("stopped %s, then run again: completed once", (when) =>
     Effect.gen(function* () {
       const database = yield* TestDatabase.makeDatabase("silver_item_purge")
@@ -88,6 +88,44 @@ describe("ItemPurge resumes a purge stopped midway", () => {
         )
         assert.isTrue((yield* (yield* ItemRepo).get(key))._tag === "None")
         assert.isFalse(Fs.existsSync(Path.join(root, "hn", key.externalId)))
+      }).pipe(Effect.provide(db))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("selects by id glob (silver-only items included) and by the age of the newest artifact", () =>
+    Effect.gen(function* () {
+      const database = yield* TestDatabase.makeDatabase("silver_item_purge_select")
+      const root = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "silver-item-purge-select-"))),
+        (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const bronze = FileSystemBronze.layerWith({ root, catalog: "scan" })
+      const db = Layer.provideMerge(ItemRepo.layer, SilverDatabase.layerWith({ url: database.url }))
+      yield* Effect.gen(function* () {
+        yield* SilverMigrator.run()
+        // 40000001 and 40000002 in bronze (the first with files from 2020), 40000013 in silver only.
+        yield* (yield* ItemRepo).upsert([ItemFixtures.makeItem(13, { comments: 0 })])
+        yield* Effect.gen(function* () {
+          const writer = yield* BronzeWriter
+          for (const id of ["40000001", "40000002"]) {
+            yield* writer.put(
+              { sourceType: "hn", externalId: id, artifactType: "item", ext: "json" },
+              new TextEncoder().encode(id)
+            )
+          }
+        }).pipe(Effect.provide(bronze))
+        const old = new Date("2020-01-01T00:00:00Z")
+        Fs.utimesSync(Path.join(root, "hn", "40000001", "item.json"), old, old)
+
+        const ids = (planned: ReadonlyArray<ItemPurge.Planned>) => planned.map((p) => p.item.externalId).sort()
+        const plan = (selection: ItemPurge.Selection) => ItemPurge.plan(selection).pipe(Effect.provide(bronze))
+        assert.deepStrictEqual(ids(yield* plan({ sourceType: "hn", pattern: "4000000?" })), ["40000001", "40000002"])
+        assert.deepStrictEqual(ids(yield* plan({ sourceType: "hn", pattern: "*3" })), ["40000013"])
+        assert.deepStrictEqual(ids(yield* plan({ olderThanMs: 365 * 24 * 3600 * 1000 })), ["40000001"])
+        assert.deepStrictEqual(ids(yield* plan({ sourceType: "web", olderThanMs: 0 })), [])
+        // Planning writes nothing.
+        const sql = yield* SqlClient
+        assert.deepStrictEqual(yield* sql`select id from purge_log`, [])
       }).pipe(Effect.provide(db))
     }).pipe(Effect.scoped)
   )
