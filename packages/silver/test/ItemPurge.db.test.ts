@@ -7,7 +7,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { BronzePurge, BronzeWriter, FileSystemBronze } from "@medallion/bronze"
+import { BronzePurge, BronzeTombstones, BronzeWriter, FileSystemBronze } from "@medallion/bronze"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { ItemPurge, ItemRepo, SilverDatabase, SilverMigrator } from "../src/index.ts"
@@ -127,6 +127,41 @@ describe("ItemPurge", () => {
         const sql = yield* SqlClient
         assert.deepStrictEqual(yield* sql`select id from purge_log`, [])
       }).pipe(Effect.provide(db))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("--allow-refetch: purged and audited, no tombstone left standing", () =>
+    Effect.gen(function* () {
+      const database = yield* TestDatabase.makeDatabase("silver_item_purge_refetch")
+      const root = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "silver-item-purge-refetch-"))),
+        (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const bronze = FileSystemBronze.layerWith({ root, catalog: "scan" })
+      const key = { sourceType: "hn", externalId: "40000001" }
+      yield* Effect.gen(function* () {
+        yield* SilverMigrator.run()
+        yield* Effect.gen(function* () {
+          yield* (yield* BronzeWriter).put({ ...key, artifactType: "item", ext: "json" }, new TextEncoder().encode("a"))
+          const planned = yield* ItemPurge.plan({ items: [key] })
+          const done = yield* ItemPurge.run(planned, { ...request, allowRefetch: true })
+          assert.deepStrictEqual(
+            done.map((d) => d.artifacts.length),
+            [1]
+          )
+          assert.isFalse(yield* (yield* BronzeTombstones).isPurged(key))
+          assert.strictEqual(
+            (yield* (yield* BronzeWriter).put(
+              { ...key, artifactType: "item", ext: "json" },
+              new TextEncoder().encode("b")
+            )).outcome,
+            "written"
+          )
+        }).pipe(Effect.provide(bronze))
+        const sql = yield* SqlClient
+        const rows = yield* sql<{ state: string; allowRefetch: boolean }>`select state, allow_refetch from purge_log`
+        assert.deepStrictEqual(rows, [{ state: "done", allowRefetch: true }])
+      }).pipe(Effect.provide(Layer.provideMerge(ItemRepo.layer, SilverDatabase.layerWith({ url: database.url }))))
     }).pipe(Effect.scoped)
   )
 })
