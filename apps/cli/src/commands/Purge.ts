@@ -26,9 +26,20 @@ const ids = Flag.String("id").pipe(
   Flag.atLeast(0)
 )
 const reason = Flag.String("reason").pipe(Flag.withDescription("Why (recorded in the audit trail; required)"))
+/** The OS user and host, for the audit trail; a user with no passwd entry (some containers) is its uid. */
+const operator = (): string => {
+  let user: string
+  try {
+    user = Os.userInfo().username
+  } catch {
+    user = `uid ${process.getuid?.() ?? "unknown"}`
+  }
+  return `${user}@${Os.hostname()}`
+}
+
 const by = Flag.String("by").pipe(
   Flag.withDescription("Who asks (recorded; default: the OS user and host)"),
-  Flag.withDefault(`${Os.userInfo().username}@${Os.hostname()}`)
+  Flag.withDefault(operator())
 )
 
 const s3Refused = Layer.effectContext(
