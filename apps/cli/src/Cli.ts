@@ -12,6 +12,7 @@ import { demo } from "./definitions/Demo.ts"
 import { fetch } from "./definitions/Fetch.ts"
 import { migrate } from "./definitions/Migrate.ts"
 import { migrateLegacy } from "./definitions/MigrateLegacy.ts"
+import { purge, unpurge } from "./definitions/Purge.ts"
 import { reconcile } from "./definitions/Reconcile.ts"
 import { retry } from "./definitions/Retry.ts"
 import { search } from "./definitions/Search.ts"
@@ -36,6 +37,8 @@ export const cli = root.pipe(
     search,
     migrate,
     migrateLegacy,
-    reconcile
+    reconcile,
+    purge,
+    unpurge
   ])
 )

@@ -24,6 +24,9 @@ import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
 import * as FileSync from "./FileSync.ts"
 import type { FileSyncShape } from "./FileSync.ts"
+import { BronzePurge, type BronzePurgeShape } from "./BronzePurge.ts"
+import { BronzeTombstones, type BronzeTombstonesShape } from "./BronzeTombstones.ts"
+import * as FileSystemPurge from "./FileSystemPurge.ts"
 import * as ItemRecord from "./ItemRecord.ts"
 import * as TempOwner from "./TempOwner.ts"
 import * as WriteOnce from "./WriteOnce.ts"
@@ -172,9 +175,26 @@ export const make = (
   readonly writer: BronzeWriterShape
   readonly reader: BronzeReaderShape
   readonly maintenance: BronzeMaintenanceShape
+  readonly tombstones: BronzeTombstonesShape
+  readonly purge: BronzePurgeShape
 } => {
   const root = NodePath.resolve(options.root)
   const indexPath = NodePath.join(root, CatalogIndex.INDEX_FILE_NAME)
+  const tombstones = FileSystemPurge.tombstones(root)
+
+  /** A purged item takes no artifact until its tombstone is lifted (`medallion unpurge`). */
+  const refusePurged = (r: Resolved): Effect.Effect<void, BronzeIoError> =>
+    Effect.flatMap(tombstones.isPurged(r.key), (purged) =>
+      purged
+        ? Effect.fail(
+            new BronzeIoError({
+              operation: "tombstoned",
+              location: r.location,
+              cause: new Error("the item was purged; `medallion unpurge` allows it again")
+            })
+          )
+        : Effect.void
+    )
 
   const resolve = (key: ArtifactKey.ArtifactKey): Resolved => {
     const location = ArtifactKey.location(key)
@@ -314,6 +334,7 @@ export const make = (
   const writer: BronzeWriterShape = {
     put: Effect.fn("BronzeWriter.put")(function* (key: ArtifactKey.ArtifactKey, bytes: Uint8Array) {
       const r = resolve(yield* validateKey(key))
+      yield* refusePurged(r)
       const folder = yield* itemFolder(r)
       // Most repeated puts are refetches of the same bytes: answer them without writing a temp file. A
       // folder this put just created holds nothing yet, so a new item needs no look.
@@ -326,6 +347,7 @@ export const make = (
     putStream: <E>(key: ArtifactKey.ArtifactKey, body: Stream.Stream<Uint8Array, E>) =>
       Effect.gen(function* () {
         const r = resolve(yield* validateKey(key))
+        yield* refusePurged(r)
         return yield* store(r, yield* itemFolder(r), (write) => Stream.runForEach(body, write))
       }).pipe(Effect.withSpan("BronzeWriter.putStream"))
   }
@@ -543,10 +565,10 @@ export const make = (
     })
   }
 
-  return { writer, reader, maintenance }
+  return { writer, reader, maintenance, tombstones, purge: FileSystemPurge.purge(root, sync) }
 }
 
-type Services = BronzeWriter | BronzeReader | BronzeMaintenance
+type Services = BronzeWriter | BronzeReader | BronzeMaintenance | BronzeTombstones | BronzePurge
 
 /**
  * Writer, reader and maintenance over the given root; creates the root and refuses a case-insensitive one.
@@ -559,7 +581,9 @@ export const layerWith = (options: BronzeOptions): Layer.Layer<Services, BronzeI
       const services = make(options, yield* FileSync.FileSync)
       return Context.make(BronzeWriter, services.writer).pipe(
         Context.add(BronzeReader, services.reader),
-        Context.add(BronzeMaintenance, services.maintenance)
+        Context.add(BronzeMaintenance, services.maintenance),
+        Context.add(BronzeTombstones, services.tombstones),
+        Context.add(BronzePurge, services.purge)
       )
     })
   )
@@ -572,11 +596,18 @@ export const layerNoDeps: Layer.Layer<Services, BronzeIoError, BronzeConfig> = L
 /** Writer, reader and maintenance configured from the environment (`MEDALLION_BRONZE_ROOT`, `MEDALLION_BRONZE_CATALOG`). */
 export const layer = layerNoDeps.pipe(Layer.provide(BronzeConfig.layer))
 
-/** Only the reader: for components that must not write bronze. Writes nothing, not even a probe. */
-export const layerReaderWith = (options: BronzeOptions): Layer.Layer<BronzeReader> =>
-  Layer.succeed(BronzeReader, make(options).reader)
+/**
+ * Only the reader (and the tombstones, which readers respect): for components that must not write
+ * bronze. Writes nothing, not even a probe.
+ */
+export const layerReaderWith = (options: BronzeOptions): Layer.Layer<BronzeReader | BronzeTombstones> =>
+  Layer.succeedContext(
+    Context.make(BronzeReader, make(options).reader).pipe(
+      Context.add(BronzeTombstones, FileSystemPurge.tombstones(options.root))
+    )
+  )
 
-export const layerReaderNoDeps: Layer.Layer<BronzeReader, never, BronzeConfig> = Layer.unwrap(
+export const layerReaderNoDeps: Layer.Layer<BronzeReader | BronzeTombstones, never, BronzeConfig> = Layer.unwrap(
   Effect.map(BronzeConfig, layerReaderWith)
 )
 

@@ -9,7 +9,7 @@
  * and `dryRun` can stop there), the second runs the job.
  */
 import type { ItemKey } from "@medallion/bronze"
-import { BronzeReader, type BronzeIoError, type CatalogCursor, type ChangesPage } from "@medallion/bronze"
+import { BronzeReader, Tombstones, type BronzeIoError, type CatalogCursor, type ChangesPage } from "@medallion/bronze"
 import { Clock, Effect } from "effect"
 import type { Job } from "./Job.ts"
 
@@ -52,6 +52,8 @@ export const collectItems = Effect.fn("Backfill.collectItems")(function* (filter
   readonly until?: number | undefined
 }): Effect.fn.Return<ReadonlyArray<ItemKey>, BronzeIoError, BronzeReader> {
   const reader = yield* BronzeReader
+  // A purged item is never transformed again, whatever the catalog still lists of it.
+  const purged = yield* Tombstones.purgedNow
   const seen = new Map<string, ItemKey>()
   let cursor: CatalogCursor | undefined = undefined
   while (true) {
@@ -62,6 +64,7 @@ export const collectItems = Effect.fn("Backfill.collectItems")(function* (filter
       if (filters.since !== undefined && entry.writtenAt < filters.since) continue
       if (filters.until !== undefined && entry.writtenAt >= filters.until) continue
       const id = `${key.sourceType}\u0000${key.externalId}`
+      if (purged.has(id)) continue
       if (!seen.has(id)) seen.set(id, { sourceType: key.sourceType, externalId: key.externalId })
     }
     if (page.complete || page.entries.length === 0) break

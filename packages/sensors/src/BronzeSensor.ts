@@ -24,6 +24,7 @@
 import { createHash } from "node:crypto"
 import {
   BronzeReader,
+  Tombstones,
   ItemKey,
   type ArtifactInfo,
   type BronzeIoError,
@@ -113,15 +114,20 @@ const hashBatch = (prefix: string, artifacts: ReadonlyArray<ArtifactInfo>): stri
 
 const itemId = (key: ItemKey) => `${key.sourceType}\u0000${key.externalId}`
 
-/** Groups artifacts by item, in catalog order, into runs of at most `batchSize` items. */
+/**
+ * Groups artifacts by item, in catalog order, into runs of at most `batchSize` items. Artifacts of a
+ * purged item (still listed by the index, or not deleted yet by a purge in progress) are left out.
+ */
 export const microbatches = (
   prefix: string,
   artifacts: ReadonlyArray<ArtifactInfo>,
-  batchSize: number
+  batchSize: number,
+  purged: ReadonlySet<string> = new Set()
 ): Array<Sensor.RunRequest<ItemKey>> => {
   const items = new Map<string, { key: ItemKey; artifacts: Array<ArtifactInfo> }>()
   for (const artifact of artifacts) {
     const key = { sourceType: artifact.key.sourceType, externalId: artifact.key.externalId }
+    if (purged.has(Tombstones.itemId(key))) continue
     const entry = items.get(itemId(key)) ?? { key, artifacts: [] }
     entry.artifacts.push(artifact)
     items.set(itemId(key), entry)
@@ -194,6 +200,7 @@ export const evaluateScan = <JR>(
 ): Effect.Effect<Sensor.Evaluation<ScanCursor, ItemKey>, BronzeIoError, BronzeReader | JR> =>
   Effect.gen(function* () {
     const reader = yield* BronzeReader
+    const purged = yield* Tombstones.purgedNow
     const budget = context.maxRuns * options.batchSize
     const horizon = context.now - options.settleMs
 
@@ -264,7 +271,7 @@ export const evaluateScan = <JR>(
     ]
     const { early: _, ...withoutEarly } = next
     next = earlyNext.length > 0 ? { ...withoutEarly, early: earlyNext } : withoutEarly
-    const runs = microbatches("scan:", artifactsOf(requested).map(strip), options.batchSize)
+    const runs = microbatches("scan:", artifactsOf(requested).map(strip), options.batchSize, purged)
     // Tick again when the oldest artifact left waiting settles; or, with none, when the early ones do,
     // so the cursor passes them and the early set drains.
     const deadline = waitingSince ?? (earlyNext.length > 0 ? Math.min(...earlyNext.map((e) => e.mtimeMs)) : undefined)
@@ -298,7 +305,7 @@ export const evaluateScan = <JR>(
       quarantined.push(...quarantinedOf(inRangePositions))
       const known = options.known ? yield* options.known(inRange.map(strip)) : new Set<string>()
       const missing = inRange.filter((entry) => !known.has(entry.location))
-      runs.push(...microbatches(`reconcile:${pass.pass}:`, missing.map(strip), options.batchSize))
+      runs.push(...microbatches(`reconcile:${pass.pass}:`, missing.map(strip), options.batchSize, purged))
       const lastSeen = inRangePositions[inRangePositions.length - 1]
       next = {
         ...next,
@@ -328,6 +335,7 @@ export const evaluateIndex = (
 ): Effect.Effect<Sensor.Evaluation<IndexCursor, ItemKey>, BronzeIoError, BronzeReader> =>
   Effect.gen(function* () {
     const reader = yield* BronzeReader
+    const purged = yield* Tombstones.purgedNow
     const page = yield* reader.tailIndex({
       offset: cursor.offset,
       indexId: cursor.indexId ?? undefined,
@@ -342,7 +350,8 @@ export const evaluateIndex = (
     const runs = microbatches(
       "index:",
       page.entries.map((entry) => entry.info),
-      options.batchSize
+      options.batchSize,
+      purged
     )
     return Sensor.runs(runs, next, warning)
   })

@@ -10,6 +10,7 @@
  * `(xid, source_type, external_id)`, so a transaction that touched many rows still fits in ticks.
  *
  * Items are `ItemKey`s; a row updated again later gets a newer xid and is seen again (that is a change).
+ * A purge is a change too: its finished `purge_log` row stands for the deleted row, so gold drops the item.
  */
 import { createHash } from "node:crypto"
 import { ItemKey } from "@medallion/bronze"
@@ -49,14 +50,24 @@ export const evaluate = (
     const [snapshot] = yield* sql<{ hi: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as hi`
     const hi = snapshot!.hi
     const after = cursor.after
+    // A purged item's row is gone from `items`: its finished purge (`purge_log`) is its change.
     const rows = yield* sql<{ sourceType: string; externalId: string; xid: string }>`
-      select source_type as "sourceType", external_id as "externalId", xid::text as xid
-      from items
-      where xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
-        and (${after?.xid ?? null}::xid8 is null
-             or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
-                                                    ${after?.externalId ?? null}::text))
-      order by xid, source_type, external_id
+      select "sourceType", "externalId", x::text as xid from (
+        select source_type as "sourceType", external_id as "externalId", xid as x
+        from items
+        where xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
+          and (${after?.xid ?? null}::xid8 is null
+               or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
+                                                      ${after?.externalId ?? null}::text))
+        union all
+        select source_type, external_id, xid
+        from purge_log
+        where state = 'done' and action = 'purge' and xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
+          and (${after?.xid ?? null}::xid8 is null
+               or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
+                                                      ${after?.externalId ?? null}::text))
+      ) changed
+      order by x, "sourceType", "externalId"
       limit ${budget}`
     const last = rows[rows.length - 1]
     const next: Cursor =

@@ -1,4 +1,5 @@
 export * as Item from "./Item.ts"
+export * as ItemPurge from "./ItemPurge.ts"
 export * from "./ItemRepo.ts"
 export * as Migrations from "./migrations/index.ts"
 export * as PgText from "./PgText.ts"

@@ -10,6 +10,7 @@ import sensorLeasesGold from "./0003_sensor_leases_gold.ts"
 import queueWorkers from "./0004_queue_workers.ts"
 import itemTextFields from "./0005_item_text_fields.ts"
 import searchText from "./0006_search_text.ts"
+import purgeLog from "./0007_purge_log.ts"
 
 export type { Migration } from "./Statements.ts"
 export { statements } from "./Statements.ts"
@@ -20,5 +21,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0003_sensor_leases_gold": sensorLeasesGold,
   "0004_queue_workers": queueWorkers,
   "0005_item_text_fields": itemTextFields,
-  "0006_search_text": searchText
+  "0006_search_text": searchText,
+  "0007_purge_log": purgeLog
 }

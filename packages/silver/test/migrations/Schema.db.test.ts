@@ -17,7 +17,9 @@ const ALLOWED_JSON = new Set([
   "sensor_ticks.cursor_before",
   "sensor_ticks.cursor_after",
   "sensor_runs.item_keys",
-  "sensor_runs.failures"
+  "sensor_runs.failures",
+  "purge_log.artifacts",
+  "purge_log.silver_rows"
 ])
 
 const PAYLOAD_TYPES = new Set(["bytea", "json", "jsonb", "xml", "_bytea", "_json", "_jsonb", "_xml"])
@@ -79,7 +81,8 @@ layer(Migrated)("the silver schema", (it) => {
       const sql = yield* SqlClient
       const rows = yield* sql<{ definition: string }>`
         select pg_get_constraintdef(oid) as definition from pg_constraint
-        where conrelid in ('sensor_state'::regclass, 'sensor_ticks'::regclass, 'sensor_runs'::regclass)
+        where conrelid in ('sensor_state'::regclass, 'sensor_ticks'::regclass, 'sensor_runs'::regclass,
+                           'purge_log'::regclass)
           and contype = 'c'`
       const definitions = rows.map((r) => r.definition).join("\n")
       for (const column of ALLOWED_JSON) {

@@ -10,7 +10,7 @@
  * count), bronze's write-once puts decide: the first version stored wins, and
  * the other fetch reports the item as skipped.
  */
-import { ArtifactConflict } from "@medallion/bronze"
+import { ArtifactConflict, Tombstones } from "@medallion/bronze"
 import { Cause, Effect, Exit } from "effect"
 import * as DiscoveryFailures from "./DiscoveryFailures.ts"
 import * as Shard from "./Shard.ts"
@@ -100,14 +100,41 @@ export const runOnce = <R>(source: Source<R>, options: RunOptions = {}): Effect.
     return { ...report, discoveryFailures: failures }
   }).pipe(Effect.withSpan("FetchWorker.runOnce", { attributes: { sourceType: source.sourceType } }))
 
-/** Fetches the given items (e.g. a backfill list) without discovering. */
+/**
+ * The items an operator purged: never fetched again while their tombstone stands. When the tombstones
+ * cannot be read, the writer still refuses a purged item's artifacts (it reads them itself).
+ */
+const purgedItems = Effect.catch(Tombstones.purgedNow, (error) =>
+  Effect.as(
+    Effect.logWarning(`bronze tombstones not readable, the writer still checks them: ${error.message}`),
+    new Set<string>()
+  )
+)
+
+const purgedResult = (item: DiscoveredItem): ItemFetchResult => ({
+  externalId: item.externalId,
+  outcome: "skipped",
+  written: [],
+  reason: "purged from bronze (medallion unpurge allows it again)"
+})
+
+/** Fetches the given items (e.g. a backfill list) without discovering. Purged items are skipped. */
 export const fetchAll = <R>(
   source: Source<R>,
   items: ReadonlyArray<DiscoveredItem>,
   options: RunOptions = {}
 ): Effect.Effect<FetchRunReport, never, R> =>
   Effect.map(
-    Effect.forEach(items, (item) => settle(source, item), { concurrency: options.concurrency ?? 4 }),
+    Effect.flatMap(purgedItems, (purged) =>
+      Effect.forEach(
+        items,
+        (item) =>
+          purged.has(Tombstones.itemId({ sourceType: source.sourceType, externalId: item.externalId }))
+            ? Effect.succeed(purgedResult(item))
+            : settle(source, item),
+        { concurrency: options.concurrency ?? 4 }
+      )
+    ),
     (results): FetchRunReport => ({
       sourceType: source.sourceType,
       discovered: items.length,

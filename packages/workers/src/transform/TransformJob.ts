@@ -6,7 +6,7 @@
  * Its requirements are `BronzeReader` and `ItemRepo`: it cannot write bronze.
  */
 import { Cause, type Duration, Effect, Exit, Schema } from "effect"
-import { type BronzeReader, ItemKey } from "@medallion/bronze"
+import { type BronzeReader, ItemKey, Tombstones } from "@medallion/bronze"
 import { Job } from "@medallion/sensors"
 import { Item, ItemRepo, type DatabaseError, type DatabaseUnavailable } from "@medallion/silver"
 import type { ItemRows } from "./ItemRows.ts"
@@ -191,14 +191,20 @@ const withoutRefused = <I extends { readonly sourceType: string; readonly extern
  */
 export const writeRows = Effect.fn("TransformJob.writeRows")(function* (rows: ReadonlyArray<ItemRows>) {
   const repo = yield* ItemRepo
+  // A purged item gets no silver row again: not from its artifacts still listed, nor from a listing.
+  const purged = yield* Effect.catch(Tombstones.purgedNow, (error) =>
+    Effect.as(Effect.logWarning(`bronze tombstones not readable: ${error.message}`), new Set<string>())
+  )
   const failures: Array<ItemFailure> = []
   const inputs: Array<Item.ItemInput> = []
   const statusOnly: Array<Item.StatusUpdate> = []
   const ifKnown: Array<Item.StatusUpdate> = []
   const discovered = new Map<string, Item.DiscoveredItem>()
   for (const row of rows) {
+    if (purged.has(Tombstones.itemId(row.key))) continue
     if (row.outcome !== "transformed") failures.push({ item: row.key, reason: `${row.outcome}: ${row.reason ?? ""}` })
-    for (const d of row.discovered) if (isDiscovered(d)) discovered.set(keyOf(d), d)
+    for (const d of row.discovered)
+      if (isDiscovered(d) && !purged.has(Tombstones.itemId(d))) discovered.set(keyOf(d), d)
     if (row.ifKnown !== undefined) ifKnown.push(row.ifKnown)
     if (row.item === undefined) continue
     const checked = checkItemInput(row.item)
