@@ -1,13 +1,18 @@
 /**
  * `pnpm bench <name>` runs the default export of `./<name>.ts` (a function returning a Promise or an
- * Effect), with the remaining arguments.
+ * Effect), with the remaining arguments. The benchmarks are listed in `Benches.ts`.
  */
 import { Effect } from "effect"
+import { BENCHES, isBench } from "./Benches.ts"
 
 const [name, ...args] = process.argv.slice(2)
-if (name === undefined || !/^[a-z][a-z0-9-]*$/.test(name)) {
+if (name === undefined || !isBench(name)) {
   process.stderr.write(
-    "usage: pnpm bench <name> [args...], <name> one of bronze, silver, search, workers, scale, extraction, migrate (scale --generate-only writes its trees; extraction --quick; migrate --quick)\n"
+    "usage: pnpm bench <name> [--quick] [args...], <name> one of:\n" +
+      Object.entries(BENCHES)
+        .map(([bench, what]) => `  ${bench.padEnd(11)} ${what}\n`)
+        .join("") +
+      "(--quick: tiny sizes, seconds; pnpm bench:smoke runs every one so)\n"
   )
   process.exit(2)
 }

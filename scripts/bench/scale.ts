@@ -4,7 +4,7 @@
  * launcher with 1, 2 and 4 daemons), each against a baseline measured in the same run. One table.
  *
  *   pnpm bench scale                                   100k and 1M ticks, 20k items end to end
- *   pnpm bench scale --quick                           10k ticks, 2k items end to end
+ *   pnpm bench scale --quick                           2k ticks, 200 items end to end, 1 queue daemon (a smoke run)
  *   pnpm bench scale --items 100000,1000000 --e2e-items 50000 --daemons 1,2,4
  *   pnpm bench scale --no-e2e | --no-ticks             one half only
  *   pnpm bench scale --generate-only --items 1000000   write the tree(s) and stop
@@ -126,7 +126,7 @@ const endToEndRows = (tree: ScaleTree, report: EndToEndReport) => {
 
 export default async (args: ReadonlyArray<string>) => {
   const quick = args.includes("--quick")
-  const sizes = intList(argValue(args, "--items") ?? (quick ? "10000" : "100000,1000000"), "--items")
+  const sizes = intList(argValue(args, "--items") ?? (quick ? "2000" : "100000,1000000"), "--items")
   const log = (line: string) => process.stderr.write(line + "\n")
 
   if (args.includes("--generate-only")) {
@@ -140,8 +140,8 @@ export default async (args: ReadonlyArray<string>) => {
     return
   }
 
-  const e2eItems = Number(argValue(args, "--e2e-items") ?? (quick ? 2000 : 20000))
-  const daemons = intList(argValue(args, "--daemons") ?? "1,2,4", "--daemons")
+  const e2eItems = Number(argValue(args, "--e2e-items") ?? (quick ? 200 : 20000))
+  const daemons = intList(argValue(args, "--daemons") ?? (quick ? "1" : "1,2,4"), "--daemons")
   const settings = {
     maxRunsPerTick: Number(argValue(args, "--runs-per-tick") ?? 100),
     batchSize: Number(argValue(args, "--batch-size") ?? 50)

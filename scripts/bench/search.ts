@@ -7,6 +7,7 @@
  *
  *   pnpm bench search                    embedded PostgreSQL 18 in a temporary folder
  *   pnpm bench search --items 6000       items (default 3000)
+ *   pnpm bench search --quick            300 items (a smoke run)
  *   MEDALLION_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench search
  *                                        another server: a fresh database is created there and dropped
  */
@@ -44,7 +45,7 @@ const fold = (text: string) => text.normalize("NFKC").toLowerCase()
 
 export default (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const count = Number(argValue(args, "--items") ?? 3000)
+    const count = Number(argValue(args, "--items") ?? (args.includes("--quick") ? 300 : 3000))
     const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-bench-search-"))
     Fs.chmodSync(root, 0o755)
     const scope = yield* Scope.make()

@@ -5,6 +5,7 @@
  *
  *   pnpm bench silver                    embedded PostgreSQL 18 in a temporary folder (fsync on)
  *   pnpm bench silver --items 5000       items per measurement (default 3000; batch 1 uses a sixth)
+ *   pnpm bench silver --quick            300 items (a smoke run)
  *   MEDALLION_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm bench silver
  *                                        another server: a fresh database is created there and dropped
  *
@@ -110,7 +111,7 @@ const psqlBinary = () => {
 
 export default (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const count = Number(argValue(args, "--items") ?? 3000)
+    const count = Number(argValue(args, "--items") ?? (args.includes("--quick") ? 300 : 3000))
     const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-bench-silver-"))
     Fs.chmodSync(root, 0o755)
     const scope = yield* Scope.make()

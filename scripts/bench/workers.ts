@@ -5,6 +5,7 @@
  *
  *   pnpm bench workers             300 items per kind
  *   pnpm bench workers 1000        1,000 items per kind
+ *   pnpm bench workers --quick     20 items per kind (a smoke run)
  *
  * The database is a fresh one on the server of `MEDALLION_TEST_DATABASE_URL` (default: the local
  * `postgres://postgres@127.0.0.1:5432/postgres`), dropped afterwards. Bronze is the filesystem store in
@@ -21,6 +22,8 @@ import { Transform, TransformJob } from "@medallion/workers"
 import { DateTime, Effect, Layer } from "effect"
 
 const FIXTURES = NodePath.resolve(import.meta.dirname, "../../packages/workers/test/fixtures/transform")
+/** The episode's audio: the Whisper server fixture's recording (the transform only stores its reference). */
+const AUDIO = NodePath.resolve(import.meta.dirname, "../../packages/workers/test/fixtures/server/whisper/jfk.mp3")
 const read = (path: string) => new Uint8Array(NodeFs.readFileSync(NodePath.join(FIXTURES, path)))
 const text = (path: string) => NodeFs.readFileSync(NodePath.join(FIXTURES, path), "utf8")
 
@@ -49,7 +52,7 @@ const seed = (n: number) =>
     )
     const pages = NodeFs.readdirSync(NodePath.join(FIXTURES, "html")).filter((f) => f.endsWith(".html"))
     const transcript = read("whisper/openai-whisper_commit1caba7d_jfk.json")
-    const audio = read("audio/jfk.mp3")
+    const audio = new Uint8Array(NodeFs.readFileSync(AUDIO))
 
     const hn: Array<ItemKey> = []
     const html: Array<ItemKey> = []
@@ -120,7 +123,7 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 export default (args: ReadonlyArray<string>) => {
-  const n = Number(args[0] ?? 300)
+  const n = Number(args.find((arg) => /^\d+$/.test(arg)) ?? (args.includes("--quick") ? 20 : 300))
   process.env["MEDALLION_TEST_DATABASE_URL"] ??= "postgres://postgres@127.0.0.1:5432/postgres"
   const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "medallion-bench-workers-"))
   const silver = ItemRepo.layer.pipe(

@@ -1,21 +1,25 @@
 /**
  * The `medallion` command: the daemons and the operator commands, one
  * subcommand each. `--help` on any of them explains it.
+ *
+ * The tree holds definitions only (`definitions/`: names, flags, descriptions); each command's code
+ * (`commands/`) is imported when that command runs, so `--help` and a command's parsing load nothing
+ * else.
  */
 import { Command } from "effect/cli"
-import { demo } from "./commands/Demo.ts"
-import { fetch } from "./commands/Fetch.ts"
-import { backfill } from "./commands/Backfill.ts"
-import { migrate } from "./commands/Migrate.ts"
-import { migrateLegacy } from "./commands/MigrateLegacy.ts"
-import { reconcile } from "./commands/Reconcile.ts"
-import { retry } from "./commands/Retry.ts"
-import { search } from "./commands/Search.ts"
-import { sensors } from "./commands/Sensors.ts"
-import { show } from "./commands/Show.ts"
-import { start } from "./commands/Start.ts"
-import { status } from "./commands/Status.ts"
-import { transform } from "./commands/Transform.ts"
+import { backfill } from "./definitions/Backfill.ts"
+import { demo } from "./definitions/Demo.ts"
+import { fetch } from "./definitions/Fetch.ts"
+import { migrate } from "./definitions/Migrate.ts"
+import { migrateLegacy } from "./definitions/MigrateLegacy.ts"
+import { reconcile } from "./definitions/Reconcile.ts"
+import { retry } from "./definitions/Retry.ts"
+import { search } from "./definitions/Search.ts"
+import { sensors } from "./definitions/Sensors.ts"
+import { show } from "./definitions/Show.ts"
+import { start } from "./definitions/Start.ts"
+import { status } from "./definitions/Status.ts"
+import { transform } from "./definitions/Transform.ts"
 import { root } from "./Root.ts"
 
 export const cli = root.pipe(

@@ -8,7 +8,7 @@
  * | 1    | the command failed (a database, bronze or run failure)                                   |
  * | 2    | usage or configuration error: an unknown command or flag, a missing argument, a bad file |
  * | 3    | not found: the item, run or sensor named does not exist                                   |
- * | 130  | interrupted (SIGINT, SIGTERM)                                                             |
+ * | 130  | interrupted (SIGINT, SIGTERM), except for a command whose normal end that is (`demo`)      |
  *
  * A command says "not found" by failing with `NotFound`, and refuses what it cannot do with `Refused`
  * (exit 1); usage errors come from the CLI parser (`ShowHelp` with errors) and configuration errors as
@@ -42,10 +42,20 @@ const tagOf = (error: unknown): string | undefined =>
 const isUsageError = (error: unknown): boolean =>
   tagOf(error) === "ShowHelp" && ((error as { errors?: ReadonlyArray<unknown> }).errors?.length ?? 0) > 0
 
+let stopIsTheEnd = false
+
+/**
+ * Declares that this command runs until it is asked to stop (the demo): SIGINT or SIGTERM is then its
+ * normal end, exit 0, so `pnpm medallion demo` stopped with Ctrl-C is no failure. Daemons keep 130.
+ */
+export const runsUntilStopped: Effect.Effect<void> = Effect.sync(() => {
+  stopIsTheEnd = true
+})
+
 /** The exit code of a command that ended with `exit`. */
 export const of = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit)) return OK
-  if (Cause.hasInterruptsOnly(exit.cause)) return INTERRUPTED
+  if (Cause.hasInterruptsOnly(exit.cause)) return stopIsTheEnd ? OK : INTERRUPTED
   const error = Cause.squash(exit.cause)
   switch (tagOf(error)) {
     case "ShowHelp":

@@ -17,40 +17,43 @@ import { Config, Effect, Layer } from "effect"
 import * as App from "./App.ts"
 import type { MedallionConfig, Source } from "./MedallionConfig.ts"
 
-const toSource = (source: Source): FetchDaemon.ScheduledSource => {
-  switch (source.type) {
-    case "hn":
-      return {
-        name: source.name,
-        every: source.every,
-        source: HackerNewsSource.make({
-          baseUrl: source.baseUrl,
-          lists: source.lists,
-          maxItems: source.maxItems,
-          commentsRefetchAfter: source.refetchCommentsAfter,
-          refetchWindow: source.refetchWindow,
-          fetchArticles: source.fetchArticles
-        })
-      }
-    case "feed":
-      return {
-        name: source.name,
-        every: source.every,
-        source: FeedSource.make({
-          feeds: [source.url],
-          maxEntries: source.maxEntries,
-          fetchArticles: source.fetchArticles,
-          fetchMedia: source.fetchEnclosures
-        })
-      }
-    case "web":
-      return {
-        name: source.name,
-        every: source.every,
-        source: WebSource.make({ urls: source.urls, sitemaps: source.sitemap === undefined ? [] : [source.sitemap] })
-      }
+const toSource =
+  (config: MedallionConfig) =>
+  (source: Source): FetchDaemon.ScheduledSource => {
+    switch (source.type) {
+      case "hn":
+        return {
+          name: source.name,
+          every: source.every,
+          source: HackerNewsSource.make({
+            baseUrl: source.baseUrl,
+            lists: source.lists,
+            maxItems: source.maxItems,
+            commentsRefetchAfter: source.refetchCommentsAfter,
+            refetchWindow: source.refetchWindow,
+            fetchArticles: source.fetchArticles
+          })
+        }
+      case "feed":
+        return {
+          name: source.name,
+          every: source.every,
+          source: FeedSource.make({
+            feeds: [source.url],
+            maxEntries: source.maxEntries,
+            fetchArticles: source.fetchArticles,
+            fetchMedia: source.fetchEnclosures,
+            extractTimeout: config.fetch.extractTimeout
+          })
+        }
+      case "web":
+        return {
+          name: source.name,
+          every: source.every,
+          source: WebSource.make({ urls: source.urls, sitemaps: source.sitemap === undefined ? [] : [source.sitemap] })
+        }
+    }
   }
-}
 
 const http = (config: MedallionConfig) =>
   FetchHttp.layer({
@@ -87,7 +90,8 @@ const enricher = (config: MedallionConfig) =>
             endpoint: config.enrichment.endpoint,
             model: config.enrichment.model,
             apiKey,
-            maxItemsPerDay: config.enrichment.maxItemsPerDay
+            maxItemsPerDay: config.enrichment.maxItemsPerDay,
+            extractTimeout: config.fetch.extractTimeout
           })
         )
       )
@@ -96,9 +100,10 @@ const enricher = (config: MedallionConfig) =>
 export const layer = (app: App.App) => {
   const base = Layer.mergeAll(RobotsTxt.layer(), App.bronze(app)).pipe(Layer.provideMerge(http(app.config)))
   return FetchDaemon.layer({
-    sources: app.config.sources.map(toSource),
+    sources: app.config.sources.map(toSource(app.config)),
     concurrency: app.config.http.perHostConcurrency * 2,
     shard: app.config.fetch.shard,
-    reconcileEvery: app.config.bronze.reconcileEvery
+    reconcileEvery: app.config.bronze.reconcileEvery,
+    extractThreads: app.config.fetch.extractThreads
   }).pipe(Layer.provide(Layer.mergeAll(transcriber(app.config), enricher(app.config))), Layer.provideMerge(base))
 }

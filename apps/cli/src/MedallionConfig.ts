@@ -168,7 +168,14 @@ export const MedallionConfigSchema = Schema.Struct({
      * This daemon's share of every source's items, `"index/count"` (e.g. `"2/3"`), when several fetch
      * daemons share the sources; default all of them.
      */
-    shard: Schema.optionalKey(Shard.ShardFromString)
+    shard: Schema.optionalKey(Shard.ShardFromString),
+    /**
+     * The time budget of parsing one feed document, or the article of a page to enrich, in the fetch
+     * daemon: over it, the feed fails with `extract-timeout` (the page is passed over).
+     */
+    extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
+    /** Worker threads for that parsing (default 1). */
+    extractThreads: withDefault(Count(256), 1)
   }),
   database: section({
     poolSize: withDefault(Count(200), 10)

@@ -8,6 +8,7 @@ import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey }
 import {
   Declined,
   Enricher,
+  ExtractPool,
   FetchActivity,
   type FetchHttp,
   FetchFailureReason,
@@ -43,6 +44,11 @@ export interface FetchDaemonOptions {
    * stored, its line not) are restored, stale temporary files removed. Default 6 hours.
    */
   readonly reconcileEvery?: Duration.Duration | undefined
+  /**
+   * Worker threads for the fetch side's parsing (feed documents, the article of a page to enrich), each
+   * within its time budget (`FeedSource`'s and `Enricher`'s `extractTimeout`). Default 1.
+   */
+  readonly extractThreads?: number | undefined
 }
 
 /** The upkeep checks what was written in the last day, or in the last two intervals if that is longer. */
@@ -229,4 +235,8 @@ export const layer = (options: FetchDaemonOptions) =>
         `fetch daemon${share} running ${options.sources.length} source(s): ${options.sources.map((s) => `${s.name} every ${Duration.format(s.every)}`).join(", ")}`
       )
     })
+  ).pipe(
+    // A hostile document is parsed in a worker thread that its budget can stop: the daemon's own thread
+    // keeps scheduling, answering health checks and shutting down.
+    Layer.provide(ExtractPool.layer({ threads: options.extractThreads ?? 1 }))
   )

@@ -12,7 +12,15 @@ export const ScanPosition = Schema.Struct({
 }).annotate({ identifier: "ScanPosition" })
 export type ScanPosition = typeof ScanPosition.Type
 
-export type ScannedArtifact = ArtifactInfo & { readonly mtimeMs: number }
+export type ScannedArtifact = ArtifactInfo & {
+  readonly mtimeMs: number
+  /**
+   * True when the store itself put the artifact in place whole (temp file + sync + link, or an atomic
+   * object put): it is complete whatever its age. Absent or false: it may have been written in place by
+   * another program, and may still be growing, so a consumer waits for it to settle.
+   */
+  readonly linked?: boolean | undefined
+}
 
 export interface ScanOptions {
   /** Only artifacts strictly after this position; from the beginning when absent. */

@@ -30,7 +30,7 @@ export const make = (
     const last = page.entries.at(-1)
     const next = last !== undefined ? { mtimeMs: last.mtimeMs, location: last.location } : after
     return {
-      entries: page.entries.map(({ mtimeMs: _, ...info }) => info),
+      entries: page.entries.map(({ mtimeMs: _, linked: _linked, ...info }) => info),
       cursor: next === undefined ? { _tag: "Scan" } : { _tag: "Scan", after: next },
       complete: page.complete
     } satisfies ChangesPage

@@ -75,6 +75,8 @@ export interface WalkedArtifact {
   readonly path: string
   readonly mtimeMs: number
   readonly size: number
+  /** No write permission bit: the store's writer linked it in whole (see `STORED_MODE`). */
+  readonly linked: boolean
 }
 
 /** One temp file found by a walk (a write in progress, or left by a crash). */
@@ -84,6 +86,15 @@ export interface WalkedTemp {
 }
 
 const TEMP_NAME = /^\..+\.tmp$/
+
+/**
+ * The mode the writer gives artifacts: read-only, as nothing ever modifies them. It also tells a scan
+ * that the file was linked into place whole: a program writing a file in place holds it writable.
+ */
+export const STORED_MODE = 0o444
+
+/** True when no write bit is set: a file the writer linked into place (`STORED_MODE`). */
+export const isLinkedMode = (mode: number): boolean => (mode & 0o222) === 0
 
 /** Name of the temp file for an artifact or record: hidden (leading dot) and ending in `.tmp`. */
 export const tempName = (name: string, unique: string): string => `.${name}.${unique}.tmp`
@@ -153,7 +164,8 @@ const statItem = async (root: string, sourceType: string, segment: string, optio
           location: `${sourceType}/${segment}/${entry.name}`,
           path,
           mtimeMs: mtimeMsOf(stat),
-          size: stat.size
+          size: stat.size,
+          linked: isLinkedMode(stat.mode)
         })
       }
     })

@@ -3,7 +3,7 @@
  *
  * Write path: temp file in the item's folder (`O_EXCL`), data + mtime + fsync, then `link(2)` to the
  * final name, which fails with `EEXIST` instead of replacing (plain `rename` would overwrite), then fsync
- * of the folder. A crash leaves at most a hidden temp file, which readers never list and `reconcile`
+ * of the folder; a new item folder's entry is synced in its parent meanwhile, and before the put answers. A crash leaves at most a hidden temp file, which readers never list and `reconcile`
  * removes: at once when its name says its writer (a process of this host) is gone, else after a grace
  * period (`TempOwner`).
  */
@@ -58,16 +58,47 @@ const writeFully = async (handle: NodeFs.FileHandle, bytes: Uint8Array): Promise
   }
 }
 
-/** Creates the item folder and makes every newly created folder entry durable. */
-const ensureDirectory = async (dir: string, sync: FileSyncShape): Promise<void> => {
+/** A promise awaited later: if it fails and nobody awaits it any more, that is no unhandled rejection. */
+const inBackground = <A>(promise: Promise<A>): Promise<A> => {
+  promise.catch(() => undefined)
+  return promise
+}
+
+interface ItemFolder {
+  /** This put created the item folder: nothing can be stored in it yet. */
+  readonly created: boolean
+  /** The sync of the new folder entries (in their parents), started at once; awaited before the put answers. */
+  readonly parentsSynced: Promise<void>
+}
+
+const existingFolder: ItemFolder = { created: false, parentsSynced: Promise.resolve() }
+
+/**
+ * Creates the item folder (one `mkdir` when its source folder exists) and starts the sync of every new
+ * folder entry, which runs while the artifact is written and synced: on a journaling filesystem both
+ * then share one commit instead of waiting for two in turn.
+ */
+const ensureDirectory = async (dir: string, sync: FileSyncShape): Promise<ItemFolder> => {
+  try {
+    await NodeFs.mkdir(dir)
+    return { created: true, parentsSynced: inBackground(sync.directory(NodePath.dirname(dir))) }
+  } catch (cause) {
+    if (errno(cause) === "EEXIST") return existingFolder
+    if (errno(cause) !== "ENOENT") throw cause
+  }
   const first = await NodeFs.mkdir(dir, { recursive: true })
-  if (first === undefined) return
+  if (first === undefined) return existingFolder
   const stop = NodePath.dirname(first)
+  const parents: Array<string> = []
   let current = NodePath.dirname(dir)
   while (true) {
-    await sync.directory(current)
-    if (current === stop || current === NodePath.dirname(current)) return
+    parents.push(current)
+    if (current === stop || current === NodePath.dirname(current)) break
     current = NodePath.dirname(current)
+  }
+  return {
+    created: true,
+    parentsSynced: inBackground(Promise.all(parents.map((parent) => sync.directory(parent))).then(() => undefined))
   }
 }
 
@@ -182,7 +213,7 @@ export const make = (
   ): Effect.Effect<{ readonly linked: boolean; readonly sha256: string; readonly size: number }, E | BronzeIoError> => {
     const temp = NodePath.join(dir, CatalogScan.tempName(NodePath.basename(path), TempOwner.unique(unique())))
     return Effect.acquireUseRelease(
-      io("create-temp", location, () => NodeFs.open(temp, "wx")),
+      io("create-temp", location, () => NodeFs.open(temp, "wx", CatalogScan.STORED_MODE)),
       (handle) =>
         Effect.gen(function* () {
           const hash = createHash("sha256")
@@ -208,10 +239,9 @@ export const make = (
           return { linked, sha256: hash.digest("hex"), size }
         }),
       (handle) =>
-        Effect.promise(async () => {
-          await handle.close().catch(() => undefined)
-          await NodeFs.unlink(temp).catch(() => undefined)
-        })
+        Effect.promise(() =>
+          Promise.all([handle.close().catch(() => undefined), NodeFs.unlink(temp).catch(() => undefined)])
+        )
     )
   }
 
@@ -254,17 +284,21 @@ export const make = (
       takenBecause: "a conflicting link"
     })
 
+  const itemFolder = (r: Resolved) => io("create-directory", r.location, () => ensureDirectory(r.dir, sync))
+
   const store = <E>(
     r: Resolved,
+    folder: ItemFolder,
     fill: (write: (chunk: Uint8Array) => Effect.Effect<void, BronzeIoError>) => Effect.Effect<void, E>
   ): Effect.Effect<ArtifactKey.PutResult, ArtifactConflict | BronzeIoError | E> =>
     Effect.gen(function* () {
       const writtenAt = yield* Clock.currentTimeMillis
-      yield* io("create-directory", r.location, () => ensureDirectory(r.dir, sync))
       if (ArtifactKey.isHashedSegment(ArtifactKey.encodeExternalId(r.key.externalId))) {
         yield* ensureItemRecord(r, writtenAt)
       }
       const result = yield* linkNew(r.dir, r.path, r.location, writtenAt, fill)
+      // A new item folder's entry is durable before the put answers (and before its index line).
+      yield* io("sync-directory", r.location, () => folder.parentsSynced)
       if (!result.linked) return yield* existingOutcome(r, result.sha256)
       const info: ArtifactKey.ArtifactInfo = {
         key: r.key,
@@ -280,15 +314,19 @@ export const make = (
   const writer: BronzeWriterShape = {
     put: Effect.fn("BronzeWriter.put")(function* (key: ArtifactKey.ArtifactKey, bytes: Uint8Array) {
       const r = resolve(yield* validateKey(key))
-      // Most repeated puts are refetches of the same bytes: answer them without writing a temp file.
-      const stored = yield* storedInfo(r.key, r.location, r.path)
-      if (Option.isSome(stored)) return yield* existingOutcome(r, sha256Of(bytes), Effect.succeed(stored))
-      return yield* store(r, (write) => write(bytes))
+      const folder = yield* itemFolder(r)
+      // Most repeated puts are refetches of the same bytes: answer them without writing a temp file. A
+      // folder this put just created holds nothing yet, so a new item needs no look.
+      if (!folder.created) {
+        const stored = yield* storedInfo(r.key, r.location, r.path)
+        if (Option.isSome(stored)) return yield* existingOutcome(r, sha256Of(bytes), Effect.succeed(stored))
+      }
+      return yield* store(r, folder, (write) => write(bytes))
     }),
     putStream: <E>(key: ArtifactKey.ArtifactKey, body: Stream.Stream<Uint8Array, E>) =>
       Effect.gen(function* () {
         const r = resolve(yield* validateKey(key))
-        return yield* store(r, (write) => Stream.runForEach(body, write))
+        return yield* store(r, yield* itemFolder(r), (write) => Stream.runForEach(body, write))
       }).pipe(Effect.withSpan("BronzeWriter.putStream"))
   }
 
@@ -337,17 +375,24 @@ export const make = (
               ids.set(folder, id)
             }
             if (id._tag === "Unresolved") {
-              return { location: artifact.location, mtimeMs: artifact.mtimeMs, reason: id.reason }
+              const unresolved: ScannedArtifact | UnresolvedArtifact = {
+                location: artifact.location,
+                mtimeMs: artifact.mtimeMs,
+                reason: id.reason
+              }
+              return unresolved
             }
             const { sha256, size } = yield* io("hash", artifact.location, () => hashFile(artifact.path))
-            return {
+            const described: ScannedArtifact | UnresolvedArtifact = {
               key: { sourceType: p.sourceType, externalId: id.externalId, artifactType: p.artifactType, ext: p.ext },
               size,
               sha256,
               writtenAt: artifact.mtimeMs,
               location: artifact.location,
-              mtimeMs: artifact.mtimeMs
-            } satisfies ScannedArtifact
+              mtimeMs: artifact.mtimeMs,
+              linked: artifact.linked
+            }
+            return described
           }),
         { concurrency: 8 }
       ),
@@ -473,7 +518,7 @@ export const make = (
       let unresolvedArtifacts = 0
       for (let i = 0; i < missing.length; i += 1000) {
         const { entries, unresolved } = yield* describe(missing.slice(i, i + 1000))
-        const lines = entries.map(({ mtimeMs: _, ...info }) => CatalogIndex.encodeIndexLine(info)).join("")
+        const lines = entries.map((entry) => CatalogIndex.encodeIndexLine(entry)).join("")
         yield* CatalogIndex.appendIndexLines(indexPath, lines, sync)
         unresolvedArtifacts += unresolved.length
         yield* ItemRecord.warnUnindexed(unresolved)

@@ -109,7 +109,7 @@ const make = (options: MemoryBronzeOptions) => {
   const scan: BronzeReaderShape["scan"] = Effect.fn("BronzeReader.scan")(function* (scanOptions) {
     const kept = new CatalogScan.SmallestK<ScannedArtifact>(Math.max(0, Math.floor(scanOptions.limit)))
     for (const { info } of artifacts.values()) {
-      const entry = { ...info, mtimeMs: info.writtenAt }
+      const entry = { ...info, mtimeMs: info.writtenAt, linked: true }
       if (scanOptions.after === undefined || CatalogScan.compareScanOrder(entry, scanOptions.after) > 0) {
         kept.offer(entry)
       }

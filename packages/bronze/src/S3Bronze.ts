@@ -394,7 +394,9 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
                   artifact.location,
                   artifact.stored
                 ),
-                mtimeMs: artifact.mtimeMs
+                mtimeMs: artifact.mtimeMs,
+                // An object appears whole (a put is atomic): it never needs to settle.
+                linked: true
               })
             }),
           { discard: true }

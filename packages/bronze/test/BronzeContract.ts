@@ -62,7 +62,7 @@ const changesAll = (limit: number) =>
     return assert.fail("changes never completed")
   })
 
-const withoutMtime = ({ mtimeMs: _, ...info }: ScannedArtifact): ArtifactInfo => info
+const withoutMtime = ({ mtimeMs: _, linked: _linked, ...info }: ScannedArtifact): ArtifactInfo => info
 
 export const contractSuite = (name: string, makeLayer: (catalog: CatalogMode) => StoreLayer) => {
   for (const catalog of ["scan", "index"] as const) {
@@ -280,6 +280,8 @@ export const contractSuite = (name: string, makeLayer: (catalog: CatalogMode) =>
             assert.deepStrictEqual(order, sorted)
             assert.strictEqual(new Set(all.map((e) => e.location)).size, times.length)
             for (const entry of all) assert.strictEqual(entry.writtenAt, entry.mtimeMs)
+            // The store put them in place whole: a consumer need not wait for them to settle.
+            for (const entry of all) assert.isTrue(entry.linked, entry.location)
             const reader = yield* BronzeReader
             const tail = yield* reader.scan({ after: { mtimeMs: 3_000, location: "hn/item-g/item.json" }, limit: 100 })
             assert.deepStrictEqual(

@@ -26,6 +26,23 @@ interface Call {
   readonly seen: ReadonlyArray<string> | boolean
 }
 
+/** Syncs started and not finished yet: none may be left when a put answers. */
+const inFlight = { count: 0 }
+
+/**
+ * Each sync takes a while (as on a busy disk), so that one the writer does not wait for is still running
+ * when it answers; those of the new parent folders take longer than the whole rest of the put.
+ */
+const slowly = async (ms: number, run: () => Promise<void>) => {
+  inFlight.count++
+  try {
+    await new Promise((resolve) => setTimeout(resolve, ms))
+    await run()
+  } finally {
+    inFlight.count--
+  }
+}
+
 const observer = (root: string, calls: Array<Call>): FileSync.FileSyncShape => {
   const rel = (path: string) => NodePath.relative(root, path) || "."
   return {
@@ -33,11 +50,11 @@ const observer = (root: string, calls: Array<Call>): FileSync.FileSyncShape => {
       // A temp file `.{name}.{writer and random}.tmp` becomes `{name}`.
       const final = NodePath.join(NodePath.dirname(path), NodePath.basename(path).replace(/^\.(.*)\.[^.]+\.tmp$/, "$1"))
       calls.push({ kind: "file", path: rel(final), seen: NodeFs.existsSync(final) })
-      await FileSync.node.file(handle, path)
+      await slowly(5, () => FileSync.node.file(handle, path))
     },
     data: async (handle, path) => {
       calls.push({ kind: "data", path: rel(path), seen: true })
-      await FileSync.node.data(handle, path)
+      await slowly(5, () => FileSync.node.data(handle, path))
     },
     directory: async (path) => {
       calls.push({
@@ -47,7 +64,8 @@ const observer = (root: string, calls: Array<Call>): FileSync.FileSyncShape => {
           .filter((n) => !n.endsWith(".tmp"))
           .sort()
       })
-      await FileSync.node.directory(path)
+      const parent = rel(path) === "." || rel(path) === "hn"
+      await slowly(parent ? 300 : 5, () => FileSync.node.directory(path))
     }
   }
 }
@@ -84,6 +102,8 @@ describe("FileSystemBronze durability (fsync)", () => {
           // The index line, appended after the artifact is visible.
           { kind: "data", path: INDEX_FILE_NAME, seen: true }
         ])
+        // The new folders' syncs run while the artifact is written, and have finished when the put answers.
+        assert.strictEqual(inFlight.count, 0)
 
         // A second artifact of the item creates no folder: no parent is synced again.
         calls.length = 0

@@ -28,6 +28,27 @@ const listTree = async (dir: string): Promise<Array<string>> =>
   (await NodeFs.readdir(dir, { recursive: true })).map((p) => p.split(NodePath.sep).join("/")).sort()
 
 describe("FileSystemBronze", () => {
+  it.effect("stores artifacts read-only, and a scan tells them from files written in place by others", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot
+      yield* Effect.gen(function* () {
+        const writer = yield* BronzeWriter
+        const reader = yield* BronzeReader
+        yield* writer.put(key("mine"), new Uint8Array([1]))
+        const stat = yield* Effect.promise(() => NodeFs.stat(NodePath.join(root, "hn/mine/item.json")))
+        assert.strictEqual(stat.mode & 0o777, 0o444)
+        // Another program writes straight into the tree: its file is writable while it grows.
+        yield* Effect.promise(async () => {
+          await NodeFs.mkdir(NodePath.join(root, "hn/theirs"))
+          await NodeFs.writeFile(NodePath.join(root, "hn/theirs/item.json"), "{}", { mode: 0o644 })
+        })
+        const page = yield* reader.scan({ limit: 10 })
+        const linked = Object.fromEntries(page.entries.map((e) => [e.key.externalId, e.linked]))
+        assert.deepStrictEqual(linked, { mine: true, theirs: false })
+      }).pipe(Effect.provide(FileSystemBronze.layerWith({ root, catalog: "scan" })))
+    })
+  )
+
   it.effect(
     "lays artifacts out as {source_type}/{external_id}/{artifact_type}.{ext} under the root, nothing else",
     () =>

@@ -1,8 +1,9 @@
 /**
  * Reads a mapped legacy table in key order with bounded memory. A server-side cursor walks the keys with
  * the size of each row's raw values (`octet_length`, which PostgreSQL answers without reading the
- * values); rows are then fetched by key range in batches of at most `batchBytes` (a row larger than that
- * alone, a row over the session's row limit not at all). Everything runs in one read-only snapshot
+ * values); rows are then fetched by key range in batches of at most `batchBytes` on the wire (a row
+ * larger than that alone, a row over the session's row limit not at all; values read as digests weigh
+ * nothing) and 500 rows. Everything runs in one read-only snapshot
  * (`LegacyDatabase.snapshot`), so the cursor and the fetches agree.
  *
  * Raw values arrive as bytes: text and JSON converted to UTF-8 by the server (`convert_to`), bytea as
@@ -32,6 +33,8 @@ export interface TableQueries {
   /** The text form of every key column, in order. */
   readonly keyText: string
   readonly sizes: string
+  /** What a row's raw values weigh on the wire: the values read as digests count as 0. */
+  readonly travel: string
   readonly select: string
   /** The external id as text. */
   readonly externalId: string
@@ -60,6 +63,17 @@ const sizeExpression = (column: Column): string => {
   return column.typeClass === "bytea" ? `octet_length(${c})` : `octet_length(${c}::text)`
 }
 
+/**
+ * The size of the value's bytes as `rawExpression` gives them, for a digest read beside it. Text in a
+ * UTF-8 database is already those bytes, so its stored size answers; elsewhere the conversion is measured.
+ * (`octet_length(convert_to(...))` beside `sha256(convert_to(...))` converts the value twice, and made
+ * the digest query six times slower than the hash alone.)
+ */
+const digestSizeExpression = (column: Column): string => {
+  if (column.typeClass === "bytea") return sizeExpression(column)
+  return `case when current_setting('server_encoding') = 'UTF8' then ${sizeExpression(column)} else octet_length(${rawExpression(column)}) end`
+}
+
 /** Epoch milliseconds of a timestamp (without a zone: read as UTC) or a date. */
 const timeExpression = (column: Column): string => `(extract(epoch from t.${quoteIdent(column.name)}) * 1000)::float8`
 
@@ -86,7 +100,10 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = 
   const raw = table.artifacts.map((a) => columnOf(catalog, a.column))
   // The server hashes what the plan never looks into: only 64 characters travel instead of the value.
   const digestIndexes = new Set(digests ? table.artifacts.flatMap((a, i) => (RowPlan.digestable(a) ? [i] : [])) : [])
-  const sizes = raw.length === 0 ? "0" : raw.map((c) => `coalesce(${sizeExpression(c)}, 0)`).join(" + ")
+  const sum = (columns: ReadonlyArray<Column>) =>
+    columns.length === 0 ? "0" : columns.map((c) => `coalesce(${sizeExpression(c)}, 0)`).join(" + ")
+  const sizes = sum(raw)
+  const travel = sum(raw.filter((_, i) => !digestIndexes.has(i)))
   const optional = (name: string | undefined, alias: string, expression: (c: Column) => string) =>
     name === undefined ? `null as ${alias}` : `${expression(columnOf(catalog, name))} as ${alias}`
   const entryFields = Object.entries(spec.entry ?? {}).map(([field, name]) => {
@@ -105,7 +122,7 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = 
     optional(spec.transcriptionStatus?.reason, "transcription_reason", textExpression),
     ...raw.map((c, i) =>
       digestIndexes.has(i)
-        ? `encode(sha256(${rawExpression(c)}), 'hex') as r${i}, octet_length(${rawExpression(c)}) as rl${i}`
+        ? `encode(sha256(${rawExpression(c)}), 'hex') as r${i}, ${digestSizeExpression(c)} as rl${i}`
         : `${rawExpression(c)} as r${i}`
     ),
     ...table.artifacts.map((a, i) => optional(a.contentType, `ct${i}`, textExpression)),
@@ -117,6 +134,7 @@ export const queries = (table: Mapping.ResolvedTable, catalog: Table, digests = 
     keyParams,
     keyText,
     sizes: `(${sizes})::float8`,
+    travel: `(${travel})::float8`,
     select,
     externalId: externalIdExpression(table, catalog),
     digests: digestIndexes
@@ -187,6 +205,8 @@ interface SizeEntry {
   readonly key: ReadonlyArray<string>
   readonly externalId: string | null
   readonly bytes: number
+  /** The part of `bytes` that travels (all of it unless values are read as digests). */
+  readonly travel: number
 }
 
 export interface ReadOptions {
@@ -228,7 +248,7 @@ export const rows = (
               .join(", ")})`
       yield* sql.unsafe(
         `declare ${cursor} no scroll cursor for
-           select ${q.keyText}, ${q.externalId} as id, ${q.sizes} as bytes from ${q.from} ${where} order by ${q.keyList}`
+           select ${q.keyText}, ${q.externalId} as id, ${q.sizes} as bytes, ${q.travel} as travel from ${q.from} ${where} order by ${q.keyList}`
       )
       const pending: Array<SizeEntry> = []
       let exhausted = false
@@ -236,7 +256,12 @@ export const rows = (
         while (!exhausted && pending.length < MAX_BATCH_ROWS) {
           const page = yield* sql.unsafe<Raw>(`fetch forward ${KEYS_PER_FETCH} from ${cursor}`)
           for (const r of page)
-            pending.push({ key: keyOf(r, keyCount), externalId: textOrNull(r["id"]), bytes: Number(r["bytes"]) })
+            pending.push({
+              key: keyOf(r, keyCount),
+              externalId: textOrNull(r["id"]),
+              bytes: Number(r["bytes"]),
+              travel: Number(r["travel"])
+            })
           if (page.length < KEYS_PER_FETCH) exhausted = true
         }
       })
@@ -252,11 +277,11 @@ export const rows = (
           return [tooLargeRow(table, first.key, first.externalId, first.bytes)]
         }
         let count = 1
-        let total = first.bytes
+        let total = first.travel
         while (count < pending.length && count < MAX_BATCH_ROWS) {
           const candidate = pending[count]!
-          if (candidate.bytes > maxRowBytes || total + candidate.bytes > budget) break
-          total += candidate.bytes
+          if (candidate.bytes > maxRowBytes || total + candidate.travel > budget) break
+          total += candidate.travel
           count++
         }
         const batch = pending.splice(0, count)

@@ -10,6 +10,13 @@
  * after the tick is still found. A tick pages: it stops at its budget and resumes from its position.
  * Artifacts renamed in with an mtime older than the cursor are found by the periodic full reconcile pass.
  *
+ * The settle window guards two things: completeness (a file written in place may still grow) and order
+ * (a file may become visible after one with a later mtime). Artifacts the store linked into place whole
+ * (`linked`) need no wait for the first: a tick hands them out at once, without moving the cursor over
+ * them, and remembers them (location, mtime, hash) in `early`, so the cursor passes them later without
+ * requesting them again (unless their content changed). Order stays guarded by the cursor. An artifact
+ * that must wait names its settle deadline (`wakeAt`), so the runner ticks again when it settles.
+ *
  * Index mode (above): cursor = `(indexId, offset)` into `_index.jsonl`. A torn last line is not consumed;
  * a replaced index (another identity) restarts from 0, with a warning in the tick reason; run-key dedup
  * and idempotent runs absorb the repeats.
@@ -40,7 +47,11 @@ export const ScanCursor = Schema.Struct({
     Schema.Struct({ pass: Schema.Number, mtimeMs: Schema.Number, location: Schema.String, upTo: Schema.Number })
   ),
   /** When the last reconcile pass started (sensor clock); -1 before the first tick. */
-  lastReconcileAt: Schema.Number
+  lastReconcileAt: Schema.Number,
+  /** Linked artifacts above the settle horizon already handed out; absent in cursors of older versions. */
+  early: Schema.optionalKey(
+    Schema.Array(Schema.Struct({ location: Schema.String, mtimeMs: Schema.Number, sha256: Schema.String }))
+  )
 })
 export type ScanCursor = typeof ScanCursor.Type
 
@@ -78,6 +89,11 @@ export interface ScanOptions<JE, JR> extends CommonOptions<JE, JR> {
   readonly settle?: Duration.Input | undefined
   /** Locations remembered at the boundary mtime before falling back to a location position (default 500). */
   readonly maxSeen?: number | undefined
+  /**
+   * Linked artifacts (complete by construction) handed out before their settle window has passed, at most
+   * this many at a time (default 100); beyond it, or with 0, they wait for the window like any file.
+   */
+  readonly maxEarly?: number | undefined
   /** How often a full reconcile pass re-requests everything below the cursor (default 24 h; null: never). */
   readonly reconcileEvery?: Duration.Input | null | undefined
   /**
@@ -168,6 +184,8 @@ export const evaluateScan = <JR>(
     readonly batchSize: number
     readonly settleMs: number
     readonly maxSeen: number
+    /** See `ScanOptions.maxEarly` (default 100). */
+    readonly maxEarly?: number | undefined
     readonly reconcileEveryMs: number | null
     readonly known?: ScanOptions<unknown, JR>["known"]
   },
@@ -179,16 +197,47 @@ export const evaluateScan = <JR>(
     const budget = context.maxRuns * options.batchSize
     const horizon = context.now - options.settleMs
 
+    const maxEarly = options.maxEarly ?? 100
+    const early = cursor.early ?? []
     const page = yield* reader.scan({
       after: cursor.mtimeMs < 0 ? undefined : { mtimeMs: cursor.mtimeMs, location: cursor.after },
-      limit: budget + cursor.seen.length
+      limit: budget + cursor.seen.length + early.length
     })
     const seen = new Set(cursor.seen)
+    const earlyAt = new Map(early.map((e) => [e.location, e]))
+    const handedOut = (entry: Position) => {
+      const prior = earlyAt.get(entry.location)
+      return (
+        prior !== undefined &&
+        entry._tag === "Artifact" &&
+        prior.mtimeMs === entry.mtimeMs &&
+        prior.sha256 === entry.entry.sha256
+      )
+    }
+    /** Settled positions the cursor passes; of them and of the unsettled linked ones, those requested. */
     const fresh: Array<Position> = []
+    const requested: Array<Position> = []
+    const passedEarly = new Set<string>()
+    const handedNow: Array<{ location: string; mtimeMs: number; sha256: string }> = []
+    let waitingSince: number | undefined
     for (const entry of positionsOf(page)) {
-      if (entry.mtimeMs > horizon || fresh.length >= budget) break
+      if (entry.mtimeMs > horizon) {
+        if (entry._tag === "Artifact" && entry.entry.linked === true) {
+          if (handedOut(entry)) continue
+          if (requested.length < budget && early.length + handedNow.length < maxEarly) {
+            requested.push(entry)
+            handedNow.push({ location: entry.location, mtimeMs: entry.mtimeMs, sha256: entry.entry.sha256 })
+            continue
+          }
+        }
+        waitingSince ??= entry.mtimeMs
+        continue
+      }
+      if (fresh.length >= budget) break
       if (entry.mtimeMs === cursor.mtimeMs && seen.has(entry.location)) continue
       fresh.push(entry)
+      if (handedOut(entry)) passedEarly.add(entry.location)
+      else requested.push(entry)
     }
     const quarantined = quarantinedOf(fresh)
 
@@ -207,7 +256,19 @@ export const evaluateScan = <JR>(
       }
       next = { ...next, mtimeMs: last.mtimeMs, after, seen: seenNext }
     }
-    const runs = microbatches("scan:", artifactsOf(fresh).map(strip), options.batchSize)
+    // Early entries stay until the cursor passes them; one re-handed (its content changed) is replaced.
+    const rehanded = new Set(handedNow.map((e) => e.location))
+    const earlyNext = [
+      ...early.filter((e) => !passedEarly.has(e.location) && !rehanded.has(e.location) && e.mtimeMs >= next.mtimeMs),
+      ...handedNow
+    ]
+    const { early: _, ...withoutEarly } = next
+    next = earlyNext.length > 0 ? { ...withoutEarly, early: earlyNext } : withoutEarly
+    const runs = microbatches("scan:", artifactsOf(requested).map(strip), options.batchSize)
+    // Tick again when the oldest artifact left waiting settles; or, with none, when the early ones do,
+    // so the cursor passes them and the early set drains.
+    const deadline = waitingSince ?? (earlyNext.length > 0 ? Math.min(...earlyNext.map((e) => e.mtimeMs)) : undefined)
+    const wakeAt = deadline === undefined ? undefined : deadline + options.settleMs
 
     // The backstop: a paged pass over everything below the cursor, for artifacts that arrived with old mtimes.
     let reconcileNote: string | undefined
@@ -249,9 +310,14 @@ export const evaluateScan = <JR>(
     }
 
     if (runs.length === 0) {
-      return Sensor.skip(reconcileNote ?? `no settled artifacts after mtime ${cursor.mtimeMs}`, next, quarantined)
+      return Sensor.skip(
+        reconcileNote ?? `no settled artifacts after mtime ${cursor.mtimeMs}`,
+        next,
+        quarantined,
+        wakeAt
+      )
     }
-    return Sensor.runs(runs, next, reconcileNote, quarantined)
+    return Sensor.runs(runs, next, reconcileNote, quarantined, wakeAt)
   })
 
 /** The evaluation of an index-mode tick. */
@@ -295,7 +361,14 @@ export const scan = <JE, JR>(options: ScanOptions<JE, JR>) => {
     initial: initialScan,
     evaluate: (cursor: ScanCursor, context: Sensor.EvaluationContext) =>
       evaluateScan(
-        { batchSize, settleMs, maxSeen: options.maxSeen ?? 500, reconcileEveryMs, known: options.known },
+        {
+          batchSize,
+          settleMs,
+          maxSeen: options.maxSeen ?? 500,
+          maxEarly: options.maxEarly,
+          reconcileEveryMs,
+          known: options.known
+        },
         cursor,
         context
       ),

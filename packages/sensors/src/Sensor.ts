@@ -30,12 +30,19 @@ export type Evaluation<C, Item> =
       /** Shown in the tick history (e.g. a warning that an index was replaced). */
       readonly reason?: string | undefined
       readonly quarantined?: ReadonlyArray<Quarantined> | undefined
+      readonly wakeAt?: number | undefined
     }
   | {
       readonly _tag: "Skip"
       readonly reason: string
       readonly cursor: C
       readonly quarantined?: ReadonlyArray<Quarantined> | undefined
+      /**
+       * When something the tick saw but had to leave (an artifact inside its settle window) becomes ready,
+       * epoch milliseconds on the sensor's clock: the runner ticks again then instead of waiting for the
+       * next poll. Only the latest tick's answer counts.
+       */
+      readonly wakeAt?: number | undefined
     }
 
 export interface EvaluationContext {
@@ -98,17 +105,20 @@ export const runs = <C, Item>(
   requests: ReadonlyArray<RunRequest<Item>>,
   cursor: C,
   reason?: string,
-  quarantined?: ReadonlyArray<Quarantined>
-): Evaluation<C, Item> => ({ _tag: "Runs", runs: requests, cursor, reason, quarantined })
+  quarantined?: ReadonlyArray<Quarantined>,
+  wakeAt?: number
+): Evaluation<C, Item> => ({ _tag: "Runs", runs: requests, cursor, reason, quarantined, wakeAt })
 
 /** A skip helper for `evaluate`: nothing to run; the cursor still advances to `cursor`. */
 export const skip = <C, Item = never>(
   reason: string,
   cursor: C,
-  quarantined?: ReadonlyArray<Quarantined>
+  quarantined?: ReadonlyArray<Quarantined>,
+  wakeAt?: number
 ): Evaluation<C, Item> => ({
   _tag: "Skip",
   reason,
   cursor,
-  quarantined
+  quarantined,
+  wakeAt
 })

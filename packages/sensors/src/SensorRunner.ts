@@ -18,6 +18,7 @@ import {
   Duration,
   Effect,
   Exit,
+  Fiber,
   Layer,
   Metric,
   Option,
@@ -69,9 +70,17 @@ export interface SensorRunnerOptions {
   readonly ticks?: "scheduled" | "on-demand" | undefined
 }
 
+/**
+ * What made a tick start: its first tick when the sensor is taken, the polling interval, a wake-up signal
+ * (or `wake`), the settle deadline a previous tick asked for, a full previous page, or an explicit `tick`.
+ */
+export type TickCause = "start" | "interval" | "wake" | "settle" | "more" | "request"
+
 export interface TickReport {
   readonly sensor: string
   readonly tickId: number
+  /** Every trigger this tick served (bursts coalesce into one tick), in arrival order, without repeats. */
+  readonly causes: ReadonlyArray<TickCause>
   readonly status: "success" | "skipped" | "failed"
   readonly reason: string | null
   /** Run keys the tick named, after collapsing duplicates. */
@@ -112,6 +121,7 @@ export class SensorRunner extends Context.Service<SensorRunner, SensorRunnerShap
 ) {}
 
 interface Trigger {
+  readonly cause: TickCause
   readonly reply?: Deferred.Deferred<TickReport> | undefined
 }
 
@@ -276,6 +286,7 @@ export const make = Effect.fnUntraced(function* <R>(
         return {
           sensor: sensor.name,
           tickId,
+          causes: currentCauses,
           status,
           reason,
           runKeys,
@@ -285,7 +296,12 @@ export const make = Effect.fnUntraced(function* <R>(
         } satisfies TickReport
       })
 
+    // The causes of the tick in progress; whether it evaluated, and the deadline its evaluation named.
+    let currentCauses: ReadonlyArray<TickCause> = []
+    let evaluatedNow = false
+    let wakeAt: number | undefined
     const tick = Effect.gen(function* () {
+      evaluatedNow = false
       const started = yield* Clock.currentTimeMillis
       const before = frontierJson
       if (watermark.inFlight.size >= maxInFlight) {
@@ -327,6 +343,8 @@ export const make = Effect.fnUntraced(function* <R>(
         return yield* failed(reasonOf(evaluated.cause))
       }
       const evaluation = evaluated.value
+      evaluatedNow = true
+      wakeAt = evaluation.wakeAt
 
       const nextJson = yield* Effect.exit(Schema.encodeUnknownEffect(codec.cursor)(evaluation.cursor))
       if (Exit.isFailure(nextJson)) return yield* failed(`the next cursor does not encode: ${reasonOf(nextJson.cause)}`)
@@ -428,7 +446,7 @@ export const make = Effect.fnUntraced(function* <R>(
       }
       yield* launcher.start(fresh, onFinished).pipe(Scope.provide(sessionScope))
       // A full page means more is waiting: tick again soon instead of after the whole interval.
-      if (runs.length >= sensor.maxRunsPerTick) yield* Queue.offer(triggers, {})
+      if (runs.length >= sensor.maxRunsPerTick) yield* Queue.offer(triggers, { cause: "more" })
       return report
     }).pipe(
       Effect.catchTag("LeaseLost", (error) => Effect.andThen(leaseLost(error), Effect.never)),
@@ -438,7 +456,25 @@ export const make = Effect.fnUntraced(function* <R>(
     const triggers = yield* Queue.unbounded<Trigger>()
     const pending = waiting.get(sensor.name) ?? []
     waiting.delete(sensor.name)
-    yield* Queue.offerAll(triggers, onDemand ? pending : [{}, ...pending])
+    yield* Queue.offerAll(triggers, onDemand ? pending : [{ cause: "start" }, ...pending])
+
+    // One timer at a time for the deadline the latest evaluation named; the next evaluation replaces it (a
+    // tick that did not evaluate, under backpressure or paused, keeps it). A deadline beyond the polling
+    // interval is left to the poll (a writer's clock far ahead would arm it for nothing).
+    let settleTimer: Fiber.Fiber<void> | undefined
+    const armSettleTimer = Effect.gen(function* () {
+      // On demand (the test runner), a tick happens only when asked for.
+      if (onDemand || !evaluatedNow) return
+      if (settleTimer !== undefined) yield* Fiber.interrupt(settleTimer)
+      settleTimer = undefined
+      if (wakeAt === undefined) return
+      const delay = Math.max(0, wakeAt - (yield* Clock.currentTimeMillis))
+      if (delay >= Duration.toMillis(sensor.minInterval)) return
+      settleTimer = yield* Effect.forkIn(
+        Effect.andThen(Effect.sleep(Duration.millis(delay)), Effect.asVoid(Queue.offer(triggers, { cause: "settle" }))),
+        sessionScope
+      )
+    })
 
     let lastTickStart = Number.NEGATIVE_INFINITY
     const loop = Effect.gen(function* () {
@@ -449,11 +485,13 @@ export const make = Effect.fnUntraced(function* <R>(
       lastTickStart = yield* Clock.currentTimeMillis
       // Triggers that arrived during the wait are served by this tick too.
       const more = yield* Queue.clear(triggers)
+      currentCauses = [...new Set([...batch, ...more].map((trigger) => trigger.cause))]
       const report = yield* tick.pipe(
         Effect.catch((error) =>
           Effect.as(Effect.logError("tick could not be recorded", { error }), {
             sensor: sensor.name,
             tickId: -1,
+            causes: currentCauses,
             status: "failed" as const,
             reason: reasonOf(Cause.fail(error)),
             runKeys: [],
@@ -464,6 +502,7 @@ export const make = Effect.fnUntraced(function* <R>(
         )
       )
       if (report.status === "failed") yield* Effect.logWarning("tick failed", { reason: report.reason })
+      yield* armSettleTimer
       for (const trigger of [...batch, ...more]) if (trigger.reply) yield* Deferred.succeed(trigger.reply, report)
       ticks++
       if (ticks % pruneEvery === 0) {
@@ -480,11 +519,11 @@ export const make = Effect.fnUntraced(function* <R>(
     )
 
     const interval = Stream.fromSchedule(Schedule.spaced(sensor.minInterval).pipe(Schedule.jittered)).pipe(
-      Stream.runForEach(() => Queue.offer(triggers, {}))
+      Stream.runForEach(() => Queue.offer(triggers, { cause: "interval" }))
     )
     const wakeups = sensor.wake
       ? sensor.wake.pipe(
-          Stream.runForEach(() => Queue.offer(triggers, {})),
+          Stream.runForEach(() => Queue.offer(triggers, { cause: "wake" })),
           Effect.provideContext(context)
         )
       : Effect.void
@@ -548,10 +587,10 @@ export const make = Effect.fnUntraced(function* <R>(
     tick: (name) =>
       Effect.gen(function* () {
         const reply = yield* Deferred.make<TickReport>()
-        yield* enqueue(name, { reply })
+        yield* enqueue(name, { cause: "request", reply })
         return yield* Deferred.await(reply)
       }),
-    wake: (name) => Effect.asVoid(enqueue(name, {})),
+    wake: (name) => Effect.asVoid(enqueue(name, { cause: "wake" })),
     awaitIdle: (name) =>
       Effect.gen(function* () {
         yield* lookup(name)

@@ -67,7 +67,21 @@ export interface StatusReport {
     readonly transform: number
     readonly items: ReadonlyArray<FailedItem>
   }
+  /**
+   * Why items are not fetched or not transcribed on purpose (`skipped`, `gone`): the items per source,
+   * status and reason (the reason without the artifact it was read from), most first.
+   */
+  readonly notDone: ReadonlyArray<NotDone>
   readonly warnings: ReadonlyArray<string>
+}
+
+/** Items of one source left in one state on purpose, for one reason. */
+export interface NotDone {
+  readonly stage: "fetch" | "transcription"
+  readonly sourceType: string
+  readonly status: string
+  readonly reason: string | null
+  readonly count: number
 }
 
 export interface StatusOptions {
@@ -215,6 +229,20 @@ export const make = Effect.fn("StatusReport.make")(function* (
 
   const failed = yield* failedItems(options.failedItems ?? 10)
 
+  // A reason ends with the artifact it was read from (` [hn/_lists/selected@...json]`), which differs
+  // per item: without it the items of one reason are one group.
+  const notDone = yield* sql<NotDone>`
+    select stage, source_type, status, nullif(regexp_replace(reason, '\\s*\\[[^\\]]*\\]$', ''), '') as reason,
+           count(*)::int as count
+    from (
+      select 'fetch' as stage, source_type, fetch_status as status, fetch_error as reason from items
+      where fetch_status in ('skipped', 'gone')
+      union all
+      select 'transcription', source_type, transcription_status, transcription_error from items
+      where transcription_status = 'skipped'
+    ) as left_on_purpose
+    group by 1, 2, 3, 4 order by count desc, 1, 2, 3, 4 limit 50`
+
   const bronzeState = states.find((s) => s.sensor === options.bronzeSensor)
   const lag =
     bronzeState === undefined
@@ -267,6 +295,7 @@ export const make = Effect.fn("StatusReport.make")(function* (
       transform: counts.filter((c) => c.transformStatus === "failed").reduce((n, c) => n + c.count, 0),
       items: failed
     },
+    notDone,
     warnings
   } satisfies StatusReport
 })

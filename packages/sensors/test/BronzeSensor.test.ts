@@ -24,7 +24,8 @@ const put = (root: string, externalId: string, mtimeMs: number) =>
     Fs.utimesSync(file, mtimeMs / 1000, mtimeMs / 1000)
   })
 
-const scanOptions = { batchSize: 10, settleMs: 0, maxSeen: 500, reconcileEveryMs: null }
+// The settle-window traps are about files that may still grow: these take no early hand-out (`maxEarly: 0`).
+const scanOptions = { batchSize: 10, settleMs: 0, maxSeen: 500, maxEarly: 0, reconcileEveryMs: null }
 
 const tickScan = (
   cursor: BronzeSensor.ScanCursor,

@@ -3,10 +3,12 @@ import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { FixtureServer } from "@medallion/workers/testing"
 import * as Path from "node:path"
-import { Effect, Layer, Schedule } from "effect"
+import { Console, Effect, Layer, Schedule } from "effect"
 import { Command } from "effect/cli"
 import * as App from "../App.ts"
+import * as ExitCode from "../ExitCode.ts"
 import * as MedallionConfig from "../MedallionConfig.ts"
+import * as StatusWords from "../StatusWords.ts"
 import { bothDaemons } from "./Start.ts"
 
 /** Everything points at the loopback fixture server; nothing leaves the machine. */
@@ -44,10 +46,42 @@ const progress = (app: App.App) =>
     )
   ).pipe(Layer.provide(Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app))))
 
+/** What the demo leaves behind, in words: the layers as `status` tells them, and where to look next. */
+export const summary = (report: StatusReport.StatusReport, dataDir: string): string =>
+  [
+    "demo stopped. What it ingested:",
+    "",
+    ...StatusWords.layers(report),
+    "",
+    `Its data stays in ${dataDir} (bronze files and the embedded PostgreSQL).`,
+    `Look again:       pnpm exec medallion --data-dir ${dataDir} status`,
+    `Search it:        pnpm exec medallion --data-dir ${dataDir} search country   (the podcast's transcript)`,
+    `Start afresh:     rm -rf ${dataDir}`
+  ].join("\n")
+
+/** On the way out, while the database is still open: the closing summary on stdout. */
+const closing = (app: App.App) =>
+  Layer.effectDiscard(
+    Effect.addFinalizer(() =>
+      StatusReport.make({
+        bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+        catalog: app.config.bronze.discovery,
+        failedItems: 0
+      }).pipe(
+        Effect.flatMap((report) => Console.log(summary(report, app.dataDir))),
+        // The shutdown has a bound (15 s): the summary takes a few of those seconds at most.
+        Effect.timeout("5 seconds"),
+        Effect.catchCause((cause) => Effect.logWarning("demo: no closing summary", cause))
+      )
+    )
+  ).pipe(Layer.provide(Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app))))
+
 export const demo = Command.make(
   "demo",
   {},
   Effect.fn(function* () {
+    // The demo runs until Ctrl-C or SIGTERM, its normal end: exit 0 then.
+    yield* ExitCode.runsUntilStopped
     yield* App.run((resolved) =>
       Layer.launch(
         Layer.unwrap(
@@ -58,11 +92,12 @@ export const demo = Command.make(
             const app: App.App = { ...resolved, dataDir, config, bronzeRoot: Path.join(dataDir, "bronze") }
             yield* Effect.logInfo(
               `demo: serving captured Hacker News items, a podcast feed and a Whisper-compatible API on ${server.url}; ` +
-                `data in ${dataDir}. In another terminal: pnpm medallion --data-dir ${dataDir} status`
+                `data in ${dataDir}. In another terminal: pnpm exec medallion --data-dir ${dataDir} status. Ctrl-C stops it.`
             )
-            return Layer.mergeAll(bothDaemons(app), progress(app)).pipe(Layer.provide(App.database(app)))
+            return Layer.mergeAll(bothDaemons(app), progress(app), closing(app)).pipe(Layer.provide(App.database(app)))
           })
-        ).pipe(Layer.provide(FixtureServer.layer()))
+          // The bundled stories' comments are not bundled: served without them, the demo asks for none.
+        ).pipe(Layer.provide(FixtureServer.layer({ servedKidsOnly: true })))
       )
     )
   })

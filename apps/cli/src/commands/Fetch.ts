@@ -1,7 +1,6 @@
 import { FetchActivity } from "@medallion/workers/fetch"
 import { HealthServer } from "@medallion/workers/ops"
 import { Effect, Layer } from "effect"
-import { Command } from "effect/cli"
 import * as App from "../App.ts"
 import * as FetchWiring from "../FetchWiring.ts"
 
@@ -25,14 +24,7 @@ export const fetchDaemon = (app: App.App) =>
     Layer.provide(FetchActivity.layer)
   )
 
-export const fetch = Command.make(
-  "fetch",
-  {},
-  Effect.fn(function* () {
-    yield* App.run((app) => Layer.launch(fetchDaemon(app)))
-  })
-).pipe(
-  Command.withDescription(
-    "Run the fetch daemon: every configured source on its schedule, then transcription and enrichment, writing bronze only. Needs no database."
-  )
-)
+/** What `medallion fetch` runs (its definition: ../definitions/Fetch.ts). */
+export const handler = Effect.fn(function* () {
+  yield* App.run((app) => Layer.launch(fetchDaemon(app)))
+})

@@ -10,25 +10,9 @@ import { Verify } from "@medallion/migrate/verify"
 import { SingleBar } from "cli-progress"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { Config, Console, Effect, Layer, Option, Redacted } from "effect"
-import { Command, Flag, Prompt } from "effect/cli"
+import { Console, Effect, Layer, Option, Redacted } from "effect"
+import { Prompt } from "effect/cli"
 import * as App from "../App.ts"
-
-const from = Flag.Redacted("from").pipe(
-  Flag.withDescription(
-    "The legacy PostgreSQL, e.g. postgres://user@host/db (env MEDALLION_LEGACY_DATABASE_URL); opened read-only"
-  ),
-  Flag.withFallbackConfig(Config.Redacted("MEDALLION_LEGACY_DATABASE_URL"))
-)
-
-const mappingFlag = Flag.String("mapping").pipe(
-  Flag.withDescription("The mapping file (JSON), as `inspect` proposes it and you reviewed it")
-)
-
-const maxRowBytes = Flag.Int("max-row-bytes").pipe(
-  Flag.withDescription("Rows whose raw values are larger are reported, not read (default 64 MiB)"),
-  Flag.withDefault(LegacyDatabase.DEFAULT_MAX_ROW_BYTES)
-)
 
 /** Exit codes: 1 for differences and refusals, 2 for a mapping that does not fit. */
 const exit = (code: number) => Effect.sync(() => (process.exitCode = code))
@@ -146,56 +130,35 @@ const renderRun = (report: LegacyRun.RunReport): Array<string> => {
   return out
 }
 
-const inspect = Command.make(
-  "inspect",
-  {
-    from,
-    out: Flag.String("out").pipe(
-      Flag.withDescription("Write the proposed mapping to this file (default: stdout)"),
-      Flag.optional
-    ),
-    sample: Flag.Int("sample").pipe(
-      Flag.withDescription("Rows sampled per table"),
-      Flag.withDefault(Inspect.DEFAULT_SAMPLE)
-    ),
-    schema: Flag.String("schema").pipe(Flag.withDescription("Only tables of this schema"), Flag.optional)
-  },
-  Effect.fn(function* ({ from, out, sample, schema }) {
-    const proposal = yield* App.run(() =>
-      Inspect.inspect({ sample, schemas: Option.isSome(schema) ? [schema.value] : undefined }).pipe(
-        Effect.provide(LegacyDatabase.layer({ url: from }))
-      )
-    )
-    const text = JSON.stringify(proposal.document, null, 2) + "\n"
-    for (const skipped of proposal.skipped) yield* Console.error(`left out ${skipped.table}: ${skipped.reason}`)
-    if (Option.isSome(out)) {
-      yield* Effect.sync(() => Fs.writeFileSync(out.value, text))
-      yield* Console.error(
-        `proposed a mapping of ${proposal.document.tables.length} table(s) in ${out.value} (the notes say why); review it, then: medallion migrate-legacy plan --mapping ${out.value}`
-      )
-    } else yield* Console.log(text.trimEnd())
-  })
-).pipe(
-  Command.withDescription(
-    "Read the legacy catalog and a sample of each table, and propose a mapping: item tables, ids, raw payload columns and the bronze artifact each becomes, statuses and times"
-  )
-)
-
-const runFlags = {
+/** `medallion migrate-legacy inspect`. */
+export const inspect = Effect.fn(function* ({
   from,
-  mapping: mappingFlag,
-  concurrency: Flag.Int("concurrency").pipe(
-    Flag.withDescription("Rows written at once"),
-    Flag.withDefault(LegacyRun.DEFAULT_CONCURRENCY)
-  ),
-  maxRowsPerSecond: Flag.Int("max-rows-per-second").pipe(
-    Flag.withDescription("Spare a loaded legacy server: read at most this many rows per second"),
-    Flag.optional
-  ),
-  maxRowBytes
-}
+  out,
+  sample,
+  schema
+}: {
+  readonly from: Redacted.Redacted<string>
+  readonly out: Option.Option<string>
+  readonly sample: number
+  readonly schema: Option.Option<string>
+}) {
+  const proposal = yield* App.run(() =>
+    Inspect.inspect({ sample, schemas: Option.isSome(schema) ? [schema.value] : undefined }).pipe(
+      Effect.provide(LegacyDatabase.layer({ url: from }))
+    )
+  )
+  const text = JSON.stringify(proposal.document, null, 2) + "\n"
+  for (const skipped of proposal.skipped) yield* Console.error(`left out ${skipped.table}: ${skipped.reason}`)
+  if (Option.isSome(out)) {
+    yield* Effect.sync(() => Fs.writeFileSync(out.value, text))
+    yield* Console.error(
+      `proposed a mapping of ${proposal.document.tables.length} table(s) in ${out.value} (the notes say why); review it, then: medallion migrate-legacy plan --mapping ${out.value}`
+    )
+  } else yield* Console.log(text.trimEnd())
+})
 
-const plan = (args: {
+/** `medallion migrate-legacy plan`, and `run --dry-run`. */
+export const plan = (args: {
   readonly from: Redacted.Redacted<string>
   readonly mapping: string
   readonly maxRowBytes: number
@@ -217,185 +180,148 @@ const plan = (args: {
     })
   )
 
-const planCommand = Command.make("plan", { from, mapping: mappingFlag, maxRowBytes }, Effect.fn(plan)).pipe(
-  Command.withDescription(
-    "Count what a run would write, per artifact type, the rows it could not migrate and why, and what silver will hold; writes nothing (same as run --dry-run)"
+/** `medallion migrate-legacy run`. */
+export const run = Effect.fn(function* (args: {
+  readonly from: Redacted.Redacted<string>
+  readonly mapping: string
+  readonly maxRowBytes: number
+  readonly concurrency: number
+  readonly maxRowsPerSecond: Option.Option<number>
+  readonly dryRun: boolean
+  readonly restart: boolean
+}) {
+  if (args.dryRun) return yield* plan(args)
+  yield* reportMappingErrors(
+    Effect.gen(function* () {
+      const mapping = yield* loadMapping(args.mapping)
+      const progress = progressReporter("run")
+      const report = yield* App.run((app) =>
+        LegacyRun.run(
+          {
+            mapping,
+            stateDir: RunState.dirFor(app.dataDir, mapping.digest),
+            concurrency: args.concurrency,
+            maxRowsPerSecond: Option.getOrUndefined(args.maxRowsPerSecond),
+            restart: args.restart,
+            onProgress: progress.report
+          },
+          Path.resolve(args.mapping)
+        ).pipe(
+          Effect.ensuring(progress.stop),
+          Effect.provide(
+            Layer.mergeAll(LegacyDatabase.layer({ url: args.from, maxRowBytes: args.maxRowBytes }), App.bronze(app))
+          )
+        )
+      )
+      const t = report.totals
+      yield* Console.log(
+        [
+          `run ${report.resumed ? "resumed, " : ""}pass ${report.pass}: ${t.rows} row(s) in ${(report.elapsedMs / 1000).toFixed(1)} s, ${t.migrated} in bronze (${t.written} artifact(s) written, ${size(t.writtenBytes)}; ${t.unchanged} already there), ${t.skipped} not migrated, ${t.flagged} flagged`,
+          ...renderRun(report),
+          "next: let the transform daemon catch up (medallion status: lag 0), then medallion migrate-legacy verify"
+        ].join("\n")
+      )
+    })
   )
-)
+})
 
-const run = Command.make(
-  "run",
-  {
-    ...runFlags,
-    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Only plan: write nothing"), Flag.withDefault(false)),
-    restart: Flag.Boolean("restart").pipe(
-      Flag.withDescription("Start a new pass even if the last one was interrupted (what is in bronze stays)"),
-      Flag.withDefault(false)
-    )
-  },
-  Effect.fn(function* (args) {
-    if (args.dryRun) return yield* plan(args)
-    yield* reportMappingErrors(
-      Effect.gen(function* () {
-        const mapping = yield* loadMapping(args.mapping)
-        const progress = progressReporter("run")
-        const report = yield* App.run((app) =>
-          LegacyRun.run(
-            {
-              mapping,
-              stateDir: RunState.dirFor(app.dataDir, mapping.digest),
-              concurrency: args.concurrency,
-              maxRowsPerSecond: Option.getOrUndefined(args.maxRowsPerSecond),
-              restart: args.restart,
-              onProgress: progress.report
-            },
-            Path.resolve(args.mapping)
-          ).pipe(
-            Effect.ensuring(progress.stop),
-            Effect.provide(
-              Layer.mergeAll(LegacyDatabase.layer({ url: args.from, maxRowBytes: args.maxRowBytes }), App.bronze(app))
+/** `medallion migrate-legacy verify`. */
+export const verify = Effect.fn(function* (args: {
+  readonly from: Redacted.Redacted<string>
+  readonly mapping: string
+  readonly maxRowBytes: number
+  readonly concurrency: number
+}) {
+  yield* reportMappingErrors(
+    Effect.gen(function* () {
+      const mapping = yield* loadMapping(args.mapping)
+      const report = yield* App.run((app) =>
+        Verify.verify(
+          { mapping, stateDir: RunState.dirFor(app.dataDir, mapping.digest), concurrency: args.concurrency },
+          Path.resolve(args.mapping)
+        ).pipe(
+          Effect.provide(
+            Layer.mergeAll(
+              LegacyDatabase.layer({ url: args.from, maxRowBytes: args.maxRowBytes }),
+              App.bronzeReader(app),
+              App.database(app)
             )
           )
         )
-        const t = report.totals
-        yield* Console.log(
-          [
-            `run ${report.resumed ? "resumed, " : ""}pass ${report.pass}: ${t.rows} row(s) in ${(report.elapsedMs / 1000).toFixed(1)} s, ${t.migrated} in bronze (${t.written} artifact(s) written, ${size(t.writtenBytes)}; ${t.unchanged} already there), ${t.skipped} not migrated, ${t.flagged} flagged`,
-            ...renderRun(report),
-            "next: let the transform daemon catch up (medallion status: lag 0), then medallion migrate-legacy verify"
-          ].join("\n")
+      )
+      const out: Array<string> = report.sources.map(
+        (r) =>
+          `${r.source}: ${r.legacyRows} legacy row(s), ${r.notMigrated} not migrated (in the run's report), ${r.inSilver} in silver`
+      )
+      out.push(
+        `${pad("source", 8)}${pad("status (migrated rows)", 44)}${pad("legacy", 9)}${pad("silver", 9)}difference`
+      )
+      for (const c of report.counts) {
+        out.push(
+          `${pad(c.source, 8)}${pad(`${c.status}=${c.value}`, 44)}${pad(c.legacy, 9)}${pad(c.silver, 9)}${c.silver - c.legacy === 0 ? "" : c.silver - c.legacy}`
         )
-      })
-    )
-  })
-).pipe(
-  Command.withDescription(
-    "Write every raw value of the mapped tables into bronze as the fetch side's artifacts, with provenance; resumable, a rerun writes nothing, a changed row becomes a new version. Never writes silver or the legacy database"
+      }
+      const unexplained = report.differences.filter((d) => !d.explained)
+      const explained = report.differences.filter((d) => d.explained)
+      out.push(`differences: ${report.unexplained} unexplained, ${report.explained} explained`)
+      for (const d of unexplained)
+        out.push(`  UNEXPLAINED ${d.table} ${d.key}${d.item === undefined ? "" : ` (${d.item})`}: ${d.what}`)
+      for (const d of explained)
+        out.push(`  explained   ${d.table} ${d.key}${d.item === undefined ? "" : ` (${d.item})`}: ${d.what}`)
+      out.push(
+        report.clean
+          ? `verify: clean (${report.rows} row(s) checked in ${(report.elapsedMs / 1000).toFixed(1)} s); finalize may run`
+          : `verify: ${report.unexplained} unexplained difference(s) in ${report.rows} row(s)`
+      )
+      yield* Console.log(out.join("\n"))
+      if (!report.clean) yield* exit(1)
+    })
   )
-)
+})
 
-const verify = Command.make(
-  "verify",
-  { from, mapping: mappingFlag, maxRowBytes, concurrency: runFlags.concurrency },
-  Effect.fn(function* (args) {
-    yield* reportMappingErrors(
-      Effect.gen(function* () {
-        const mapping = yield* loadMapping(args.mapping)
-        const report = yield* App.run((app) =>
-          Verify.verify(
-            { mapping, stateDir: RunState.dirFor(app.dataDir, mapping.digest), concurrency: args.concurrency },
+/** `medallion migrate-legacy finalize`. */
+export const finalize = Effect.fn(function* (args: {
+  readonly from: Redacted.Redacted<string>
+  readonly mapping: string
+  readonly apply: boolean
+  readonly confirm: Option.Option<string>
+  readonly allowUnmigrated: boolean
+}) {
+  yield* reportMappingErrors(
+    Effect.gen(function* () {
+      const mapping = yield* loadMapping(args.mapping)
+      const database = databaseName(args.from)
+      yield* App.run((app) =>
+        Effect.gen(function* () {
+          const stateDir = RunState.dirFor(app.dataDir, mapping.digest)
+          const finalizing = yield* Finalize.plan(
+            { mapping, stateDir, allowUnmigrated: args.allowUnmigrated },
             Path.resolve(args.mapping)
-          ).pipe(
-            Effect.provide(
-              Layer.mergeAll(
-                LegacyDatabase.layer({ url: args.from, maxRowBytes: args.maxRowBytes }),
-                App.bronzeReader(app),
-                App.database(app)
+          ).pipe(Effect.provide(LegacyDatabase.layer({ url: args.from })))
+          const out = ["-- the SQL that removes the raw payloads from the legacy database:", ...finalizing.statements]
+          for (const w of finalizing.warnings) out.push(`-- note: ${w}`)
+          for (const b of finalizing.blockers) out.push(`-- NOT YET: ${b}`)
+          yield* Console.log(out.join("\n"))
+          if (finalizing.blockers.length > 0) return yield* exit(1)
+          if (!args.apply)
+            return yield* Console.error("nothing changed: run again with --apply to execute these statements")
+          const typed = Option.isSome(args.confirm)
+            ? args.confirm.value
+            : yield* Prompt.run(
+                Prompt.String({
+                  message: `This drops the raw columns for good. Type the database name (${database}) to go on`
+                })
               )
-            )
+          if (typed !== database) {
+            yield* Console.error(`nothing changed: "${typed}" is not ${database}`)
+            return yield* exit(1)
+          }
+          const applied = yield* Finalize.apply(finalizing).pipe(
+            Effect.provide(LegacyDatabase.layerWritable({ url: args.from }))
           )
-        )
-        const out: Array<string> = report.sources.map(
-          (r) =>
-            `${r.source}: ${r.legacyRows} legacy row(s), ${r.notMigrated} not migrated (in the run's report), ${r.inSilver} in silver`
-        )
-        out.push(
-          `${pad("source", 8)}${pad("status (migrated rows)", 44)}${pad("legacy", 9)}${pad("silver", 9)}difference`
-        )
-        for (const c of report.counts) {
-          out.push(
-            `${pad(c.source, 8)}${pad(`${c.status}=${c.value}`, 44)}${pad(c.legacy, 9)}${pad(c.silver, 9)}${c.silver - c.legacy === 0 ? "" : c.silver - c.legacy}`
-          )
-        }
-        const unexplained = report.differences.filter((d) => !d.explained)
-        const explained = report.differences.filter((d) => d.explained)
-        out.push(`differences: ${report.unexplained} unexplained, ${report.explained} explained`)
-        for (const d of unexplained)
-          out.push(`  UNEXPLAINED ${d.table} ${d.key}${d.item === undefined ? "" : ` (${d.item})`}: ${d.what}`)
-        for (const d of explained)
-          out.push(`  explained   ${d.table} ${d.key}${d.item === undefined ? "" : ` (${d.item})`}: ${d.what}`)
-        out.push(
-          report.clean
-            ? `verify: clean (${report.rows} row(s) checked in ${(report.elapsedMs / 1000).toFixed(1)} s); finalize may run`
-            : `verify: ${report.unexplained} unexplained difference(s) in ${report.rows} row(s)`
-        )
-        yield* Console.log(out.join("\n"))
-        if (!report.clean) yield* exit(1)
-      })
-    )
-  })
-).pipe(
-  Command.withDescription(
-    "Check every legacy row: its bronze artifacts with equal bytes (sha256), its silver row, statuses and final text; a count table per source and status, every difference listed. Exits 1 on any unexplained difference"
+          yield* Console.log(`applied ${applied} statement(s) in one transaction`)
+        })
+      )
+    })
   )
-)
-
-const finalize = Command.make(
-  "finalize",
-  {
-    from,
-    mapping: mappingFlag,
-    apply: Flag.Boolean("apply").pipe(
-      Flag.withDescription("Run the statements (after a confirmation)"),
-      Flag.withDefault(false)
-    ),
-    confirm: Flag.String("confirm").pipe(
-      Flag.withDescription("The legacy database's name, to confirm --apply without a prompt"),
-      Flag.optional
-    ),
-    allowUnmigrated: Flag.Boolean("allow-unmigrated").pipe(
-      Flag.withDescription("Drop the raw values of the rows the run could not migrate too (listed in its report)"),
-      Flag.withDefault(false)
-    )
-  },
-  Effect.fn(function* (args) {
-    yield* reportMappingErrors(
-      Effect.gen(function* () {
-        const mapping = yield* loadMapping(args.mapping)
-        const database = databaseName(args.from)
-        yield* App.run((app) =>
-          Effect.gen(function* () {
-            const stateDir = RunState.dirFor(app.dataDir, mapping.digest)
-            const finalizing = yield* Finalize.plan(
-              { mapping, stateDir, allowUnmigrated: args.allowUnmigrated },
-              Path.resolve(args.mapping)
-            ).pipe(Effect.provide(LegacyDatabase.layer({ url: args.from })))
-            const out = ["-- the SQL that removes the raw payloads from the legacy database:", ...finalizing.statements]
-            for (const w of finalizing.warnings) out.push(`-- note: ${w}`)
-            for (const b of finalizing.blockers) out.push(`-- NOT YET: ${b}`)
-            yield* Console.log(out.join("\n"))
-            if (finalizing.blockers.length > 0) return yield* exit(1)
-            if (!args.apply)
-              return yield* Console.error("nothing changed: run again with --apply to execute these statements")
-            const typed = Option.isSome(args.confirm)
-              ? args.confirm.value
-              : yield* Prompt.run(
-                  Prompt.String({
-                    message: `This drops the raw columns for good. Type the database name (${database}) to go on`
-                  })
-                )
-            if (typed !== database) {
-              yield* Console.error(`nothing changed: "${typed}" is not ${database}`)
-              return yield* exit(1)
-            }
-            const applied = yield* Finalize.apply(finalizing).pipe(
-              Effect.provide(LegacyDatabase.layerWritable({ url: args.from }))
-            )
-            yield* Console.log(`applied ${applied} statement(s) in one transaction`)
-          })
-        )
-      })
-    )
-  })
-).pipe(
-  Command.withDescription(
-    "Print the SQL that drops the raw columns (or tables) from the legacy database, once a verify of the last run came out clean; --apply runs it after a confirmation. Never automatic"
-  )
-)
-
-export const migrateLegacy = Command.make("migrate-legacy").pipe(
-  Command.withSubcommands([inspect, planCommand, run, verify, finalize]),
-  Command.withDescription(
-    "Move a combined fetch+transform pipeline's PostgreSQL (raw HTML, Whisper JSON, API payloads, LLM pairs next to normalized fields) into bronze; silver is then rebuilt by the transform daemon"
-  )
-)
+})

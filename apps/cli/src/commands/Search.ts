@@ -1,59 +1,40 @@
 import { ItemRepo } from "@medallion/silver"
 import { Console, Effect, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
 import * as Operations from "../Operations.ts"
 
-/** An integer flag refused outside `[min, max]`, so a bad value is a clear error rather than a database one. */
-const bounded = (name: string, description: string, fallback: number, min: number, max: number) =>
-  Flag.Int(name).pipe(
-    Flag.withDescription(description),
-    Flag.withDefault(fallback),
-    Flag.mapTryCatch(
-      (value) => {
-        if (value < min || value > max) throw new Error(`--${name}: ${value} is not between ${min} and ${max}`)
-        return value
-      },
-      (error) => String(error instanceof Error ? error.message : error)
-    )
-  )
-
-export const search = Command.make(
-  "search",
-  {
-    text: Argument.String("query").pipe(
-      Argument.withDescription('Words to look for in titles and body text: "a phrase", a or b, -excluded')
-    ),
-    limit: bounded("limit", "How many hits (1-1000)", 10, 1, 1000),
-    offset: bounded("offset", "Hits to skip: the next page starts at offset + limit", 0, 0, 1_000_000),
-    language: Flag.String("language").pipe(
-      Flag.withDescription("Only items in this language (e.g. fr), with its stemming"),
-      Flag.optional
-    ),
-    source: Flag.String("source").pipe(Flag.withDescription("Only items of this source type"), Flag.optional),
-    json: Flag.Boolean("json").pipe(
-      Flag.withDescription("Print the hits as JSON, for scripts"),
-      Flag.withDefault(false)
-    )
-  },
-  Effect.fn(function* ({ json, language, limit, offset, source, text }) {
-    yield* Operations.run(() =>
-      Effect.gen(function* () {
-        const hits = yield* (yield* ItemRepo).search({
-          text,
-          limit,
-          offset,
-          language: Option.getOrUndefined(language),
-          sourceType: Option.getOrUndefined(source)
-        })
-        if (json) return yield* Console.log(JSON.stringify({ hits, offset, limit }, null, 2))
-        if (hits.length === 0) return yield* Console.log(offset === 0 ? "no match" : "no more matches")
-        for (const hit of hits) {
-          yield* Console.log(
-            `${hit.sourceType}/${hit.externalId}  ${hit.title ?? "(untitled)"}${hit.language ? `  [${hit.language}]` : ""}\n  ${hit.snippet}`
-          )
-        }
-        if (hits.length === limit) yield* Console.log(`more: --offset ${offset + limit}`)
+/** What `medallion search` runs (its definition: ../definitions/Search.ts). */
+export const handler = Effect.fn(function* ({
+  json,
+  language,
+  limit,
+  offset,
+  source,
+  text
+}: {
+  readonly json: boolean
+  readonly language: Option.Option<string>
+  readonly limit: number
+  readonly offset: number
+  readonly source: Option.Option<string>
+  readonly text: string
+}) {
+  yield* Operations.run(() =>
+    Effect.gen(function* () {
+      const hits = yield* (yield* ItemRepo).search({
+        text,
+        limit,
+        offset,
+        language: Option.getOrUndefined(language),
+        sourceType: Option.getOrUndefined(source)
       })
-    )
-  })
-).pipe(Command.withDescription("Full-text search over silver (titles and body_text), best matches first"))
+      if (json) return yield* Console.log(JSON.stringify({ hits, offset, limit }, null, 2))
+      if (hits.length === 0) return yield* Console.log(offset === 0 ? "no match" : "no more matches")
+      for (const hit of hits) {
+        yield* Console.log(
+          `${hit.sourceType}/${hit.externalId}  ${hit.title ?? "(untitled)"}${hit.language ? `  [${hit.language}]` : ""}\n  ${hit.snippet}`
+        )
+      }
+      if (hits.length === limit) yield* Console.log(`more: --offset ${offset + limit}`)
+    })
+  )
+})

@@ -1,7 +1,7 @@
 import { SensorStore } from "@medallion/sensors"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Effect } from "effect"
-import { Argument, Command, Flag, Prompt } from "effect/cli"
+import { Prompt } from "effect/cli"
 import type * as App from "../App.ts"
 import { NotFound, Refused } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
@@ -21,92 +21,60 @@ const knownSensor = (app: App.App, sensor: string) =>
       return yield* new NotFound({ message: `no sensor named ${sensor} (the sensors are: ${known.join(", ")})` })
   })
 
-const name = Argument.String("sensor").pipe(
-  Argument.withDescription("The sensor's name (see `medallion sensors list`)")
-)
-
-const list = Command.make(
-  "list",
-  {},
-  Effect.fn(function* () {
-    yield* Operations.run(() =>
-      Effect.gen(function* () {
-        const rows = yield* (yield* SensorStore).listSensors
-        if (rows.length === 0) yield* Console.log("no sensor has run yet")
-        for (const row of rows) {
-          const lease =
-            row.leaseOwner && row.leaseExpiresAt
-              ? `owned by ${row.leaseOwner} until ${row.leaseExpiresAt.toISOString()}`
-              : "not owned"
-          yield* Console.log(
-            `${row.sensor}  ${row.paused ? "paused" : "active"}  ${lease}\n  cursor ${JSON.stringify(row.cursor)}`
-          )
-        }
-      })
-    )
-  })
-).pipe(Command.withDescription("List the sensors, their state, owner and cursor"))
-
-const setPaused = (paused: boolean) =>
-  Command.make(
-    paused ? "pause" : "resume",
-    { sensor: name },
-    Effect.fn(function* ({ sensor }) {
-      yield* Operations.run((app) =>
-        Effect.gen(function* () {
-          yield* knownSensor(app, sensor)
-          const store = yield* SensorStore
-          yield* store.setPaused(sensor, paused)
-          yield* Console.log(`${sensor} ${paused ? "paused: its ticks are skipped until resumed" : "resumed"}`)
-        })
-      )
+/** `medallion sensors list`. */
+export const list = Effect.fn(function* () {
+  yield* Operations.run(() =>
+    Effect.gen(function* () {
+      const rows = yield* (yield* SensorStore).listSensors
+      if (rows.length === 0) yield* Console.log("no sensor has run yet")
+      for (const row of rows) {
+        const lease =
+          row.leaseOwner && row.leaseExpiresAt
+            ? `owned by ${row.leaseOwner} until ${row.leaseExpiresAt.toISOString()}`
+            : "not owned"
+        yield* Console.log(
+          `${row.sensor}  ${row.paused ? "paused" : "active"}  ${lease}\n  cursor ${JSON.stringify(row.cursor)}`
+        )
+      }
     })
-  ).pipe(
-    Command.withDescription(
-      paused
-        ? "Pause a sensor: the daemon that owns it skips its ticks (runs already requested finish)"
-        : "Resume a paused sensor"
-    )
   )
+})
 
-const reset = Command.make(
-  "reset",
-  {
-    sensor: name,
-    yes: Flag.Boolean("yes").pipe(Flag.withDescription("Do not ask for confirmation"), Flag.withDefault(false))
-  },
-  Effect.fn(function* ({ sensor, yes }) {
-    const confirmed =
-      yes ||
-      (yield* Prompt.run(
-        Prompt.Confirm({
-          message: `Reset the cursor of ${sensor}? Everything it covers is handed out again (runs are idempotent, so silver ends the same).`
-        })
-      ))
-    if (!confirmed) return yield* Console.log("nothing changed")
+/** `medallion sensors pause` and `resume`. */
+export const setPaused = (paused: boolean) =>
+  Effect.fn(function* ({ sensor }: { readonly sensor: string }) {
     yield* Operations.run((app) =>
       Effect.gen(function* () {
         yield* knownSensor(app, sensor)
-        // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
-        const outcome = yield* (yield* SensorStore).resetCursor(sensor)
-        if (outcome._tag === "Reset")
-          return yield* Console.log(`${sensor}: cursor reset; the next tick starts from the beginning`)
-        // A sensor the daemon runs that never ticked has no cursor to reset.
-        if (outcome._tag === "NoState")
-          return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
-        return yield* new Refused({
-          message: `${sensor} is owned by a running daemon (${outcome.owner}); stop the transform daemons first`
-        })
+        const store = yield* SensorStore
+        yield* store.setPaused(sensor, paused)
+        yield* Console.log(`${sensor} ${paused ? "paused: its ticks are skipped until resumed" : "resumed"}`)
       })
     )
   })
-).pipe(
-  Command.withDescription(
-    "Reset a sensor's cursor to the beginning, after a confirmation (stop the transform daemons first)"
-  )
-)
 
-export const sensors = Command.make("sensors").pipe(
-  Command.withDescription("Inspect and steer the sensors: list, pause, resume, reset"),
-  Command.withSubcommands([list, setPaused(true), setPaused(false), reset])
-)
+/** `medallion sensors reset`. */
+export const reset = Effect.fn(function* ({ sensor, yes }: { readonly sensor: string; readonly yes: boolean }) {
+  const confirmed =
+    yes ||
+    (yield* Prompt.run(
+      Prompt.Confirm({
+        message: `Reset the cursor of ${sensor}? Everything it covers is handed out again (runs are idempotent, so silver ends the same).`
+      })
+    ))
+  if (!confirmed) return yield* Console.log("nothing changed")
+  yield* Operations.run((app) =>
+    Effect.gen(function* () {
+      yield* knownSensor(app, sensor)
+      // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
+      const outcome = yield* (yield* SensorStore).resetCursor(sensor)
+      if (outcome._tag === "Reset")
+        return yield* Console.log(`${sensor}: cursor reset; the next tick starts from the beginning`)
+      // A sensor the daemon runs that never ticked has no cursor to reset.
+      if (outcome._tag === "NoState") return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
+      return yield* new Refused({
+        message: `${sensor} is owned by a running daemon (${outcome.owner}); stop the transform daemons first`
+      })
+    })
+  )
+})

@@ -4,9 +4,9 @@ import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { FeedSource, HackerNewsSource, WebSource } from "@medallion/workers/fetch"
 import { Console, Duration, Effect, Layer } from "effect"
-import { Command, Flag } from "effect/cli"
 import * as App from "../App.ts"
 import type { MedallionConfig } from "../MedallionConfig.ts"
+import * as StatusWords from "../StatusWords.ts"
 
 const line = (label: string, counts: Readonly<Record<string, number>>) =>
   `${label.padEnd(22)}${
@@ -86,12 +86,7 @@ const withSourceNames = (report: StatusReport.StatusReport, config: MedallionCon
 type Report = ReturnType<typeof withSourceNames>
 
 const render = (report: Report): string => {
-  const out: Array<string> = []
-  out.push(`items                 ${report.items.total}`)
-  out.push(line("  per source", report.items.bySource))
-  out.push(line("fetch_status", report.fetchStatus))
-  out.push(line("transcription_status", report.transcriptionStatus))
-  out.push(line("transform_status", report.transformStatus))
+  const out: Array<string> = [...StatusWords.layers(report), ""]
   const { fetch, transcription, transform } = report.failures
   out.push(`failed                fetch ${fetch}, transcription ${transcription}, transform ${transform}`)
   for (const item of report.failures.items) {
@@ -100,9 +95,7 @@ const render = (report: Report): string => {
       `  ${item.stage.padEnd(14)} ${item.sourceType}/${item.externalId}${source} ${item.updatedAt}: ${item.reason ?? "no reason recorded"}`
     )
   }
-  out.push(
-    `lag                   ${report.lag === null ? "unknown" : `${report.lag.atLeast ? ">= " : ""}${report.lag.artifacts} bronze artifact(s) not yet handed to silver`}`
-  )
+  out.push(...StatusWords.retryHints(report))
   for (const sensor of report.sensors) {
     out.push("")
     out.push(
@@ -123,50 +116,38 @@ const render = (report: Report): string => {
   return out.join("\n")
 }
 
-export const status = Command.make(
-  "status",
-  {
-    json: Flag.Boolean("json").pipe(
-      Flag.withDescription("Print the report as JSON, for scripts"),
-      Flag.withDefault(false)
-    )
-  },
-  Effect.fn(function* ({ json }) {
-    yield* App.run((app) =>
-      // A fresh database gets its schema first, so the report shows zeros rather than an error.
-      SilverMigrator.run()
-        .pipe(
-          Effect.andThen(
-            StatusReport.make({
-              bronzeSensor: TransformDaemon.BRONZE_SENSOR,
-              catalog: app.config.bronze.discovery,
-              launcher: app.config.runs.launcher,
-              store: app.config.bronze.store,
-              tickBudgetMs: 0.8 * Duration.toMillis(app.config.sensors.tickTimeout)
-            })
-          )
+/** What `medallion status` runs (its definition: ../definitions/Status.ts). */
+export const handler = Effect.fn(function* ({ json }: { readonly json: boolean }) {
+  yield* App.run((app) =>
+    // A fresh database gets its schema first, so the report shows zeros rather than an error.
+    SilverMigrator.run()
+      .pipe(
+        Effect.andThen(
+          StatusReport.make({
+            bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+            catalog: app.config.bronze.discovery,
+            launcher: app.config.runs.launcher,
+            store: app.config.bronze.store,
+            tickBudgetMs: 0.8 * Duration.toMillis(app.config.sensors.tickTimeout)
+          })
         )
-        .pipe(
-          Effect.map((report) => withSourceNames(report, app.config)),
-          Effect.flatMap((report) =>
-            app.config.runs.launcher === "queue"
-              ? Effect.flatMap(queueReport(app.config.runs.maxAttempts), (queue) =>
-                  Console.log(
-                    json
-                      ? JSON.stringify({ ...report, queue }, null, 2)
-                      : [render(report), "", ...renderQueue(queue)].join("\n")
-                  )
+      )
+      .pipe(
+        Effect.map((report) => withSourceNames(report, app.config)),
+        Effect.flatMap((report) =>
+          app.config.runs.launcher === "queue"
+            ? Effect.flatMap(queueReport(app.config.runs.maxAttempts), (queue) =>
+                Console.log(
+                  json
+                    ? JSON.stringify({ ...report, queue }, null, 2)
+                    : [render(report), "", ...renderQueue(queue)].join("\n")
                 )
-              : Console.log(json ? JSON.stringify(report, null, 2) : render(report))
-          ),
-          Effect.provide(
-            Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app)).pipe(Layer.provideMerge(App.database(app)))
-          )
+              )
+            : Console.log(json ? JSON.stringify(report, null, 2) : render(report))
+        ),
+        Effect.provide(
+          Layer.mergeAll(ItemRepo.layer, App.bronzeReader(app)).pipe(Layer.provideMerge(App.database(app)))
         )
-    )
-  })
-).pipe(
-  Command.withDescription(
-    "Show items per source and status, the items that failed lately and why, each sensor's cursor, runs and recent ticks, failed runs, and how far silver lags behind bronze."
+      )
   )
-)
+})

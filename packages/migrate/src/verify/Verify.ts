@@ -70,6 +70,11 @@ export interface VerifyOptions {
   readonly maxListed?: number | undefined
 }
 
+/** Rows read ahead of the bronze checks (read as digests, a row is a few hundred bytes). */
+const READ_AHEAD_ROWS = 1000
+/** Items asked of silver in one query. */
+const SILVER_GROUP = 500
+
 interface SilverItem {
   readonly sourceType: string
   readonly externalId: string
@@ -181,15 +186,40 @@ const checkBronze = (
             return l
           })
     )
-    const shaAt = (artifactType: string, ext: string) =>
+    const read = (artifactType: string, ext: string) =>
       reader.get({ ...planned.item, artifactType, ext }).pipe(
         Effect.map((bytes): string | undefined => sha256(bytes)),
         Effect.catchTag("ArtifactNotFound", () => Effect.succeed(undefined))
       )
+    const all = [...planned.artifacts, planned.legacyRow]
+    // Where each artifact usually is (its first candidate; a response record beside a first version), read
+    // at once: the checks below then rarely wait for a file.
+    const likely = new Map<string, readonly [string, string]>()
+    for (const a of all) {
+      const type =
+        a.documentOf !== undefined || a.fixedType !== undefined
+          ? (a.fixedType ?? a.name)
+          : a.alwaysStamped
+            ? planned.stamp === undefined
+              ? undefined
+              : `${a.name}@${planned.stamp}`
+            : a.name
+      if (type !== undefined) likely.set(`${type}\u0000${a.ext}`, [type, a.ext])
+    }
+    const first = new Map<string, string | undefined>()
+    yield* Effect.forEach(
+      likely,
+      ([name, [type, ext]]) => Effect.map(read(type, ext), (sha) => void first.set(name, sha)),
+      { concurrency: "unbounded", discard: true }
+    )
+    const shaAt = (artifactType: string, ext: string) => {
+      const name = `${artifactType}\u0000${ext}`
+      return first.has(name) ? Effect.succeed(first.get(name)) : read(artifactType, ext)
+    }
     const problems: Array<string> = []
     const found = new Map<string, string>()
     const stamps = new Map<string, string>()
-    for (const a of [...planned.artifacts, planned.legacyRow]) {
+    for (const a of all) {
       const label = `${a.name}.${a.ext}${a.column === undefined ? "" : ` (from ${a.column})`}`
       if (a.documentOf !== undefined) {
         const stamp = stamps.get(a.documentOf)
@@ -333,13 +363,22 @@ export const verify = Effect.fn("Verify.verify")(function* (
             // The values are checked: only what the comparison with silver needs is kept.
             return { key: row.key, planned: RowPlan.withoutBytes(planned), bronze: problems, found } satisfies Checked
           })
+        // A pipeline: the next rows are read (their digests computed by the server) while bronze is read
+        // for these, and silver is asked for a group while the next group's bronze is read.
         yield* TableReader.rows(table, entry, { batchBytes: options.batchBytes, digests: true }).pipe(
+          Stream.buffer({ capacity: READ_AHEAD_ROWS }),
           Stream.mapEffect(check, { concurrency: options.concurrency ?? 16 }),
-          Stream.grouped(500),
-          Stream.runForEach((group) =>
+          Stream.grouped(SILVER_GROUP),
+          Stream.mapEffect(
+            (group) =>
+              Effect.map(
+                silverItems(group.flatMap((c) => (c.planned._tag === "Planned" ? [c.planned.item] : []))),
+                (silver) => ({ group, silver })
+              ),
+            { concurrency: 2 }
+          ),
+          Stream.runForEach(({ group, silver }) =>
             Effect.gen(function* () {
-              const planned = group.flatMap((c) => (c.planned._tag === "Planned" ? [c.planned.item] : []))
-              const silver = yield* silverItems(planned)
               const suspects: Array<Suspect> = []
               for (const c of group) compare(table, c, silver, suspects)
               for (const d of yield* Effect.forEach(suspects, judge, { concurrency: 8 })) note(d)

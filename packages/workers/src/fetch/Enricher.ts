@@ -14,7 +14,8 @@ import { HttpBody } from "effect/http"
 import * as ApiRequest from "./ApiRequest.ts"
 import * as ChatCompletion from "../extract/ChatCompletion.ts"
 import * as HnItem from "../extract/HnItem.ts"
-import * as HtmlArticle from "../extract/HtmlArticle.ts"
+import * as ExtractPool from "../extract/ExtractPool.ts"
+import * as Extraction from "../extract/Extraction.ts"
 import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
 import { FetchHttp, type TestResponse } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
@@ -31,6 +32,11 @@ export interface EnricherOptions {
   readonly maxInputChars: number
   readonly systemPrompt: string
   readonly timeout: Duration.Duration
+  /**
+   * The time budget of extracting the article from one page for the prompt. It holds when an
+   * `ExtractPool` is in the context (the fetch daemon provides one); over it, the page is passed over.
+   */
+  readonly extractTimeout: Duration.Duration
 }
 
 export const defaults: EnricherOptions = {
@@ -41,7 +47,8 @@ export const defaults: EnricherOptions = {
   maxItemsPerDay: 200,
   maxInputChars: 12_000,
   systemPrompt: "Summarize the following text in three sentences. Answer with the summary only.",
-  timeout: Duration.minutes(2)
+  timeout: Duration.minutes(2),
+  extractTimeout: Duration.seconds(5)
 }
 
 export const LEDGER = "enrichment"
@@ -68,7 +75,7 @@ const stripHtml = (html: string): string =>
  * The text to summarize, from what the item holds in bronze, best source first:
  * a transcript, then the article or page (readability), then the HN item's own text.
  */
-export const promptText = (item: ItemKey) =>
+export const promptText = (item: ItemKey, extractTimeout: Duration.Input = defaults.extractTimeout) =>
   Effect.gen(function* () {
     const reader = yield* BronzeReader
     const infos = yield* reader.listItem(item)
@@ -90,7 +97,11 @@ export const promptText = (item: ItemKey) =>
           : (Option.getOrUndefined(yield* ItemArtifacts.readJson(response.key)) as
               { headers?: Record<string, string> } | undefined)
       const article = yield* Effect.option(
-        HtmlArticle.extract(yield* reader.get(html.key), { contentType: contentType?.headers?.["content-type"] })
+        ExtractPool.run(
+          Extraction.htmlArticle({ contentType: contentType?.headers?.["content-type"] }),
+          yield* reader.get(html.key),
+          extractTimeout
+        )
       )
       if (Option.isSome(article)) {
         return Option.some<PromptText>({
@@ -208,7 +219,7 @@ const make = (options: EnricherOptions) =>
         const infos = yield* reader.listItem(item)
         if (infos.some((i) => i.key.artifactType === "enrichment-response"))
           return result("skipped", "already enriched")
-        const input = yield* withBronze(promptText(item))
+        const input = yield* withBronze(promptText(item, options.extractTimeout))
         if (Option.isNone(input)) return result("skipped", "no text to summarize")
         const usage = yield* withBronze(SpendLedger.today(LEDGER))
         if (usage.items >= options.maxItemsPerDay) {

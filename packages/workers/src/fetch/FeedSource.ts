@@ -27,7 +27,9 @@
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect, Option } from "effect"
-import * as FeedDocument from "../extract/FeedDocument.ts"
+import * as ExtractPool from "../extract/ExtractPool.ts"
+import * as Extraction from "../extract/Extraction.ts"
+import type * as FeedDocument from "../extract/FeedDocument.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as Declined from "./Declined.ts"
 import * as FeedEntryId from "./FeedEntryId.ts"
@@ -49,6 +51,11 @@ export interface FeedSourceOptions {
   readonly fetchMedia: boolean
   readonly maxMediaBytes: number
   readonly retryFailedAfter: Duration.Duration
+  /**
+   * The time budget of parsing one feed document. It holds when an `ExtractPool` is in the context (the
+   * fetch daemon provides one): a document over it fails the feed with `extract-timeout`.
+   */
+  readonly extractTimeout: Duration.Duration
 }
 
 export const defaults: FeedSourceOptions = {
@@ -57,7 +64,8 @@ export const defaults: FeedSourceOptions = {
   fetchArticles: true,
   fetchMedia: true,
   maxMediaBytes: 1024 * 1024 * 1024,
-  retryFailedAfter: Duration.hours(1)
+  retryFailedAfter: Duration.hours(1),
+  extractTimeout: Duration.seconds(5)
 }
 
 /** What an entry's fetch needs and what the transform reads; the content of `entry.json`. */
@@ -183,12 +191,14 @@ export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp
         const written = yield* ItemArtifacts.putDocument(infos, feedItem, "feed", ext, ok)
         documentLocation = written?.document ?? lastDocument!.info.location
       }
-      const parsed = yield* Effect.result(FeedDocument.parse(bytes, { contentType, baseUrl }))
+      const parsed = yield* Effect.result(
+        ExtractPool.run(Extraction.feed({ contentType, baseUrl }), bytes, options.extractTimeout)
+      )
       if (parsed._tag === "Failure") {
         yield* ItemArtifacts.recordFailure(feedItem, {
           artifact: "feed",
           url,
-          reason: "invalid-response",
+          reason: parsed.failure.kind === "extract-timeout" ? "extract-timeout" : "invalid-response",
           message: parsed.failure.reason
         })
         return []

@@ -15,7 +15,7 @@
  *   request, resolved names in the connector's `lookup` (every connection,
  *   every redirect, no second resolution for DNS rebinding to exploit).
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Clock, Config, Context, Duration, Effect, Layer, Schedule, Scope, Semaphore, Stream } from "effect"
 import type { HttpBody } from "effect/http"
 import { HttpClient, HttpClientRequest, HttpClientResponse, type HttpClientError } from "effect/http"

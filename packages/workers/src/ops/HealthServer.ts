@@ -6,7 +6,7 @@
  * `/status/search`). Bound to 127.0.0.1 unless told otherwise, since metrics
  * and the page can reveal what a deployment ingests.
  */
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { createServer } from "node:http"
 import { Clock, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"

@@ -55,6 +55,12 @@ export interface FixtureServerOptions {
   readonly rewriteHnUrls?: boolean | undefined
   /** When set, `/robots.txt` answers with this status (e.g. 503) instead of its rules. */
   readonly robotsStatus?: number | undefined
+  /**
+   * Serve each bundled HN item with only the `kids` this server has (default false: as captured, whose
+   * comments are not bundled, so a client asking for them meets `null`). The demo sets it, so that what
+   * it asks for is what it is served.
+   */
+  readonly servedKidsOnly?: boolean | undefined
 }
 
 export const articleNames = [
@@ -187,9 +193,14 @@ const make = (options: FixtureServerOptions) =>
         return Buffer.from(JSON.stringify(options.hnItems[id]).replaceAll("{{base}}", base))
       const entry = hn.get(id)
       if (entry === undefined) return undefined
-      if (options.rewriteHnUrls === false || typeof entry.json["url"] !== "string") return entry.body
-      const page = articleNames[id % articleNames.length]!
-      return Buffer.from(JSON.stringify({ ...entry.json, url: `${base}/articles/${page}.html` }))
+      const kids = entry.json["kids"]
+      const trimKids = options.servedKidsOnly === true && Array.isArray(kids)
+      const rewriteUrl = options.rewriteHnUrls !== false && typeof entry.json["url"] === "string"
+      if (!trimKids && !rewriteUrl) return entry.body
+      const json = { ...entry.json }
+      if (trimKids) json["kids"] = kids.filter((kid) => hn.has(kid as number))
+      if (rewriteUrl) json["url"] = `${base}/articles/${articleNames[id % articleNames.length]!}.html`
+      return Buffer.from(JSON.stringify(json))
     }
 
     const send = (

@@ -31,7 +31,7 @@ import * as HtmlText from "../../extract/HtmlText.ts"
 import * as JsonArtifact from "../../extract/JsonArtifact.ts"
 import * as Language from "../../extract/Language.ts"
 import * as FeedEntryId from "../../fetch/FeedEntryId.ts"
-import * as Extraction from "../Extraction.ts"
+import * as Extraction from "../../extract/Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 

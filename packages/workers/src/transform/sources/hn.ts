@@ -14,7 +14,7 @@ import type { Item } from "@medallion/silver"
 import type * as HnItem from "../../extract/HnItem.ts"
 import { fromEpochSeconds, ItemDraft } from "../ItemDraft.ts"
 import * as ArtifactSet from "../ArtifactSet.ts"
-import * as Extraction from "../Extraction.ts"
+import * as Extraction from "../../extract/Extraction.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "hn"

@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import * as WebSource from "../../fetch/WebSource.ts"
-import * as Extraction from "../Extraction.ts"
+import * as Extraction from "../../extract/Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 

@@ -5,7 +5,7 @@
  * pool uses it to wait until a fresh thread has loaded this module.
  */
 import { Cause, Effect, Exit } from "effect"
-import { ExtractError } from "../extract/ExtractError.ts"
+import { ExtractError } from "./ExtractError.ts"
 import * as Extraction from "./Extraction.ts"
 
 export interface ExtractRequest {

@@ -1,8 +1,9 @@
 /**
- * Worker threads for the transform's CPU-heavy extractions (piscina), so that a hostile artifact can be
- * stopped: each extraction has a time budget, and one over it fails with `extract-timeout` while its
- * thread is terminated and replaced. The daemon's main thread keeps ticking, answering health checks and
- * shutting down whatever a page does, and extraction uses every core.
+ * Worker threads for CPU-heavy extractions (piscina), so that a hostile artifact can be stopped: each
+ * extraction has a time budget, and one over it fails with `extract-timeout` while its thread is
+ * terminated and replaced. The transform daemon runs its extractions here, and the fetch daemon its
+ * parsing of feed documents and of pages to enrich: either daemon's main thread keeps ticking, answering
+ * health checks and shutting down whatever a document does, and extraction uses every core.
  *
  * A thread is only handed an extraction when it is free (one permit per thread), so the budget measures
  * the extraction itself, never its wait in a queue; after a termination the pool waits for the new thread
@@ -17,7 +18,7 @@ import { fileURLToPath } from "node:url"
 import type { ResourceLimits } from "node:worker_threads"
 import { Context, Duration, Effect, Layer, Metric, Option, Semaphore } from "effect"
 import { Piscina } from "piscina"
-import { ExtractError } from "../extract/ExtractError.ts"
+import { ExtractError } from "./ExtractError.ts"
 import * as Extraction from "./Extraction.ts"
 import type { ExtractReply, ExtractRequest } from "./ExtractWorker.ts"
 
@@ -38,7 +39,7 @@ export interface ExtractPoolShape {
   ) => Effect.Effect<A, ExtractError>
 }
 
-const extractTimeouts = Metric.counter("transform_extract_timeouts_total", {
+const extractTimeouts = Metric.counter("extract_timeouts_total", {
   description: "Extractions stopped for running past their time budget, by task"
 })
 

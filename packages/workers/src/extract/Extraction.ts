@@ -1,19 +1,20 @@
 /**
- * The CPU-heavy extractions of the transform, by name: Readability on an HTML page, a feed document, a
+ * The CPU-heavy extractions, by name: Readability on an HTML page, a feed document, a
  * sitemap, and the large JSON artifacts (Hacker News items, lists and comment trees, Whisper transcripts,
  * LLM responses). An `Extraction` is a name and a plain input, so it can cross to a worker thread of the
  * `ExtractPool`, whose thread runs the same pure function the transform would run inline.
  *
- * The extractors stay pure functions of `extract/`: the fetch side (enrichment) calls them in process.
+ * The extractors stay pure functions of `extract/`; the transform and the fetch side (feed documents,
+ * pages to enrich) run them through the pool, other callers in process.
  */
 import type { Effect } from "effect"
-import * as ChatCompletion from "../extract/ChatCompletion.ts"
-import type { ExtractError } from "../extract/ExtractError.ts"
-import * as FeedDocument from "../extract/FeedDocument.ts"
-import * as HnItem from "../extract/HnItem.ts"
-import * as HtmlArticle from "../extract/HtmlArticle.ts"
-import * as Sitemap from "../extract/Sitemap.ts"
-import * as WhisperTranscript from "../extract/WhisperTranscript.ts"
+import * as ChatCompletion from "./ChatCompletion.ts"
+import type { ExtractError } from "./ExtractError.ts"
+import * as FeedDocument from "./FeedDocument.ts"
+import * as HnItem from "./HnItem.ts"
+import * as HtmlArticle from "./HtmlArticle.ts"
+import * as Sitemap from "./Sitemap.ts"
+import * as WhisperTranscript from "./WhisperTranscript.ts"
 
 /** Each task: bytes and a structured-cloneable input to the extractor's result. */
 const tasks = {
