@@ -61,15 +61,19 @@ export const fetchSide = (options: PipelineOptions): Layer.Layer<never, never, B
 
 type SensorRequirements = BronzeReader | ItemRepo | VideoLinksTable | SqlClient | PgClient.PgClient
 
-/** The two sensors: bronze -> silver with the YouTube transform, silver -> gold for the video links. */
-export const sensors = (options: PipelineOptions): ReadonlyArray<Sensor.AnySensor<SensorRequirements>> => [
+/** Bronze -> silver with the YouTube transform: needs bronze and `ItemRepo` only (so it runs on the doubles). */
+export const bronzeSensor = (options: PipelineOptions): Sensor.AnySensor<BronzeReader | ItemRepo> =>
   BronzeSensor.scan({
     name: BRONZE_SENSOR,
     job: TransformJob.make({ transforms }),
     minInterval: options.sensorInterval,
     settle: options.settle,
     wake: options.watchRoot === undefined ? undefined : Wakeups.fileSystem(options.watchRoot)
-  }),
+  })
+
+/** The two sensors: bronze -> silver with the YouTube transform, silver -> gold for the video links. */
+export const sensors = (options: PipelineOptions): ReadonlyArray<Sensor.AnySensor<SensorRequirements>> => [
+  bronzeSensor(options),
   VideoLinksSensor.sensor({ minInterval: options.sensorInterval, wake: Wakeups.postgresListen(CHANGED_CHANNEL) })
 ]
 

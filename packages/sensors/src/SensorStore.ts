@@ -63,6 +63,25 @@ export interface RunUpdate {
   readonly failures?: ReadonlyArray<{ readonly item: unknown; readonly reason: string }> | undefined
 }
 
+/** A sensor's stored state, as operators see it (`medallion sensors list`). */
+export interface SensorState {
+  readonly sensor: string
+  readonly paused: boolean
+  /** The lease's holder and expiry; both null once released (an expired lease keeps its last holder). */
+  readonly leaseOwner: string | null
+  readonly leaseExpiresAt: Date | null
+  /** The persisted cursor (encoded); null when never written or reset. */
+  readonly cursor: unknown
+}
+
+/** What `resetCursor` did. */
+export type ResetOutcome =
+  | { readonly _tag: "Reset" }
+  /** Refused: a live owner's in-memory position would overwrite the reset. */
+  | { readonly _tag: "Owned"; readonly owner: string }
+  /** No state stored for this sensor (it never ran): nothing to reset. */
+  | { readonly _tag: "NoState" }
+
 export interface SensorStoreShape {
   /**
    * Takes the sensor's lease for `owner` if it is free, expired, or already `owner`'s (then renews it).
@@ -86,6 +105,13 @@ export interface SensorStoreShape {
   /** Whether an operator paused the sensor: its ticks are skipped until it is resumed. */
   readonly isPaused: (sensor: string) => Effect.Effect<boolean, SensorStoreError>
   readonly setPaused: (sensor: string, paused: boolean) => Effect.Effect<void, SensorStoreError>
+  /** Every sensor with stored state, by name. */
+  readonly listSensors: Effect.Effect<ReadonlyArray<SensorState>, SensorStoreError>
+  /**
+   * Unsets the persisted cursor (the next owner starts from the sensor's initial cursor), unless a live
+   * owner holds the lease.
+   */
+  readonly resetCursor: (sensor: string) => Effect.Effect<ResetOutcome, SensorStoreError>
   /** Writes the cursor, fenced: only the lease owner can. */
   readonly putCursor: (
     sensor: string,
@@ -208,6 +234,33 @@ const makeMemory = Effect.gen(function* () {
 
   const putCursor: SensorStoreShape["putCursor"] = (sensor, owner, cursor) =>
     Effect.andThen(assertOwner(sensor, owner), change(state.cursors, sensor, structuredClone(cursor)))
+
+  // A sensor has stored state once it took a lease or was paused (the SQL store's row).
+  const known = () => [...new Set([...state.cursors.keys(), ...state.leases.keys(), ...state.paused])].sort()
+
+  const listSensors: SensorStoreShape["listSensors"] = Effect.sync(() =>
+    known().map((sensor): SensorState => {
+      const lease = state.leases.get(sensor)
+      const held = lease !== undefined && lease.expiresAt > 0
+      return {
+        sensor,
+        paused: state.paused.has(sensor),
+        leaseOwner: held ? lease.owner : null,
+        leaseExpiresAt: held ? new Date(lease.expiresAt) : null,
+        cursor: structuredClone(state.cursors.get(sensor) ?? null)
+      }
+    })
+  )
+
+  const resetCursor: SensorStoreShape["resetCursor"] = (sensor) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const lease = state.leases.get(sensor)
+      if (lease !== undefined && lease.expiresAt > now) return { _tag: "Owned", owner: lease.owner } as const
+      if (!known().includes(sensor)) return { _tag: "NoState" } as const
+      yield* change(state.cursors, sensor, null)
+      return { _tag: "Reset" } as const
+    })
 
   const startTick: SensorStoreShape["startTick"] = (sensor, cursorBefore) =>
     Effect.gen(function* () {
@@ -402,7 +455,10 @@ const makeMemory = Effect.gen(function* () {
     renewLease,
     releaseLease,
     assertOwner,
-    getCursor: (sensor) => Effect.sync(() => Option.fromUndefinedOr(state.cursors.get(sensor))),
+    // Null: reset, or never written (as the SQL store's JSON null).
+    getCursor: (sensor) => Effect.sync(() => Option.fromNullishOr(state.cursors.get(sensor))),
+    listSensors,
+    resetCursor,
     isPaused: (sensor) => Effect.sync(() => state.paused.has(sensor)),
     setPaused: (sensor, paused) =>
       Effect.sync(() => void (paused ? state.paused.add(sensor) : state.paused.delete(sensor))),

@@ -1,58 +1,60 @@
 /**
  * `SensorStore` on silver's tables (`sensor_state`, `sensor_ticks`, `sensor_runs`, created by silver's
- * migration sequence). It speaks SQL directly rather than through silver's `SensorStateRepo` because the
- * hand-off needs the lease row locked inside the tick's own transaction, and the lease columns come with
- * the sensors' migration.
+ * migration sequence): the one service over them, so the runner, the queue and the CLI share one model
+ * of a sensor's state. Rows read back are decoded with Schema (`SqlSchema`): a row that does not match
+ * fails the operation with a `SensorStoreError` naming the column, rather than passing on as a cast.
  *
  * Lease times use the database clock (`clock_timestamp()`), so processes on machines with skewed clocks
  * still agree on when a lease expired.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import type { SqlError } from "effect/sql/SqlError"
+import { isSqlError, type SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { PgText } from "@medallion/silver"
 import { LeaseLost, SensorStoreError } from "./SensorErrors.ts"
-import {
-  QUARANTINE_PREFIX,
-  SensorStore,
-  type SensorStoreShape,
-  type StoredRun,
-  type StoredTick
-} from "./SensorStore.ts"
+import { QUARANTINE_PREFIX, SensorStore, type SensorStoreShape, type StoredTick } from "./SensorStore.ts"
 
-interface RunRow {
-  readonly sensor: string
-  readonly runKey: string
-  readonly status: StoredRun["status"]
-  readonly attempts: number
-  readonly items: ReadonlyArray<unknown>
-  readonly error: string | null
-  readonly failures: StoredRun["failures"]
-}
+/** A jsonb column: the driver hands it over parsed, or as its JSON text. */
+const Jsonb = <S extends Schema.Top>(schema: S) => Schema.Union([Schema.fromJsonString(schema), schema])
+/** A bigint column, selected as text (`id::text`): the driver gives a bigint as a JS `bigint`. */
+const BigIntId = Schema.NumberFromString
+const Failure = Schema.Struct({ item: Schema.Unknown, reason: Schema.String })
 
-interface TickRow {
-  readonly id: string | number
-  readonly sensor: string
-  readonly status: StoredTick["status"]
-  readonly reason: string | null
-  readonly cursorBefore: unknown
-  readonly cursorAfter: unknown
-  readonly runKeys: ReadonlyArray<string>
-  readonly runCount: number
-  readonly durationMs: number | null
-}
+const RunRow = Schema.Struct({
+  sensor: Schema.String,
+  runKey: Schema.String,
+  status: Schema.Literals(["requested", "running", "succeeded", "failed"]),
+  attempts: Schema.Int,
+  items: Jsonb(Schema.Array(Schema.Unknown)),
+  error: Schema.NullOr(Schema.String),
+  failures: Jsonb(Schema.Array(Failure))
+})
+
+const TickRow = Schema.Struct({
+  id: BigIntId,
+  sensor: Schema.String,
+  status: Schema.Literals(["started", "success", "skipped", "failed"]),
+  reason: Schema.NullOr(Schema.String),
+  cursorBefore: Schema.Unknown,
+  cursorAfter: Schema.Unknown,
+  runKeys: Schema.Array(Schema.String),
+  runCount: Schema.Int,
+  durationMs: Schema.NullOr(Schema.Number)
+})
+
+const StateRow = Schema.Struct({
+  sensor: Schema.String,
+  paused: Schema.Boolean,
+  leaseOwner: Schema.NullOr(Schema.String),
+  leaseExpiresAt: Schema.NullOr(Schema.Date),
+  cursor: Schema.Unknown
+})
+
+const Sensor = Schema.Struct({ sensor: Schema.String })
+const SensorRun = Schema.Struct({ sensor: Schema.String, runKey: Schema.String })
 
 const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
-
-const toRun = (row: RunRow): StoredRun => ({
-  sensor: row.sensor,
-  runKey: row.runKey,
-  status: row.status,
-  attempts: row.attempts,
-  items: parseJson(row.items) as ReadonlyArray<unknown>,
-  error: row.error,
-  failures: parseJson(row.failures) as StoredRun["failures"]
-})
 
 const RUN_COLUMNS = `sensor, run_key as "runKey", status, attempts, item_keys as "items", error, failures`
 
@@ -62,11 +64,13 @@ export const make = Effect.gen(function* () {
   const wrap =
     (operation: string) =>
     <A, E, R>(
-      effect: Effect.Effect<A, E | SqlError, R>
-    ): Effect.Effect<A, Exclude<E, SqlError> | SensorStoreError, R> =>
-      Effect.catchTag(effect as Effect.Effect<A, SqlError, R>, "SqlError", (cause) =>
-        Effect.fail(new SensorStoreError({ operation, cause }))
-      ) as Effect.Effect<A, Exclude<E, SqlError> | SensorStoreError, R>
+      effect: Effect.Effect<A, E | SqlError | Schema.SchemaError, R>
+    ): Effect.Effect<A, Exclude<E, SqlError | Schema.SchemaError> | SensorStoreError, R> =>
+      Effect.catchIf(
+        effect as Effect.Effect<A, SqlError | Schema.SchemaError, R>,
+        (error) => isSqlError(error) || Schema.isSchemaError(error),
+        (cause) => Effect.fail(new SensorStoreError({ operation, cause }))
+      ) as Effect.Effect<A, Exclude<E, SqlError | Schema.SchemaError> | SensorStoreError, R>
 
   const json = (value: unknown) => JSON.stringify(value ?? null)
   // Reasons and errors are free text: what PostgreSQL cannot store in them (U+0000, lone surrogates) is
@@ -113,12 +117,19 @@ export const make = Effect.gen(function* () {
       Effect.flatMap((rows) => (rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ sensor, owner }))))
     )
 
+  const findState = SqlSchema.findOneOption({
+    Request: Sensor,
+    Result: StateRow,
+    execute: ({ sensor }) =>
+      sql`select sensor, paused, lease_owner, lease_expires_at, cursor from sensor_state where sensor = ${sensor}`
+  })
+
   const getCursor: SensorStoreShape["getCursor"] = (sensor) =>
-    sql<{ cursor: unknown }>`select cursor from sensor_state where sensor = ${sensor}`.pipe(
-      // JSON null: a row made by `setPaused` for a sensor that never ran.
-      Effect.map((rows) =>
+    findState({ sensor }).pipe(
+      // JSON null: a row made by `setPaused` for a sensor that never ran, or a reset cursor.
+      Effect.map((row) =>
         Option.filter(
-          Option.map(Option.fromUndefinedOr(rows[0]), (row) => parseJson(row.cursor)),
+          Option.map(row, (state) => parseJson(state.cursor)),
           (c) => c !== null
         )
       ),
@@ -126,10 +137,32 @@ export const make = Effect.gen(function* () {
     )
 
   const isPaused: SensorStoreShape["isPaused"] = (sensor) =>
-    sql<{ paused: boolean }>`select paused from sensor_state where sensor = ${sensor}`.pipe(
-      Effect.map((rows) => rows[0]?.paused === true),
+    findState({ sensor }).pipe(
+      Effect.map((row) => Option.isSome(row) && row.value.paused),
       wrap("isPaused")
     )
+
+  const listSensors: SensorStoreShape["listSensors"] = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: StateRow,
+    execute: () => sql`select sensor, paused, lease_owner, lease_expires_at, cursor from sensor_state order by sensor`
+  })(undefined).pipe(
+    Effect.map((rows) => rows.map((row) => ({ ...row, cursor: parseJson(row.cursor) }))),
+    wrap("listSensors")
+  )
+
+  // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
+  const resetCursor: SensorStoreShape["resetCursor"] = (sensor) =>
+    Effect.gen(function* () {
+      const reset = yield* sql`
+        update sensor_state set cursor = 'null'::jsonb, updated_at = now()
+        where sensor = ${sensor} and (lease_expires_at is null or lease_expires_at < clock_timestamp())
+        returning sensor`
+      if (reset.length === 1) return { _tag: "Reset" } as const
+      const state = yield* findState({ sensor })
+      if (Option.isNone(state)) return { _tag: "NoState" } as const
+      return { _tag: "Owned", owner: state.value.leaseOwner ?? "an unknown owner" } as const
+    }).pipe(wrap("resetCursor"))
 
   // A sensor that never ran has no row yet: pausing it creates one with the cursor unset (JSON null).
   const setPaused: SensorStoreShape["setPaused"] = (sensor, paused) =>
@@ -149,11 +182,16 @@ export const make = Effect.gen(function* () {
     )
 
   const startTick: SensorStoreShape["startTick"] = (sensor, cursorBefore) =>
-    sql<{ id: string | number }>`
-      insert into sensor_ticks (sensor, status, cursor_before, started_at)
-      values (${sensor}, 'started', ${json(cursorBefore)}::jsonb, clock_timestamp())
-      returning id`.pipe(
-      Effect.map((rows) => Number(rows[0]!.id)),
+    // An insert ... returning gives its one row.
+    SqlSchema.findAll({
+      Request: Schema.Struct({ sensor: Schema.String, cursorBefore: Schema.Unknown }),
+      Result: Schema.Struct({ id: BigIntId }),
+      execute: (request) => sql`
+        insert into sensor_ticks (sensor, status, cursor_before, started_at)
+        values (${request.sensor}, 'started', ${json(request.cursorBefore)}::jsonb, clock_timestamp())
+        returning id::text as id`
+    })({ sensor, cursorBefore }).pipe(
+      Effect.map((rows) => rows[0]!.id),
       wrap("startTick")
     )
 
@@ -180,15 +218,18 @@ export const make = Effect.gen(function* () {
     )
 
   const recentTicks: SensorStoreShape["recentTicks"] = (sensor, limit) =>
-    sql<TickRow>`
-      select id, sensor, status, reason, cursor_before as "cursorBefore", cursor_after as "cursorAfter",
-             run_keys as "runKeys", run_count as "runCount", duration_ms as "durationMs"
-      from sensor_ticks where sensor = ${sensor}
-      order by started_at desc, id desc limit ${limit}`.pipe(
+    SqlSchema.findAll({
+      Request: Schema.Struct({ sensor: Schema.String, limit: Schema.Int }),
+      Result: TickRow,
+      execute: (request) => sql`
+        select id::text as id, sensor, status, reason, cursor_before as "cursorBefore", cursor_after as "cursorAfter",
+               run_keys as "runKeys", run_count as "runCount", duration_ms as "durationMs"
+        from sensor_ticks where sensor = ${request.sensor}
+        order by started_at desc, id desc limit ${request.limit}`
+    })({ sensor, limit }).pipe(
       Effect.map((rows) =>
         rows.map((row): StoredTick => ({
           ...row,
-          id: Number(row.id),
           cursorBefore: parseJson(row.cursorBefore),
           cursorAfter: parseJson(row.cursorAfter)
         }))
@@ -245,28 +286,32 @@ export const make = Effect.gen(function* () {
   }
 
   const getRun: SensorStoreShape["getRun"] = (sensor, runKey) =>
-    sql<RunRow>`select ${sql.literal(RUN_COLUMNS)} from sensor_runs
-                where sensor = ${sensor} and run_key = ${runKey}`.pipe(
-      Effect.map((rows) => Option.map(Option.fromUndefinedOr(rows[0]), toRun)),
-      wrap("getRun")
-    )
+    SqlSchema.findOneOption({
+      Request: SensorRun,
+      Result: RunRow,
+      execute: (request) => sql`select ${sql.literal(RUN_COLUMNS)} from sensor_runs
+                                where sensor = ${request.sensor} and run_key = ${request.runKey}`
+    })({ sensor, runKey }).pipe(wrap("getRun"))
 
   const unfinishedRuns: SensorStoreShape["unfinishedRuns"] = (sensor) =>
-    sql<RunRow>`select ${sql.literal(RUN_COLUMNS)} from sensor_runs
-                where sensor = ${sensor} and status in ('requested', 'running')
-                order by requested_at, run_key`.pipe(
-      Effect.map((rows) => rows.map(toRun)),
-      wrap("unfinishedRuns")
-    )
+    SqlSchema.findAll({
+      Request: Sensor,
+      Result: RunRow,
+      execute: (request) => sql`select ${sql.literal(RUN_COLUMNS)} from sensor_runs
+                                where sensor = ${request.sensor} and status in ('requested', 'running')
+                                order by requested_at, run_key`
+    })({ sensor }).pipe(wrap("unfinishedRuns"))
 
   const resetFailedRuns: SensorStoreShape["resetFailedRuns"] = (sensor, runKey) =>
-    sql<RunRow>`update sensor_runs set status = 'requested', finished_at = null
-                where sensor = ${sensor} and status = 'failed' and not starts_with(run_key, ${QUARANTINE_PREFIX})
-                  and (${runKey ?? null}::text is null or run_key = ${runKey ?? null}::text)
-                returning ${sql.literal(RUN_COLUMNS)}`.pipe(
-      Effect.map((rows) => rows.map(toRun)),
-      wrap("resetFailedRuns")
-    )
+    SqlSchema.findAll({
+      Request: Schema.Struct({ sensor: Schema.String, runKey: Schema.NullOr(Schema.String) }),
+      Result: RunRow,
+      execute: (request) => sql`
+        update sensor_runs set status = 'requested', finished_at = null
+        where sensor = ${request.sensor} and status = 'failed' and not starts_with(run_key, ${QUARANTINE_PREFIX})
+          and (${request.runKey}::text is null or run_key = ${request.runKey}::text)
+        returning ${sql.literal(RUN_COLUMNS)}`
+    })({ sensor, runKey: runKey ?? null }).pipe(wrap("resetFailedRuns"))
 
   const prune: SensorStoreShape["prune"] = ({ keepTicks, runMaxAgeMs }) =>
     Effect.gen(function* () {
@@ -287,6 +332,8 @@ export const make = Effect.gen(function* () {
     assertOwner,
     getCursor,
     isPaused,
+    listSensors,
+    resetCursor,
     setPaused,
     putCursor,
     startTick,

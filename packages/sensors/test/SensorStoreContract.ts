@@ -28,6 +28,37 @@ export const contract = (test: ContractTest, expire: (ms: number) => Effect.Effe
       assert.isTrue(yield* store.acquireLease("lease", "a", 60_000, { n: 0 }))
     }))
 
+  test("lists sensors with their state; a reset unsets the cursor, refused while a live owner holds it", () =>
+    Effect.gen(function* () {
+      const store = yield* SensorStore
+      const listed = (name: string) =>
+        Effect.map(store.listSensors, (all) => {
+          const found = all.find((s) => s.sensor === name)
+          return found === undefined
+            ? undefined
+            : [found.paused, found.leaseOwner, found.leaseExpiresAt instanceof Date, found.cursor]
+        })
+      assert.isTrue(yield* store.acquireLease("listed", "a", 60_000, { n: 0 }))
+      yield* store.putCursor("listed", "a", { n: 4 })
+      yield* store.setPaused("listed.paused", true)
+      assert.deepStrictEqual(yield* listed("listed"), [false, "a", true, { n: 4 }])
+      // Paused before it ever ran: state with no cursor.
+      assert.deepStrictEqual(yield* listed("listed.paused"), [true, null, false, null])
+      const names = (yield* store.listSensors).map((s) => s.sensor)
+      assert.deepStrictEqual(names, [...names].sort())
+
+      assert.deepStrictEqual(yield* store.resetCursor("listed"), { _tag: "Owned", owner: "a" })
+      assert.deepStrictEqual(yield* store.getCursor("listed"), Option.some({ n: 4 }))
+      assert.deepStrictEqual(yield* store.resetCursor("listed.never"), { _tag: "NoState" })
+      yield* store.releaseLease("listed", "a")
+      assert.deepStrictEqual(yield* store.resetCursor("listed"), { _tag: "Reset" })
+      assert.isTrue(Option.isNone(yield* store.getCursor("listed")))
+      assert.deepStrictEqual(yield* listed("listed"), [false, null, false, null])
+      // The next owner starts over: the reset cursor is not replaced by the initial one.
+      assert.isTrue(yield* store.acquireLease("listed", "b", 60_000, { n: 0 }))
+      assert.isTrue(Option.isNone(yield* store.getCursor("listed")))
+    }))
+
   test("a failed transaction leaves no run records and no tick outcome behind", () =>
     Effect.gen(function* () {
       const store = yield* SensorStore

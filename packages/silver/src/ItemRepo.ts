@@ -4,6 +4,7 @@
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import * as Item from "./Item.ts"
 import {
   CHILD_KINDS,
@@ -20,8 +21,12 @@ import type { ItemRepoShape, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
 import * as ItemRepoSearch from "./ItemRepoSearch.ts"
 import * as SearchText from "./SearchText.ts"
-import { type DatabaseError, type DatabaseUnavailable, refusedForData, serverMessage } from "./SilverError.ts"
-import type { FetchStatus, TranscriptionStatus, TransformStatus } from "./Status.ts"
+import { DatabaseError, type DatabaseUnavailable, refusedForData, serverMessage } from "./SilverError.ts"
+import {
+  FetchStatus as FetchStatusSchema,
+  TranscriptionStatus as TranscriptionStatusSchema,
+  TransformStatus as TransformStatusSchema
+} from "./Status.ts"
 
 /** The channel notified (in the writing transaction) whenever items change. */
 export const CHANGED_CHANNEL = "medallion_silver_changed"
@@ -112,32 +117,69 @@ const searchColumns = (item: { title: string | null; body_text: string | null; s
 
 const utc = (value: Date | null): DateTime.Utc | null => (value === null ? null : DateTime.fromDateUnsafe(value))
 
-const SUMMARY_COLUMNS = `id, source_type, external_id, title, url, published_at, fetch_status, fetch_error,
+// The id is a bigint: selected as text, so the driver hands over a string the Schema reads.
+const SUMMARY_COLUMNS = `id::text as id, source_type, external_id, title, url, published_at, fetch_status, fetch_error,
   transcription_status, transcription_error, transform_status, transform_error, transform_version, updated_at`
 
-interface SummaryRecord {
-  readonly id: string | number
-  readonly sourceType: string
-  readonly externalId: string
-  readonly title: string | null
-  readonly url: string | null
-  readonly publishedAt: Date | null
-  readonly fetchStatus: FetchStatus
-  readonly fetchError: string | null
-  readonly transcriptionStatus: TranscriptionStatus
-  readonly transcriptionError: string | null
-  readonly transformStatus: TransformStatus
-  readonly transformError: string | null
-  readonly transformVersion: number
-  readonly updatedAt: Date
-}
-
-const toSummary = (row: SummaryRecord): Item.ItemSummary => ({
-  ...row,
-  id: Number(row.id),
-  publishedAt: utc(row.publishedAt),
-  updatedAt: DateTime.fromDateUnsafe(row.updatedAt)
+/** The summary columns as PostgreSQL returns them: decoded with Schema, not cast. */
+const SummaryRow = Schema.Struct({
+  id: Schema.NumberFromString,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  title: Schema.NullOr(Schema.String),
+  url: Schema.NullOr(Schema.String),
+  publishedAt: Schema.NullOr(Schema.DateTimeUtcFromDate),
+  fetchStatus: FetchStatusSchema,
+  fetchError: Schema.NullOr(Schema.String),
+  transcriptionStatus: TranscriptionStatusSchema,
+  transcriptionError: Schema.NullOr(Schema.String),
+  transformStatus: TransformStatusSchema,
+  transformError: Schema.NullOr(Schema.String),
+  transformVersion: Schema.Int,
+  updatedAt: Schema.DateTimeUtcFromDate
 })
+
+const ItemRecord = Schema.Struct({
+  ...SummaryRow.fields,
+  author: Schema.NullOr(Schema.String),
+  language: Schema.NullOr(Schema.String),
+  bodyText: Schema.NullOr(Schema.String),
+  excerpt: Schema.NullOr(Schema.String),
+  siteName: Schema.NullOr(Schema.String),
+  categories: Schema.NullOr(Schema.Array(Schema.String)),
+  secondaryText: Schema.NullOr(Schema.String),
+  extractor: Schema.NullOr(Schema.String),
+  publishedUnparsed: Schema.NullOr(Schema.String),
+  createdAt: Schema.DateTimeUtcFromDate
+})
+
+const CountRow = Schema.Struct({
+  sourceType: Schema.String,
+  fetchStatus: FetchStatusSchema,
+  transcriptionStatus: TranscriptionStatusSchema,
+  transformStatus: TransformStatusSchema,
+  count: Schema.NumberFromString
+})
+
+const ChangeRow = Schema.Struct({
+  id: Schema.NumberFromString,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  xid: Schema.String,
+  transformStatus: TransformStatusSchema
+})
+
+/** A row that does not decode is the database's fault, not the caller's: a `DatabaseError` naming the column. */
+const undecodable =
+  (operation: string) =>
+  <A, E, R>(
+    effect: Effect.Effect<A, E | Schema.SchemaError, R>
+  ): Effect.Effect<A, Exclude<E, Schema.SchemaError> | DatabaseError, R> =>
+    Effect.catchIf(effect as Effect.Effect<A, Schema.SchemaError, R>, Schema.isSchemaError, (error) =>
+      Effect.fail(
+        new DatabaseError({ operation, message: `a row read back does not decode: ${error.message}`, cause: error })
+      )
+    ) as Effect.Effect<A, Exclude<E, Schema.SchemaError> | DatabaseError, R>
 
 const decodeStatus = Schema.decodeUnknownEffect(Item.StatusUpdate)
 
@@ -393,95 +435,82 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
   })
 
   const get = Effect.fn("ItemRepo.get")(function* (key: Item.ItemKey) {
-    return yield* db.resilient(
-      "ItemRepo.get",
-      Effect.gen(function* () {
-        const [row] = yield* sql<
-          SummaryRecord & {
-            author: string | null
-            language: string | null
-            bodyText: string | null
-            excerpt: string | null
-            siteName: string | null
-            categories: ReadonlyArray<string> | null
-            secondaryText: string | null
-            extractor: string | null
-            publishedUnparsed: string | null
-            createdAt: Date
-          }
-        >`
-          select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, excerpt, site_name, categories,
-                 secondary_text, extractor, published_unparsed, created_at
-          from items where source_type = ${key.sourceType} and external_id = ${key.externalId}`
-        if (row === undefined) return Option.none()
-        const id = String(row.id)
-        const [artifacts, comments, segments, media, enrichments] = yield* Effect.all(
-          [
-            sql<{
-              artifactType: string
-              ext: string
-              artifactName: string
-              sha256: string
-              size: string | number
-              location: string
-              writtenAt: Date | null
-            }>`
+    return yield* db
+      .resilient(
+        "ItemRepo.get",
+        Effect.gen(function* () {
+          const found = yield* SqlSchema.findOneOption({
+            Request: Schema.Struct({ sourceType: Schema.String, externalId: Schema.String }),
+            Result: ItemRecord,
+            execute: (request) => sql`
+            select ${sql.literal(SUMMARY_COLUMNS)}, author, language, body_text, excerpt, site_name, categories,
+                   secondary_text, extractor, published_unparsed, created_at
+            from items where source_type = ${request.sourceType} and external_id = ${request.externalId}`
+          })(key)
+          if (Option.isNone(found)) return Option.none()
+          const row = found.value
+          const id = String(row.id)
+          const [artifacts, comments, segments, media, enrichments] = yield* Effect.all(
+            [
+              sql<{
+                artifactType: string
+                ext: string
+                artifactName: string
+                sha256: string
+                size: string | number
+                location: string
+                writtenAt: Date | null
+              }>`
               select artifact_type, ext, artifact_name, sha256, size, location, written_at
               from item_artifacts where item_id = ${id}::bigint order by artifact_type, ext`,
-            sql<Omit<Item.CommentRow, "publishedAt"> & { publishedAt: Date | null }>`
+              sql<Omit<Item.CommentRow, "publishedAt"> & { publishedAt: Date | null }>`
               select external_id, parent_external_id, position, depth, author, body_text, published_at, deleted,
                      artifact_type, artifact_ext
               from comments where item_id = ${id}::bigint order by position`,
-            sql<Item.SegmentRow>`
+              sql<Item.SegmentRow>`
               select position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext
               from transcript_segments where item_id = ${id}::bigint order by position`,
-            sql<Omit<Item.MediaRow, "bytes"> & { bytes: string | number | null }>`
+              sql<Omit<Item.MediaRow, "bytes"> & { bytes: string | number | null }>`
               select position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext
               from media where item_id = ${id}::bigint order by position`,
-            sql<Item.EnrichmentRow>`
+              sql<Item.EnrichmentRow>`
               select kind, model, summary_text, artifact_type, artifact_ext
               from enrichments where item_id = ${id}::bigint order by kind, model`
-          ],
-          { concurrency: 1 }
-        )
-        const detail: Item.ItemDetail = {
-          item: {
-            ...toSummary(row),
-            author: row.author,
-            language: row.language,
-            bodyText: row.bodyText,
-            excerpt: row.excerpt,
-            siteName: row.siteName,
-            categories: row.categories ?? [],
-            secondaryText: row.secondaryText,
-            extractor: row.extractor,
-            publishedUnparsed: row.publishedUnparsed,
-            createdAt: DateTime.fromDateUnsafe(row.createdAt)
-          },
-          artifacts: artifacts.map((a) => ({ ...a, size: Number(a.size), writtenAt: utc(a.writtenAt) })),
-          comments: comments.map((c) => ({ ...c, publishedAt: utc(c.publishedAt) })),
-          segments,
-          media: media.map((m) => ({ ...m, bytes: m.bytes === null ? null : Number(m.bytes) })),
-          enrichments
-        }
-        return Option.some(detail)
-      })
-    )
+            ],
+            { concurrency: 1 }
+          )
+          const detail: Item.ItemDetail = {
+            item: { ...row, categories: row.categories ?? [] },
+            artifacts: artifacts.map((a) => ({ ...a, size: Number(a.size), writtenAt: utc(a.writtenAt) })),
+            comments: comments.map((c) => ({ ...c, publishedAt: utc(c.publishedAt) })),
+            segments,
+            media: media.map((m) => ({ ...m, bytes: m.bytes === null ? null : Number(m.bytes) })),
+            enrichments
+          }
+          return Option.some(detail)
+        })
+      )
+      .pipe(undecodable("ItemRepo.get"))
   })
 
   const countByStatus = Effect.fn("ItemRepo.countByStatus")(function* (options?: {
     readonly sourceType?: string | undefined
   }) {
-    const rows = yield* db.resilient(
-      "ItemRepo.countByStatus",
-      sql<Omit<Item.StatusCount, "count"> & { count: string | number }>`
-        select source_type, fetch_status, transcription_status, transform_status, count(*) as count
-        from items
-        where ${options?.sourceType === undefined ? sql.literal("true") : sql`source_type = ${options.sourceType}`}
-        group by 1, 2, 3, 4
-        order by 1, 2, 3, 4`
-    )
-    return rows.map((row) => ({ ...row, count: Number(row.count) }))
+    return yield* db
+      .resilient(
+        "ItemRepo.countByStatus",
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: CountRow,
+          execute: () => sql`
+            select source_type, fetch_status, transcription_status, transform_status, count(*)::text as count
+            from items
+            where ${options?.sourceType === undefined ? sql.literal("true") : sql`source_type = ${options.sourceType}`}
+            group by 1, 2, 3, 4
+            order by 1, 2, 3, 4`
+        })(undefined)
+      )
+      .pipe(undecodable("ItemRepo.countByStatus"))
   })
 
   const listByStatus = Effect.fn("ItemRepo.listByStatus")(function* (query: StatusQuery) {
@@ -492,53 +521,62 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       query.transformStatus === undefined ? undefined : sql`transform_status = ${query.transformStatus}`,
       sql`id > ${String(query.afterId ?? 0)}::bigint`
     ].filter((c) => c !== undefined)
-    const rows = yield* db.resilient(
-      "ItemRepo.listByStatus",
-      sql<SummaryRecord>`select ${sql.literal(SUMMARY_COLUMNS)} from items where ${sql.and(conditions)}
-                         order by id limit ${query.limit}`
-    )
-    return rows.map(toSummary)
+    return yield* db
+      .resilient(
+        "ItemRepo.listByStatus",
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: SummaryRow,
+          execute: () => sql`select ${sql.literal(SUMMARY_COLUMNS)} from items where ${sql.and(conditions)}
+                             order by id limit ${query.limit}`
+        })(undefined)
+      )
+      .pipe(undecodable("ItemRepo.listByStatus"))
   })
 
   const stale = Effect.fn("ItemRepo.stale")(function* (query: StaleQuery) {
-    const rows = yield* db.resilient(
-      "ItemRepo.stale",
-      sql<SummaryRecord>`
-        select ${sql.literal(SUMMARY_COLUMNS)} from items
-        where source_type = ${query.sourceType} and transform_version < ${query.currentVersion}
-          and id > ${String(query.afterId ?? 0)}::bigint
-        order by id limit ${query.limit}`
-    )
-    return rows.map(toSummary)
+    return yield* db
+      .resilient(
+        "ItemRepo.stale",
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: SummaryRow,
+          execute: () => sql`
+            select ${sql.literal(SUMMARY_COLUMNS)} from items
+            where source_type = ${query.sourceType} and transform_version < ${query.currentVersion}
+              and id > ${String(query.afterId ?? 0)}::bigint
+            order by id limit ${query.limit}`
+        })(undefined)
+      )
+      .pipe(undecodable("ItemRepo.stale"))
   })
 
   const search = ItemRepoSearch.make(db)
 
   const changes = Effect.fn("ItemRepo.changes")(function* (cursor: Item.ChangeCursor, limit: number) {
-    return yield* db.resilient(
-      "ItemRepo.changes",
-      Effect.gen(function* () {
-        const [{ watermark }] = (yield* sql<{ watermark: string }>`
+    return yield* db
+      .resilient(
+        "ItemRepo.changes",
+        Effect.gen(function* () {
+          const [{ watermark }] = (yield* sql<{ watermark: string }>`
           select pg_snapshot_xmin(pg_current_snapshot())::text as watermark`) as unknown as [{ watermark: string }]
-        const rows = yield* sql<{
-          id: string | number
-          sourceType: string
-          externalId: string
-          xid: string
-          transformStatus: TransformStatus
-        }>`
-          select id, source_type, external_id, xid::text as xid, transform_status from items
-          where xid >= ${cursor.xid}::xid8 and xid < ${watermark}::xid8
-            and (xid > ${cursor.xid}::xid8 or id > ${String(cursor.id)}::bigint)
-          order by xid, id
-          limit ${limit}`
-        const items = rows.map((row) => ({ ...row, id: Number(row.id) }))
-        const last = items.at(-1)
-        const next: Item.ChangeCursor =
-          items.length === limit && last !== undefined ? { xid: last.xid, id: last.id } : { xid: watermark, id: 0 }
-        return { items, next }
-      })
-    )
+          const items = yield* SqlSchema.findAll({
+            Request: Schema.Void,
+            Result: ChangeRow,
+            execute: () => sql`
+            select id::text as id, source_type, external_id, xid::text as xid, transform_status from items
+            where xid >= ${cursor.xid}::xid8 and xid < ${watermark}::xid8
+              and (xid > ${cursor.xid}::xid8 or id > ${String(cursor.id)}::bigint)
+            order by xid, id
+            limit ${limit}`
+          })(undefined)
+          const last = items.at(-1)
+          const next: Item.ChangeCursor =
+            items.length === limit && last !== undefined ? { xid: last.xid, id: last.id } : { xid: watermark, id: 0 }
+          return { items, next }
+        })
+      )
+      .pipe(undecodable("ItemRepo.changes"))
   })
 
   return { upsert, discover, setStatus, get, countByStatus, listByStatus, stale, search, changes }

@@ -2,7 +2,6 @@ import { SensorStore } from "@medallion/sensors"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Effect } from "effect"
 import { Prompt } from "effect/cli"
-import { SqlClient } from "effect/sql/SqlClient"
 import type * as App from "../App.ts"
 import { NotFound, Refused } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
@@ -14,11 +13,9 @@ import * as TransformWiring from "../TransformWiring.ts"
  */
 const knownSensor = (app: App.App, sensor: string) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient
+    const store = yield* SensorStore
     const run = TransformDaemon.sensors(TransformWiring.options(app)).map((s) => s.name)
-    const stored = (yield* sql<{ sensor: string }>`select sensor from sensor_state order by sensor`).map(
-      (r) => r.sensor
-    )
+    const stored = (yield* store.listSensors).map((r) => r.sensor)
     const known = [...new Set([...run, ...stored])].sort()
     if (!known.includes(sensor))
       return yield* new NotFound({ message: `no sensor named ${sensor} (the sensors are: ${known.join(", ")})` })
@@ -28,14 +25,7 @@ const knownSensor = (app: App.App, sensor: string) =>
 export const list = Effect.fn(function* () {
   yield* Operations.run(() =>
     Effect.gen(function* () {
-      const sql = yield* SqlClient
-      const rows = yield* sql<{
-        sensor: string
-        paused: boolean
-        leaseOwner: string | null
-        leaseExpiresAt: Date | null
-        cursor: unknown
-      }>`select sensor, paused, lease_owner, lease_expires_at, cursor from sensor_state order by sensor`
+      const rows = yield* (yield* SensorStore).listSensors
       if (rows.length === 0) yield* Console.log("no sensor has run yet")
       for (const row of rows) {
         const lease =
@@ -76,21 +66,14 @@ export const reset = Effect.fn(function* ({ sensor, yes }: { readonly sensor: st
   yield* Operations.run((app) =>
     Effect.gen(function* () {
       yield* knownSensor(app, sensor)
-      const sql = yield* SqlClient
       // Refused while a live daemon owns the sensor: its in-memory position would overwrite the reset.
-      const rows = yield* sql<{ sensor: string; leaseOwner: string | null }>`
-        update sensor_state set cursor = 'null'::jsonb, updated_at = now()
-        where sensor = ${sensor} and (lease_expires_at is null or lease_expires_at < clock_timestamp())
-        returning sensor, lease_owner`
-      if (rows.length === 1)
+      const outcome = yield* (yield* SensorStore).resetCursor(sensor)
+      if (outcome._tag === "Reset")
         return yield* Console.log(`${sensor}: cursor reset; the next tick starts from the beginning`)
-      const [owned] = yield* sql<{
-        leaseOwner: string | null
-      }>`select lease_owner from sensor_state where sensor = ${sensor}`
       // A sensor the daemon runs that never ticked has no cursor to reset.
-      if (owned === undefined) return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
+      if (outcome._tag === "NoState") return yield* Console.log(`${sensor} has not run yet: it has no cursor to reset`)
       return yield* new Refused({
-        message: `${sensor} is owned by a running daemon (${owned.leaseOwner}); stop the transform daemons first`
+        message: `${sensor} is owned by a running daemon (${outcome.owner}); stop the transform daemons first`
       })
     })
   )
