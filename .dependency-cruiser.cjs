@@ -66,6 +66,21 @@ module.exports = {
       }
     },
     {
+      name: "migrate-loads-no-source",
+      comment:
+        "the legacy migration writes bronze as the fetch side does through @medallion/workers/records: the sources, their HTTP client, HTML extractors and feed parser stay out of its module graph (about 50 MB of a process)",
+      severity: "error",
+      from: { path: "^packages/migrate/src/" },
+      to: {
+        path: [
+          "^packages/workers/src/fetch/(index|FeedSource|WebSource|HackerNewsSource|FetchWorker|Enricher|Transcriber)\\.ts$",
+          "^packages/workers/src/extract/(HtmlArticle|FeedDocument|MainContent|Sitemap)\\.ts$",
+          "^packages/workers/src/http/FetchHttp\\.ts$"
+        ],
+        reachable: true
+      }
+    },
+    {
       name: "nothing-below-imports-the-migration",
       comment: "the migration uses bronze, silver (verify) and the fetch side; none of them knows it",
       severity: "error",

@@ -126,6 +126,14 @@ describe("workspace boundaries", () => {
     expect(depcruise(throughVerify).stdout).toContain("migrate-run-knows-nothing-of-silver")
   })
 
+  it("the migration importing the fetch side's sources (its barrel), rather than its records, is refused", () => {
+    const file = addFile(
+      `packages/migrate/src/${unique()}.ts`,
+      `import { FeedSource } from "@medallion/workers/fetch"\nexport const x = FeedSource\n`
+    )
+    expect(depcruise(file).stdout).toContain("migrate-loads-no-source")
+  })
+
   it("the migration's verify module may read silver; packages below never import the migration", () => {
     const verify = addFile(
       `packages/migrate/src/verify/${unique()}.ts`,

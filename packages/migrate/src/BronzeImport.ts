@@ -16,7 +16,7 @@ import {
   BronzeWriter
 } from "@medallion/bronze"
 import type { ArtifactKey } from "@medallion/bronze"
-import { ItemArtifacts } from "@medallion/workers/fetch"
+import { ItemArtifacts } from "@medallion/workers/records"
 import { Clock, Effect, Schema } from "effect"
 import type { PlannedArtifact, Planned } from "./RowPlan.ts"
 

@@ -6,7 +6,7 @@
  * computes it again and compares bytes. The same row always gives the same plan, byte for byte.
  */
 import type { ItemKey } from "@medallion/bronze"
-import { ChatCompletion, HnItem, ItemArtifacts, JsonArtifact, WhisperTranscript } from "@medallion/workers/fetch"
+import { ChatCompletion, HnItem, ItemArtifacts, JsonArtifact, WhisperTranscript } from "@medallion/workers/records"
 import { createHash } from "node:crypto"
 import { Effect, Schema } from "effect"
 import { describeKey, isDigest, keyObject, type LegacyRow } from "./LegacyRow.ts"

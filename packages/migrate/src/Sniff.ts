@@ -4,7 +4,7 @@
  * mapping (`when`) and `inspect`'s proposals both use it; the JSON shapes are decided by the fetch side's
  * own extractors, so "Whisper-shaped" means exactly what the transform will accept.
  */
-import { ChatCompletion, HnItem, WhisperTranscript } from "@medallion/workers/fetch"
+import { ChatCompletion, HnItem, WhisperTranscript } from "@medallion/workers/records"
 import { Effect, Result } from "effect"
 
 export type Kind =

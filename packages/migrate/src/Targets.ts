@@ -3,7 +3,7 @@
  * writes (see the workers' "Bronze layout written by the fetch side"), so the ordinary transform reads
  * a migrated item as it reads a fetched one. A source type of one's own may use any artifact name.
  */
-import { FeedSource, HackerNewsSource, WebSource } from "@medallion/workers/fetch"
+import { MediaKind, SourceTypes } from "@medallion/workers/records"
 
 export interface Target {
   /** The artifact name (its type without a version stamp). */
@@ -26,7 +26,7 @@ const enrichment = [target("enrichment-prompt", "json"), target("enrichment-resp
 /** What each built-in source's fetch side writes for an item. */
 export const builtIn: ReadonlyMap<string, ReadonlyArray<Target>> = new Map([
   [
-    HackerNewsSource.SOURCE_TYPE,
+    SourceTypes.HN,
     [
       target("item", "json"),
       target("comments", "json", { alwaysStamped: true }),
@@ -35,7 +35,7 @@ export const builtIn: ReadonlyMap<string, ReadonlyArray<Target>> = new Map([
     ]
   ],
   [
-    FeedSource.SOURCE_TYPE,
+    SourceTypes.FEED,
     [
       target("article", "html", { response: true }),
       target("audio", undefined),
@@ -44,14 +44,14 @@ export const builtIn: ReadonlyMap<string, ReadonlyArray<Target>> = new Map([
       ...enrichment
     ]
   ],
-  [WebSource.SOURCE_TYPE, [target("page", "html", { response: true }), ...enrichment]]
+  [SourceTypes.WEB, [target("page", "html", { response: true }), ...enrichment]]
 ])
 
 /** The artifact whose failure is the item's failure: what a carried-over `fetch_status = failed` names. */
 export const mainArtifact: ReadonlyMap<string, string> = new Map([
-  [HackerNewsSource.SOURCE_TYPE, "item"],
-  [FeedSource.SOURCE_TYPE, "entry"],
-  [WebSource.SOURCE_TYPE, "page"]
+  [SourceTypes.HN, "item"],
+  [SourceTypes.FEED, "entry"],
+  [SourceTypes.WEB, "page"]
 ])
 
 /** The feed entry record (`entry.json`), composed from the row's normalized columns. */
@@ -81,4 +81,4 @@ export const isBookkeepingId = (source: string, externalId: string): boolean =>
 
 /** The extension of a media file: from its MIME type or URL, as the feed source names enclosures. */
 export const mediaExtension = (type: string | undefined, url: string | undefined): string | undefined =>
-  FeedSource.mediaKind({ url: url ?? "", type, length: undefined })?.ext
+  MediaKind.mediaKind({ url: url ?? "", type })?.ext

@@ -9,7 +9,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { FeedEntryId } from "@medallion/workers/fetch"
+import { FeedEntryId } from "@medallion/workers/records"
 import { Effect } from "effect"
 
 /** The real captured data the database is built from (its origins and licenses are in `SOURCES.md` there). */

@@ -98,6 +98,32 @@ const mainContentOf = (html: string): Measured => {
   }
 }
 
+interface HeadingElement {
+  readonly textContent: string | null
+  closest(selector: string): HeadingElement | null
+  querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null }>
+}
+
+/** A link to the site's home page (`/`, `./`, `index.html`, an origin with no path). */
+const HOME = /^(?:(?:https?:)?\/\/[^/?#]+)?\/?(?:\.\/|(?:\.\.\/)*index\.html?)?$/i
+
+/**
+ * A heading that names the site, not the page: its text links to the home page (a logo), or it stands in
+ * the page's banner (`<header>` or `role=banner` outside the article and main content).
+ */
+const namesSite = (h: HeadingElement): boolean => {
+  const links = Array.from(h.querySelectorAll("a[href]"))
+  const link = (h.closest("a[href]") as unknown as { getAttribute(name: string): string | null } | null) ?? links[0]
+  const href = link?.getAttribute("href")?.trim()
+  if (href !== undefined && href.length > 0 && HOME.test(href)) return true
+  const banner = h.closest("header, [role=banner]")
+  return (
+    banner !== null &&
+    banner.closest("article, main, [role=main]") === null &&
+    h.closest("article, main, [role=main]") === null
+  )
+}
+
 /** Extracts the article from an already decoded HTML string. */
 export const extractFromString = (html: string, charset = "utf-8"): Effect.Effect<Article, ExtractError> =>
   Effect.suspend((): Effect.Effect<Article, ExtractError> => {
@@ -114,9 +140,9 @@ export const extractFromString = (html: string, charset = "utf-8"): Effect.Effec
       document.documentElement?.getAttribute("lang") ?? document.documentElement?.getAttribute("xml:lang")
     )
     const pageTitle = clean(document.title)
-    const h1s = Array.from(document.querySelectorAll("h1") as ArrayLike<{ textContent: string | null }>).flatMap(
-      (h) => clean(h.textContent) ?? []
-    )
+    const h1Elements = Array.from(document.querySelectorAll("h1") as ArrayLike<HeadingElement>)
+    const h1s = h1Elements.flatMap((h) => clean(h.textContent) ?? [])
+    const siteHeadings = h1Elements.filter(namesSite).flatMap((h) => clean(h.textContent) ?? [])
     const ogTitle = meta(document, "og:title", "twitter:title")
     const ogSite = meta(document, "og:site_name", "application-name")
     const description = meta(document, "description", "og:description", "twitter:description")
@@ -146,6 +172,7 @@ export const extractFromString = (html: string, charset = "utf-8"): Effect.Effec
       documentTitle: pageTitle,
       readabilityTitle: clean(parsed?.title),
       h1s,
+      siteHeadings,
       siteName
     })
     const declared = Language.normalize(clean(parsed?.lang) ?? htmlLang)

@@ -5,7 +5,9 @@
  * - title: `og:title`, else `<title>`, else Readability's title, else the first `<h1>`; a site-name part
  *   (`How to Build a Terrarium | eHow`, `os.path — ... — Python 3.11 documentation`, `..._教育频道_中国青年网`)
  *   is trimmed when the page names its site, when the rest is one of the page's own `<h1>` headings, or
- *   when it follows `_` (Chinese sites); a title or part that is only an id-like slug (`doc-1234`,
+ *   when it follows `_` (Chinese sites); a last part, or a bracketed suffix (`... [Archive of Our Own]`), is
+ *   trimmed too when it is what the page's own site heading says (an `<h1>` that links to the home page,
+ *   or stands in the page's banner: `Path | Node.js v18.20.4 Documentation`); a title or part that is only an id-like slug (`doc-1234`,
  *   `draft-dejong-remotestorage-04`) gives way to the rest, or to the `<h1>`;
  * - author: the byline without its label (`By`, `Par`, `Von`, `Posted by`, `Written by`...); a byline that
  *   is only a label or a date (`Follow Author`, `Last Updated: January 7, 2025`) is no author;
@@ -40,6 +42,11 @@ export interface TitleInput {
   readonly documentTitle: string | undefined
   /** The page's `<h1>` headings, in order (the first is often the site's logo). */
   readonly h1s: ReadonlyArray<string>
+  /**
+   * Those of them that name the site rather than the page: a link to the home page, or a heading in the
+   * page's banner (a `<header>` outside its article and main content).
+   */
+  readonly siteHeadings?: ReadonlyArray<string> | undefined
   readonly siteName: string | undefined
 }
 
@@ -54,7 +61,21 @@ const siteLike = (part: string): boolean =>
   part.length <= 60 && part.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length <= 5
 
 /** Trims a site-name part from the start or end of a title. */
-const trimSite = (title: string, siteName: string | undefined, headings: ReadonlyArray<string>): Title => {
+const trimSite = (
+  title: string,
+  siteName: string | undefined,
+  headings: ReadonlyArray<string>,
+  siteHeadings: ReadonlyArray<string>
+): Title => {
+  const named = [siteName, ...siteHeadings].flatMap((n) => (n === undefined ? [] : [comparable(n)]))
+  /** What the site's name, or a heading naming the site, says (one containing the other: `... beta`). */
+  const namesSite = (p: string) => {
+    const c = comparable(p)
+    return c.length > 0 && named.some((n) => n.length > 0 && (c === n || c.includes(n) || n.includes(c)))
+  }
+  const bracketed = /^(.*\S)\s*\[([^\]]+)\]$/u.exec(title)
+  if (bracketed !== null && namesSite(bracketed[2]!))
+    return { title: squash(bracketed[1]!), trimmedSite: squash(bracketed[2]!) }
   const parts = splitParts(title)
   if (parts.length < 2) return { title, trimmedSite: undefined }
   const whole = comparable(title)
@@ -71,6 +92,10 @@ const trimSite = (title: string, siteName: string | undefined, headings: Readonl
   }
   if (isSite(parts.at(-1)!)) return { title: cut(0, parts.length - 1), trimmedSite: undefined }
   if (isSite(parts[0]!)) return { title: cut(1, parts.length), trimmedSite: undefined }
+  // A site heading trims only the end, the usual place of a site's name: a blog's banner may hold the
+  // post's own title, which then opens the page's title.
+  if (namesSite(parts.at(-1)!) && siteLike(parts.at(-1)!))
+    return { title: cut(0, parts.length - 1), trimmedSite: cut(parts.length - 1, parts.length) }
   const compared = headings.map(comparable).filter((h) => h.length > 0)
   if (compared.includes(whole)) return { title, trimmedSite: undefined }
   // The heading is the title's first k parts: what follows is the site's name (the usual order, so it
@@ -85,8 +110,9 @@ const trimSite = (title: string, siteName: string | undefined, headings: Readonl
       if (comparable(cut(from, parts.length)) === heading && parts.slice(0, from).every(siteLike))
         return { title: cut(from, parts.length), trimmedSite: cut(0, from) }
   // An id-like part (`draft-dejong-remotestorage-04 - remoteStorage`) names the file, not the page.
-  const named = parts.filter((p) => !looksLikeSlug(p))
-  if (named.length > 0 && named.length < parts.length) return { title: named.join(" - "), trimmedSite: undefined }
+  const meaningful = parts.filter((p) => !looksLikeSlug(p))
+  if (meaningful.length > 0 && meaningful.length < parts.length)
+    return { title: meaningful.join(" - "), trimmedSite: undefined }
   // `title_channel_site`: Chinese sites end their titles with short channel and site names after `_`.
   if (/_/.test(title) && parts.slice(1).every((p) => p.length * 2 <= parts[0]!.length && siteLike(p)))
     return { title: parts[0]!, trimmedSite: parts.at(-1) }
@@ -100,7 +126,7 @@ export const title = (input: TitleInput): Title => {
     .find((t) => t !== undefined && t.length > 0)
   if (candidate === undefined) return { title: headings[0], trimmedSite: undefined }
   if (looksLikeSlug(candidate) && headings[0] !== undefined) return { title: headings[0], trimmedSite: undefined }
-  const trimmed = trimSite(candidate, input.siteName, headings)
+  const trimmed = trimSite(candidate, input.siteName, headings, input.siteHeadings ?? [])
   return trimmed.title === undefined || trimmed.title.length === 0
     ? { title: candidate, trimmedSite: undefined }
     : trimmed

@@ -35,8 +35,11 @@ import * as Declined from "./Declined.ts"
 import * as FeedEntryId from "./FeedEntryId.ts"
 import { SOURCE_TYPE } from "./FeedEntryId.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
+import { mediaKind } from "./MediaKind.ts"
 import * as Selection from "./Selection.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
+
+export { mediaKind }
 
 export { SOURCE_TYPE }
 
@@ -112,44 +115,6 @@ export const entryRecord = (
   language: entry.language,
   enclosures: entry.enclosures
 })
-
-const mediaExtensions: Record<string, string> = {
-  "audio/mpeg": "mp3",
-  "audio/mp3": "mp3",
-  "audio/wav": "wav",
-  "audio/x-wav": "wav",
-  "audio/wave": "wav",
-  "audio/mp4": "m4a",
-  "audio/x-m4a": "m4a",
-  "audio/aac": "aac",
-  "audio/ogg": "ogg",
-  "audio/opus": "opus",
-  "audio/flac": "flac",
-  "audio/webm": "webm",
-  "video/mp4": "mp4",
-  "video/webm": "webm",
-  "video/quicktime": "mov"
-}
-const knownExtensions = new Set(["mp3", "wav", "m4a", "aac", "ogg", "oga", "opus", "flac", "webm", "mp4", "m4v", "mov"])
-
-/** `audio` or `video`, and the file extension, of an enclosure; `undefined` when it is not media. */
-export const mediaKind = (
-  enclosure: FeedDocument.Enclosure
-): { readonly kind: "audio" | "video"; readonly ext: string } | undefined => {
-  let ext: string | undefined
-  try {
-    ext = /\.([a-z0-9]{2,5})$/i.exec(new URL(enclosure.url).pathname)?.[1]?.toLowerCase()
-  } catch {
-    ext = undefined
-  }
-  const type = enclosure.type?.toLowerCase().split(";")[0]?.trim()
-  const byType = type === undefined ? undefined : mediaExtensions[type]
-  const kind = type?.startsWith("video/") || ext === "mp4" || ext === "m4v" || ext === "mov" ? "video" : "audio"
-  if (byType !== undefined) return { kind: type!.startsWith("video/") ? "video" : "audio", ext: byType }
-  if (ext !== undefined && knownExtensions.has(ext)) return { kind, ext }
-  if (type?.startsWith("audio/") || type?.startsWith("video/")) return { kind, ext: "bin" }
-  return undefined
-}
 
 export const make = (partial: Partial<FeedSourceOptions> = {}): Source<FetchHttp | BronzeWriter | BronzeReader> => {
   const options = { ...defaults, ...partial }

@@ -24,9 +24,10 @@ import * as HnItem from "../extract/HnItem.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import * as Selection from "./Selection.ts"
+import * as SourceTypes from "./SourceTypes.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
-export const SOURCE_TYPE = "hn"
+export const SOURCE_TYPE = SourceTypes.HN
 export const LISTS_ID = "_lists"
 
 export type HnList = "topstories" | "newstories" | "beststories" | "askstories" | "showstories" | "jobstories"

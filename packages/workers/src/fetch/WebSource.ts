@@ -20,9 +20,10 @@ import * as Sitemap from "../extract/Sitemap.ts"
 import { FetchHttp } from "../http/FetchHttp.ts"
 import { RobotsTxt } from "../http/RobotsTxt.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
+import * as SourceTypes from "./SourceTypes.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
-export const SOURCE_TYPE = "web"
+export const SOURCE_TYPE = SourceTypes.WEB
 
 export const sitemapId = (url: string): string => `_sitemap:${url}`
 

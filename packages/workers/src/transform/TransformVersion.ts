@@ -7,4 +7,4 @@
  * with the same reason, keeps it. After a bump, items with `transform_version < TRANSFORM_VERSION` are
  * stale and a backfill re-transforms them from bronze; nothing else has to be migrated by hand.
  */
-export const TRANSFORM_VERSION = 3
+export const TRANSFORM_VERSION = 4

@@ -24,6 +24,23 @@ describe("HtmlArticle", () => {
     )
   }
 
+  it.effect("takes a heading that links home, or stands in the page's banner, as the site's name", () =>
+    Effect.gen(function* () {
+      const body = `<p>${"The page's own text, long enough to be an article. ".repeat(30)}</p>`
+      const page = (head: string, banner: string) =>
+        HtmlArticle.extractFromString(
+          `<html><head><title>${head}</title></head><body>${banner}<main><h2>Path</h2>${body}</main></body></html>`
+        )
+      const logo = yield* page("Path | Docs v1", `<div><h1><a href="/">Docs v1</a></h1></div>`)
+      assert.strictEqual(logo.title, "Path")
+      const banner = yield* page("Path | Docs v1", `<header><h1>Docs v1</h1></header>`)
+      assert.strictEqual(banner.title, "Path")
+      // The same heading in the article is the page's own: the title stays whole (its rest is no site name).
+      const inArticle = yield* page("Path | Docs v1", `<article><header><h1>Docs v1</h1></header></article>`)
+      assert.strictEqual(inArticle.title, "Docs v1")
+    })
+  )
+
   it.effect("gives typed reasons for an empty page, an oversized page and a page without text", () =>
     Effect.gen(function* () {
       const empty = yield* Effect.flip(HtmlArticle.extract(new Uint8Array()))

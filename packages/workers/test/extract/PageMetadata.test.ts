@@ -43,6 +43,37 @@ describe("PageMetadata", () => {
     )
   })
 
+  it("trims the end of a title that says what the page's site heading says, never its start", () => {
+    assert.deepStrictEqual(
+      title({
+        documentTitle: "Path | Node.js v18.20.4 Documentation",
+        h1s: ["Node.js v18.20.4 documentation"],
+        siteHeadings: ["Node.js v18.20.4 documentation"]
+      }),
+      { title: "Path", trimmedSite: "Node.js v18.20.4 Documentation" }
+    )
+    // A bracketed suffix, the heading with a word more (a logo's "beta").
+    assert.strictEqual(
+      title({
+        documentTitle: "Chapter 1 - An Author - Some Fandom | Another Name [Archive of Our Own]",
+        h1s: ["Archive of Our Own beta"],
+        siteHeadings: ["Archive of Our Own beta"]
+      }).title,
+      "Chapter 1 - An Author - Some Fandom | Another Name"
+    )
+    // A banner holding the post's own title: the title's start is the post, not a site's name.
+    assert.strictEqual(
+      title({ documentTitle: "Post Title | A Blog", h1s: ["Post Title"], siteHeadings: ["Post Title"] }).title,
+      "Post Title"
+    )
+    // Without the heading naming the site, the heading is the page's: it stays.
+    assert.strictEqual(
+      title({ documentTitle: "Path | Node.js v18.20.4 Documentation", h1s: ["Node.js v18.20.4 documentation"] }).title,
+      "Node.js v18.20.4 Documentation"
+    )
+    assert.strictEqual(title({ documentTitle: "Report [PDF]", siteHeadings: ["A Site"] }).title, "Report [PDF]")
+  })
+
   it("keeps a title whose parts are all the page's, and never returns a slug or nothing when there is a heading", () => {
     const whole = "How we designed Dropbox’s ATF - an async task framework"
     assert.strictEqual(title({ documentTitle: whole, h1s: [whole] }).title, whole)
