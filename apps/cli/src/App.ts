@@ -8,6 +8,7 @@ import { SilverDatabase } from "@medallion/silver"
 import * as Path from "node:path"
 import { Config, Context, Effect, Layer, Metric, Option, type Redacted } from "effect"
 import * as Database from "./Database.ts"
+import * as Installation from "./Installation.ts"
 import * as Logging from "./Logging.ts"
 import * as MedallionConfig from "./MedallionConfig.ts"
 import { ConfigFileError } from "./MedallionConfig.ts"
@@ -23,7 +24,8 @@ export interface App {
 export const resolve = Effect.gen(function* () {
   const flags = yield* root
   const config = yield* MedallionConfig.load(Option.getOrUndefined(flags.config))
-  const dataDir = Path.resolve(flags.dataDir)
+  // An operator command reads the installation it found (`Installation.required`).
+  const dataDir = (yield* Installation.LocatedDataDir) ?? Path.resolve(flags.dataDir)
   return {
     dataDir,
     config,

@@ -6,13 +6,14 @@
  * | ---- | ----------------------------------------------------------------------------------------- |
  * | 0    | done (also `--help`, `--version`)                                                         |
  * | 1    | the command failed (a database, bronze or run failure)                                   |
- * | 2    | usage or configuration error: an unknown command or flag, a missing argument, a bad file |
+ * | 2    | usage or configuration error: an unknown command or flag, a missing argument, a bad file, |
+ * |      | an operator command on a data dir that holds no installation                              |
  * | 3    | not found: the item, run or sensor named does not exist                                   |
  * | 130  | interrupted (SIGINT, SIGTERM); `demo`, which runs until stopped, exits 0 then            |
  *
  * A command says "not found" by failing with `NotFound`, and refuses what it cannot do with `Refused`
  * (exit 1); usage errors come from the CLI parser (`ShowHelp` with errors) and configuration errors as
- * `ConfigFileError`.
+ * `ConfigFileError`; a data dir with no installation is `NoInstallation`.
  */
 import { Cause, Console, Effect, Exit, Schema } from "effect"
 import type { Runtime } from "effect"
@@ -61,6 +62,7 @@ export const of = (exit: Exit.Exit<unknown, unknown>): number => {
     case "ShowHelp":
       return isUsageError(error) ? USAGE : OK
     case "ConfigFileError":
+    case "NoInstallation":
       return USAGE
     case "NotFound":
       return NOT_FOUND
@@ -85,6 +87,7 @@ export const report = <A, E, R>(command: Effect.Effect<A, E, R>): Effect.Effect<
       case "ShowHelp":
         return Effect.void
       case "ConfigFileError":
+      case "NoInstallation":
       case "NotFound":
       case "Refused":
         return Console.error(`medallion: ${(error as { message: string }).message}`)

@@ -7,12 +7,15 @@ import { Config } from "effect"
 import { Flag } from "effect/cli"
 import { LogFormats } from "./Logging.ts"
 
+/** The data dir when neither `--data-dir` nor `MEDALLION_DATA_DIR` names one. */
+export const DEFAULT_DATA_DIR = "./data"
+
 export const dataDir = Flag.String("data-dir").pipe(
   Flag.withDescription(
     "Folder for the embedded PostgreSQL and, unless configured otherwise, bronze (env MEDALLION_DATA_DIR)"
   ),
   Flag.withFallbackConfig(Config.String("MEDALLION_DATA_DIR")),
-  Flag.withDefault("./data")
+  Flag.withDefault(DEFAULT_DATA_DIR)
 )
 
 export const config = Flag.String("config").pipe(

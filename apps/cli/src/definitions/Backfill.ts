@@ -1,5 +1,6 @@
 import { DateTime, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 const date = (name: string, description: string) =>
@@ -31,9 +32,11 @@ export const backfill = Command.make("backfill", {
     "Transform bronze into silver again: all history, one source, or a time range. Never moves the sensors' cursors, so it is safe next to running daemons."
   ),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Backfill.ts"),
-      (m) => m.handler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Backfill.ts"),
+        (m) => m.handler
+      )
     )
   )
 )

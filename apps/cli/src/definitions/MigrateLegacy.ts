@@ -7,6 +7,7 @@
  */
 import { Config } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 const load = () => import("../commands/MigrateLegacy.ts")
@@ -86,7 +87,8 @@ const verify = Command.make("verify", { from, mapping, maxRowBytes, concurrency 
   Command.withDescription(
     "Check every legacy row: its bronze artifacts with equal bytes (sha256), its silver row, statuses and final text; a count table per source and status, every difference listed. Exits 1 on any unexplained difference"
   ),
-  Command.withHandler(Lazy.handler(load, (m) => m.verify))
+  // verify reads silver: the installation the run fed.
+  Command.withHandler(Installation.required(Lazy.handler(load, (m) => m.verify)))
 )
 
 const finalize = Command.make("finalize", {

@@ -1,4 +1,5 @@
 import { Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 export const retry = Command.make("retry", {
@@ -12,9 +13,11 @@ export const retry = Command.make("retry", {
     "Run failed bronze -> silver runs again (all, or one with --run), and with --items every item whose transform failed. Safe next to running daemons: runs are idempotent."
   ),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Retry.ts"),
-      (m) => m.handler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Retry.ts"),
+        (m) => m.handler
+      )
     )
   )
 )

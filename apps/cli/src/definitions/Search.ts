@@ -1,4 +1,5 @@
 import { Argument, Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 /** An integer flag refused outside `[min, max]`, so a bad value is a clear error rather than a database one. */
@@ -30,9 +31,11 @@ export const search = Command.make("search", {
 }).pipe(
   Command.withDescription("Full-text search over silver (titles and body_text), best matches first"),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Search.ts"),
-      (m) => m.handler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Search.ts"),
+        (m) => m.handler
+      )
     )
   )
 )

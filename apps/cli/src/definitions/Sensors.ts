@@ -1,4 +1,5 @@
 import { Argument, Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 const load = () => import("../commands/Sensors.ts")
@@ -9,7 +10,7 @@ const name = Argument.String("sensor").pipe(
 
 const list = Command.make("list").pipe(
   Command.withDescription("List the sensors, their state, owner and cursor"),
-  Command.withHandler(Lazy.handler(load, (m) => m.list))
+  Command.withHandler(Installation.required(Lazy.handler(load, (m) => m.list)))
 )
 
 const setPaused = (paused: boolean) =>
@@ -19,7 +20,7 @@ const setPaused = (paused: boolean) =>
         ? "Pause a sensor: the daemon that owns it skips its ticks (runs already requested finish)"
         : "Resume a paused sensor"
     ),
-    Command.withHandler(Lazy.handler(load, (m) => m.setPaused(paused)))
+    Command.withHandler(Installation.required(Lazy.handler(load, (m) => m.setPaused(paused))))
   )
 
 const reset = Command.make("reset", {
@@ -29,7 +30,7 @@ const reset = Command.make("reset", {
   Command.withDescription(
     "Reset a sensor's cursor to the beginning, after a confirmation (stop the transform daemons first)"
   ),
-  Command.withHandler(Lazy.handler(load, (m) => m.reset))
+  Command.withHandler(Installation.required(Lazy.handler(load, (m) => m.reset)))
 )
 
 export const sensors = Command.make("sensors").pipe(

@@ -1,4 +1,5 @@
 import { Argument, Command } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 export const show = Command.make("show", {
@@ -9,9 +10,11 @@ export const show = Command.make("show", {
     "Print one silver item with its statuses, provenance, comments, transcript segments and enrichments (JSON)"
   ),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Show.ts"),
-      (m) => m.handler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Show.ts"),
+        (m) => m.handler
+      )
     )
   )
 )

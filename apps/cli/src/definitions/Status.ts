@@ -1,4 +1,5 @@
 import { Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 export const status = Command.make("status", {
@@ -11,9 +12,11 @@ export const status = Command.make("status", {
     "Show items per source and status, the items that failed lately and why, each sensor's cursor, runs and recent ticks, failed runs, and how far silver lags behind bronze."
   ),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Status.ts"),
-      (m) => m.handler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Status.ts"),
+        (m) => m.handler
+      )
     )
   )
 )
