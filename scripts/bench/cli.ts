@@ -15,7 +15,7 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { EmbeddedPostgres } from "@medallion/silver"
+import { EmbeddedPostgres } from "@medallion/silver/embedded"
 import { Effect, Exit, Scope } from "effect"
 
 const REPO = Path.resolve(import.meta.dirname, "..", "..")
