@@ -30,7 +30,9 @@ describe("an operator command on a data dir with no installation", () => {
     ["retry"],
     ["backfill", "--dry-run"],
     ["sensors", "list"],
-    ["sensors", "reset", "bronze-to-silver", "--yes"]
+    ["sensors", "reset", "bronze-to-silver", "--yes"],
+    ["purge", "--source", "hn", "--id", "1", "--reason", "takedown"],
+    ["unpurge", "--source", "hn", "--id", "1", "--reason", "licensed again"]
   ]) {
     it(`medallion ${args.join(" ")} says so, exits 2 and creates nothing`, () => {
       const cwd = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-none-"))

@@ -1,6 +1,7 @@
 import * as Os from "node:os"
 import { Duration, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Installation from "../Installation.ts"
 import * as Lazy from "../Lazy.ts"
 
 const source = Flag.String("source").pipe(
@@ -62,9 +63,11 @@ export const purge = Command.make("purge", {
     "Remove items from bronze and silver for good (by id, by id pattern, or by age), with an audit record and a tombstone so nothing fetches or transforms them again. --reason is required; --dry-run lists what would go. A purge stopped midway completes on the next run."
   ),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Purge.ts"),
-      (m) => m.purgeHandler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Purge.ts"),
+        (m) => m.purgeHandler
+      )
     )
   )
 )
@@ -74,9 +77,11 @@ export const unpurge = Command.make("unpurge", { source, ids, reason, by }).pipe
     "Lift the tombstone of purged items (audited), so the fetch side may fetch them again. What was purged stays gone."
   ),
   Command.withHandler(
-    Lazy.handler(
-      () => import("../commands/Purge.ts"),
-      (m) => m.unpurgeHandler
+    Installation.required(
+      Lazy.handler(
+        () => import("../commands/Purge.ts"),
+        (m) => m.unpurgeHandler
+      )
     )
   )
 )
