@@ -1,16 +1,19 @@
 /**
  * Progress of a long command on stderr (stdout carries its result): a bar with rate and ETA on a
  * terminal (cli-progress), a plain line per tenth otherwise, so logs and CI get a few readable lines
- * rather than a redrawn bar.
+ * rather than a redrawn bar. While the total is unknown (a walk still finding its work) the bar shows the
+ * count and rate only, and the plain lines come every ten seconds.
  */
-import { SingleBar } from "cli-progress"
+// The default import: Node finds `SingleBar` among the CommonJS module's named exports but not `Format`.
+import cliProgress from "cli-progress"
 import { Effect } from "effect"
 
 export interface Update {
   /** What is being worked through; a new part (a table, say) starts a new bar. */
   readonly part?: string | undefined
   readonly done: number
-  readonly total: number
+  /** Undefined while unknown. */
+  readonly total: number | undefined
   readonly elapsedMs: number
   /** Counters shown after the rate, in this order: `{ failed: 2 }` shows `failed 2`. */
   readonly counts?: Readonly<Record<string, number>> | undefined
@@ -36,25 +39,35 @@ const countsOf = (u: Update) =>
     .map(([name, n]) => `${name} ${n}`)
     .join(", ")
 
-/** The plain line for an update: `backfill 50/100 items, 12.5 items/s, failed 0, ETA 4 s`. */
+/** Time between plain lines while the total is unknown. */
+const UNKNOWN_TOTAL_LINE_EVERY_MS = 10_000
+
+/**
+ * The plain line for an update: `backfill 50/100 items, 12.5 items/s, failed 0, ETA 4 s`; with no total
+ * yet, `reconcile 50 artifacts, 12.5 artifacts/s`.
+ */
 export const line = (options: Options, u: Update): string => {
   const rate = rateOf(u)
-  const eta = rate > 0 ? Math.round((u.total - u.done) / rate) : undefined
+  const eta = rate > 0 && u.total !== undefined ? Math.round((u.total - u.done) / rate) : undefined
   const counts = countsOf(u)
   return (
-    `${options.label}${u.part === undefined ? "" : ` ${u.part}:`} ${u.done}/${u.total} ${options.unit}, ` +
+    `${options.label}${u.part === undefined ? "" : ` ${u.part}:`} ${u.done}${u.total === undefined ? "" : `/${u.total}`} ${options.unit}, ` +
     `${rate.toFixed(1)} ${options.unit}/s${counts === "" ? "" : `, ${counts}`}${eta === undefined ? "" : `, ETA ${eta} s`}`
   )
 }
 
 const bar = (options: Options, stream: NodeJS.WriteStream): Progress => {
-  const singleBar = new SingleBar({
-    format: `${options.label}{part} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {rate} ${options.unit}/s | ETA {eta_formatted}{counts}`,
+  const known = `${options.label}{part} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {rate} ${options.unit}/s | ETA {eta_formatted}{counts}`
+  const unknown = `${options.label}{part} {value} ${options.unit} | {rate} ${options.unit}/s{counts}`
+  const singleBar = new cliProgress.SingleBar({
+    format: (barOptions, params, payload: { readonly known: boolean }) =>
+      cliProgress.Format.Formatter({ ...barOptions, format: payload.known ? known : unknown }, params, payload),
     stream,
     hideCursor: true
   })
   let part: string | null = null
   const payload = (u: Update) => ({
+    known: u.total !== undefined,
     part: u.part === undefined ? "" : ` ${u.part}`,
     rate: rateOf(u).toFixed(1),
     counts: countsOf(u) === "" ? "" : ` | ${countsOf(u)}`
@@ -64,10 +77,10 @@ const bar = (options: Options, stream: NodeJS.WriteStream): Progress => {
       Effect.sync(() => {
         if (part !== (u.part ?? "")) {
           if (part !== null) singleBar.stop()
-          singleBar.start(u.total, 0, payload(u))
+          singleBar.start(u.total ?? 0, 0, payload(u))
           part = u.part ?? ""
         }
-        singleBar.setTotal(u.total)
+        singleBar.setTotal(u.total ?? 0)
         singleBar.update(u.done, payload(u))
       }),
     stop: Effect.sync(() => {
@@ -78,13 +91,17 @@ const bar = (options: Options, stream: NodeJS.WriteStream): Progress => {
 }
 
 const lines = (options: Options, stream: NodeJS.WritableStream): Progress => {
-  const lastTenth = new Map<string, number>()
+  // Per part, the tenth last written (`t3`), or while the total is unknown the ten seconds (`s2`).
+  const lastMark = new Map<string, string>()
   return {
     update: (u) =>
       Effect.sync(() => {
-        const tenth = u.total === 0 ? 10 : Math.floor((u.done / u.total) * 10)
-        if (lastTenth.get(u.part ?? "") === tenth) return
-        lastTenth.set(u.part ?? "", tenth)
+        const mark =
+          u.total === undefined
+            ? `s${Math.floor(u.elapsedMs / UNKNOWN_TOTAL_LINE_EVERY_MS)}`
+            : `t${u.total === 0 ? 10 : Math.floor((u.done / u.total) * 10)}`
+        if (lastMark.get(u.part ?? "") === mark) return
+        lastMark.set(u.part ?? "", mark)
         stream.write(`${line(options, u)}\n`)
       }),
     stop: Effect.void

@@ -1,6 +1,6 @@
 /**
  * Progress off a terminal (logs, CI, a pipe): a plain line per tenth with the rate and the ETA, each
- * part (a table) on its own; no bar, no control characters.
+ * part (a table) on its own, or every ten seconds while the total is unknown; no bar, no control characters.
  */
 import { PassThrough } from "node:stream"
 import { assert, describe, it } from "@effect/vitest"
@@ -31,6 +31,22 @@ describe("Progress off a terminal", () => {
         lines.every((l) => !/[\u001b\r]/.test(l)),
         "no terminal control characters"
       )
+    })
+  )
+
+  it.effect("while the total is unknown, a count and rate every ten seconds; then tenths again", () =>
+    Effect.gen(function* () {
+      const out = capture()
+      const progress = Progress.make({ label: "reconcile", unit: "artifacts", stream: out.stream })
+      for (let done = 0; done <= 250; done += 10)
+        yield* progress.update({ done, total: undefined, elapsedMs: done * 100 })
+      yield* progress.update({ done: 250, total: 250, elapsedMs: 25_000 })
+      assert.deepStrictEqual(out.lines(), [
+        "reconcile 0 artifacts, 0.0 artifacts/s",
+        "reconcile 100 artifacts, 10.0 artifacts/s",
+        "reconcile 200 artifacts, 10.0 artifacts/s",
+        "reconcile 250/250 artifacts, 10.0 artifacts/s, ETA 0 s"
+      ])
     })
   )
 

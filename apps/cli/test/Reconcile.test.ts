@@ -1,6 +1,7 @@
 /**
  * `medallion reconcile` as a process: an artifact stored without its index line (a crash between the
- * two, or a store switched from scan to index discovery) gets its line; a second run finds nothing.
+ * two, or a store switched from scan to index discovery) gets its line; a second run finds nothing. Its
+ * progress goes to stderr.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -23,6 +24,13 @@ describe("medallion reconcile", () => {
         const first = yield* Medallion.run({ args })
         assert.strictEqual(first.code, 0, first.output)
         assert.include(first.stdout, "checked 1 artifact(s): 1 index line(s) restored")
+        // Off a terminal its progress is plain lines on stderr, the last one with the total the walk found.
+        const progress = first.stderr.split("\n").filter((l) => l.startsWith("reconcile "))
+        assert.strictEqual(
+          progress.at(-1)?.replace(/, [\d.]+ artifacts\/s.*$/, ""),
+          "reconcile 1/1 artifacts",
+          first.stderr
+        )
         const lines = Fs.readFileSync(Path.join(bronze, "_index.jsonl"), "utf8").trim().split("\n")
         assert.deepStrictEqual(
           lines.map((line) => JSON.parse(line).location),

@@ -4,6 +4,7 @@
  */
 import { Schema } from "effect"
 import { ArtifactInfo } from "./ArtifactKey.ts"
+import type { OnProgress } from "./ReconcileProgress.ts"
 
 /** A point in the scan order: artifacts sort by `(mtimeMs, location)`. */
 export const ScanPosition = Schema.Struct({
@@ -110,4 +111,6 @@ export interface ReconcileOptions {
   readonly since?: number | undefined
   /** Overrides the configured grace period for temp files. */
   readonly tempGraceMs?: number | undefined
+  /** Called as artifacts are checked (after each batch of item folders, or listing page), and once at the end. */
+  readonly onProgress?: OnProgress | undefined
 }

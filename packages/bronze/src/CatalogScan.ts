@@ -132,6 +132,8 @@ async function* batches(dir: string, size: number): AsyncGenerator<Array<Dirent>
 export interface WalkOptions {
   readonly onArtifact: (artifact: WalkedArtifact) => void
   readonly onTemp?: ((temp: WalkedTemp) => void) | undefined
+  /** Awaited after each batch of item folders: a place to report progress. */
+  readonly afterBatch?: (() => Promise<void>) | undefined
 }
 
 const statItem = async (root: string, sourceType: string, segment: string, options: WalkOptions): Promise<void> => {
@@ -193,6 +195,7 @@ export const walk = (root: string, options: WalkOptions): Effect.Effect<void, Br
                 await statItem(root, sourceEntry.name, itemEntry.name, options)
               })
             )
+            await options.afterBatch?.()
           }
         }
       }

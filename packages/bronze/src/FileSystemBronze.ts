@@ -28,6 +28,7 @@ import { BronzePurge, type BronzePurgeShape } from "./BronzePurge.ts"
 import { BronzeTombstones, type BronzeTombstonesShape } from "./BronzeTombstones.ts"
 import * as FileSystemPurge from "./FileSystemPurge.ts"
 import * as ItemRecord from "./ItemRecord.ts"
+import * as ReconcileProgress from "./ReconcileProgress.ts"
 import * as TempOwner from "./TempOwner.ts"
 import * as WriteOnce from "./WriteOnce.ts"
 import { byLocation, sha256Of, validateKey, validateLookup, validateLookupItem } from "./StoreInputs.ts"
@@ -524,7 +525,13 @@ export const make = (
       const missing: Array<CatalogScan.WalkedArtifact> = []
       const stale: Array<string> = []
       let scannedArtifacts = 0
+      const report = ReconcileProgress.reporter(reconcileOptions?.onProgress, now)
+      const context = yield* Effect.context<never>()
       yield* CatalogScan.walk(root, {
+        afterBatch:
+          reconcileOptions?.onProgress === undefined
+            ? undefined
+            : () => Effect.runPromiseWith(context)(Effect.suspend(() => report(scannedArtifacts, undefined))),
         onArtifact: (artifact) => {
           scannedArtifacts++
           if (indexed && (since === undefined || artifact.mtimeMs >= since) && !known.has(artifact.location)) {
@@ -536,6 +543,7 @@ export const make = (
           if (temp.mtimeMs < now - grace || TempOwner.isDeadWriter(NodePath.basename(temp.path))) stale.push(temp.path)
         }
       })
+      yield* report(scannedArtifacts, scannedArtifacts)
       missing.sort(CatalogScan.compareScanOrder)
       let unresolvedArtifacts = 0
       for (let i = 0; i < missing.length; i += 1000) {

@@ -184,6 +184,10 @@ const make = (options: MemoryBronzeOptions) => {
         for (const info of missing) appendIndex(CatalogIndex.encodeIndexLine(info))
         restoredIndexLines = missing.length
       }
+      // Checking memory takes no time worth showing: one report, at the end.
+      if (reconcileOptions?.onProgress !== undefined) {
+        yield* reconcileOptions.onProgress({ done: artifacts.size, total: artifacts.size, elapsedMs: 0 })
+      }
       // Memory has no torn lines and no temp files: a crash loses the whole store.
       return { restoredIndexLines, repairedTornLine: false, removedTempFiles: 0, scannedArtifacts: artifacts.size }
     })

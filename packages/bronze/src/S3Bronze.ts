@@ -25,6 +25,7 @@ import * as CatalogChanges from "./CatalogChanges.ts"
 import * as CatalogIndex from "./CatalogIndex.ts"
 import * as CatalogScan from "./CatalogScan.ts"
 import * as ItemRecord from "./ItemRecord.ts"
+import * as ReconcileProgress from "./ReconcileProgress.ts"
 import { type ResolvedS3Options, resolveOptions, type S3BronzeOptions } from "./S3BronzeOptions.ts"
 import * as S3Index from "./S3Index.ts"
 import * as S3ObjectStore from "./S3ObjectStore.ts"
@@ -344,7 +345,11 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
      * Every artifact under `under`, described: a HEAD for each key the cache does not know. Memory: one
      * listing page.
      */
-    const walk = (under: string, onArtifact: (artifact: Listed) => void): Effect.Effect<void, BronzeIoError> =>
+    const walk = (
+      under: string,
+      onArtifact: (artifact: Listed) => void,
+      afterPage: Effect.Effect<void> = Effect.void
+    ): Effect.Effect<void, BronzeIoError> =>
       listArtifacts(under, (found) =>
         Effect.forEach(
           found,
@@ -359,7 +364,7 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
               onArtifact({ location, mtimeMs: s.writtenAt, stored: s, parsed })
             }),
           { concurrency: 16, discard: true }
-        )
+        ).pipe(Effect.andThen(afterPage))
       )
 
     /** Full info of listed artifacts (the id via the record when hashed), and those with no id. */
@@ -535,15 +540,24 @@ export const make = (options: ResolvedS3Options): Effect.Effect<Services, never,
         }
         const missing: Array<Listed> = []
         let scannedArtifacts = 0
+        const report = ReconcileProgress.reporter(reconcileOptions?.onProgress, now)
+        const afterPage = Effect.suspend(() => report(scannedArtifacts, undefined))
         // Without an index there is nothing to restore: counting the listed artifacts needs no HEAD.
         yield* isIndexed
-          ? walk("", (artifact) => {
-              scannedArtifacts++
-              if ((since === undefined || artifact.mtimeMs >= since) && !known.has(artifact.location)) {
-                missing.push(artifact)
-              }
-            })
-          : listArtifacts("", (found) => Effect.sync(() => void (scannedArtifacts += found.length)))
+          ? walk(
+              "",
+              (artifact) => {
+                scannedArtifacts++
+                if ((since === undefined || artifact.mtimeMs >= since) && !known.has(artifact.location)) {
+                  missing.push(artifact)
+                }
+              },
+              afterPage
+            )
+          : listArtifacts("", (found) =>
+              Effect.sync(() => void (scannedArtifacts += found.length)).pipe(Effect.andThen(afterPage))
+            )
+        yield* report(scannedArtifacts, scannedArtifacts)
         missing.sort(CatalogScan.compareScanOrder)
         let unresolvedArtifacts = 0
         for (let i = 0; i < missing.length; i += 1000) {
