@@ -46,6 +46,9 @@ const depcruise = (file: string) =>
 
 const tscBuild = (project: string) => spawnSync(bin("tsc"), ["-b", project], { cwd: root, encoding: "utf8" })
 
+const tscCheck = (project: string) =>
+  spawnSync(bin("tsc"), ["-p", project, "--noEmit"], { cwd: root, encoding: "utf8" })
+
 const unique = () => `Violation${process.pid}${Math.floor(Math.random() * 1e9)}`
 
 describe("workspace boundaries", () => {
@@ -76,9 +79,13 @@ describe("workspace boundaries", () => {
       `packages/bronze/src/${unique()}.ts`,
       `import * as S from "../../silver/src/index.ts"\nexport const x = S\n`
     )
-    const tsc = tscBuild("packages/bronze/tsconfig.src.json")
+    // The build gate fails; once the packages are built, it names bronze's own
+    // declarations (silver's source imports them back, TS5055) rather than the
+    // import, so the cause is read from a check that writes nothing.
+    expect(tscBuild("packages/bronze/tsconfig.src.json").status).not.toBe(0)
+    const tsc = tscCheck("packages/bronze/tsconfig.src.json")
     expect(tsc.status).not.toBe(0)
-    expect(tsc.stdout).toMatch(/TS6059|TS6307/)
+    expect(tsc.stdout).toMatch(/TS6059: File '[^']*packages\/silver\/src\/index\.ts' is not under 'rootDir'/)
     const cruise = depcruise(file)
     expect(cruise.stdout).toContain("bronze-imports-no-workspace-package")
     expect(cruise.stdout).toContain("no-relative-import-across-packages")
