@@ -200,6 +200,7 @@ describe("crash recovery", () => {
           FileSystemBronze.layerWith({ root, catalog: "index" })
         )
         const live = yield* maintenance.reconcile()
+        assert.strictEqual(child.process.exitCode, null, `the writer must still be running: ${child.output()}`)
         assert.strictEqual(live.removedTempFiles, 0)
         assert.deepStrictEqual(yield* Effect.promise(temps), writing, "a live writer's temp file is not removed")
 

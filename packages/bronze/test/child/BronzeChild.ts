@@ -37,6 +37,8 @@ const writeLoop = (prefix: string, limit: number) =>
 const streamStall = Effect.gen(function* () {
   const writer = yield* BronzeWriter
   const half = Stream.fromIterable(Array.from({ length: 64 }, () => new Uint8Array(16 * 1024).fill(7)))
+  // A stalled stream holds no handle of its own: a timer keeps the process alive (a live writer) until killed.
+  setInterval(() => {}, 60_000)
   const stall = Stream.fromEffect(print("streaming")).pipe(Stream.flatMap(() => Stream.never))
   yield* writer.putStream(keyFor("stall", 0), Stream.concat(half, stall))
 })
