@@ -5,6 +5,7 @@
 import { FileSystemBronze } from "@medallion/bronze"
 import { S3Bronze } from "@medallion/bronze/s3"
 import { SilverDatabase } from "@medallion/silver"
+import { SourcePlugins } from "@medallion/workers/plugins"
 import * as Path from "node:path"
 import { Config, Context, Effect, Layer, Metric, Option, type Redacted } from "effect"
 import * as Database from "./Database.ts"
@@ -17,22 +18,28 @@ import { root } from "./Root.ts"
 export interface App {
   readonly dataDir: string
   readonly config: MedallionConfig.MedallionConfig
+  /** The source plug-ins the configuration was decoded with (default: the built-in ones). */
+  readonly plugins?: SourcePlugins.Registry | undefined
   readonly bronzeRoot: string
   readonly logFormat: Logging.LogFormat
 }
 
 export const resolve = Effect.gen(function* () {
   const flags = yield* root
-  const config = yield* MedallionConfig.load(Option.getOrUndefined(flags.config))
+  const { config, plugins } = yield* MedallionConfig.load(Option.getOrUndefined(flags.config))
   // An operator command reads the installation it found (`Installation.required`).
   const dataDir = (yield* Installation.LocatedDataDir) ?? Path.resolve(flags.dataDir)
   return {
     dataDir,
     config,
+    plugins,
     bronzeRoot: Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze")),
     logFormat: flags.logFormat
   } satisfies App
 })
+
+/** The source plug-ins of the app's configuration. */
+export const plugins = (app: App): SourcePlugins.Registry => app.plugins ?? SourcePlugins.builtIn
 
 /** The URL of silver's database, for components with their own connections (the run queue). */
 export class DatabaseUrl extends Context.Service<DatabaseUrl, Redacted.Redacted<string>>()(

@@ -1,57 +1,25 @@
 /**
  * From the configuration file to the fetch daemon's layer: the configured
- * sources, one HTTP client for all of them, transcription and enrichment when
+ * sources (each its plug-in's `Source`, with the plug-in's own layer), one HTTP client for all of them, transcription and enrichment when
  * enabled (API keys from the environment), and bronze on the filesystem.
  */
 import { FetchDaemon } from "@medallion/fetch-daemon"
-import {
-  Enricher,
-  FeedSource,
-  FetchHttp,
-  HackerNewsSource,
-  RobotsTxt,
-  Transcriber,
-  WebSource
-} from "@medallion/workers/fetch"
+import { Enricher, FetchHttp, RobotsTxt, Transcriber } from "@medallion/workers/fetch"
 import { Config, Effect, Layer } from "effect"
 import * as App from "./App.ts"
 import type { MedallionConfig, Source } from "./MedallionConfig.ts"
 
+/** Each configured entry as its plug-in's source, with the plug-in's own services. */
 const toSource =
-  (config: MedallionConfig) =>
-  (source: Source): FetchDaemon.ScheduledSource => {
-    switch (source.type) {
-      case "hn":
-        return {
-          name: source.name,
-          every: source.every,
-          source: HackerNewsSource.make({
-            baseUrl: source.baseUrl,
-            lists: source.lists,
-            maxItems: source.maxItems,
-            commentsRefetchAfter: source.refetchCommentsAfter,
-            refetchWindow: source.refetchWindow,
-            fetchArticles: source.fetchArticles
-          })
-        }
-      case "feed":
-        return {
-          name: source.name,
-          every: source.every,
-          source: FeedSource.make({
-            feeds: [source.url],
-            maxEntries: source.maxEntries,
-            fetchArticles: source.fetchArticles,
-            fetchMedia: source.fetchEnclosures,
-            extractTimeout: config.fetch.extractTimeout
-          })
-        }
-      case "web":
-        return {
-          name: source.name,
-          every: source.every,
-          source: WebSource.make({ urls: source.urls, sitemaps: source.sitemap === undefined ? [] : [source.sitemap] })
-        }
+  (app: App.App) =>
+  (entry: Source): FetchDaemon.ScheduledSource<unknown> => {
+    // The decoder accepted the entry with this plug-in's schema: it is there.
+    const plugin = App.plugins(app).get(entry.type)!
+    return {
+      name: entry.name,
+      every: entry.every,
+      source: plugin.source(entry, { extractTimeout: app.config.fetch.extractTimeout }),
+      layer: plugin.layer
     }
   }
 
@@ -100,7 +68,7 @@ const enricher = (config: MedallionConfig) =>
 export const layer = (app: App.App) => {
   const base = Layer.mergeAll(RobotsTxt.layer(), App.bronze(app)).pipe(Layer.provideMerge(http(app.config)))
   return FetchDaemon.layer({
-    sources: app.config.sources.map(toSource(app.config)),
+    sources: app.config.sources.map(toSource(app)),
     concurrency: app.config.http.perHostConcurrency * 2,
     shard: app.config.fetch.shard,
     reconcileEvery: app.config.bronze.reconcileEvery,

@@ -9,50 +9,20 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Url from "node:url"
 import { AddressPolicy, Shard } from "@medallion/workers/fetch"
-import { Cron, Duration, Effect, Option, Result, Schema, SchemaTransformation } from "effect"
+import { EntryFields, type SourcePlugin, SourcePlugins } from "@medallion/workers/plugins"
+import { Cron, Duration, Effect, Result, Schema } from "effect"
 
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-/** A count that must be at least 1 and at most `maximum`: past it the value is a typo or unusable, not a choice. */
-const Count = (maximum: number) => Schema.Int.check(Schema.isBetween({ minimum: 1, maximum }))
+const { Bounded, Count, HttpUrl, Interval, durationText, withDefault } = EntryFields
 const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
-const HttpUrl = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/$.?#].[^\s]*$/i, { expected: "an http(s) URL" }))
 /** Parsed, not only matched: a valid IPv4/IPv6 address and a prefix length within its family's range. */
 const Cidr = Schema.String.check(
   Schema.makeFilter((text: string) => text.includes("/") && AddressPolicy.parseCidr(text) !== undefined, {
     expected: "a CIDR such as 127.0.0.1/32 or ::1/128 (an IPv4 or IPv6 address, a prefix length of 0-32 or 0-128)"
   })
 )
-/**
- * A duration written as text ("30 seconds", "5 minutes", "6 hours", "1 day") that `accept`s. Checked as
- * a string first, so the check runs (and is reported) together with every other key's.
- */
-const durationText = (accept: (duration: Duration.Duration) => boolean, expected: string) =>
-  Schema.String.check(
-    Schema.makeFilter(
-      (text: string) =>
-        Option.match(Duration.fromInput(text as Duration.Input), { onNone: () => false, onSome: accept }),
-      { expected }
-    )
-  ).pipe(Schema.decodeTo(Schema.Duration, SchemaTransformation.durationFromString))
-
-const Interval = durationText(
-  (d) => Duration.isGreaterThan(d, Duration.zero),
-  'a positive duration such as "30 seconds" or "6 hours"'
-)
-
-/** A duration within `[minimum, maximum]`: a schedule faster than the floor would hammer a site or the database. */
-const Bounded = (minimum: Duration.Input & string, maximum: Duration.Input & string) => {
-  const low = Duration.fromInputUnsafe(minimum)
-  const high = Duration.fromInputUnsafe(maximum)
-  return durationText(
-    (d) => Duration.isGreaterThanOrEqualTo(d, low) && Duration.isLessThanOrEqualTo(d, high),
-    `a duration from "${minimum}" to "${maximum}"`
-  )
-}
-
-/** How often a source is polled: more than once a minute is impolite to the sites it reads. */
-const SourceEvery = Bounded("1 minute", "30 days")
 
 /** As `Interval`, zero allowed ("0 millis"). */
 const Delay = durationText(
@@ -60,43 +30,8 @@ const Delay = durationText(
   'a duration such as "250 millis" or "0 millis"'
 )
 
-/** A key that may be left out: the decoder fills in `value` (written as in the file). */
-const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
-  schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
-
-export const HackerNewsSource = Schema.Struct({
-  type: Schema.Literal("hn"),
-  name: withDefault(Schema.String, "hn"),
-  baseUrl: withDefault(HttpUrl, "https://hacker-news.firebaseio.com"),
-  lists: withDefault(Schema.Array(Schema.Literals(["topstories", "newstories", "beststories"])), ["topstories"]),
-  maxItems: withDefault(Count(10_000), 30),
-  every: withDefault(SourceEvery, "10 minutes"),
-  /** Comments of stories younger than `refetchWindow` are fetched again after this long. */
-  refetchCommentsAfter: withDefault(SourceEvery, "6 hours"),
-  refetchWindow: withDefault(Interval, "2 days"),
-  fetchArticles: withDefault(Schema.Boolean, true)
-})
-
-export const FeedSource = Schema.Struct({
-  type: Schema.Literal("feed"),
-  name: Schema.String,
-  url: HttpUrl,
-  every: withDefault(SourceEvery, "30 minutes"),
-  maxEntries: withDefault(Count(10_000), 50),
-  fetchArticles: withDefault(Schema.Boolean, true),
-  fetchEnclosures: withDefault(Schema.Boolean, true)
-})
-
-export const WebSource = Schema.Struct({
-  type: Schema.Literal("web"),
-  name: Schema.String,
-  urls: withDefault(Schema.Array(HttpUrl), []),
-  sitemap: Schema.optionalKey(HttpUrl),
-  every: withDefault(SourceEvery, "1 day")
-})
-
-export const Source = Schema.Union([HackerNewsSource, FeedSource, WebSource])
-export type Source = typeof Source.Type
+/** A configured source: its plug-in's `type`, `name`, `every` and the plug-in's own keys. */
+export type Source = SourcePlugins.Entry
 
 const section = <F extends Schema.Struct.Fields>(fields: F) =>
   // Every key of a section has a default, so an absent section decodes like `{}`.
@@ -161,93 +96,102 @@ const Queue = Schema.Struct({
   )
 )
 
-export const MedallionConfigSchema = Schema.Struct({
-  bronze: withDefault(Bronze, {}),
-  fetch: section({
+/** The file's schema, with one `sources[]` entry schema per plug-in of `registry`. */
+export const schema = (registry: SourcePlugins.Registry) =>
+  Schema.Struct({
     /**
-     * This daemon's share of every source's items, `"index/count"` (e.g. `"2/3"`), when several fetch
-     * daemons share the sources; default all of them.
+     * Modules of source plug-ins to load beside the built-in ones: paths (relative to the file) or package
+     * names, each exporting plug-ins made with `SourcePlugin.make` (see "Write your own source").
      */
-    shard: Schema.optionalKey(Shard.ShardFromString),
-    /**
-     * The time budget of parsing one feed document, or the article of a page to enrich, in the fetch
-     * daemon: over it, the feed fails with `extract-timeout` (the page is passed over).
-     */
-    extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
-    /** Worker threads for that parsing (default 1). */
-    extractThreads: withDefault(Count(256), 1)
-  }),
-  database: section({
-    poolSize: withDefault(Count(200), 10)
-  }),
-  sources: withDefault(Schema.Array(Source), [{ type: "hn" }]),
-  http: section({
-    userAgent: withDefault(Schema.String, "Medallion/0.1"),
-    timeout: withDefault(Bounded("1 second", "1 hour"), "30 seconds"),
-    maxBodyBytes: withDefault(Count(1024 * 1024 * 1024), 50 * 1024 * 1024),
-    perHostConcurrency: withDefault(Count(64), 2),
-    /** Politeness: the least time between two requests to one host. */
-    perHostInterval: withDefault(Delay, "250 millis"),
-    /** Loopback/private/link-local addresses are refused unless a CIDR here covers them (e.g. `127.0.0.1/32`). */
-    allowNetworks: withDefault(Schema.Array(Cidr), [])
-  }),
-  transcription: section({
-    enabled: withDefault(Schema.Boolean, false),
-    /** Base URL of a Whisper-compatible API (`/v1/audio/transcriptions` is appended). */
-    endpoint: withDefault(HttpUrl, "https://api.openai.com"),
-    model: withDefault(Schema.String, "whisper-1"),
-    maxItemsPerDay: withDefault(NonNegativeInt, 100),
-    maxMinutesPerDay: withDefault(NonNegativeInt, 120)
-  }),
-  enrichment: section({
-    enabled: withDefault(Schema.Boolean, false),
-    /** Base URL of an OpenAI-compatible API (`/v1/chat/completions` is appended). */
-    endpoint: withDefault(HttpUrl, "https://api.openai.com"),
-    model: withDefault(Schema.String, "gpt-4o-mini"),
-    maxItemsPerDay: withDefault(NonNegativeInt, 200)
-  }),
-  sensors: section({
-    interval: withDefault(Bounded("1 second", "1 day"), "30 seconds"),
-    tickTimeout: withDefault(Bounded("1 second", "5 minutes"), "5 seconds"),
-    maxRunsPerTick: withDefault(Count(10_000), 100),
-    /** Items per run, written to silver in one transaction. */
-    batchSize: withDefault(Count(5_000), 50)
-  }),
-  runs: section({
-    /**
-     * `in-process` (runs execute in the daemon that ticked, below ~100k items) or `queue` (a durable
-     * queue in PostgreSQL consumed by every transform daemon, above).
-     */
-    launcher: withDefault(Schema.Literals(["in-process", "queue"]), "in-process"),
-    /** Runs executing at once per daemon. */
-    concurrency: withDefault(Count(256), 4),
-    maxAttempts: withDefault(Count(100), 5),
-    /** In process: the longest one attempt of a run may take before it is given up and retried. */
-    runTimeout: withDefault(Bounded("1 second", "1 day"), "10 minutes"),
-    queue: withDefault(Queue, {})
-  }),
-  transform: section({
-    /** The time budget of one artifact's extraction: over it, the item fails with `extract-timeout`. */
-    extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
-    /** Worker threads for extraction; default the CPU count. */
-    extractThreads: Schema.optionalKey(Count(256))
-  }),
-  backfill: section({
-    /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */
-    schedule: Schema.optionalKey(
-      Schema.String.check(
-        Schema.makeFilter((text: string) => Result.isSuccess(Cron.parse(text)), {
-          expected: 'a cron expression such as "0 3 * * *" (minute hour day month weekday)'
-        })
+    plugins: withDefault(Schema.Array(Schema.NonEmptyString), []),
+    bronze: withDefault(Bronze, {}),
+    fetch: section({
+      /**
+       * This daemon's share of every source's items, `"index/count"` (e.g. `"2/3"`), when several fetch
+       * daemons share the sources; default all of them.
+       */
+      shard: Schema.optionalKey(Shard.ShardFromString),
+      /**
+       * The time budget of parsing one feed document, or the article of a page to enrich, in the fetch
+       * daemon: over it, the feed fails with `extract-timeout` (the page is passed over).
+       */
+      extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
+      /** Worker threads for that parsing (default 1). */
+      extractThreads: withDefault(Count(256), 1)
+    }),
+    database: section({
+      poolSize: withDefault(Count(200), 10)
+    }),
+    sources: withDefault(Schema.Array(SourcePlugins.entriesSchema(registry)), [{ type: "hn" }]),
+    http: section({
+      userAgent: withDefault(Schema.String, "Medallion/0.1"),
+      timeout: withDefault(Bounded("1 second", "1 hour"), "30 seconds"),
+      maxBodyBytes: withDefault(Count(1024 * 1024 * 1024), 50 * 1024 * 1024),
+      perHostConcurrency: withDefault(Count(64), 2),
+      /** Politeness: the least time between two requests to one host. */
+      perHostInterval: withDefault(Delay, "250 millis"),
+      /** Loopback/private/link-local addresses are refused unless a CIDR here covers them (e.g. `127.0.0.1/32`). */
+      allowNetworks: withDefault(Schema.Array(Cidr), [])
+    }),
+    transcription: section({
+      enabled: withDefault(Schema.Boolean, false),
+      /** Base URL of a Whisper-compatible API (`/v1/audio/transcriptions` is appended). */
+      endpoint: withDefault(HttpUrl, "https://api.openai.com"),
+      model: withDefault(Schema.String, "whisper-1"),
+      maxItemsPerDay: withDefault(NonNegativeInt, 100),
+      maxMinutesPerDay: withDefault(NonNegativeInt, 120)
+    }),
+    enrichment: section({
+      enabled: withDefault(Schema.Boolean, false),
+      /** Base URL of an OpenAI-compatible API (`/v1/chat/completions` is appended). */
+      endpoint: withDefault(HttpUrl, "https://api.openai.com"),
+      model: withDefault(Schema.String, "gpt-4o-mini"),
+      maxItemsPerDay: withDefault(NonNegativeInt, 200)
+    }),
+    sensors: section({
+      interval: withDefault(Bounded("1 second", "1 day"), "30 seconds"),
+      tickTimeout: withDefault(Bounded("1 second", "5 minutes"), "5 seconds"),
+      maxRunsPerTick: withDefault(Count(10_000), 100),
+      /** Items per run, written to silver in one transaction. */
+      batchSize: withDefault(Count(5_000), 50)
+    }),
+    runs: section({
+      /**
+       * `in-process` (runs execute in the daemon that ticked, below ~100k items) or `queue` (a durable
+       * queue in PostgreSQL consumed by every transform daemon, above).
+       */
+      launcher: withDefault(Schema.Literals(["in-process", "queue"]), "in-process"),
+      /** Runs executing at once per daemon. */
+      concurrency: withDefault(Count(256), 4),
+      maxAttempts: withDefault(Count(100), 5),
+      /** In process: the longest one attempt of a run may take before it is given up and retried. */
+      runTimeout: withDefault(Bounded("1 second", "1 day"), "10 minutes"),
+      queue: withDefault(Queue, {})
+    }),
+    transform: section({
+      /** The time budget of one artifact's extraction: over it, the item fails with `extract-timeout`. */
+      extractTimeout: withDefault(Bounded("100 millis", "10 minutes"), "5 seconds"),
+      /** Worker threads for extraction; default the CPU count. */
+      extractThreads: Schema.optionalKey(Count(256))
+    }),
+    backfill: section({
+      /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */
+      schedule: Schema.optionalKey(
+        Schema.String.check(
+          Schema.makeFilter((text: string) => Result.isSuccess(Cron.parse(text)), {
+            expected: 'a cron expression such as "0 3 * * *" (minute hour day month weekday)'
+          })
+        )
       )
-    )
-  }),
-  metrics: section({
-    host: withDefault(Schema.String, "127.0.0.1"),
-    fetchPort: withDefault(Port, 9464),
-    transformPort: withDefault(Port, 9465)
+    }),
+    metrics: section({
+      host: withDefault(Schema.String, "127.0.0.1"),
+      fetchPort: withDefault(Port, 9464),
+      transformPort: withDefault(Port, 9465)
+    })
   })
-})
+/** The file's schema with the built-in sources only. */
+export const MedallionConfigSchema = schema(SourcePlugins.builtIn)
 export type MedallionConfig = typeof MedallionConfigSchema.Type
 
 /** `0.0.0.0`, `::` (with or without brackets): a server bound there listens on every interface. */
@@ -292,8 +236,11 @@ export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("Conf
 export const DEFAULT_FILE = "medallion.config.json"
 
 /** Decodes a parsed document; errors name every bad key and what it expected. */
-export const decode = (file: string, document: unknown) =>
-  Schema.decodeUnknownEffect(MedallionConfigSchema)(document, { errors: "all", onExcessProperty: "error" }).pipe(
+export const decode = (file: string, document: unknown, registry: SourcePlugins.Registry = SourcePlugins.builtIn) =>
+  Schema.decodeUnknownEffect(registry === SourcePlugins.builtIn ? MedallionConfigSchema : schema(registry))(document, {
+    errors: "all",
+    onExcessProperty: "error"
+  }).pipe(
     Effect.mapError(
       (error) =>
         new ConfigFileError({
@@ -313,13 +260,71 @@ export const decode = (file: string, document: unknown) =>
     )
   )
 
+/** A configuration and the source plug-ins its entries were decoded with. */
+export interface Loaded {
+  readonly config: MedallionConfig
+  readonly plugins: SourcePlugins.Registry
+}
+
+const PluginList = Schema.Struct({ plugins: Schema.optionalKey(Schema.Array(Schema.NonEmptyString)) })
+
+/**
+ * The plug-ins named in the document's `plugins` (paths relative to the file's folder, or package names
+ * resolved from it), added to the built-in ones. A module that cannot be loaded or exports no plug-in
+ * stops the start with the file, the module and the reason.
+ */
+export const loadPlugins = Effect.fn("MedallionConfig.loadPlugins")(function* (file: string, document: unknown) {
+  const listed = Schema.decodeUnknownOption(PluginList)(document)
+  const names = listed._tag === "Some" ? (listed.value.plugins ?? []) : []
+  if (names.length === 0) return SourcePlugins.builtIn
+  const from = Url.pathToFileURL(file === "(defaults)" ? Path.join(process.cwd(), DEFAULT_FILE) : file)
+  const loaded: Array<SourcePlugin.AnySourcePlugin> = []
+  for (const name of names) {
+    const specifier = name.startsWith(".") || Path.isAbsolute(name) ? new URL(name, from).href : name
+    const module = yield* Effect.tryPromise({
+      try: () => import(specifier) as Promise<Record<string, unknown>>,
+      catch: (cause) =>
+        new ConfigFileError({
+          file,
+          message: `invalid configuration in ${file}: plugins: cannot load ${name}: ${String(cause)}`
+        })
+    })
+    loaded.push(
+      ...(yield* Effect.try({
+        try: () => SourcePlugins.fromModule(name, module),
+        catch: (cause) =>
+          new ConfigFileError({
+            file,
+            message: `invalid configuration in ${file}: plugins: ${(cause as Error).message}`
+          })
+      }))
+    )
+  }
+  return yield* Effect.try({
+    try: () => SourcePlugins.extend(SourcePlugins.builtIn, loaded),
+    catch: (cause) =>
+      new ConfigFileError({ file, message: `invalid configuration in ${file}: plugins: ${(cause as Error).message}` })
+  })
+})
+
+/** Decodes a parsed document with the plug-ins it names. */
+export const decodeWithPlugins = Effect.fn("MedallionConfig.decodeWithPlugins")(function* (
+  file: string,
+  document: unknown
+) {
+  const plugins = yield* loadPlugins(file, document)
+  const config = yield* decode(file, document, plugins)
+  return { config, plugins } satisfies Loaded
+})
+
 /**
  * Loads the configuration: the given file (which must exist), else
  * `./medallion.config.json` when present, else the defaults.
  */
 export const load = Effect.fn("MedallionConfig.load")(function* (file: string | undefined) {
   const path = file ?? (Fs.existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined)
-  if (path === undefined) return yield* decode("(defaults)", {})
+  if (path === undefined)
+    return { config: yield* decode("(defaults)", {}), plugins: SourcePlugins.builtIn } satisfies Loaded
   const text = yield* Effect.try({
     try: () => Fs.readFileSync(path, "utf8"),
     catch: (cause) =>
@@ -333,5 +338,5 @@ export const load = Effect.fn("MedallionConfig.load")(function* (file: string | 
         message: `${Path.resolve(path)} is not valid JSON: ${String(cause)}`
       })
   })
-  return yield* decode(Path.resolve(path), document)
+  return yield* decodeWithPlugins(Path.resolve(path), document)
 })

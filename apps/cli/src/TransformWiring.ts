@@ -9,6 +9,7 @@ import { ItemRepo, SilverDatabase } from "@medallion/silver"
 import { ExtractPool, TransformJob } from "@medallion/workers"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { HealthServer, TransformStatus } from "@medallion/workers/ops"
+import { SourcePlugins } from "@medallion/workers/plugins"
 import { Duration, Effect, Layer, Metric, Schedule } from "effect"
 import * as App from "./App.ts"
 import { queueReport } from "./commands/Status.ts"
@@ -24,7 +25,8 @@ export const options = (app: App.App): TransformDaemon.TransformDaemonOptions =>
   concurrency: app.config.runs.concurrency,
   maxAttempts: app.config.runs.maxAttempts,
   extractTimeout: app.config.transform.extractTimeout,
-  extractThreads: app.config.transform.extractThreads
+  extractThreads: app.config.transform.extractThreads,
+  transforms: SourcePlugins.transforms(App.plugins(app))
 })
 
 /** Worker threads for the extractions of jobs run outside the daemon's runs (backfill, retry). */
@@ -32,7 +34,11 @@ export const extractPool = (app: App.App) => ExtractPool.layer({ threads: app.co
 
 /** The bronze -> silver job as the daemon runs it, for the commands that run it themselves. */
 export const transformJob = (app: App.App): ReturnType<typeof TransformJob.make> =>
-  TransformJob.make({ concurrency: app.config.runs.concurrency, extractTimeout: app.config.transform.extractTimeout })
+  TransformJob.make({
+    concurrency: app.config.runs.concurrency,
+    extractTimeout: app.config.transform.extractTimeout,
+    transforms: SourcePlugins.transforms(App.plugins(app))
+  })
 
 /** The daemon itself, with its runs in process or on the queue (which needs the database URL). */
 const daemon = (app: App.App) =>

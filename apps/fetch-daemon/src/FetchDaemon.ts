@@ -4,7 +4,7 @@
  * nothing in its layer graph can reach silver (a dependency-cruiser rule), and
  * it remembers nothing outside bronze, so any number of restarts is safe.
  */
-import { BronzeMaintenance, type BronzeReader, type BronzeWriter, type ItemKey } from "@medallion/bronze"
+import { BronzeMaintenance, causeChain, type BronzeReader, type BronzeWriter, type ItemKey } from "@medallion/bronze"
 import {
   Declined,
   Enricher,
@@ -16,6 +16,8 @@ import {
   type RobotsTxt,
   type Shard,
   type Source,
+  SourceError,
+  Sources,
   Transcriber
 } from "@medallion/workers/fetch"
 import { Clock, Duration, Effect, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
@@ -26,15 +28,24 @@ const activity = (record: (activity: FetchActivity["Service"]) => Effect.Effect<
     Option.isSome(found) ? record(found.value) : Effect.void
   )
 
-export interface ScheduledSource {
+/** The fetch side's own services, which every source may use. */
+export type FetchServices = FetchHttp | RobotsTxt | BronzeWriter | BronzeReader
+
+export interface ScheduledSource<R = never> {
   /** The name the operator gave the source (config), shown in logs and metrics. */
   readonly name: string
-  readonly source: Source<FetchHttp | RobotsTxt | BronzeWriter | BronzeReader>
+  readonly source: Source<R | FetchServices>
   readonly every: Duration.Duration
+  /**
+   * What the source needs beyond the fetch side's services (an OAuth token, a quota): built once when
+   * the daemon starts, released when it stops. A failure to build it stops the start, naming the source.
+   */
+  readonly layer?: Layer.Layer<R, unknown, FetchServices> | undefined
 }
 
 export interface FetchDaemonOptions {
-  readonly sources: ReadonlyArray<ScheduledSource>
+  // Each source brings its own requirements, provided by its own layer.
+  readonly sources: ReadonlyArray<ScheduledSource<any>>
   /** Items fetched at once per source run. */
   readonly concurrency: number
   /** This daemon's share of every source's items, when several fetch daemons share the sources. */
@@ -200,7 +211,23 @@ export const layer = (options: FetchDaemonOptions) =>
         )
       )
       for (const scheduled of options.sources) {
-        const run = FetchWorker.runOnce(scheduled.source, {
+        const source: Source<FetchServices> =
+          scheduled.layer === undefined
+            ? scheduled.source
+            : Sources.provide(
+                scheduled.source,
+                yield* Layer.build(scheduled.layer).pipe(
+                  Effect.mapError(
+                    (cause) =>
+                      new SourceError({
+                        sourceType: scheduled.source.sourceType,
+                        message: `the services of source ${scheduled.name} could not be built: ${causeChain(cause)}`,
+                        cause
+                      })
+                  )
+                )
+              )
+        const run = FetchWorker.runOnce(source, {
           concurrency: options.concurrency,
           shard: options.shard,
           name: scheduled.name

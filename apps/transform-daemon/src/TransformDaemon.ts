@@ -35,7 +35,7 @@ import type { BronzeReader } from "@medallion/bronze"
 import type { PgClient } from "@effect/sql-pg"
 import type { SqlClient } from "effect/sql/SqlClient"
 import { QueueLauncher, QueueWorker } from "@medallion/queue"
-import { ExtractPool, TransformJob } from "@medallion/workers"
+import { ExtractPool, type SourceTransforms, TransformJob } from "@medallion/workers"
 import type { Duration, Redacted } from "effect"
 import { Effect, Layer } from "effect"
 
@@ -62,6 +62,8 @@ export interface TransformDaemonOptions {
   readonly extractTimeout?: Duration.Input | undefined
   /** Worker threads for extraction (default: the CPU count). */
   readonly extractThreads?: number | undefined
+  /** The per-source transforms (default: the built-in ones); a plug-in registry gives them with `SourcePlugins.transforms`. */
+  readonly transforms?: SourceTransforms.SourceTransforms | undefined
 }
 
 export interface InProcessLaunch {
@@ -87,7 +89,11 @@ type SensorRequirements = BronzeReader | ItemRepo | SqlClient | PgClient.PgClien
 
 /** The sensors the daemon runs, for callers (like `backfill` or `status`) that need their names. */
 export const sensors = (options: TransformDaemonOptions) => {
-  const job = TransformJob.make({ concurrency: options.concurrency, extractTimeout: options.extractTimeout })
+  const job = TransformJob.make({
+    concurrency: options.concurrency,
+    extractTimeout: options.extractTimeout,
+    transforms: options.transforms
+  })
   const common = {
     name: BRONZE_SENSOR,
     job,

@@ -63,6 +63,7 @@ const transformVideo: SourceTransform["transform"] = (artifacts, options) =>
 
 export const youTubeTransform: SourceTransform = {
   sourceType: SOURCE_TYPE,
+  version: 1,
   transform: (artifacts, options) =>
     artifacts.item.externalId === WATCHLIST
       ? transformWatchlist(artifacts, options)

@@ -2,10 +2,8 @@ import { QueueAdmin } from "@medallion/queue"
 import { SqlSensorStore, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { FeedSource, HackerNewsSource, WebSource } from "@medallion/workers/fetch"
 import { Console, Duration, Effect, Layer } from "effect"
 import * as App from "../App.ts"
-import type { MedallionConfig } from "../MedallionConfig.ts"
 import * as StatusWords from "../StatusWords.ts"
 
 const line = (label: string, counts: Readonly<Record<string, number>>) =>
@@ -55,22 +53,20 @@ const renderQueue = (queue: QueueReport | null): Array<string> => {
  * The configured source a discovery folder belongs to (`feed/_feed:<url>`, `web/_sitemap:<url>`,
  * `hn/_lists`), so a failed discovery names the source as the configuration does.
  */
-const sourceNames = (config: MedallionConfig) => {
+const sourceNames = (app: App.App) => {
   const names = new Map<string, Array<string>>()
   const add = (key: string, name: string) => names.set(key, [...(names.get(key) ?? []), name])
-  for (const source of config.sources) {
-    if (source.type === "feed") add(`feed/${FeedSource.feedId(source.url)}`, source.name)
-    if (source.type === "web" && source.sitemap !== undefined)
-      add(`web/${WebSource.sitemapId(source.sitemap)}`, source.name)
-    if (source.type === "hn") add(`hn/${HackerNewsSource.LISTS_ID}`, source.name)
+  const plugins = App.plugins(app)
+  for (const source of app.config.sources) {
+    for (const id of plugins.get(source.type)?.discoveries?.(source) ?? []) add(`${source.type}/${id}`, source.name)
   }
   return (item: { readonly sourceType: string; readonly externalId: string }) =>
     names.get(`${item.sourceType}/${item.externalId}`)?.join(", ")
 }
 
 /** The report with the configured source's name on each failed discovery folder. */
-const withSourceNames = (report: StatusReport.StatusReport, config: MedallionConfig) => {
-  const nameOf = sourceNames(config)
+const withSourceNames = (report: StatusReport.StatusReport, app: App.App) => {
+  const nameOf = sourceNames(app)
   return {
     ...report,
     failures: {
@@ -133,7 +129,7 @@ export const handler = Effect.fn(function* ({ json }: { readonly json: boolean }
         )
       )
       .pipe(
-        Effect.map((report) => withSourceNames(report, app.config)),
+        Effect.map((report) => withSourceNames(report, app)),
         Effect.flatMap((report) =>
           app.config.runs.launcher === "queue"
             ? Effect.flatMap(queueReport(app.config.runs.maxAttempts), (queue) =>

@@ -9,8 +9,8 @@
  * but never a silver service: the fetch side writes bronze only.
  */
 import { causeChain } from "@medallion/bronze"
-import type { Effect } from "effect"
-import { Schema } from "effect"
+import type { Context } from "effect"
+import { Effect, Schema } from "effect"
 
 /** One item found by `discover`, with what its fetch needs (read from the discovery artifact of this run). */
 export interface DiscoveredItem {
@@ -67,3 +67,10 @@ export const itemResult =
     written,
     ...(reason === undefined ? {} : { reason })
   })
+
+/** The source with the services of `context` provided to both of its effects (a plug-in's own layer, built once). */
+export const provide = <R, XR>(source: Source<R>, context: Context.Context<XR>): Source<Exclude<R, XR>> => ({
+  sourceType: source.sourceType,
+  discover: Effect.provideContext(source.discover, context),
+  fetchItem: (item) => Effect.provideContext(source.fetchItem(item), context)
+})

@@ -412,7 +412,7 @@ export class ItemDraft {
           fetchError: null,
           transformStatus: "transformed",
           transformError: null,
-          transformVersion: TRANSFORM_VERSION
+          transformVersion: self.options.transformVersion ?? TRANSFORM_VERSION
         }
         return { ...rows, ifKnown: recovered }
       }
@@ -665,7 +665,7 @@ export class ItemDraft {
       transcriptionError: this.transcriptionError ?? null,
       transformStatus: reason !== undefined ? "failed" : hasContent ? "transformed" : "pending",
       transformError: reason ?? null,
-      transformVersion: TRANSFORM_VERSION,
+      transformVersion: this.options.transformVersion ?? TRANSFORM_VERSION,
       artifacts: Array.from(this.used.values())
         .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
         .map(ArtifactSet.provenanceOf),

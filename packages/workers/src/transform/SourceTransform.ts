@@ -6,6 +6,7 @@
  * ```ts
  * const podcasts: SourceTransform = {
  *   sourceType: "mypodcast",
+ *   version: 1,
  *   transform: (artifacts, options) =>
  *     ItemDraft.run(artifacts, options, (draft) =>
  *       Effect.gen(function* () {
@@ -28,6 +29,8 @@ import type { TransformOptions } from "./TransformOptions.ts"
 
 export interface SourceTransform {
   readonly sourceType: string
+  /** The version of its rows (see `TransformVersion.ts` for when to bump it). */
+  readonly version: number
   readonly transform: (
     artifacts: ArtifactSet,
     options: TransformOptions

@@ -54,15 +54,17 @@ export const transformItemWith =
       if (source === undefined) {
         return yield* failedRows(artifacts, options, `no transform is registered for source type "${item.sourceType}"`)
       }
+      // The rows carry the source's own version, also when its transform crashed (a fix bumps it).
+      const versioned: TransformOptions = { ...options, transformVersion: source.version }
       return yield* source
-        .transform(artifacts, options)
+        .transform(artifacts, versioned)
         .pipe(
           Effect.catchCause((cause) =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.failCause(cause)
               : failedRows(
                   artifacts,
-                  options,
+                  versioned,
                   `the ${item.sourceType} transform crashed: ${Cause.pretty(cause).split("\n")[0]}`
                 )
           )

@@ -14,6 +14,8 @@ export interface TransformOptions {
   readonly maxFeedBytes: number
   /** The time budget of one artifact's extraction (default 5 seconds). */
   readonly extractTimeout?: Duration.Input | undefined
+  /** The version stored on the rows: the item's transform's own (set by `transformItemWith`). */
+  readonly transformVersion?: number | undefined
 }
 
 export const DEFAULT_EXTRACT_TIMEOUT = Duration.seconds(5)

@@ -597,6 +597,7 @@ describe("Transform: any source", () => {
     Effect.gen(function* () {
       const podcasts: SourceTransform = {
         sourceType: "podcasts",
+        version: 7,
         transform: (artifacts, options) =>
           ItemDraft.run(artifacts, options, (draft) =>
             Effect.gen(function* () {
@@ -607,7 +608,11 @@ describe("Transform: any source", () => {
             })
           )
       }
-      const crashing: SourceTransform = { sourceType: "broken", transform: () => Effect.die(new Error("boom")) }
+      const crashing: SourceTransform = {
+        sourceType: "broken",
+        version: 1,
+        transform: () => Effect.die(new Error("boom"))
+      }
       const transform = transformItemWith(SourceTransforms.extend(SourceTransforms.builtIn, [podcasts, crashing]))
       yield* F.put("podcasts", "ep-1", "audio", "mp3", new Uint8Array([1, 2, 3]))
       const pending = itemOf(yield* transform({ sourceType: "podcasts", externalId: "ep-1" }))
@@ -620,6 +625,8 @@ describe("Transform: any source", () => {
       yield* F.put("podcasts", "ep-1", "transcript", "json", F.bytes("whisper/openai-whisper_commit1caba7d_jfk.json"))
       const item = itemOf(yield* transform({ sourceType: "podcasts", externalId: "ep-1" }))
       assert.strictEqual(item.title, "episode ep-1")
+      // The rows carry the source's own transform version, not the built-ins'.
+      assert.strictEqual(item.transformVersion, 7)
       assert.strictEqual(item.transcriptionStatus, "transcribed")
       assert.match(item.bodyText!, /ask not what your country can do for you/)
       assert.isAbove(item.segments!.length, 0)
@@ -630,6 +637,7 @@ describe("Transform: any source", () => {
       const crashed = yield* transform({ sourceType: "broken", externalId: "x" })
       assert.strictEqual(crashed.outcome, "failed")
       assert.match(crashed.reason!, /the broken transform crashed: .*boom/)
+      assert.strictEqual(itemOf(crashed).transformVersion, 1)
     }).pipe(Effect.provide(MemoryBronze.layer))
   )
 

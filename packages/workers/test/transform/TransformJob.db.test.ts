@@ -233,6 +233,7 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
       // A later transform that fails on everything (as a new transform version with a bug would).
       const failing: SourceTransform = {
         sourceType: "web",
+        version: hnTransform.version,
         transform: (artifacts, options) =>
           ItemDraft.run(artifacts, options, (draft) =>
             Effect.gen(function* () {
@@ -245,6 +246,7 @@ layer(Layer.mergeAll(Bronze, Silver), { timeout: 120_000 })("TransformJob on Pos
       // And one that derives the item but none of its comment trees.
       const noComments: SourceTransform = {
         sourceType: "hn",
+        version: hnTransform.version,
         transform: (artifacts, options) =>
           Effect.map(hnTransform.transform(artifacts, options), (rows) => {
             const { comments: _dropped, ...item } = rows.item!
