@@ -71,7 +71,24 @@ export const entriesSchema = (registry: Registry): Schema.Codec<Entry, unknown> 
   const members = Array.from(registry.values(), entrySchema)
   const [first, ...rest] = members
   if (first === undefined) throw new Error("a registry with no source plug-in")
-  return (rest.length === 0 ? first : Schema.Union([first, ...rest])) as unknown as Schema.Codec<Entry, unknown>
+  const union = rest.length === 0 ? first : Schema.Union([first, ...rest])
+  const types = Array.from(registry.keys())
+  // The type is checked first, so an unknown one is named as such rather than as a mismatch with every plug-in.
+  const typed = Schema.Unknown.check(
+    Schema.makeFilter((entry: unknown) => {
+      const type = typeof entry === "object" && entry !== null ? (entry as { type?: unknown }).type : undefined
+      return typeof type === "string" && registry.has(type)
+        ? undefined
+        : {
+            path: ["type"],
+            issue: `one of the source types ${types.map((t) => `"${t}"`).join(", ")} (a source of another type needs its plug-in in "plugins")`
+          }
+    })
+  )
+  return typed.pipe(Schema.decodeTo(union as unknown as Schema.Codec<Entry, unknown>)) as unknown as Schema.Codec<
+    Entry,
+    unknown
+  >
 }
 
 /**
