@@ -74,6 +74,11 @@ describe("a source plug-in loaded from the configuration", () => {
         const dataDir = Path.join(dir, "data")
         const command = (configFile: string, ...args: ReadonlyArray<string>) =>
           Medallion.run({ args: [...Medallion.flags(dataDir, configFile), ...args], env })
+        const bumped = (...args: ReadonlyArray<string>) =>
+          Medallion.run({
+            args: [...Medallion.flags(dataDir, withPlugin), ...args],
+            env: { ...env, POSTS_TRANSFORM_VERSION: "4" }
+          })
 
         const fetch = yield* Medallion.spawn({ args: [...Medallion.flags(dataDir, withPlugin), "fetch"], env })
         yield* Medallion.within(
@@ -128,16 +133,27 @@ describe("a source plug-in loaded from the configuration", () => {
         )
         const backfilled = yield* command(withPlugin, "backfill", "--source", "posts")
         assert.strictEqual(backfilled.code, 0, backfilled.output)
+        // A new version of the plug-in's transform: only its items are stale, and --stale transforms them.
+        const current = yield* command(withPlugin, "backfill", "--stale", "--dry-run")
+        assert.include(current.stdout, "dry run: 0 item(s) would be transformed again (none)")
+        const planned = yield* bumped("backfill", "--stale", "--dry-run")
+        assert.include(planned.stdout, "dry run: 3 item(s) would be transformed again (posts 3)")
+        const upgraded = yield* bumped("backfill", "--stale")
+        assert.strictEqual(upgraded.code, 0, upgraded.output)
+        assert.include(upgraded.stdout, "backfill: 3 item(s) transformed")
         const texts = yield* sql<{
           readonly externalId: string
           readonly transformStatus: string
           readonly bodyText: string
+          readonly transformVersion: number
         }>`
-          select external_id, transform_status, body_text from items where source_type = 'posts' order by external_id`
+          select external_id, transform_status, body_text, transform_version from items where source_type = 'posts' order by external_id`
         assert.deepStrictEqual(
-          texts.map((r) => [r.externalId, r.transformStatus, r.bodyText]),
-          POSTS.map((p) => [p.id, "transformed", p.body])
+          texts.map((r) => [r.externalId, r.transformStatus, r.bodyText, r.transformVersion]),
+          POSTS.map((p) => [p.id, "transformed", p.body, 4])
         )
+        const after = yield* bumped("backfill", "--stale", "--dry-run")
+        assert.include(after.stdout, "dry run: 0 item(s) would be transformed again (none)")
       }).pipe(Effect.scoped),
     300_000
   )

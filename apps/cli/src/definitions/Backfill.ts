@@ -26,7 +26,13 @@ export const backfill = Command.make("backfill", {
     Flag.withDescription("Count the items a backfill would process, per source, and stop"),
     Flag.withDefault(false)
   ),
-  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("Items per batch"), Flag.withDefault(100))
+  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("Items per batch"), Flag.withDefault(100)),
+  stale: Flag.Boolean("stale").pipe(
+    Flag.withDescription(
+      "Only the items silver holds from an older version of their source's transform (after one source's transform changed)"
+    ),
+    Flag.withDefault(false)
+  )
 }).pipe(
   Command.withDescription(
     "Transform bronze into silver again: all history, one source, or a time range. Never moves the sensors' cursors, so it is safe next to running daemons."
