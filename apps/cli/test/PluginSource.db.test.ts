@@ -124,6 +124,13 @@ describe("a source plug-in loaded from the configuration", () => {
           assert.include(row.transformError ?? "", 'no transform is registered for source type "posts"')
         }
 
+        const status = yield* command(without, "status")
+        assert.include(
+          status.stdout,
+          'warning: 3 item(s) of source type "posts" have no transform in this configuration: name its plug-in in "plugins"'
+        )
+        assert.notInclude((yield* command(withPlugin, "status")).stdout, "have no transform")
+
         // With it, retry --items transforms the failed items again, and a backfill keeps them so.
         const retried = yield* command(withPlugin, "retry", "--items")
         assert.strictEqual(retried.code, 0, retried.output)

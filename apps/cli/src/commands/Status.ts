@@ -3,6 +3,8 @@ import { SqlSensorStore, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Duration, Effect, Layer } from "effect"
+import { SourceTransforms } from "@medallion/workers"
+import { SourcePlugins } from "@medallion/workers/plugins"
 import * as App from "../App.ts"
 import * as StatusWords from "../StatusWords.ts"
 
@@ -65,10 +67,25 @@ const sourceNames = (app: App.App) => {
 }
 
 /** The report with the configured source's name on each failed discovery folder. */
+/** Items of a source type no plug-in of the configuration transforms: they cannot move until one does. */
+const untransformed = (report: StatusReport.StatusReport, app: App.App): ReadonlyArray<string> => {
+  const transforms = SourcePlugins.transforms(App.plugins(app))
+  const counts = new Map<string, number>()
+  for (const c of report.counts)
+    if (!transforms.has(c.sourceType) && !SourceTransforms.bookkeeping.has(c.sourceType))
+      counts.set(c.sourceType, (counts.get(c.sourceType) ?? 0) + c.count)
+  return Array.from(
+    counts,
+    ([sourceType, count]) =>
+      `${count} item(s) of source type "${sourceType}" have no transform in this configuration: name its plug-in in "plugins" (until then a transform records them as failed)`
+  )
+}
+
 const withSourceNames = (report: StatusReport.StatusReport, app: App.App) => {
   const nameOf = sourceNames(app)
   return {
     ...report,
+    warnings: [...report.warnings, ...untransformed(report, app)],
     failures: {
       ...report.failures,
       items: report.failures.items.map((item) => {
