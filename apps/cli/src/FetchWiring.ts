@@ -3,8 +3,7 @@
  * sources (each its plug-in's `Source`, with the plug-in's own layer), one HTTP client for all of them, transcription and enrichment when
  * enabled (API keys from the environment), and bronze on the filesystem.
  */
-import { FetchDaemon } from "@medallion/fetch-daemon"
-import { Enricher, FetchHttp, RobotsTxt, Transcriber } from "@medallion/workers/fetch"
+import { type FetchDaemon, FetchDeployment } from "@medallion/fetch-daemon"
 import { Config, Effect, Layer } from "effect"
 import * as App from "./App.ts"
 import type { MedallionConfig, Source } from "./MedallionConfig.ts"
@@ -23,55 +22,53 @@ const toSource =
     }
   }
 
-const http = (config: MedallionConfig) =>
-  FetchHttp.layer({
-    userAgent: config.http.userAgent,
-    requestTimeout: config.http.timeout,
-    maxBodyBytes: config.http.maxBodyBytes,
-    perHostConcurrency: config.http.perHostConcurrency,
-    perHostInterval: config.http.perHostInterval,
-    addressPolicy: { allow: config.http.allowNetworks, setting: "http.allowNetworks" }
-  })
+const http = (config: MedallionConfig) => ({
+  userAgent: config.http.userAgent,
+  requestTimeout: config.http.timeout,
+  maxBodyBytes: config.http.maxBodyBytes,
+  perHostConcurrency: config.http.perHostConcurrency,
+  perHostInterval: config.http.perHostInterval,
+  addressPolicy: { allow: config.http.allowNetworks, setting: "http.allowNetworks" }
+})
 
-/** Transcriber and Enricher, each only when enabled; the daemon looks them up optionally. */
-const transcriber = (config: MedallionConfig) =>
-  config.transcription.enabled
-    ? Layer.unwrap(
-        Effect.map(Config.option(Config.Redacted("MEDALLION_TRANSCRIPTION_API_KEY")), (apiKey) =>
-          Transcriber.layer({
-            endpoint: config.transcription.endpoint,
-            model: config.transcription.model,
-            apiKey,
-            maxItemsPerDay: config.transcription.maxItemsPerDay,
-            maxMinutesPerDay: config.transcription.maxMinutesPerDay
-          })
-        )
-      )
-    : Layer.empty
-
-const enricher = (config: MedallionConfig) =>
-  config.enrichment.enabled
-    ? Layer.unwrap(
-        Effect.map(Config.option(Config.Redacted("MEDALLION_ENRICHMENT_API_KEY")), (apiKey) =>
-          Enricher.layer({
-            enabled: true,
-            endpoint: config.enrichment.endpoint,
-            model: config.enrichment.model,
-            apiKey,
-            maxItemsPerDay: config.enrichment.maxItemsPerDay,
-            extractTimeout: config.fetch.extractTimeout
-          })
-        )
-      )
-    : Layer.empty
-
+/**
+ * The fetch daemon as deployed (`FetchDeployment`) with the configuration's settings, the API keys of
+ * transcription and enrichment from the environment (each only when enabled), and bronze.
+ */
 export const layer = (app: App.App) => {
-  const base = Layer.mergeAll(RobotsTxt.layer(), App.bronze(app)).pipe(Layer.provideMerge(http(app.config)))
-  return FetchDaemon.layer({
-    sources: app.config.sources.map(toSource(app)),
-    concurrency: app.config.http.perHostConcurrency * 2,
-    shard: app.config.fetch.shard,
-    reconcileEvery: app.config.bronze.reconcileEvery,
-    extractThreads: app.config.fetch.extractThreads
-  }).pipe(Layer.provide(Layer.mergeAll(transcriber(app.config), enricher(app.config))), Layer.provideMerge(base))
+  const config = app.config
+  return Layer.unwrap(
+    Effect.gen(function* () {
+      const transcriptionKey = yield* Config.option(Config.Redacted("MEDALLION_TRANSCRIPTION_API_KEY"))
+      const enrichmentKey = yield* Config.option(Config.Redacted("MEDALLION_ENRICHMENT_API_KEY"))
+      return FetchDeployment.layer({
+        sources: config.sources.map(toSource(app)),
+        concurrency: config.http.perHostConcurrency * 2,
+        shard: config.fetch.shard,
+        reconcileEvery: config.bronze.reconcileEvery,
+        extractThreads: config.fetch.extractThreads,
+        http: http(config),
+        transcription: config.transcription.enabled
+          ? {
+              endpoint: config.transcription.endpoint,
+              model: config.transcription.model,
+              apiKey: transcriptionKey,
+              maxItemsPerDay: config.transcription.maxItemsPerDay,
+              maxMinutesPerDay: config.transcription.maxMinutesPerDay
+            }
+          : undefined,
+        enrichment: config.enrichment.enabled
+          ? {
+              enabled: true,
+              endpoint: config.enrichment.endpoint,
+              model: config.enrichment.model,
+              apiKey: enrichmentKey,
+              maxItemsPerDay: config.enrichment.maxItemsPerDay,
+              extractTimeout: config.fetch.extractTimeout
+            }
+          : undefined,
+        health: { host: config.metrics.host, port: config.metrics.fetchPort }
+      })
+    })
+  ).pipe(Layer.provideMerge(App.bronze(app)))
 }

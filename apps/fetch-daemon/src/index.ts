@@ -1,1 +1,2 @@
 export * as FetchDaemon from "./FetchDaemon.ts"
+export * as FetchDeployment from "./FetchDeployment.ts"

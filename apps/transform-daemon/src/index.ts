@@ -1,1 +1,2 @@
 export * as TransformDaemon from "./TransformDaemon.ts"
+export * as TransformDeployment from "./TransformDeployment.ts"

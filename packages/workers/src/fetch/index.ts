@@ -61,3 +61,6 @@ export * as JsonArtifact from "../extract/JsonArtifact.ts"
 export * as Language from "../extract/Language.ts"
 export * as Sitemap from "../extract/Sitemap.ts"
 export * as WhisperTranscript from "../extract/WhisperTranscript.ts"
+// What the fetch daemon serves to its operators (the ops barrel also holds the transform side's status).
+export * as HealthServer from "../ops/HealthServer.ts"
+export { StatusPageAssetsMissing } from "../ops/StatusPage.ts"

@@ -1,0 +1,120 @@
+/**
+ * The transform daemon as `medallion transform` deploys it: the daemon itself (sensors, runs in
+ * process or on the queue), its health endpoint with a database check, metrics and the status page,
+ * the gauges that need a query, and the scheduled backfill. Its requirements stay open: the caller
+ * provides silver's database (`SilverDatabase` and its clients) and bronze (`BronzeReader`), so a
+ * service of one's own composes the same daemon the CLI runs.
+ */
+import { Backfill, StatusReport } from "@medallion/sensors"
+import { ItemRepo, SilverDatabase } from "@medallion/silver"
+import { ExtractPool, TransformJob } from "@medallion/workers"
+import { HealthServer, TransformStatus } from "@medallion/workers/ops"
+import { Duration, Effect, Layer, Metric, Schedule } from "effect"
+import * as TransformDaemon from "./TransformDaemon.ts"
+
+export interface TransformDeploymentOptions extends TransformDaemon.TransformDaemonOptions {
+  /** Where `/healthz`, `/metrics` and the status page are served (port 0: any free port). */
+  readonly health: { readonly host: string; readonly port: number }
+  /** What the status report says of the deployment. */
+  readonly store: "filesystem" | "s3"
+  /** A cron expression: a full backfill on this schedule inside the daemon (never moving the cursors). */
+  readonly backfillSchedule?: string | undefined
+  /** More sections of the status page (the queue's, say), computed when the page asks. */
+  readonly statusExtra?: Effect.Effect<Readonly<Record<string, unknown>>, unknown, never> | undefined
+}
+
+const launcherName = (options: TransformDeploymentOptions): "queue" | "in-process" =>
+  options.launcher?._tag === "Queue" ? "queue" : "in-process"
+
+/** What `medallion status` reports, for the gauges and the status page. */
+const reportOptions = (options: TransformDeploymentOptions) => ({
+  bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+  catalog: options.catalog,
+  launcher: launcherName(options),
+  store: options.store,
+  tickBudgetMs: 0.8 * Duration.toMillis(options.tickTimeout)
+})
+
+const health = (options: TransformDeploymentOptions) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const db = yield* SilverDatabase
+      const status = yield* TransformStatus.source({
+        // The page's lag is counted as far as the gauges count it: a page open for hours stays cheap.
+        report: { ...reportOptions(options), lagLimit: 10_000 },
+        extra: options.statusExtra
+      })
+      return HealthServer.layer({
+        daemon: "transform",
+        host: options.health.host,
+        port: options.health.port,
+        checks: [{ name: "database", check: db.client`select 1` }],
+        status
+      })
+    })
+  ).pipe(Layer.provide(ItemRepo.layer))
+
+/** The bronze -> silver job as the daemon's runs do it, for the jobs run beside them (backfill). */
+export const job = (options: TransformDaemon.TransformDaemonOptions): ReturnType<typeof TransformJob.make> =>
+  TransformJob.make({
+    concurrency: options.concurrency,
+    extractTimeout: options.extractTimeout,
+    transforms: options.transforms
+  })
+
+/**
+ * The guidelines' scheduled re-materialization: with `backfillSchedule` set, a full backfill on that
+ * cron schedule (never moving the sensors' cursors).
+ */
+const scheduledBackfill = (options: TransformDeploymentOptions) => {
+  const cron = options.backfillSchedule
+  if (cron === undefined) return Layer.empty
+  const once = Backfill.run({ job: job(options) }).pipe(
+    Effect.tap((report) =>
+      Effect.logInfo(
+        `scheduled backfill: ${report.processed} item(s) transformed again, ${report.failed.length} failed`
+      )
+    ),
+    Effect.catchCause((cause) => Effect.logError("scheduled backfill failed", cause))
+  )
+  return Layer.effectDiscard(Effect.forkScoped(Effect.schedule(once, Schedule.cron(cron)))).pipe(
+    Layer.provide(Layer.merge(ItemRepo.layer, ExtractPool.layer({ threads: options.extractThreads })))
+  )
+}
+
+const itemsGauge = Metric.gauge("silver_items", {
+  description: "Items in silver, by source and status (refreshed every 30 s)"
+})
+const lagGauge = Metric.gauge("bronze_lag_artifacts", {
+  description: "Bronze artifacts the bronze -> silver sensor has not handed out yet (counted up to 10,000)"
+})
+
+/** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
+const statusGauges = (options: TransformDeploymentOptions) =>
+  Layer.effectDiscard(
+    StatusReport.make({ ...reportOptions(options), lagLimit: 10_000, failedItems: 0 }).pipe(
+      Effect.flatMap((report) =>
+        Effect.gen(function* () {
+          for (const c of report.counts) {
+            yield* Metric.update(
+              Metric.withAttributes(itemsGauge, {
+                source: c.sourceType,
+                fetch_status: c.fetchStatus,
+                transcription_status: c.transcriptionStatus,
+                transform_status: c.transformStatus
+              }),
+              c.count
+            )
+          }
+          if (report.lag !== null) yield* Metric.update(lagGauge, report.lag.artifacts)
+        })
+      ),
+      Effect.catchCause((cause) => Effect.logDebug("status gauges not refreshed", cause)),
+      Effect.repeat(Schedule.spaced("30 seconds")),
+      Effect.forkScoped
+    )
+  ).pipe(Layer.provide(ItemRepo.layer))
+
+/** The daemon, its health endpoint, the gauges and the scheduled backfill, as one layer. */
+export const layer = (options: TransformDeploymentOptions) =>
+  Layer.mergeAll(TransformDaemon.layer(options), health(options), scheduledBackfill(options), statusGauges(options))
