@@ -8,9 +8,9 @@
 #      SDK nor embedded-postgres may be installed, the composition in scripts/pack/consumer/compose.ts
 #      must type-check against the shipped declarations and move fetched items from bronze to silver;
 #   2. the command line in a project: `npx medallion --help`;
-#   3. a global install (`npm install -g --prefix <tmp> @medallion/cli`): `medallion --help`, then
-#      `status` on a fresh data dir, which starts the embedded PostgreSQL from the installed package and
-#      stops it again;
+#   3. a global install (`npm install -g --prefix <tmp> @medallion/cli`): `medallion --help`; `status`
+#      on a fresh data dir, which must refuse it (exit 2) without creating a database; then `migrate`
+#      and `status` there, which start the embedded PostgreSQL from the installed package and stop it;
 #   4. the service definitions: `systemd-analyze verify` of deploy/systemd/ (where it exists), their restart
 #      and stop settings, and the Containerfile's user, health check and volume (it is not built here).
 #
@@ -128,12 +128,21 @@ npm_install -g --prefix "$global" "--@medallion:registry=$registry" @medallion/c
 [ -d "$global/lib/node_modules/@medallion/cli/node_modules/@medallion/bronze" ] ||
   fail "npm install -g @medallion/cli did not install its dependencies inside it"
 "$global/bin/medallion" --help >/dev/null || fail "the globally installed medallion --help failed"
-step "global install: medallion status on a fresh data dir (the embedded PostgreSQL)"
+step "global install: medallion status on a fresh data dir refuses it (exit 2: no installation there)"
+set +e
+refused="$(cd "$work" && "$global/bin/medallion" --data-dir "$work/data" status 2>&1)"
+code=$?
+set -e
+[ "$code" -eq 2 ] || fail "medallion status on a fresh data dir exited $code, not 2: $refused"
+[ ! -e "$work/data/postgres" ] || fail "medallion status created a database in a data dir that held none"
+step "global install: medallion migrate, then status, on that data dir (the embedded PostgreSQL)"
+(cd "$work" && "$global/bin/medallion" --data-dir "$work/data" migrate) ||
+  fail "medallion migrate on the embedded default failed"
 status="$(cd "$work" && "$global/bin/medallion" --data-dir "$work/data" status)" ||
   fail "medallion status on the embedded default failed"
-grep -q "^items" <<<"$status" || fail "medallion status printed no report: $status"
+grep -q "^failed  *fetch" <<<"$status" || fail "medallion status printed no report: $status"
 echo "$status" | head -n 3
-[ -f "$work/data/postgres/PG_VERSION" ] || fail "status did not initialise the embedded PostgreSQL under the data dir"
+[ -f "$work/data/postgres/PG_VERSION" ] || fail "migrate did not initialise the embedded PostgreSQL under the data dir"
 for _ in $(seq 1 20); do
   [ -f "$work/data/postgres/postmaster.pid" ] || break
   sleep 0.5
