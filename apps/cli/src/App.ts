@@ -3,7 +3,6 @@
  * configuration, and the layers built from them (database, bronze, logging).
  */
 import { FileSystemBronze } from "@medallion/bronze"
-import { S3Bronze } from "@medallion/bronze/s3"
 import { SilverDatabase } from "@medallion/silver"
 import { SourcePlugins } from "@medallion/workers/plugins"
 import * as Path from "node:path"
@@ -103,16 +102,19 @@ const s3Options = (app: App) =>
     }
   })
 
+/** The S3 store, imported only where the configuration chooses it (the AWS SDK is large to load). */
+const s3 = Effect.promise(() => import("@medallion/bronze/s3"))
+
 /** Bronze with both capabilities (the fetch side): the local folder, or the bucket. */
 export const bronze = (app: App) =>
   app.config.bronze.store === "s3"
-    ? Layer.unwrap(Effect.map(s3Options(app), S3Bronze.layerWith))
+    ? Layer.unwrap(Effect.zipWith(s3Options(app), s3, (options, { S3Bronze }) => S3Bronze.layerWith(options)))
     : FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 /** Bronze for the transform side: the reader only, so nothing there can write bronze. */
 export const bronzeReader = (app: App) =>
   app.config.bronze.store === "s3"
-    ? Layer.unwrap(Effect.map(s3Options(app), S3Bronze.layerReaderWith))
+    ? Layer.unwrap(Effect.zipWith(s3Options(app), s3, (options, { S3Bronze }) => S3Bronze.layerReaderWith(options)))
     : FileSystemBronze.layerReaderWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 export const logging = (app: App) => Logging.layer(app.logFormat)

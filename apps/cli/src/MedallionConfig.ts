@@ -10,7 +10,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { AddressPolicy, Shard } from "@medallion/workers/fetch"
+import { AddressPolicy, Shard } from "@medallion/workers/settings"
 import { EntryFields, type SourcePlugin, SourcePlugins } from "@medallion/workers/plugins"
 import { Cron, Duration, Effect, Result, Schema } from "effect"
 

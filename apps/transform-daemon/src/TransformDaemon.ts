@@ -38,6 +38,7 @@ import { QueueLauncher, QueueWorker } from "@medallion/queue"
 import { ExtractPool, type SourceTransforms, TransformJob } from "@medallion/workers"
 import type { Duration, Redacted } from "effect"
 import { Effect, Layer } from "effect"
+import { BRONZE_SENSOR } from "./SensorNames.ts"
 
 export interface TransformDaemonOptions {
   /** How the bronze -> silver sensor discovers artifacts: a tree walk, or the append-only index. */
@@ -82,7 +83,7 @@ export interface QueueLaunch {
   readonly runTimeout: Duration.Duration
 }
 
-export const BRONZE_SENSOR = "bronze-to-silver"
+export { BRONZE_SENSOR }
 
 /** What the sensors and their jobs read: bronze (read-only), silver's repository and its connection. */
 type SensorRequirements = BronzeReader | ItemRepo | SqlClient | PgClient.PgClient

@@ -1,9 +1,8 @@
-import { QueueAdmin } from "@medallion/queue"
+import type { QueueAdmin } from "@medallion/queue"
 import { SqlSensorStore, StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
-import { TransformDaemon } from "@medallion/transform-daemon"
+import { BRONZE_SENSOR } from "@medallion/transform-daemon/names"
 import { Console, Duration, Effect, Layer } from "effect"
-import { SourceTransforms } from "@medallion/workers"
 import { SourcePlugins } from "@medallion/workers/plugins"
 import * as App from "../App.ts"
 import * as StatusWords from "../StatusWords.ts"
@@ -29,12 +28,15 @@ const isUndefinedTable = (error: unknown): boolean => {
   return false
 }
 
+/** The queue's code is imported in queue mode only (its worker library is large to load). */
 export const queueReport = (maxAttempts: number) =>
   Effect.gen(function* () {
-    const admin = yield* QueueAdmin.QueueAdmin
-    return { stats: yield* admin.stats, dead: yield* admin.deadJobs(20) } satisfies QueueReport
+    const { QueueAdmin } = yield* Effect.promise(() => import("@medallion/queue"))
+    return yield* Effect.gen(function* () {
+      const admin = yield* QueueAdmin.QueueAdmin
+      return { stats: yield* admin.stats, dead: yield* admin.deadJobs(20) } satisfies QueueReport
+    }).pipe(Effect.provide(QueueAdmin.layer({ maxAttempts }).pipe(Layer.provide(SqlSensorStore.layer))))
   }).pipe(
-    Effect.provide(QueueAdmin.layer({ maxAttempts }).pipe(Layer.provide(SqlSensorStore.layer))),
     // Before the first queue daemon started, the queue's schema does not exist yet (undefined_table,
     // 42P01); any other failure is reported as it is.
     Effect.catchIf(isUndefinedTable, (error) => Effect.as(Effect.logDebug("no queue yet", error), null))
@@ -66,13 +68,12 @@ const sourceNames = (app: App.App) => {
     names.get(`${item.sourceType}/${item.externalId}`)?.join(", ")
 }
 
-/** The report with the configured source's name on each failed discovery folder. */
 /** Items of a source type no plug-in of the configuration transforms: they cannot move until one does. */
 const untransformed = (report: StatusReport.StatusReport, app: App.App): ReadonlyArray<string> => {
-  const transforms = SourcePlugins.transforms(App.plugins(app))
+  const plugins = App.plugins(app)
   const counts = new Map<string, number>()
   for (const c of report.counts)
-    if (!transforms.has(c.sourceType) && !SourceTransforms.bookkeeping.has(c.sourceType))
+    if (!SourcePlugins.transformable(plugins, c.sourceType))
       counts.set(c.sourceType, (counts.get(c.sourceType) ?? 0) + c.count)
   return Array.from(
     counts,
@@ -81,6 +82,7 @@ const untransformed = (report: StatusReport.StatusReport, app: App.App): Readonl
   )
 }
 
+/** The report with the configured source's name on each failed discovery folder. */
 const withSourceNames = (report: StatusReport.StatusReport, app: App.App) => {
   const nameOf = sourceNames(app)
   return {
@@ -137,7 +139,7 @@ export const handler = Effect.fn(function* ({ json }: { readonly json: boolean }
       .pipe(
         Effect.andThen(
           StatusReport.make({
-            bronzeSensor: TransformDaemon.BRONZE_SENSOR,
+            bronzeSensor: BRONZE_SENSOR,
             catalog: app.config.bronze.discovery,
             launcher: app.config.runs.launcher,
             store: app.config.bronze.store,

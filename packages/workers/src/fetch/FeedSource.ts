@@ -37,6 +37,7 @@ import { SOURCE_TYPE } from "./FeedEntryId.ts"
 import * as ItemArtifacts from "./ItemArtifacts.ts"
 import { mediaKind } from "./MediaKind.ts"
 import * as Selection from "./Selection.ts"
+import * as SourceTypes from "./SourceTypes.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export { mediaKind }
@@ -44,7 +45,7 @@ export { mediaKind }
 export { SOURCE_TYPE }
 
 /** The externalId under which a feed's documents are stored. */
-export const feedId = (url: string): string => `_feed:${url}`
+export const feedId = SourceTypes.feedId
 
 export interface FeedSourceOptions {
   readonly feeds: ReadonlyArray<string>

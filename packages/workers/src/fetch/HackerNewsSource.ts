@@ -28,7 +28,7 @@ import * as SourceTypes from "./SourceTypes.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./Source.ts"
 
 export const SOURCE_TYPE = SourceTypes.HN
-export const LISTS_ID = "_lists"
+export const LISTS_ID = SourceTypes.HN_LISTS_ID
 
 export type HnList = "topstories" | "newstories" | "beststories" | "askstories" | "showstories" | "jobstories"
 

@@ -25,7 +25,7 @@ import { type DiscoveredItem, type Source, itemResult, toSourceError } from "./S
 
 export const SOURCE_TYPE = SourceTypes.WEB
 
-export const sitemapId = (url: string): string => `_sitemap:${url}`
+export const sitemapId = SourceTypes.sitemapId
 
 export interface WebSourceOptions {
   readonly urls: ReadonlyArray<string>

@@ -32,7 +32,10 @@ export const make = (plugins: Iterable<AnySourcePlugin>): Registry => {
   return registry
 }
 
-/** The built-in sources: Hacker News, feeds (RSS, Atom, podcasts) and web pages. */
+/**
+ * The built-in sources: Hacker News, feeds (RSS, Atom, podcasts) and web pages. Their sources and
+ * transforms are imported on first use, so reading a configuration loads no parser or extractor.
+ */
 export const builtIn: Registry = make([hn, feed, web])
 
 /**
@@ -48,6 +51,14 @@ export const extend = (base: Registry, plugins: Iterable<AnySourcePlugin>): Regi
 /** Every plug-in's transforms, for `TransformJob.make` and `Transform.transformItemWith`. */
 export const transforms = (registry: Registry): SourceTransforms.SourceTransforms =>
   SourceTransforms.make(Array.from(registry.values()).flatMap((p): ReadonlyArray<SourceTransform> => p.transforms))
+
+/**
+ * Whether items of `sourceType` can move to silver with this registry: a plug-in transforms them, or
+ * they are the fetch side's own bookkeeping (never content items, never transformed).
+ */
+export const transformable = (registry: Registry, sourceType: string): boolean =>
+  SourceTransforms.bookkeeping.has(sourceType) ||
+  Array.from(registry.values()).some((p) => p.transforms.some((t) => t.sourceType === sourceType))
 
 /** The schema of one entry of a plug-in: its `type`, `name`, `every` and its own fields. */
 export const entrySchema = (plugin: AnySourcePlugin) =>

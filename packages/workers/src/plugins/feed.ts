@@ -1,14 +1,15 @@
 /** Feeds (`feed`): one RSS/Atom/podcast feed per entry, its entries, linked articles and enclosures. */
 import { Schema } from "effect"
-import * as FeedSource from "../fetch/FeedSource.ts"
-import { feed as transform } from "../transform/sources/feed.ts"
+import * as LazySource from "../fetch/LazySource.ts"
+import * as SourceTypes from "../fetch/SourceTypes.ts"
+import { feed as transform } from "../transform/BuiltInTransforms.ts"
 import * as EntryFields from "./EntryFields.ts"
 import * as SourcePlugin from "./SourcePlugin.ts"
 
 const { withDefault } = EntryFields
 
 export const feed = SourcePlugin.make({
-  type: transform.sourceType,
+  type: SourceTypes.FEED,
   defaults: { every: "30 minutes" },
   fields: {
     url: EntryFields.HttpUrl,
@@ -17,13 +18,17 @@ export const feed = SourcePlugin.make({
     fetchEnclosures: withDefault(Schema.Boolean, true)
   },
   source: (entry, context) =>
-    FeedSource.make({
-      feeds: [entry.url],
-      maxEntries: entry.maxEntries,
-      fetchArticles: entry.fetchArticles,
-      fetchMedia: entry.fetchEnclosures,
-      extractTimeout: context.extractTimeout
-    }),
+    LazySource.make(SourceTypes.FEED, () =>
+      import("../fetch/FeedSource.ts").then((FeedSource) =>
+        FeedSource.make({
+          feeds: [entry.url],
+          maxEntries: entry.maxEntries,
+          fetchArticles: entry.fetchArticles,
+          fetchMedia: entry.fetchEnclosures,
+          extractTimeout: context.extractTimeout
+        })
+      )
+    ),
   transforms: [transform],
-  discoveries: (entry) => [FeedSource.feedId(entry.url)]
+  discoveries: (entry) => [SourceTypes.feedId(entry.url)]
 })

@@ -1,14 +1,15 @@
 /** Hacker News (`hn`): the top/new/best story lists, each story with its comments and linked article. */
 import { Schema } from "effect"
-import * as HackerNewsSource from "../fetch/HackerNewsSource.ts"
-import { hn as transform } from "../transform/sources/hn.ts"
+import * as LazySource from "../fetch/LazySource.ts"
+import * as SourceTypes from "../fetch/SourceTypes.ts"
+import { hn as transform } from "../transform/BuiltInTransforms.ts"
 import * as EntryFields from "./EntryFields.ts"
 import * as SourcePlugin from "./SourcePlugin.ts"
 
 const { withDefault } = EntryFields
 
 export const hn = SourcePlugin.make({
-  type: HackerNewsSource.SOURCE_TYPE,
+  type: SourceTypes.HN,
   defaults: { name: "hn", every: "10 minutes" },
   fields: {
     baseUrl: withDefault(EntryFields.HttpUrl, "https://hacker-news.firebaseio.com"),
@@ -20,14 +21,18 @@ export const hn = SourcePlugin.make({
     fetchArticles: withDefault(Schema.Boolean, true)
   },
   source: (entry) =>
-    HackerNewsSource.make({
-      baseUrl: entry.baseUrl,
-      lists: entry.lists,
-      maxItems: entry.maxItems,
-      commentsRefetchAfter: entry.refetchCommentsAfter,
-      refetchWindow: entry.refetchWindow,
-      fetchArticles: entry.fetchArticles
-    }),
+    LazySource.make(SourceTypes.HN, () =>
+      import("../fetch/HackerNewsSource.ts").then((HackerNewsSource) =>
+        HackerNewsSource.make({
+          baseUrl: entry.baseUrl,
+          lists: entry.lists,
+          maxItems: entry.maxItems,
+          commentsRefetchAfter: entry.refetchCommentsAfter,
+          refetchWindow: entry.refetchWindow,
+          fetchArticles: entry.fetchArticles
+        })
+      )
+    ),
   transforms: [transform],
-  discoveries: () => [HackerNewsSource.LISTS_ID]
+  discoveries: () => [SourceTypes.HN_LISTS_ID]
 })

@@ -1,12 +1,11 @@
 /**
- * The registry of per-source transforms, keyed by source type. `builtIn` holds `hn`, `feed` and `web`;
+ * The registry of per-source transforms, keyed by source type. `builtIn` holds `hn`, `feed` and `web`
+ * (their code imported on their first item);
  * `extend` adds a user's own (or replaces a built-in one with the same source type).
  */
 import * as SpendLedger from "../fetch/SpendLedger.ts"
 import type { SourceTransform } from "./SourceTransform.ts"
-import { feed } from "./sources/feed.ts"
-import { hn } from "./sources/hn.ts"
-import { web } from "./sources/web.ts"
+import { feed, hn, web } from "./BuiltInTransforms.ts"
 
 export type SourceTransforms = ReadonlyMap<string, SourceTransform>
 

@@ -33,6 +33,7 @@ import * as Language from "../../extract/Language.ts"
 import * as FeedEntryId from "../../fetch/FeedEntryId.ts"
 import * as Extraction from "../../extract/Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
+import * as BuiltInVersions from "../BuiltInVersions.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "feed"
@@ -261,10 +262,11 @@ const isFeedFolder = (artifacts: Parameters<SourceTransform["transform"]>[0]): b
   artifacts.newest(FEED_DOCUMENT) !== undefined || artifacts.item.externalId.startsWith(FeedSource.feedId(""))
 
 /**
- * The version of this transform's rows: bump it in the change that alters a row it writes for the same
- * bronze bytes; `medallion backfill --stale` then transforms again only this source's older items.
+ * The version of this transform's rows, set in `BuiltInVersions.ts` (so it is registered without loading
+ * this module): bump it there in the change that alters a row it writes for the same bronze bytes;
+ * `medallion backfill --stale` then transforms again only this source's older items.
  */
-export const VERSION = 4
+export const VERSION = BuiltInVersions.FEED
 
 export const feed: SourceTransform = {
   sourceType: SOURCE_TYPE,

@@ -15,6 +15,7 @@ import type * as HnItem from "../../extract/HnItem.ts"
 import { fromEpochSeconds, ItemDraft } from "../ItemDraft.ts"
 import * as ArtifactSet from "../ArtifactSet.ts"
 import * as Extraction from "../../extract/Extraction.ts"
+import * as BuiltInVersions from "../BuiltInVersions.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "hn"
@@ -155,10 +156,11 @@ const transformStory: SourceTransform["transform"] = (artifacts, options) =>
   )
 
 /**
- * The version of this transform's rows: bump it in the change that alters a row it writes for the same
- * bronze bytes; `medallion backfill --stale` then transforms again only this source's older items.
+ * The version of this transform's rows, set in `BuiltInVersions.ts` (so it is registered without loading
+ * this module): bump it there in the change that alters a row it writes for the same bronze bytes;
+ * `medallion backfill --stale` then transforms again only this source's older items.
  */
-export const VERSION = 4
+export const VERSION = BuiltInVersions.HN
 
 export const hn: SourceTransform = {
   sourceType: SOURCE_TYPE,

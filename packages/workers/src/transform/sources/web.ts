@@ -10,6 +10,7 @@ import { Effect } from "effect"
 import * as WebSource from "../../fetch/WebSource.ts"
 import * as Extraction from "../../extract/Extraction.ts"
 import { ItemDraft } from "../ItemDraft.ts"
+import * as BuiltInVersions from "../BuiltInVersions.ts"
 import type { SourceTransform } from "../SourceTransform.ts"
 
 export const SOURCE_TYPE = "web"
@@ -63,10 +64,11 @@ const isSitemapFolder = (artifacts: Parameters<SourceTransform["transform"]>[0])
   artifacts.newest(SITEMAP) !== undefined || artifacts.item.externalId.startsWith(WebSource.sitemapId(""))
 
 /**
- * The version of this transform's rows: bump it in the change that alters a row it writes for the same
- * bronze bytes; `medallion backfill --stale` then transforms again only this source's older items.
+ * The version of this transform's rows, set in `BuiltInVersions.ts` (so it is registered without loading
+ * this module): bump it there in the change that alters a row it writes for the same bronze bytes;
+ * `medallion backfill --stale` then transforms again only this source's older items.
  */
-export const VERSION = 4
+export const VERSION = BuiltInVersions.WEB
 
 export const web: SourceTransform = {
   sourceType: SOURCE_TYPE,
