@@ -237,3 +237,45 @@ export const run = Effect.fn("ItemRetention.run")(function* (
   }
   return { done, failed } satisfies Report
 })
+
+/** One source's policy, and the reason its audit rows give. */
+export interface SourcePolicy {
+  readonly sourceType: string
+  readonly policy: ArtifactVersions.RetentionPolicy
+  readonly reason: string
+}
+
+export interface SourceReport extends Report {
+  readonly sourceType: string
+  /** The source's pass could not run (its catalog or the database failed): why. */
+  readonly error?: string | undefined
+}
+
+/**
+ * One pass over several sources (first completing what an earlier pass left `started`). A source or an
+ * item that fails is a WARN with the source and the reason, and the pass goes on with the others.
+ */
+export const runSources = Effect.fn("ItemRetention.runSources")(function* (
+  sources: ReadonlyArray<SourcePolicy>,
+  by: string,
+  onDone: (done: Done) => Effect.Effect<void> = () => Effect.void
+) {
+  const reports: Array<SourceReport> = []
+  for (const source of sources) {
+    const result = yield* Effect.result(
+      Effect.flatMap(plan(source.sourceType, source.policy), (planned) =>
+        run(planned, { by, reason: source.reason }, onDone)
+      )
+    )
+    if (result._tag === "Failure") {
+      const error = causeChain(result.failure)
+      yield* Effect.logWarning(`retention of source ${source.sourceType} failed: ${error}`)
+      reports.push({ sourceType: source.sourceType, done: [], failed: [], error })
+      continue
+    }
+    for (const f of result.success.failed)
+      yield* Effect.logWarning(`retention of source ${f.item.sourceType} failed for ${f.item.externalId}: ${f.reason}`)
+    reports.push({ sourceType: source.sourceType, ...result.success })
+  }
+  return reports
+})
