@@ -240,4 +240,28 @@ describe("ItemRetention", () => {
       }).pipe(Effect.provide(yield* withDb(`silver_item_retention_${when.replace("-", "_")}`)))
     }).pipe(Effect.scoped)
   )
+
+  it.live("a pass completed on rerun still keeps what silver came to derive from in between", () =>
+    Effect.gen(function* () {
+      const root = yield* tempRoot("silver-retention-recheck-")
+      const bronze = FileSystemBronze.layerWith({ root, catalog: "scan" })
+      yield* Effect.gen(function* () {
+        yield* SilverMigrator.run()
+        yield* seed(STAMPS).pipe(Effect.provide(bronze))
+        const planned = yield* ItemRetention.plan("hn", { keepVersions: 1 }).pipe(Effect.provide(bronze))
+        const stopped = yield* Effect.exit(
+          ItemRetention.run(planned, request).pipe(Effect.provide(stopping(root, "before-delete")))
+        )
+        assert.isTrue(stopped._tag === "Failure")
+        // A transform in between: the newest version did not decode, silver derives from 2 January.
+        yield* (yield* ItemRepo).upsert([silverItem(STAMPS[2]!, root)])
+        const report = yield* ItemRetention.run([], request).pipe(Effect.provide(bronze))
+        assert.deepStrictEqual(
+          report.done.map((d) => d.artifacts.map((a) => a.location.slice(`hn/${ITEM.externalId}/`.length))),
+          [["comments.json", `comments@${STAMPS[1]}.json`, `comments@${STAMPS[3]}.json`]]
+        )
+        assert.deepStrictEqual(names(root), [`comments@${STAMPS[2]}.json`, `comments@${STAMPS[4]}.json`, "item.json"])
+      }).pipe(Effect.provide(yield* withDb("silver_item_retention_recheck")))
+    }).pipe(Effect.scoped)
+  )
 })
