@@ -1,7 +1,7 @@
 /**
  * `medallion retention` on an item refetched three times: the version silver derives from stays while
  * silver derives from it, however old; a dry run lists and changes nothing; each pass is a
- * `retention` row of `purge_log`; and a backfill, a reconcile and a backfill again bring no removed
+ * `retention` row of `purge_log`; an S3 store is refused; and a backfill, a reconcile and a backfill again bring no removed
  * version back (bronze's folder and silver's provenance both hold only what stayed).
  */
 import * as Fs from "node:fs"
@@ -99,6 +99,18 @@ describe("medallion retention", () => {
         })
         assert.strictEqual(refused.code, 1, refused.output)
         assert.include(refused.output, "no retention policy for source web")
+
+        // On S3 it is refused, as a purge is, before anything is read or deleted.
+        const s3Config = Medallion.writeJson(Path.join(dir, "medallion-s3.json"), {
+          bronze: { store: "s3", s3: { bucket: "medallion", endpoint: "http://127.0.0.1:9" } },
+          retention: { sources: { hn: { keepVersions: 1 } } }
+        })
+        for (const args of [["retention"], ["retention", "--dry-run"]]) {
+          const onS3 = yield* Medallion.run({ args: [...Medallion.flags(dataDir, s3Config), ...args], env })
+          assert.strictEqual(onS3.code, 1, onS3.output)
+          assert.include(onS3.output, "retention supports the filesystem store only (bronze.store is s3)")
+        }
+        assert.deepStrictEqual(files(), [NEWEST])
       }).pipe(Effect.scoped),
     200_000
   )
