@@ -14,6 +14,7 @@ import { migrate } from "./definitions/Migrate.ts"
 import { migrateLegacy } from "./definitions/MigrateLegacy.ts"
 import { purge, unpurge } from "./definitions/Purge.ts"
 import { reconcile } from "./definitions/Reconcile.ts"
+import { retention } from "./definitions/Retention.ts"
 import { retry } from "./definitions/Retry.ts"
 import { search } from "./definitions/Search.ts"
 import { sensors } from "./definitions/Sensors.ts"
@@ -39,6 +40,7 @@ export const cli = root.pipe(
     migrateLegacy,
     reconcile,
     purge,
-    unpurge
+    unpurge,
+    retention
   ])
 )

@@ -96,6 +96,45 @@ const Queue = Schema.Struct({
   )
 )
 
+const CronText = Schema.String.check(
+  Schema.makeFilter((text: string) => Result.isSuccess(Cron.parse(text)), {
+    expected: 'a cron expression such as "0 3 * * *" (minute hour day month weekday)'
+  })
+)
+
+/**
+ * How many versions of a refetched artifact bronze keeps for one source type: the newest `keepVersions`,
+ * and every version younger than `keepFor`; a version goes only when neither keeps it. The newest
+ * version, and whatever silver derives from, always stay.
+ */
+export const RetentionPolicy = Schema.Struct({
+  keepVersions: Schema.optionalKey(Count(1_000_000)),
+  keepFor: Schema.optionalKey(Interval)
+}).check(
+  Schema.makeFilter((policy) =>
+    policy.keepVersions === undefined && policy.keepFor === undefined
+      ? 'at least one of "keepVersions" (e.g. 3) or "keepFor" (e.g. "30 days")'
+      : undefined
+  )
+)
+export type RetentionPolicy = typeof RetentionPolicy.Type
+
+/** `retention.sources`: by source type (the `hn` of `data/bronze/hn/...`), one a plug-in transforms. */
+const retentionSources = (registry: SourcePlugins.Registry) => {
+  const known = Array.from(registry.values()).flatMap((p) => p.transforms.map((t) => t.sourceType))
+  return Schema.Record(Schema.String, RetentionPolicy).check(
+    Schema.makeFilter((sources: Readonly<Record<string, RetentionPolicy>>) => {
+      const unknown = Object.keys(sources).find((type) => !known.includes(type))
+      return unknown === undefined
+        ? undefined
+        : {
+            path: [unknown],
+            issue: `a source type of the configured plug-ins (${known.map((t) => `"${t}"`).join(", ")})`
+          }
+    })
+  )
+}
+
 /** The file's schema, with one `sources[]` entry schema per plug-in of `registry`. */
 export const schema = (registry: SourcePlugins.Registry) =>
   Schema.Struct({
@@ -176,13 +215,13 @@ export const schema = (registry: SourcePlugins.Registry) =>
     }),
     backfill: section({
       /** A cron expression: re-materialize all history on this schedule inside the transform daemon. */
-      schedule: Schema.optionalKey(
-        Schema.String.check(
-          Schema.makeFilter((text: string) => Result.isSuccess(Cron.parse(text)), {
-            expected: 'a cron expression such as "0 3 * * *" (minute hour day month weekday)'
-          })
-        )
-      )
+      schedule: Schema.optionalKey(CronText)
+    }),
+    retention: section({
+      /** Policies by source type; none: every version is kept. */
+      sources: withDefault(retentionSources(registry), {}),
+      /** A cron expression: the transform daemon removes what the policies let go on this schedule. */
+      schedule: withDefault(CronText, "30 4 * * *")
     }),
     metrics: section({
       host: withDefault(Schema.String, "127.0.0.1"),

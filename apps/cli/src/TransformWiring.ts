@@ -4,12 +4,14 @@
  * process or on the queue, and the health endpoint with a database check and
  * the status page.
  */
+import { FileSystemBronze } from "@medallion/bronze"
 import { ExtractPool, type TransformJob } from "@medallion/workers"
 import { TransformDaemon, TransformDeployment } from "@medallion/transform-daemon"
 import { SourcePlugins } from "@medallion/workers/plugins"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as App from "./App.ts"
+import { policies } from "./commands/Retention.ts"
 import { queueReport } from "./commands/Status.ts"
 
 export const options = (app: App.App): TransformDaemon.TransformDaemonOptions => ({
@@ -48,6 +50,24 @@ const launcher = (app: App.App) =>
     : Effect.succeed<TransformDaemon.InProcessLaunch>({ _tag: "InProcess", runTimeout: app.config.runs.runTimeout })
 
 /**
+ * The scheduled retention of `retention.sources` (none: nothing), with the filesystem store's deleting
+ * capability for it alone. On S3 retention is not supported (as purge): a WARN at start says so.
+ */
+const retention = (app: App.App) => {
+  const sources = policies(app.config)
+  if (sources.length === 0) return Layer.empty
+  if (app.config.bronze.store === "s3")
+    return Layer.effectDiscard(
+      Effect.logWarning(
+        "retention.sources is set but bronze.store is s3: retention supports the filesystem store only, no old version is removed"
+      )
+    )
+  return TransformDeployment.scheduledRetention({ schedule: app.config.retention.schedule, sources }).pipe(
+    Layer.provide(FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery }))
+  )
+}
+
+/**
  * The transform daemon as deployed (`TransformDeployment`: the daemon, its health endpoint, the
  * scheduled backfill, the gauges) with the configuration's settings, and bronze (read-only), as one
  * layer; the database (`App.database`) is provided by the caller, once per process.
@@ -55,6 +75,7 @@ const launcher = (app: App.App) =>
 export const layer = (app: App.App) =>
   Layer.mergeAll(
     App.startWarnings(app, "transform"),
+    retention(app),
     Layer.unwrap(
       Effect.gen(function* () {
         const sql = yield* SqlClient

@@ -133,4 +133,27 @@ describe("the run queue's database URL", () => {
       "postgres://u:p@db:5432/m?sslmode=disable&uselibpqcompat=true"
     )
   })
+
+  it.effect("retention: a policy per known source type, with at least one rule", () =>
+    Effect.gen(function* () {
+      const none = yield* MedallionConfig.decode("medallion.json", {})
+      assert.deepStrictEqual(none.retention.sources, {})
+      const config = yield* MedallionConfig.decode("medallion.json", {
+        retention: { sources: { hn: { keepVersions: 3 }, feed: { keepVersions: 2, keepFor: "30 days" } } }
+      })
+      assert.strictEqual(config.retention.sources.hn?.keepVersions, 3)
+      assert.strictEqual(config.retention.schedule, "30 4 * * *")
+      assert.include(
+        yield* failure({ retention: { sources: { hn: {} } } }),
+        'at least one of "keepVersions" (e.g. 3) or "keepFor" (e.g. "30 days")\n  at retention.sources.hn'
+      )
+      assert.include(
+        yield* failure({ retention: { sources: { hnn: { keepVersions: 3 } } } }),
+        'a source type of the configured plug-ins ("hn", '
+      )
+      assert.include(yield* failure({ retention: { sources: { hn: { keepVersions: 0 } } } }), "keepVersions")
+      assert.include(yield* failure({ retention: { sources: { hn: { keepFor: "soon" } } } }), "keepFor")
+      assert.include(yield* failure({ retention: { schedule: "daily" } }), "a cron expression")
+    })
+  )
 })

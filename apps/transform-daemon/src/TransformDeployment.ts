@@ -1,12 +1,13 @@
 /**
  * The transform daemon as `medallion transform` deploys it: the daemon itself (sensors, runs in
  * process or on the queue), its health endpoint with a database check, metrics and the status page,
- * the gauges that need a query, and the scheduled backfill. Its requirements stay open: the caller
+ * the gauges that need a query, and the scheduled backfill (and, composed beside it, the scheduled
+ * retention, the one part that deletes from bronze). Its requirements stay open: the caller
  * provides silver's database (`SilverDatabase` and its clients) and bronze (`BronzeReader`), so a
  * service of one's own composes the same daemon the CLI runs.
  */
 import { Backfill, StatusReport } from "@medallion/sensors"
-import { ItemRepo, SilverDatabase } from "@medallion/silver"
+import { ItemRepo, ItemRetention, SilverDatabase } from "@medallion/silver"
 import { ExtractPool, TransformJob } from "@medallion/workers"
 import { HealthServer, TransformStatus } from "@medallion/workers/ops"
 import { Duration, Effect, Layer, Metric, Schedule } from "effect"
@@ -118,3 +119,45 @@ const statusGauges = (options: TransformDeploymentOptions) =>
 /** The daemon, its health endpoint, the gauges and the scheduled backfill, as one layer. */
 export const layer = (options: TransformDeploymentOptions) =>
   Layer.mergeAll(TransformDaemon.layer(options), health(options), scheduledBackfill(options), statusGauges(options))
+
+export interface RetentionOptions {
+  /** A cron expression: one retention pass over `sources` on this schedule. */
+  readonly schedule: string
+  readonly sources: ReadonlyArray<ItemRetention.SourcePolicy>
+  /** Who the audit rows say asked (default `transform-daemon`). */
+  readonly by?: string | undefined
+}
+
+const retentionRemoved = Metric.counter("bronze_retention_removed_artifacts", {
+  description: "Old artifact versions removed from bronze by the scheduled retention"
+})
+const retentionFailures = Metric.counter("bronze_retention_failures", {
+  description: "Sources and items whose scheduled retention failed (each also a WARN with the source and reason)"
+})
+
+/**
+ * The daemon's upkeep of bronze: a retention pass (`ItemRetention.runSources`) on its cron schedule.
+ * Apart from the daemon's layer because it needs `BronzePurge`, which the daemon itself never has: a
+ * deployment that wants it composes it beside `layer` with a store that may delete. A failure is a WARN
+ * with the source and the reason, and the schedule goes on.
+ */
+export const scheduledRetention = (options: RetentionOptions) => {
+  if (options.sources.length === 0) return Layer.empty
+  const once = ItemRetention.runSources(options.sources, options.by ?? "transform-daemon").pipe(
+    Effect.tap((reports) =>
+      Effect.gen(function* () {
+        const removed = reports.reduce((n, r) => n + r.done.reduce((m, d) => m + d.artifacts.length, 0), 0)
+        const failed = reports.reduce((n, r) => n + r.failed.length + (r.error === undefined ? 0 : 1), 0)
+        yield* Metric.update(retentionRemoved, removed)
+        yield* Metric.update(retentionFailures, failed)
+        yield* Effect.logInfo(
+          `scheduled retention: ${removed} old version(s) removed from ${reports.length} source(s), ${failed} failure(s)`
+        )
+      })
+    ),
+    Effect.catchCause((cause) =>
+      Effect.andThen(Metric.update(retentionFailures, 1), Effect.logWarning("scheduled retention failed", cause))
+    )
+  )
+  return Layer.effectDiscard(Effect.forkScoped(Effect.schedule(once, Schedule.cron(options.schedule))))
+}

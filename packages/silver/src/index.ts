@@ -1,5 +1,6 @@
 export * as Item from "./Item.ts"
 export * as ItemPurge from "./ItemPurge.ts"
+export * as ItemRetention from "./ItemRetention.ts"
 export * from "./ItemRepo.ts"
 export * as Migrations from "./migrations/index.ts"
 export * as PgText from "./PgText.ts"
