@@ -10,6 +10,7 @@ import * as SourceTransforms from "../transform/SourceTransforms.ts"
 import * as EntryFields from "./EntryFields.ts"
 import { feed } from "./feed.ts"
 import { hn } from "./hn.ts"
+import { reddit } from "./reddit/reddit.ts"
 import { type AnySourcePlugin, isSourcePlugin } from "./SourcePlugin.ts"
 import { web } from "./web.ts"
 
@@ -32,8 +33,8 @@ export const make = (plugins: Iterable<AnySourcePlugin>): Registry => {
   return registry
 }
 
-/** The built-in sources: Hacker News, feeds (RSS, Atom, podcasts) and web pages. */
-export const builtIn: Registry = make([hn, feed, web])
+/** The built-in sources: Hacker News, feeds (RSS, Atom, podcasts), web pages and Reddit. */
+export const builtIn: Registry = make([hn, feed, web, reddit])
 
 /**
  * `base` with `plugins` added; a plug-in whose `type` is already present replaces it (with its
