@@ -4,50 +4,15 @@
  * `more` stubs expanded within `maxMoreComments`, a response of the wrong shape (or cut short) a failed
  * item with its reason while the batch goes on, and robots.txt asked.
  */
-import { BronzeReader, FileSystemBronze } from "@medallion/bronze"
+import { BronzeReader } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Schema } from "effect"
+import { Duration, Effect } from "effect"
 import * as FetchWorker from "../../../src/fetch/FetchWorker.ts"
-import { FetchHttp } from "../../../src/http/FetchHttp.ts"
-import { RobotsTxt } from "../../../src/http/RobotsTxt.ts"
-import { reddit } from "../../../src/plugins/reddit/reddit.ts"
 import * as RedditThing from "../../../src/plugins/reddit/RedditThing.ts"
 import * as SourcePlugins from "../../../src/plugins/SourcePlugins.ts"
 import { testFixture } from "../../support/Fixtures.ts"
-import { tempDir } from "../../support/TempDir.ts"
-import { RedditServer, type RedditServerOptions } from "./RedditServer.ts"
-
-const decode = (entries: unknown) =>
-  Schema.decodeUnknownEffect(Schema.Array(SourcePlugins.entriesSchema(SourcePlugins.builtIn)))(entries, {
-    errors: "all",
-    onExcessProperty: "error"
-  })
-
-export const stack = (server: RedditServerOptions = {}) =>
-  Layer.mergeAll(
-    RobotsTxt.layer(),
-    Layer.unwrap(Effect.map(tempDir(), (root) => FileSystemBronze.layerWith({ root, catalog: "scan" }))).pipe(
-      Layer.orDie
-    )
-  ).pipe(
-    Layer.provideMerge(
-      FetchHttp.layer({
-        addressPolicy: { allow: ["127.0.0.1/32"] },
-        perHostInterval: Duration.zero,
-        retryBase: Duration.millis(5),
-        maxRetries: 0
-      })
-    ),
-    Layer.provideMerge(RedditServer.layer(server))
-  )
-
-/** The plug-in's source for an entry as the configuration gives it, pointed at the server. */
-export const sourceFor = (entry: Record<string, unknown>) =>
-  Effect.gen(function* () {
-    const server = yield* RedditServer
-    const [decoded] = yield* decode([{ type: "reddit", name: "test", baseUrl: server.url, ...entry }])
-    return reddit.source(decoded as never, { extractTimeout: Duration.seconds(10) })
-  })
+import { RedditServer } from "./RedditServer.ts"
+import { decode, sourceFor, stack } from "./RedditStack.ts"
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 
