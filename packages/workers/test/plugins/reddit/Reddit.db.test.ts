@@ -37,7 +37,10 @@ layer(Layer.mergeAll(stack(), Silver), { timeout: 120_000 })("the reddit plug-in
       })
       // The threads answered wrongly are the run's failed items, with what was wrong.
       assert.deepStrictEqual(
-        report.failures.map((f) => [(f.item as { externalId: string }).externalId, f.reason.split(": ").slice(2, 3)[0]]),
+        report.failures.map((f) => [
+          (f.item as { externalId: string }).externalId,
+          f.reason.split(": ").slice(2, 3)[0]
+        ]),
         [
           ["agi5zf", "Reddit thread"],
           ["hyhquk", "Reddit thread"]

@@ -72,6 +72,24 @@ describe("the reddit plug-in", () => {
       const error = yield* Effect.flip(RedditThing.decodeListing(new TextEncoder().encode(JSON.stringify(broken))))
       assert.strictEqual(error.kind, "schema-mismatch")
       assert.include(error.reason, '["title"]')
+
+      const thread = JSON.parse(text(testFixture("reddit/post_post.json")))
+      thread[0].data.children = []
+      const postless = yield* Effect.flip(RedditThing.decodeThread(new TextEncoder().encode(JSON.stringify(thread))))
+      assert.strictEqual(postless.reason, "Reddit thread: its first listing holds 0 posts (t3), not 1")
+
+      const answer = yield* RedditThing.decodeMoreChildren(testFixture("reddit/post_more.json"))
+      assert.deepStrictEqual(
+        RedditThing.comments(answer).map((c) => c.id),
+        ["def", "ghi", "jkl"]
+      )
+      const limited = JSON.parse(text(testFixture("reddit/post_more.json")))
+      limited.json.errors = [["RATELIMIT", "you are doing that too much", "ratelimit"]]
+      const refused = yield* Effect.flip(
+        RedditThing.decodeMoreChildren(new TextEncoder().encode(JSON.stringify(limited)))
+      )
+      assert.include(refused.reason, "the API reported errors")
+      assert.include(refused.reason, "RATELIMIT")
     })
   )
 

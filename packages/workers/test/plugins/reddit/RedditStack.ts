@@ -43,4 +43,3 @@ export const sourceFor = (entry: Record<string, unknown>) =>
     const [decoded] = yield* decode([{ type: "reddit", name: "test", baseUrl: server.url, ...entry }])
     return reddit.source(decoded as never, { extractTimeout: Duration.seconds(10) })
   })
-
