@@ -104,9 +104,9 @@ module.exports = {
     {
       name: "plugin-fetch-side-never-reaches-silver",
       comment:
-        "a plug-in folder's fetch side (its *Source.ts and all it imports) writes bronze only: it never leads to silver, sensors or the transform",
+        "a plug-in folder's fetch side (its fetch/ and all it imports) writes bronze only: it never leads to silver, sensors or the transform",
       severity: "error",
-      from: { path: "^packages/workers/src/plugins/[^/]+/[^/]*Source\\.ts$" },
+      from: { path: "^packages/workers/src/plugins/[^/]+/fetch/" },
       to: {
         path: ["^packages/(silver|sensors|queue)/", "^packages/workers/src/transform/"],
         reachable: true

@@ -10,7 +10,7 @@ import * as SourceTransforms from "../transform/SourceTransforms.ts"
 import * as EntryFields from "./EntryFields.ts"
 import { feed } from "./feed.ts"
 import { hn } from "./hn.ts"
-import { reddit } from "./reddit/reddit.ts"
+import { reddit } from "./reddit/index.ts"
 import { type AnySourcePlugin, isSourcePlugin } from "./SourcePlugin.ts"
 import { web } from "./web.ts"
 

@@ -15,12 +15,12 @@
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
 import { Clock, Duration, Effect } from "effect"
-import * as ItemArtifacts from "../../fetch/ItemArtifacts.ts"
-import * as Selection from "../../fetch/Selection.ts"
-import { type DiscoveredItem, type Source, itemResult, toSourceError } from "../../fetch/Source.ts"
-import { FetchHttp } from "../../http/FetchHttp.ts"
-import { RobotsTxt } from "../../http/RobotsTxt.ts"
-import * as RedditThing from "./RedditThing.ts"
+import * as ItemArtifacts from "../../../fetch/ItemArtifacts.ts"
+import * as Selection from "../../../fetch/Selection.ts"
+import { type DiscoveredItem, type Source, itemResult, toSourceError } from "../../../fetch/Source.ts"
+import { FetchHttp } from "../../../http/FetchHttp.ts"
+import { RobotsTxt } from "../../../http/RobotsTxt.ts"
+import * as RedditThing from "../RedditThing.ts"
 
 export const SOURCE_TYPE = "reddit"
 

@@ -10,10 +10,10 @@
 import { Effect } from "effect"
 import type { ArtifactInfo } from "@medallion/bronze"
 import type { Item } from "@medallion/silver"
-import * as ArtifactSet from "../../transform/ArtifactSet.ts"
-import { fromEpochSeconds, ItemDraft } from "../../transform/ItemDraft.ts"
-import type { SourceTransform } from "../../transform/SourceTransform.ts"
-import * as RedditThing from "./RedditThing.ts"
+import * as ArtifactSet from "../../../transform/ArtifactSet.ts"
+import { fromEpochSeconds, ItemDraft } from "../../../transform/ItemDraft.ts"
+import type { SourceTransform } from "../../../transform/SourceTransform.ts"
+import * as RedditThing from "../RedditThing.ts"
 
 export const SOURCE_TYPE = "reddit"
 

@@ -2,8 +2,8 @@
 import { Schema } from "effect"
 import * as EntryFields from "../EntryFields.ts"
 import * as SourcePlugin from "../SourcePlugin.ts"
-import * as RedditSource from "./RedditSource.ts"
-import { reddit as transform } from "./RedditTransform.ts"
+import * as RedditSource from "./fetch/RedditSource.ts"
+import { reddit as transform } from "./transform/RedditTransform.ts"
 
 const { withDefault } = EntryFields
 
