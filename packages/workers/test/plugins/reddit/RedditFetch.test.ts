@@ -174,6 +174,30 @@ describe("the reddit plug-in", () => {
     }).pipe(Effect.provide(stack()))
   )
 
+  it.effect(
+    "a morechildren answer of the wrong shape is stored, recorded with its reason, and ends the expansion",
+    () =>
+      Effect.gen(function* () {
+        const reader = yield* BronzeReader
+        const report = yield* FetchWorker.runOnce(yield* sourceFor({ threads: ["123"] }))
+        assert.strictEqual(report.results[0]?.outcome, "fetched")
+        const files = yield* reader.listItem({ sourceType: "reddit", externalId: "123" })
+        assert.deepStrictEqual(files.map((i) => i.key.artifactType.split("@")[0]).sort(), [
+          "fetch-error",
+          "more-1",
+          "thread"
+        ])
+        const more = files.find((i) => i.key.artifactType.startsWith("more-1@"))!
+        assert.deepStrictEqual(yield* reader.get(more.key), testFixture("reddit/subreddit_posts.json"))
+        const record = JSON.parse(
+          text(yield* reader.get(files.find((i) => i.key.artifactType.startsWith("fetch-error@"))!.key))
+        )
+        assert.strictEqual(record.artifact, "more-1")
+        assert.strictEqual(record.reason, "invalid-response")
+        assert.include(record.message, "Reddit morechildren")
+      }).pipe(Effect.provide(stack({ moreChildren: "subreddit_posts.json" })))
+  )
+
   it.effect("asks robots.txt first: a disallowed thread is a refused item, not fetched", () =>
     Effect.gen(function* () {
       const server = yield* RedditServer

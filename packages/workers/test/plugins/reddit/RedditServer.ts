@@ -29,6 +29,8 @@ export const moreChildren: Readonly<Record<string, string>> = { "t3_123 def": "p
 
 export interface RedditServerOptions {
   readonly robots?: string | undefined
+  /** A fixture to answer every morechildren request with instead (an answer of the wrong shape). */
+  readonly moreChildren?: string | undefined
 }
 
 export class RedditServer extends Context.Service<
@@ -61,7 +63,7 @@ export class RedditServer extends Context.Service<
             if (thread !== null) return json(threads[thread[1]!])
             if (url.pathname === "/api/morechildren.json") {
               const first = (url.searchParams.get("children") ?? "").split(",")[0]
-              return json(moreChildren[`${url.searchParams.get("link_id")} ${first}`])
+              return json(options.moreChildren ?? moreChildren[`${url.searchParams.get("link_id")} ${first}`])
             }
             json(undefined)
           })
