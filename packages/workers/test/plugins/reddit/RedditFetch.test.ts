@@ -7,6 +7,7 @@
 import { BronzeReader } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
+import { TestClock } from "effect/testing"
 import * as FetchWorker from "../../../src/fetch/FetchWorker.ts"
 import * as RedditThing from "../../../src/plugins/reddit/RedditThing.ts"
 import * as SourcePlugins from "../../../src/plugins/SourcePlugins.ts"
@@ -158,6 +159,27 @@ describe("the reddit plug-in", () => {
           .map((u) => u.pathname),
         ["/r/test/new.json"]
       )
+    }).pipe(Effect.provide(stack()))
+  )
+
+  it.effect("a thread is fetched again after refetchAfter while its post is younger than refetchWindow", () =>
+    Effect.gen(function* () {
+      const reader = yield* BronzeReader
+      const created = 1595067967 * 1000 // post_post.json's created_utc
+      yield* TestClock.setTime(created + 60 * 60 * 1000)
+      const source = yield* sourceFor({ threads: ["testpost"], refetchAfter: "6 hours", refetchWindow: "2 days" })
+      const outcomes = Effect.map(FetchWorker.runOnce(source), (r) => r.results.map((x) => [x.outcome, x.reason]))
+      assert.deepStrictEqual(yield* outcomes, [["fetched", undefined]])
+      yield* TestClock.adjust("5 hours")
+      assert.deepStrictEqual(yield* outcomes, [["skipped", "up to date"]])
+      yield* TestClock.adjust("2 hours")
+      assert.deepStrictEqual(yield* outcomes, [["fetched", undefined]])
+      yield* TestClock.adjust("3 days")
+      assert.deepStrictEqual(yield* outcomes, [["skipped", "up to date (older than refetchWindow)"]])
+      const versions = (yield* reader.listItem({ sourceType: "reddit", externalId: "testpost" })).filter((i) =>
+        i.key.artifactType.startsWith("thread@")
+      )
+      assert.strictEqual(versions.length, 2)
     }).pipe(Effect.provide(stack()))
   )
 
