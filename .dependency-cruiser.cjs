@@ -102,6 +102,17 @@ module.exports = {
       to: { path: ["^packages/(silver|sensors|queue)/", "^@medallion/(silver|sensors|queue)"] }
     },
     {
+      name: "plugin-fetch-side-never-reaches-silver",
+      comment:
+        "a plug-in folder's fetch side (its fetch/ and all it imports) writes bronze only: it never leads to silver, sensors or the transform",
+      severity: "error",
+      from: { path: "^packages/workers/src/plugins/[^/]+/fetch/" },
+      to: {
+        path: ["^packages/(silver|sensors|queue)/", "^packages/workers/src/transform/"],
+        reachable: true
+      }
+    },
+    {
       name: "fetch-daemon-knows-nothing-of-silver",
       comment: "the fetch daemon has no silver service in its layer graph",
       severity: "error",

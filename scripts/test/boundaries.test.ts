@@ -22,6 +22,7 @@ beforeAll(() => {
     "packages/silver/src",
     "packages/workers/src",
     "packages/workers/src/fetch",
+    "packages/workers/src/plugins/reddit/fetch",
     "packages/migrate/src",
     "packages/migrate/src/verify"
   ]) {
@@ -113,6 +114,19 @@ describe("workspace boundaries", () => {
       `import * as S from "@medallion/silver"\nexport const x = S\n`
     )
     expect(depcruise(file).stdout).toContain("fetch-side-knows-nothing-of-silver")
+  })
+
+  it("a plug-in's fetch side importing silver or its own transform is refused", () => {
+    const direct = addFile(
+      `packages/workers/src/plugins/reddit/fetch/${unique()}.ts`,
+      `import * as S from "@medallion/silver"\nexport const x = S\n`
+    )
+    expect(depcruise(direct).stdout).toContain("plugin-fetch-side-never-reaches-silver")
+    const throughTransform = addFile(
+      `packages/workers/src/plugins/reddit/fetch/${unique()}.ts`,
+      `import { reddit } from "../transform/RedditTransform.ts"\nexport const x = reddit\n`
+    )
+    expect(depcruise(throughTransform).stdout).toContain("plugin-fetch-side-never-reaches-silver")
   })
 
   it("the migration's run path importing silver, directly or through the workers' transform, is refused", () => {

@@ -40,7 +40,8 @@ describe("medallion status", () => {
           sources: [
             { type: "hn", name: "hn" },
             { type: "feed", name: "blog", url: "https://example.org/feed.xml" },
-            { type: "web", name: "pages", sitemap: "https://example.org/sitemap.xml" }
+            { type: "web", name: "pages", sitemap: "https://example.org/sitemap.xml" },
+            { type: "reddit", name: "typescript", subreddit: "typescript" }
           ]
         })
         const recorded = Path.join(dir, "loaded.txt")

@@ -10,6 +10,7 @@ import * as SourceTransforms from "../transform/SourceTransforms.ts"
 import * as EntryFields from "./EntryFields.ts"
 import { feed } from "./feed.ts"
 import { hn } from "./hn.ts"
+import { reddit } from "./reddit/index.ts"
 import { type AnySourcePlugin, isSourcePlugin } from "./SourcePlugin.ts"
 import { web } from "./web.ts"
 
@@ -33,10 +34,11 @@ export const make = (plugins: Iterable<AnySourcePlugin>): Registry => {
 }
 
 /**
- * The built-in sources: Hacker News, feeds (RSS, Atom, podcasts) and web pages. Their sources and
- * transforms are imported on first use, so reading a configuration loads no parser or extractor.
+ * The built-in sources: Hacker News, feeds (RSS, Atom, podcasts), web pages and Reddit. The sources and
+ * transforms of the first three are imported on first use, so reading a configuration loads no parser
+ * or extractor.
  */
-export const builtIn: Registry = make([hn, feed, web])
+export const builtIn: Registry = make([hn, feed, web, reddit])
 
 /**
  * `base` with `plugins` added; a plug-in whose `type` is already present replaces it (with its
