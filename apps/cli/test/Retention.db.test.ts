@@ -91,6 +91,8 @@ describe("medallion retention", () => {
           ]
         )
         assert.notInclude(JSON.stringify(audit), "My YC app")
+        const status = yield* cli("status")
+        assert.match(status.stdout, /^removed +retention removed 2 old version\(s\) of 1 item\(s\), last \d{4}-/m)
 
         // No policy for a source: refused with what to configure.
         const refused = yield* Medallion.run({

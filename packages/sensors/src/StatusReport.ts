@@ -72,7 +72,18 @@ export interface StatusReport {
    * status and reason (the reason without the artifact it was read from), most first.
    */
   readonly notDone: ReadonlyArray<NotDone>
+  /** What purges, unpurges and retention passes did, from their audit trail (`purge_log`). */
+  readonly removals: ReadonlyArray<Removals>
   readonly warnings: ReadonlyArray<string>
+}
+
+/** One action of the audit trail: the distinct items it was done to, bronze artifacts they removed, the last one, and those a killed run left. */
+export interface Removals {
+  readonly action: "purge" | "unpurge" | "retention"
+  readonly items: number
+  readonly artifacts: number
+  readonly lastAt: string | null
+  readonly unfinished: number
 }
 
 /** Items of one source left in one state on purpose, for one reason. */
@@ -243,6 +254,17 @@ export const make = Effect.fn("StatusReport.make")(function* (
     ) as left_on_purpose
     group by 1, 2, 3, 4 order by count desc, 1, 2, 3, 4 limit 50`
 
+  const removals = yield* sql<{
+    action: Removals["action"]
+    items: number
+    artifacts: number
+    lastAt: Date | null
+    unfinished: number
+  }>`select action, count(distinct (source_type, external_id)) filter (where state = 'done')::int as items,
+            coalesce(sum(jsonb_array_length(artifacts)) filter (where state = 'done'), 0)::int as artifacts,
+            max(finished_at) as last_at, count(*) filter (where state = 'started')::int as unfinished
+     from purge_log group by action order by action`
+
   const bronzeState = states.find((s) => s.sensor === options.bronzeSensor)
   const lag =
     bronzeState === undefined
@@ -281,6 +303,15 @@ export const make = Effect.fn("StatusReport.make")(function* (
     }
   }
 
+  for (const r of removals) {
+    if (r.unfinished === 0) continue
+    warnings.push(
+      r.action === "retention"
+        ? `${r.unfinished} retention pass(es) were stopped midway: the next pass (\`medallion retention\` or the transform daemon's schedule) completes them first`
+        : `${r.unfinished} ${r.action}(s) were stopped midway: the next \`medallion ${r.action}\` completes them first`
+    )
+  }
+
   return {
     items: { total, bySource: tally(counts.map((c) => ({ key: c.sourceType, count: c.count }))) },
     fetchStatus: tally(counts.map((c) => ({ key: c.fetchStatus, count: c.count }))),
@@ -296,6 +327,7 @@ export const make = Effect.fn("StatusReport.make")(function* (
       items: failed
     },
     notDone,
+    removals: removals.map((r) => ({ ...r, lastAt: r.lastAt?.toISOString() ?? null })),
     warnings
   } satisfies StatusReport
 })

@@ -119,5 +119,50 @@ describe("StatusReport", () => {
         assert.deepStrictEqual(none.failures.items, [])
       })
     )
+
+    it.effect("sums what purges and retention removed, and warns of those a killed run left unfinished", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient
+        const report = () => StatusReport.make({ bronzeSensor: "b", catalog: "scan", failedItems: 0 })
+        assert.deepStrictEqual((yield* report()).removals, [])
+        const artifacts = (n: number) =>
+          JSON.stringify(
+            Array.from({ length: n }, (_, i) => ({ location: `hn/1/item@${i}.json`, size: 1, sha256: "0" }))
+          )
+        yield* sql`insert into purge_log (action, state, source_type, external_id, requested_by, reason, artifacts, finished_at)
+                   values ('purge', 'done', 'hn', '1', 'ops', 'takedown', ${artifacts(3)}::jsonb, '2026-01-02T00:00:00Z'),
+                          ('purge', 'done', 'hn', '2', 'ops', 'takedown', ${artifacts(2)}::jsonb, '2026-01-03T00:00:00Z'),
+                          ('retention', 'done', 'hn', '3', 'ops', 'keepVersions 1', ${artifacts(1)}::jsonb, '2026-01-01T00:00:00Z')`
+        const done = yield* report()
+        assert.deepStrictEqual(done.removals, [
+          { action: "purge", items: 2, artifacts: 5, lastAt: "2026-01-03T00:00:00.000Z", unfinished: 0 },
+          { action: "retention", items: 1, artifacts: 1, lastAt: "2026-01-01T00:00:00.000Z", unfinished: 0 }
+        ])
+        assert.deepStrictEqual(
+          done.warnings.filter((w) => w.includes("midway")),
+          []
+        )
+
+        // Intents recorded by runs killed before they finished: not counted as removed, each action warned of.
+        yield* sql`insert into purge_log (action, state, source_type, external_id, requested_by, reason, artifacts)
+                   values ('purge', 'started', 'hn', '4', 'ops', 'takedown', ${artifacts(4)}::jsonb),
+                          ('retention', 'started', 'hn', '5', 'ops', 'keepVersions 1', ${artifacts(1)}::jsonb)`
+        const stopped = yield* report()
+        assert.deepStrictEqual(
+          stopped.removals.map((r) => [r.action, r.items, r.artifacts, r.unfinished]),
+          [
+            ["purge", 2, 5, 1],
+            ["retention", 1, 1, 1]
+          ]
+        )
+        assert.deepStrictEqual(
+          stopped.warnings.filter((w) => w.includes("midway")),
+          [
+            "1 purge(s) were stopped midway: the next `medallion purge` completes them first",
+            "1 retention pass(es) were stopped midway: the next pass (`medallion retention` or the transform daemon's schedule) completes them first"
+          ]
+        )
+      })
+    )
   })
 })

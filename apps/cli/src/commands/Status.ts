@@ -100,6 +100,23 @@ const withSourceNames = (report: StatusReport.StatusReport, app: App.App) => {
 
 type Report = ReturnType<typeof withSourceNames>
 
+/** What purges and retention removed, from their audit trail, in words. */
+const removals = (rows: Report["removals"]): string => {
+  const words = rows
+    .filter((r) => r.items > 0 || r.unfinished > 0)
+    .map((r) => {
+      const what =
+        r.action === "retention"
+          ? `retention removed ${r.artifacts} old version(s) of ${r.items} item(s)`
+          : r.action === "purge"
+            ? `purge removed ${r.items} item(s) (${r.artifacts} artifact(s))`
+            : `unpurge lifted ${r.items} tombstone(s)`
+      const last = r.lastAt === null ? "" : `, last ${r.lastAt}`
+      return `${what}${last}${r.unfinished > 0 ? `, ${r.unfinished} stopped midway` : ""}`
+    })
+  return `removed               ${words.join("; ") || "nothing (no purge or retention has removed anything)"}`
+}
+
 const render = (report: Report): string => {
   const out: Array<string> = [...StatusWords.layers(report), ""]
   const { fetch, transcription, transform } = report.failures
@@ -111,6 +128,7 @@ const render = (report: Report): string => {
     )
   }
   out.push(...StatusWords.retryHints(report))
+  out.push(removals(report.removals))
   for (const sensor of report.sensors) {
     out.push("")
     out.push(
