@@ -256,6 +256,34 @@ describe("the youtube plug-in", () => {
     )
   )
 
+  it.effect("a video whose comments are off is fetched without pages; another refusal of its pages fails it", () =>
+    Effect.gen(function* () {
+      const server = yield* YoutubeServer
+      const reader = yield* BronzeReader
+      const names = (id: string) =>
+        Effect.map(reader.listItem({ sourceType: "youtube", externalId: id }), (files) =>
+          files.map((i) => i.key.artifactType.split("@")[0]).sort()
+        )
+      server.answerWith((url) =>
+        url.pathname === "/commentThreads" ? { status: 403, file: "error_comments_disabled_derived.json" } : undefined
+      )
+      const off = yield* FetchWorker.runOnce(yield* sourceFor({ videos: ["D-lhorsDlUQ"] }))
+      assert.deepStrictEqual(
+        off.results.map((r) => [r.outcome, r.reason]),
+        [["fetched", "comments disabled"]]
+      )
+      assert.deepStrictEqual(yield* names("D-lhorsDlUQ"), ["video"])
+
+      server.answerWith((url) =>
+        url.pathname === "/commentThreads" ? { status: 403, file: "error_permission_resp.json" } : undefined
+      )
+      const refused = yield* FetchWorker.runOnce(yield* sourceFor({ videos: ["F1UP7wRCPH8"] }))
+      assert.strictEqual(refused.results[0]?.outcome, "failed")
+      assert.include(refused.results[0]?.reason ?? "", "comments-1: ")
+      assert.deepStrictEqual(yield* names("F1UP7wRCPH8"), ["fetch-error", "video"])
+    }).pipe(Effect.provide(stack()))
+  )
+
   it.effect("a quota answer stops every request of the source until the back-off passes; its videos stay due", () =>
     Effect.gen(function* () {
       const server = yield* YoutubeServer
