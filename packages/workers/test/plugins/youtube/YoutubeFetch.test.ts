@@ -86,7 +86,7 @@ describe("the youtube plug-in", () => {
       const other = yield* Effect.flip(Layer.build(entryLayer(own, { YOUTUBE_API_KEY: KEY })))
       assert.include(String((other as Error).message), "the environment variable MY_KEY is not set")
       yield* Layer.build(entryLayer(own, { MY_KEY: KEY }))
-    }).pipe(Effect.scoped)
+    }).pipe(Effect.scoped, Effect.provide(stack()))
   )
 
   it.effect("reads the API's answers, and refuses another resource's", () =>
