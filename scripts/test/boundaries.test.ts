@@ -23,6 +23,7 @@ beforeAll(() => {
     "packages/workers/src",
     "packages/workers/src/fetch",
     "packages/workers/src/plugins/reddit/fetch",
+    "packages/workers/src/plugins/youtube/fetch",
     "packages/migrate/src",
     "packages/migrate/src/verify"
   ]) {
@@ -127,6 +128,11 @@ describe("workspace boundaries", () => {
       `import { reddit } from "../transform/RedditTransform.ts"\nexport const x = reddit\n`
     )
     expect(depcruise(throughTransform).stdout).toContain("plugin-fetch-side-never-reaches-silver")
+    const youtube = addFile(
+      `packages/workers/src/plugins/youtube/fetch/${unique()}.ts`,
+      `import { youtube } from "../transform/YoutubeTransform.ts"\nexport const x = youtube\n`
+    )
+    expect(depcruise(youtube).stdout).toContain("plugin-fetch-side-never-reaches-silver")
   })
 
   it("the migration's run path importing silver, directly or through the workers' transform, is refused", () => {

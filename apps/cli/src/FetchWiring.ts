@@ -4,6 +4,7 @@
  * enabled (API keys from the environment), and bronze on the filesystem.
  */
 import { type FetchDaemon, FetchDeployment } from "@medallion/fetch-daemon"
+import { SourcePlugin } from "@medallion/workers/plugins"
 import { Config, Effect, Layer } from "effect"
 import * as App from "./App.ts"
 import type { MedallionConfig, Source } from "./MedallionConfig.ts"
@@ -18,7 +19,7 @@ const toSource =
       name: entry.name,
       every: entry.every,
       source: plugin.source(entry, { extractTimeout: app.config.fetch.extractTimeout }),
-      layer: plugin.layer
+      layer: SourcePlugin.layerOf(plugin, entry)
     }
   }
 

@@ -41,7 +41,8 @@ describe("medallion status", () => {
             { type: "hn", name: "hn" },
             { type: "feed", name: "blog", url: "https://example.org/feed.xml" },
             { type: "web", name: "pages", sitemap: "https://example.org/sitemap.xml" },
-            { type: "reddit", name: "typescript", subreddit: "typescript" }
+            { type: "reddit", name: "typescript", subreddit: "typescript" },
+            { type: "youtube", name: "talks", videos: ["D-lhorsDlUQ"] }
           ]
         })
         const recorded = Path.join(dir, "loaded.txt")
@@ -62,7 +63,14 @@ describe("medallion status", () => {
         )
         assert.strictEqual(result.status, 0, `medallion status:\n${result.stdout}\n${result.stderr}`)
         assert.include(result.stdout, "silver holds no items yet")
-        const packages = LoadedModules.packages(LoadedModules.read(recorded))
+        const urls = LoadedModules.read(recorded)
+        const packages = LoadedModules.packages(urls)
+        // A plug-in folder's fetch and transform are its code: the entry needs its names only.
+        assert.deepStrictEqual(
+          urls.filter((url) => /\/plugins\/[^/]+\/(fetch|transform)\//.test(url)),
+          [],
+          "plug-in code loaded by medallion status"
+        )
         assert.isTrue(packages.has("@effect/sql-pg"), "the recorder missed the database client")
         const heavy = HEAVY.filter(([name]) => packages.has(name)).map(([name, what]) => `${name} (${what})`)
         assert.deepStrictEqual(heavy, [], "loaded by medallion status")

@@ -18,7 +18,7 @@
  * ```
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
-import type { Duration, Layer, Schema } from "effect"
+import { type Duration, Layer, type Schema } from "effect"
 import type { Source } from "../fetch/Source.ts"
 import type { FetchHttp } from "../http/FetchHttp.ts"
 import type { RobotsTxt } from "../http/RobotsTxt.ts"
@@ -35,6 +35,16 @@ export interface SourcePluginDefaults {
   readonly every: Duration.Input & string
 }
 
+/** A decoded entry as its plug-in sees it: its own keys, and the `name` every entry has. */
+export type EntryOf<F extends Schema.Struct.Fields> = Schema.Struct<F>["Type"] & { readonly name: string }
+
+/**
+ * The services a plug-in's source needs beyond the fetch side's: one layer for every entry, or one built
+ * from each entry (a key read from the variable the entry names).
+ */
+export type PluginLayer<F extends Schema.Struct.Fields, R> =
+  Layer.Layer<R, unknown, FetchServices> | ((entry: EntryOf<F>) => Layer.Layer<R, unknown, FetchServices>)
+
 /** A plug-in whose source needs only the fetch side's services, or `R` as well, provided by `layer`. */
 export type SourcePlugin<F extends Schema.Struct.Fields = Schema.Struct.Fields, R = never> = {
   /** The entry's `type` in the configuration. */
@@ -42,7 +52,7 @@ export type SourcePlugin<F extends Schema.Struct.Fields = Schema.Struct.Fields, 
   readonly defaults: SourcePluginDefaults
   /** The entry's own keys (beside `type`, `name` and `every`), checked with the rest of the file. */
   readonly fields: F
-  readonly source: (entry: Schema.Struct<F>["Type"], context: SourceContext) => Source<R>
+  readonly source: (entry: EntryOf<F>, context: SourceContext) => Source<R>
   /** The transforms of the source types the source stores its items under. */
   readonly transforms: ReadonlyArray<SourceTransform>
   /**
@@ -52,7 +62,7 @@ export type SourcePlugin<F extends Schema.Struct.Fields = Schema.Struct.Fields, 
   readonly discoveries?: ((entry: Schema.Struct<F>["Type"]) => ReadonlyArray<string>) | undefined
 } & ([Exclude<R, FetchServices>] extends [never]
   ? { readonly layer?: undefined }
-  : { readonly layer: Layer.Layer<Exclude<R, FetchServices>, unknown, FetchServices> })
+  : { readonly layer: PluginLayer<F, Exclude<R, FetchServices>> })
 
 /** A plug-in of any entry and requirements, as the registry holds them. */
 export interface AnySourcePlugin {
@@ -63,8 +73,18 @@ export interface AnySourcePlugin {
   readonly source: (entry: any, context: SourceContext) => Source<any>
   readonly transforms: ReadonlyArray<SourceTransform>
   readonly discoveries?: ((entry: any) => ReadonlyArray<string>) | undefined
-  readonly layer?: Layer.Layer<any, unknown, FetchServices> | undefined
+  readonly layer?:
+    Layer.Layer<any, unknown, FetchServices> | ((entry: any) => Layer.Layer<any, unknown, FetchServices>) | undefined
 }
+
+/** The layer of a plug-in's source for one of its entries (built once per entry when the fetch daemon starts). */
+export const layerOf = (
+  plugin: AnySourcePlugin,
+  entry: unknown
+): Layer.Layer<any, unknown, FetchServices> | undefined =>
+  plugin.layer === undefined || Layer.isLayer(plugin.layer)
+    ? (plugin.layer as Layer.Layer<any, unknown, FetchServices> | undefined)
+    : plugin.layer(entry)
 
 /** A plug-in, typed from its `fields` and its source's services. */
 export const make = <const F extends Schema.Struct.Fields, R = never>(

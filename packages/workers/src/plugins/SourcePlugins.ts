@@ -13,6 +13,7 @@ import { hn } from "./hn.ts"
 import { reddit } from "./reddit/index.ts"
 import { type AnySourcePlugin, isSourcePlugin } from "./SourcePlugin.ts"
 import { web } from "./web.ts"
+import { youtube } from "./youtube/index.ts"
 
 export type Registry = ReadonlyMap<string, AnySourcePlugin>
 
@@ -34,11 +35,11 @@ export const make = (plugins: Iterable<AnySourcePlugin>): Registry => {
 }
 
 /**
- * The built-in sources: Hacker News, feeds (RSS, Atom, podcasts), web pages and Reddit. The sources and
- * transforms of the first three are imported on first use, so reading a configuration loads no parser
- * or extractor.
+ * The built-in sources: Hacker News, feeds (RSS, Atom, podcasts), web pages, Reddit and YouTube. Their
+ * sources and transforms are imported on first use, so reading a configuration loads no parser or
+ * extractor.
  */
-export const builtIn: Registry = make([hn, feed, web, reddit])
+export const builtIn: Registry = make([hn, feed, web, reddit, youtube])
 
 /**
  * `base` with `plugins` added; a plug-in whose `type` is already present replaces it (with its
