@@ -16,6 +16,7 @@
  */
 import {
   BronzeSensor,
+  DiscoverySwitch,
   GoldDailyCounts,
   InProcessLauncher,
   type Sensor,
@@ -146,7 +147,12 @@ export const layer = (options: TransformDaemonOptions) => {
       `transform daemon running (discovery: ${options.catalog}, launcher: ${launch._tag === "Queue" ? "queue" : "in-process"})`
     )
   ).pipe(
-    Layer.provide(SensorRunner.layer(all, { leaseTtl: options.leaseTtl })),
+    // A cursor of the other discovery mode stops the start with what to do, before the sensor takes it.
+    Layer.provide(
+      SensorRunner.layer(all, { leaseTtl: options.leaseTtl }).pipe(
+        Layer.provide(Layer.effectDiscard(DiscoverySwitch.assertMode(BRONZE_SENSOR, options.catalog)))
+      )
+    ),
     Layer.provideMerge(runs),
     Layer.provide(Layer.mergeAll(SqlSensorStore.layer, ItemRepo.layer)),
     // The runs' extractions go to worker threads, within their budget.

@@ -43,6 +43,20 @@ export class CursorDecodeError extends Schema.TaggedError<CursorDecodeError>()("
   message: Schema.String
 }) {}
 
+/**
+ * The bronze -> silver sensor's stored cursor belongs to the other discovery mode: bronze.discovery was
+ * changed without moving the cursor, which the sensor of the new mode cannot read.
+ */
+export class DiscoveryMismatch extends Schema.TaggedError<DiscoveryMismatch>()("DiscoveryMismatch", {
+  sensor: Schema.String,
+  stored: Schema.Literals(["scan", "index"]),
+  configured: Schema.Literals(["scan", "index"])
+}) {
+  override get message(): string {
+    return `the cursor of sensor ${this.sensor} is a ${this.stored}-mode cursor, but bronze.discovery is "${this.configured}": move it once with \`medallion switch-discovery\` (daemons stopped), or set bronze.discovery back to "${this.stored}"`
+  }
+}
+
 /** The runner does not know a sensor of that name. */
 export class SensorNotFound extends Schema.TaggedError<SensorNotFound>()("SensorNotFound", {
   sensor: Schema.String

@@ -275,7 +275,7 @@ export const make = Effect.fn("StatusReport.make")(function* (
   const limit = options.outgrownAt ?? SCAN_MODE_LIMIT
   if (options.catalog === "scan" && total > limit) {
     warnings.push(
-      `silver holds ${total} items and bronze is discovered by a directory scan: past ${limit} items switch bronze.discovery to "index"`
+      `silver holds ${total} items and bronze is discovered by a directory scan: past ${limit} items switch bronze.discovery to "index" (daemons stopped, then \`medallion switch-discovery\`)`
     )
   }
   if ((options.launcher ?? "in-process") === "in-process" && total > limit) {

@@ -73,7 +73,10 @@ describe("StatusReport", () => {
           )
         const small = yield* outgrown({})
         assert.strictEqual(small.length, 3)
-        assert.include(small[0]!, 'switch bronze.discovery to "index"')
+        assert.include(
+          small[0]!,
+          'switch bronze.discovery to "index" (daemons stopped, then `medallion switch-discovery`)'
+        )
         assert.include(small[1]!, 'set runs.launcher to "queue"')
         assert.include(small[2]!, 'set bronze.store to "s3"')
         assert.deepStrictEqual(yield* outgrown({ catalog: "index", launcher: "queue", store: "s3" }), [])
