@@ -21,6 +21,7 @@ import { sensors } from "./definitions/Sensors.ts"
 import { show } from "./definitions/Show.ts"
 import { start } from "./definitions/Start.ts"
 import { status } from "./definitions/Status.ts"
+import { switchDiscovery } from "./definitions/SwitchDiscovery.ts"
 import { transform } from "./definitions/Transform.ts"
 import { root } from "./Root.ts"
 
@@ -39,6 +40,7 @@ export const cli = root.pipe(
     migrate,
     migrateLegacy,
     reconcile,
+    switchDiscovery,
     purge,
     unpurge,
     retention
