@@ -14,7 +14,7 @@
 import { EventEmitter } from "node:events"
 import * as Os from "node:os"
 import { FailureReason, RunExecutor, type Sensor, type SensorStore } from "@medallion/sensors"
-import { Clock, Context, Duration, Effect, Exit, Layer, Redacted, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { Logger, run, type Task, type WorkerEvents } from "graphile-worker"
 import { QueueError } from "./QueueError.ts"
@@ -63,6 +63,9 @@ export interface QueueWorkerShape {
   readonly workerId: string
 }
 
+/** How long the worker waits to record a run failed after its last attempt timed out. */
+const DEAD_RECORD_TIMEOUT = Duration.seconds(10)
+
 export class QueueWorker extends Context.Service<QueueWorker, QueueWorkerShape>()("@medallion/queue/QueueWorker") {}
 
 export const make = Effect.fnUntraced(function* <R>(
@@ -101,7 +104,17 @@ export const make = Effect.fnUntraced(function* <R>(
       ])
       if (exit === "timed-out") {
         stop.abort()
-        throw new Error(`the run did not finish within ${runTimeoutMs} ms; it is given up and retried`)
+        if (job.attempts < job.max_attempts)
+          throw new Error(`the run did not finish within ${runTimeoutMs} ms; it is given up and retried`)
+        // The interrupted task records nothing: the run is marked failed from here (within a bound of its
+        // own, the database being what may hang), or it would stay running behind its dead job.
+        const reason = `the run did not finish within ${runTimeoutMs} ms on its last attempt; it is given up`
+        const run = Schema.decodeUnknownOption(RunJobs.Payload)(payload)
+        if (Option.isSome(run))
+          await Effect.runPromiseWith(context)(
+            RunTask.recordDead(run.value, reason).pipe(Effect.timeoutOption(DEAD_RECORD_TIMEOUT))
+          )
+        throw new Error(reason)
       }
       if (Exit.isFailure(exit)) throw new Error(FailureReason.reasonOf(exit.cause))
     } finally {

@@ -73,6 +73,18 @@ interface StartedRow {
 const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
 
 /**
+ * The dead state of a run whose last attempt failed: the run says failed with `reason` (the job keeps the
+ * same reason as its last error). Only while unfinished: another worker may have finished the run meanwhile.
+ */
+export const recordDead = (run: RunJobs.Payload, reason: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient
+    yield* sql`
+      update sensor_runs set status = 'failed', error = ${reason}, finished_at = clock_timestamp()
+      where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')`
+  }).pipe(Effect.catch((error) => Effect.logError("the failed run could not be recorded", { error })))
+
+/**
  * The task for `execute` (the sensors' `RunExecutor`): given a job's payload and attempt, executes its
  * run. Fails with the reason (a string) when the attempt failed.
  */
@@ -140,15 +152,7 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
         Effect.gen(function* () {
           if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
           const reason = FailureReason.reasonOf(cause)
-          if (attempt.attempt >= attempt.maxAttempts) {
-            // The dead state: the run says failed, the job keeps the same reason as its last error.
-            // (Only while unfinished: another worker may have finished the run meanwhile.)
-            yield* sql`
-              update sensor_runs set status = 'failed', error = ${reason}, finished_at = clock_timestamp()
-              where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')`.pipe(
-              Effect.catch((error) => Effect.logError("the failed run could not be recorded", { error }))
-            )
-          }
+          if (attempt.attempt >= attempt.maxAttempts) yield* recordDead(run, reason)
           return yield* Effect.fail(reason)
         })
       ),

@@ -43,13 +43,18 @@ const inQueue = <A, E, R>(
 const reason = (exit: Exit.Exit<unknown, unknown>): string =>
   Exit.isFailure(exit) ? String(Cause.squash(exit.cause)) : "the attempt did not fail"
 
-const workerLayer = (sensor: ReturnType<typeof TestSensor.make>, url: PgClient.PgClient["config"]["url"]) =>
+const workerLayer = (
+  sensor: ReturnType<typeof TestSensor.make>,
+  url: PgClient.PgClient["config"]["url"],
+  options: Partial<QueueWorker.QueueWorkerOptions> = {}
+) =>
   QueueWorker.layer([sensor], {
     connectionString: url!,
     concurrency: 2,
     pollInterval: "100 millis",
     heartbeatInterval: "500 millis",
-    deadAfter: "10 seconds"
+    deadAfter: "10 seconds",
+    ...options
   })
 
 describe("QueueLauncher", () => {
@@ -133,6 +138,37 @@ describe("QueueLauncher", () => {
           assert.deepStrictEqual(yield* sql`select worker_id from queue_workers`, [{ workerId }])
           yield* Scope.close(daemon, Exit.void)
           assert.deepStrictEqual(yield* sql`select worker_id from queue_workers`, [])
+        })
+      ),
+    60_000
+  )
+
+  it.live(
+    "an attempt that outlives the run timeout is given up and retried, and the last one leaves the run failed",
+    () =>
+      inQueue((database) =>
+        Effect.gen(function* () {
+          const sensor = TestSensor.make({ total: 2, batchSize: 2, worker: "w", block: true })
+          const admin = yield* QueueAdmin.QueueAdmin
+          yield* Layer.build(
+            Layer.mergeAll(
+              SensorRunner.layer([sensor], { owner: "runner", wakeFloor: "10 millis" }),
+              workerLayer(sensor, database.url, { runTimeout: "1 second" })
+            )
+          )
+          yield* TestSensor.until(Effect.map(admin.stats, (stats) => stats.dead === 1))
+          const dead = yield* admin.deadJobs()
+          assert.deepStrictEqual(
+            dead.map((job) => [job.runKey, job.attempts, job.lastError]),
+            [["items-0-1", MAX_ATTEMPTS, "the run did not finish within 1000 ms on its last attempt; it is given up"]]
+          )
+          const store = yield* SensorStore
+          const run = Option.getOrThrow(yield* store.getRun(TestSensor.SENSOR, "items-0-1"))
+          assert.deepStrictEqual(
+            [run.status, run.attempts, run.error],
+            ["failed", MAX_ATTEMPTS, "the run did not finish within 1000 ms on its last attempt; it is given up"]
+          )
+          assert.deepInclude(yield* TestSensor.counts, { processed: 0 })
         })
       ),
     60_000
