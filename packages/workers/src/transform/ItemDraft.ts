@@ -5,7 +5,7 @@
  * and `transcript` artifacts, enrichment rows from `enrichment-response` artifacts. `finish` turns it
  * into `ItemRows`; the same bronze bytes always give the same rows.
  */
-import { DateTime, Effect, Schema } from "effect"
+import { DateTime, Effect, Metric, Schema } from "effect"
 import { type ArtifactInfo, type BronzeIoError, BronzeReader, type ItemKey } from "@medallion/bronze"
 import type { Item, Status } from "@medallion/silver"
 import type * as HtmlArticle from "../extract/HtmlArticle.ts"
@@ -19,6 +19,11 @@ import * as ExtractPool from "../extract/ExtractPool.ts"
 import type { ItemRows, TransformOutcome } from "./ItemRows.ts"
 import { DEFAULT_EXTRACT_TIMEOUT, type TransformOptions } from "./TransformOptions.ts"
 import { TRANSFORM_VERSION } from "./TransformVersion.ts"
+
+/** Items whose published date was kept as written because no form of `Instant` read it. */
+const unparsedDates = Metric.counter("transform_unparsed_dates_total", {
+  description: "Items transformed with a published date that could not be parsed (kept as written), by source"
+})
 
 /** silver stores at most 2,000 characters of a reason. */
 export const MAX_REASON_LENGTH = 2000
@@ -691,8 +696,11 @@ export class ItemDraft {
       }),
       Effect.tap((rows) =>
         rows.item?.publishedUnparsed != null
-          ? Effect.logWarning(
-              `${rows.key.sourceType}/${rows.key.externalId}: published date not understood, kept as written: ${rows.item.publishedUnparsed}`
+          ? Effect.andThen(
+              Effect.logWarning(
+                `${rows.key.sourceType}/${rows.key.externalId}: published date not understood, kept as written: ${rows.item.publishedUnparsed}`
+              ),
+              Metric.update(Metric.withAttributes(unparsedDates, { source: rows.key.sourceType }), 1)
             )
           : Effect.void
       )

@@ -6,7 +6,7 @@
  */
 import { BronzeReader, BronzeWriter, MemoryBronze } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Metric } from "effect"
 import { TestClock } from "effect/testing"
 import * as FeedEntryId from "../../src/fetch/FeedEntryId.ts"
 import * as FeedSource from "../../src/fetch/FeedSource.ts"
@@ -21,6 +21,13 @@ const GUID = "https://www.narro.co/article/54e703933058540300000069"
 const NARRO_TEXT =
   "Listen to your reading list anywhere. Narro will take your bookmarked articles and read them back to you as a podcast.\nhttp://www.narro.co/faq"
 const noDownloads = { fetchArticles: false, fetchMedia: false } as const
+
+/** `transform_unparsed_dates_total{source="feed"}`, as `/metrics` shows it. */
+const unparsedDates = Effect.map(Metric.snapshot, (all) =>
+  all
+    .filter((m) => m.id === "transform_unparsed_dates_total" && m.attributes?.["source"] === "feed")
+    .reduce((n, m) => n + Number((m.state as { count: number | bigint }).count), 0)
+)
 /** Names outside the fixture server do not resolve: the tests never reach the internet. */
 const offline = (host: string) => Promise.reject(Object.assign(new Error(`offline: ${host}`), { code: "ENOTFOUND" }))
 
@@ -150,10 +157,12 @@ describe("feed entries", () => {
         { ...item, artifactType: "entry", ext: "json" },
         new TextEncoder().encode(JSON.stringify(record))
       )
+      const before = yield* unparsedDates
       const rows = yield* transformItem(item)
       assert.strictEqual(rows.outcome, "transformed", rows.reason)
       assert.isNull(rows.item!.publishedAt)
       assert.strictEqual(rows.item!.publishedUnparsed, "the 5th of never")
+      assert.strictEqual((yield* unparsedDates) - before, 1)
     }).pipe(Effect.provide(MemoryBronze.layer))
   )
 })
