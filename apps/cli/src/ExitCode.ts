@@ -90,6 +90,8 @@ export const report = <A, E, R>(command: Effect.Effect<A, E, R>): Effect.Effect<
       case "NoInstallation":
       case "NotFound":
       case "Refused":
+      // A transform daemon started on the other discovery mode's cursor: the message says what to do.
+      case "DiscoveryMismatch":
         return Console.error(`medallion: ${(error as { message: string }).message}`)
       default:
         return Effect.logError(cause)

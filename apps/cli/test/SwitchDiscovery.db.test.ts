@@ -11,7 +11,7 @@ import type { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
 import * as Medallion from "./support/Medallion.ts"
 import * as Silver from "./support/Silver.ts"
 
@@ -62,11 +62,12 @@ const installation = (name: string) =>
     const indexConfig = config("index")
     const cli = (configFile: string, ...args: ReadonlyArray<string>) =>
       Medallion.run({ args: [...Medallion.flags(dataDir, configFile), ...args], env })
-    const daemon = (configFile: string) =>
-      Medallion.spawn({ args: [...Medallion.flags(dataDir, configFile), "transform"], env })
+    const start = (configFile: string, ...args: ReadonlyArray<string>) =>
+      Medallion.spawn({ args: [...Medallion.flags(dataDir, configFile), ...args], env })
+    const daemon = (configFile: string) => start(configFile, "transform")
     const migrated = yield* cli(scanConfig, "migrate")
     assert.strictEqual(migrated.code, 0, migrated.output)
-    return { sql, bronzeRoot, scanConfig, indexConfig, cli, daemon }
+    return { sql, bronzeRoot, scanConfig, indexConfig, cli, start, daemon }
   })
 
 /** Puts a story through the writer of index mode (which appends its index line), as a refetch with `version`. */
@@ -81,6 +82,12 @@ const putIndexed = (bronzeRoot: string, id: number, version?: string) =>
       new TextEncoder().encode(body)
     )
   }).pipe(Effect.provide(FileSystemBronze.layerWith({ root: bronzeRoot, catalog: "index" })))
+
+const cursorOf = (sql: PgClient.PgClient) =>
+  Effect.map(
+    sql<{ cursor: { _tag: string } }>`select cursor from sensor_state where sensor = 'bronze-to-silver'`,
+    (rows) => rows[0]!.cursor
+  )
 
 /** How many runs handed out each item, for those handed out other than once. */
 const handedOutTwice = (all: ReadonlyArray<{ items: ReadonlyArray<{ externalId: string }> }>) => {
@@ -139,6 +146,7 @@ describe("medallion switch-discovery", () => {
         assert.strictEqual(refusing.exit()!.code, 1, refusing.output())
         assert.include(refusing.output(), 'is a scan-mode cursor, but bronze.discovery is "index"')
         assert.include(refusing.output(), "medallion switch-discovery")
+        assert.notMatch(refusing.output(), /^\s+at /m, "one line for the operator, no stack trace")
 
         const switched = yield* cli(indexConfig, "switch-discovery")
         assert.strictEqual(switched.code, 0, switched.output)
@@ -246,5 +254,71 @@ describe("medallion switch-discovery", () => {
         ])
       }).pipe(Effect.scoped),
     240_000
+  )
+
+  it.live(
+    "a switch killed with SIGKILL midway writes no cursor and no run, and its rerun completes it",
+    () =>
+      Effect.gen(function* () {
+        const { bronzeRoot, cli, daemon, indexConfig, scanConfig, sql, start } = yield* installation(
+          "medallion_switch_discovery_killed"
+        )
+        for (const id of [1, 2, 3]) writeInPlace(bronzeRoot, id)
+        const scanDaemon = yield* daemon(scanConfig)
+        yield* Medallion.within(
+          "the scan-mode daemon transformed the first items",
+          Effect.map(transformed(sql), (ids) => ids.length === 3 || scanDaemon.exit() !== undefined),
+          scanDaemon.output
+        )
+        yield* scanDaemon.kill("SIGTERM")
+        yield* scanDaemon.exited
+        const scanCursor = yield* cursorOf(sql)
+
+        // Enough artifacts that the index is written in several appends; the kill lands after the first.
+        const ids = Array.from({ length: 3000 }, (_, i) => 4 + i)
+        for (const id of ids) writeInPlace(bronzeRoot, id)
+        const index = Path.join(bronzeRoot, "_index.jsonl")
+        const first = yield* start(indexConfig, "switch-discovery")
+        yield* Effect.sync(() => Fs.existsSync(index) && Fs.statSync(index).size > 0).pipe(
+          Effect.repeat({
+            until: (written) => written || first.exit() !== undefined,
+            schedule: Schedule.spaced("5 millis")
+          })
+        )
+        yield* first.kill("SIGKILL")
+        assert.strictEqual((yield* first.exited).signal, "SIGKILL", first.output())
+        assert.deepStrictEqual(yield* cursorOf(sql), scanCursor, "the killed switch moved the cursor")
+        assert.deepStrictEqual(
+          (yield* runs(sql)).filter((run) => run.runKey.startsWith("switch:")),
+          []
+        )
+
+        // The rerun waits out the killed one's lease, then does the whole switch.
+        let rerun = yield* cli(indexConfig, "switch-discovery")
+        if (rerun.code !== 0) assert.include(rerun.output, "expires within 30 s")
+        yield* Medallion.within(
+          "the rerun to complete once the killed switch's lease expired",
+          Effect.gen(function* () {
+            if (rerun.code !== 0) rerun = yield* cli(indexConfig, "switch-discovery")
+            return rerun.code === 0
+          }),
+          () => rerun.output,
+          "90 seconds"
+        )
+        assert.include(rerun.stdout, `${ids.length} item(s) in`)
+        assert.strictEqual((yield* cursorOf(sql))._tag, "Index")
+
+        const indexDaemon = yield* daemon(indexConfig)
+        yield* Medallion.within(
+          "the index-mode daemon transformed the rest",
+          Effect.map(transformed(sql), (done) => done.length === 3 + ids.length || indexDaemon.exit() !== undefined),
+          indexDaemon.output,
+          "180 seconds"
+        )
+        yield* indexDaemon.kill("SIGTERM")
+        yield* indexDaemon.exited
+        assert.deepStrictEqual(handedOutTwice(yield* runs(sql)), [])
+      }).pipe(Effect.scoped),
+    360_000
   )
 })
