@@ -116,6 +116,7 @@ describe("medallion purge", () => {
         )
         assert.strictEqual(purged.code, 0, purged.output)
         assert.include(purged.stdout, `purged hn/${ITEM}: ${Object.keys(itemFiles).length} artifact(s), 1 item row(s)`)
+        assert.match(purged.stderr, /^purge 1\/1 items, [\d.]+ items\/s(, ETA 0 s)?$/m)
         assert.isFalse(Fs.existsSync(itemDir))
         assert.isFalse(yield* hasItem(sql))
         const after = yield* counts(sql)

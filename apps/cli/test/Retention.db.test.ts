@@ -62,6 +62,7 @@ describe("medallion retention", () => {
         Fs.copyFileSync(STORY, Path.join(itemDir, NEWEST))
         const first = yield* cli("retention", "--by", "ops@test")
         assert.include(first.stdout, `removed 1 version(s) of hn/8863: ${OLDER}`)
+        assert.match(first.stderr, /^retention 1\/1 items, [\d.]+ items\/s(, ETA 0 s)?$/m)
         assert.deepStrictEqual(files(), ["item.json", NEWEST])
 
         yield* cli("backfill")

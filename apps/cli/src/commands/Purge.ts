@@ -8,12 +8,14 @@ import {
   type BronzeReader,
   type BronzeTombstones,
   FileSystemBronze,
-  type ItemKey
+  type ItemKey,
+  Tombstones
 } from "@medallion/bronze"
 import { ItemPurge, SilverMigrator } from "@medallion/silver"
-import { Console, Effect, Layer, Option } from "effect"
+import { Clock, Console, Effect, Layer, Option } from "effect"
 import * as App from "../App.ts"
 import { Refused } from "../ExitCode.ts"
+import * as Progress from "../Progress.ts"
 
 const s3Refused = Layer.effectContext(
   Effect.fail(new Refused({ message: "purge and unpurge support the filesystem store only (bronze.store is s3)" }))
@@ -93,12 +95,23 @@ export const purgeHandler = Effect.fn(function* ({
         }).pipe(Effect.provide(Layer.merge(bronzeReading(app), withDatabase(app))))
       : Effect.gen(function* () {
           const planned = yield* ItemPurge.plan(selection)
+          // The run completes the unfinished purges first, then the planned items not among them.
+          const open = new Set((yield* ItemPurge.unfinished()).map((u) => Tombstones.itemId(u.item)))
+          const total = open.size + planned.filter((p) => !open.has(Tombstones.itemId(p.item))).length
+          const progress = Progress.make({ label: "purge", unit: "items" })
+          const started = yield* Clock.currentTimeMillis
+          let count = 0
           const done = yield* ItemPurge.run(planned, { by, reason, allowRefetch }, (d) =>
-            Console.log(
-              `purged ${named(d.item)}${d.resumed ? " (completing an unfinished purge)" : ""}: ${d.artifacts.length} artifact(s), ` +
-                `${d.silverRows.items} item row(s), ${d.silverRows.comments} comment(s), ${d.silverRows.segments} segment(s) [audit ${d.id}]`
-            )
-          )
+            Effect.gen(function* () {
+              yield* Console.log(
+                `purged ${named(d.item)}${d.resumed ? " (completing an unfinished purge)" : ""}: ${d.artifacts.length} artifact(s), ` +
+                  `${d.silverRows.items} item row(s), ${d.silverRows.comments} comment(s), ${d.silverRows.segments} segment(s) [audit ${d.id}]`
+              )
+              count++
+              const now = yield* Clock.currentTimeMillis
+              yield* progress.update({ done: count, total, elapsedMs: now - started })
+            })
+          ).pipe(Effect.ensuring(progress.stop))
           yield* Console.log(
             `purge: ${done.length} item(s) purged${allowRefetch ? " (refetch allowed)" : ", tombstoned in bronze"}`
           )

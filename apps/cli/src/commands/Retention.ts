@@ -11,10 +11,11 @@ import {
   FileSystemBronze
 } from "@medallion/bronze"
 import { ItemRetention, SilverMigrator } from "@medallion/silver"
-import { Console, Duration, Effect, Layer, Option } from "effect"
+import { Clock, Console, Duration, Effect, Layer, Option } from "effect"
 import * as App from "../App.ts"
 import { Refused } from "../ExitCode.ts"
 import type * as MedallionConfig from "../MedallionConfig.ts"
+import * as Progress from "../Progress.ts"
 
 /** Deleting needs the filesystem store, as a purge does; on S3 it is refused before anything is read. */
 const s3Refused = Layer.effectContext(
@@ -83,11 +84,30 @@ export const handler = Effect.fn(function* ({
       }
       const bronze: Layer.Layer<BronzeReader | BronzeTombstones | BronzePurge, Refused | BronzeIoError> =
         app.config.bronze.store === "s3" ? s3Refused : FileSystemBronze.layerWith(root)
+      // Each source's plan is made as its pass starts, so the total is not known ahead: counts and rate only.
+      const progress = Progress.make({ label: "retention", unit: "items" })
+      const started = yield* Clock.currentTimeMillis
+      let count = 0
       const reports = yield* ItemRetention.runSources(chosen, by, (d) =>
-        Console.log(
-          `removed ${d.artifacts.length} version(s) of ${d.item.sourceType}/${d.item.externalId}${d.resumed ? " (completing an unfinished pass)" : ""}: ${fileNames(d.artifacts)} [audit ${d.id}]`
-        )
-      ).pipe(Effect.provide(Layer.merge(bronze, withDatabase(app))))
+        Effect.gen(function* () {
+          yield* Console.log(
+            `removed ${d.artifacts.length} version(s) of ${d.item.sourceType}/${d.item.externalId}${d.resumed ? " (completing an unfinished pass)" : ""}: ${fileNames(d.artifacts)} [audit ${d.id}]`
+          )
+          count++
+          const now = yield* Clock.currentTimeMillis
+          yield* progress.update({ done: count, total: undefined, elapsedMs: now - started })
+        })
+      ).pipe(
+        Effect.tap(() =>
+          count === 0
+            ? Effect.void
+            : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                progress.update({ done: count, total: count, elapsedMs: now - started })
+              )
+        ),
+        Effect.provide(Layer.merge(bronze, withDatabase(app))),
+        Effect.ensuring(progress.stop)
+      )
       const removed = reports.reduce((n, r) => n + r.done.reduce((m, d) => m + d.artifacts.length, 0), 0)
       const failed = reports.filter((r) => r.error !== undefined || r.failed.length > 0)
       yield* Console.log(`retention: ${removed} version(s) removed from ${reports.length} source(s)`)
