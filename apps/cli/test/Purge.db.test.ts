@@ -3,7 +3,8 @@
  * removes the item's bronze artifacts and silver rows with an audit row (sha256, never content) and a
  * tombstone; a backfill, a reconcile and a restarted pipeline (whose fetch daemon lists the item again)
  * do not bring it back, and gold drops it through the change feed. Silver rebuilt from bronze alone on an
- * empty database holds the same items, the purged one still absent. `unpurge` lifts the tombstone.
+ * empty database holds the same items, the purged one still absent. `unpurge` lifts the tombstone. On an S3
+ * store both are refused.
  */
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
@@ -204,6 +205,24 @@ describe("medallion purge", () => {
           ["purge", "unpurge"]
         )
         assert.isFalse(yield* hasItem(sql))
+
+        // On S3 purge and unpurge are refused before anything is read or deleted, a dry run too.
+        const s3Config = Medallion.writeJson(Path.join(dir, "medallion-s3.json"), {
+          bronze: { store: "s3", s3: { bucket: "medallion", endpoint: "http://127.0.0.1:9" } }
+        })
+        for (const args of [
+          ["purge", "--source", "hn", "--id", "1", "--reason", "takedown"],
+          ["purge", "--source", "hn", "--id", "1", "--reason", "takedown", "--dry-run"],
+          ["unpurge", "--source", "hn", "--id", ITEM, "--reason", "licence renewed"]
+        ]) {
+          const onS3 = yield* Medallion.run({ args: [...Medallion.flags(dataDir, s3Config), ...args], env })
+          assert.strictEqual(onS3.code, 1, onS3.output)
+          assert.include(onS3.output, "purge and unpurge support the filesystem store only (bronze.store is s3)")
+        }
+        assert.deepStrictEqual(
+          (yield* sql<{ action: string }>`select action from purge_log order by id`).map((a) => a.action),
+          ["purge", "unpurge"]
+        )
       }).pipe(Effect.scoped, Effect.provide(FixtureServer.layer(Scenario.serverOptions))),
     400_000
   )
