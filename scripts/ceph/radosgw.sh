@@ -152,6 +152,11 @@ mon data = $DIR/mon/\$id
 osd data = $DIR/osd/\$id
 osd max object name len = 1024
 osd max object namespace len = 256
+# At init an OSD places itself in the CRUSH map and sets its device class with monitor commands that, on a
+# loaded machine, it may send before it knows the cluster's fsid: the monitor then refuses them ("wrong
+# fsid") and the OSD exits. The script places the OSD itself, with the admin client, before it starts.
+osd crush update on start = false
+osd class update on start = false
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $DIR/rgw
@@ -181,6 +186,7 @@ CONF
     return 1
   fi
   mkdir -p "$DIR/osd/$osd" || return 1
+  step "ceph osd crush add" 60 osd-new.log ceph "${c[@]}" osd crush add "osd.$osd" 1.0 root=default || return 1
   step "ceph-osd --mkfs" 60 osd-mkfs.log ceph-osd "${c[@]}" -i "$osd" --mkfs || return 1
   step "ceph-osd" 60 osd-start.log ceph-osd "${c[@]}" -i "$osd" || return 1
   wait_for "ceph-osd" 90 osd_up || return 1

@@ -52,8 +52,8 @@ export default async function setup() {
     return
   }
   if (!installed()) throw new Error(INSTALL_HINT)
-  // A single-node Ceph sometimes refuses its own OSD at first boot ("wrong fsid"), more often when another
-  // throwaway cluster starts on the machine at the same time: a failed start is retried from scratch.
+  // A single-node Ceph could refuse its own OSD at first boot ("wrong fsid"), on a loaded machine: the
+  // launcher now places the OSD itself (see radosgw.sh), and a failed start is still retried from scratch.
   const failures: Array<string> = []
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-test-rgw-"))
