@@ -237,17 +237,28 @@ const metricsUrl = (daemon: Medallion.MedallionProcess) =>
   )
 const LISTENING = /Listening on (http:\/\/127\.0\.0\.1:\d+)/
 
-/** The bronze -> silver runs a transform daemon finished, as its `/metrics` counts them. */
-const runsFinished = (url: string) =>
-  Effect.promise(async () => {
-    const text = await (await fetch(url)).text()
-    let total = 0
-    for (const line of text.split("\n")) {
-      if (!line.startsWith("medallion_runs_finished_total{")) continue
-      if (line.includes('sensor="bronze-to-silver"')) total += Number(line.slice(line.lastIndexOf(" ") + 1))
-    }
-    return total
-  })
+/**
+ * The bronze -> silver runs a transform daemon finished, as its `/metrics` counts them; a daemon that does
+ * not answer fails the test with how it exited and what it printed.
+ */
+const runsFinished = (url: string, daemon: Medallion.MedallionProcess) =>
+  Effect.tryPromise({
+    try: () => fetch(url).then((response) => response.text()),
+    catch: (cause) =>
+      new Error(
+        `transform daemon ${daemon.pid} did not answer ${url} (${String(cause)}); its exit: ${JSON.stringify(daemon.exit() ?? "still running")}:\n${daemon.output().slice(-5000)}`
+      )
+  }).pipe(
+    Effect.orDie,
+    Effect.map((text) => {
+      let total = 0
+      for (const line of text.split("\n")) {
+        if (!line.startsWith("medallion_runs_finished_total{")) continue
+        if (line.includes('sensor="bronze-to-silver"')) total += Number(line.slice(line.lastIndexOf(" ") + 1))
+      }
+      return total
+    })
+  )
 
 describe("two fetch daemons and several transform daemons on the queue, S3 and one PostgreSQL", () => {
   it.live(
@@ -353,7 +364,7 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         yield* first.stop
         assert.isFalse(EmbeddedPostgres.isAlive(first.postgres.pid))
         // What each transform daemon had finished before the outage (its metrics need no database).
-        const runsBefore = yield* Effect.forEach(metrics, runsFinished)
+        const runsBefore = yield* Effect.forEach(metrics, (url, i) => runsFinished(url, transforms[i]!))
         yield* Effect.sleep("30 seconds")
         for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
 
@@ -363,7 +374,7 @@ describe("two fetch daemons and several transform daemons on the queue, S3 and o
         // The same processes did it all: none exited, none was started again; and each transform daemon
         // took part after the outage (one whose queue worker gave up for good would have left it to the other).
         for (const daemon of daemons) assert.isUndefined(daemon.exit(), daemon.output())
-        const runsAfter = yield* Effect.forEach(metrics, runsFinished)
+        const runsAfter = yield* Effect.forEach(metrics, (url, i) => runsFinished(url, transforms[i]!))
         transforms.forEach((daemon, i) =>
           assert.isAbove(
             runsAfter[i]!,
