@@ -11,7 +11,7 @@ import type { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { BronzeWriter, FileSystemBronze } from "@medallion/bronze"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Redacted, Schedule } from "effect"
+import { type Duration, Effect, Redacted, Schedule } from "effect"
 import * as Medallion from "./support/Medallion.ts"
 import * as Silver from "./support/Silver.ts"
 
@@ -38,6 +38,24 @@ const transformed = (sql: PgClient.PgClient) =>
       .map((row) => Number(row.externalId))
       .sort((a, b) => a - b)
   )
+
+/** Waits until silver holds `count` transformed items (or the daemon exited, which the test then reports). */
+const untilTransformed = (
+  sql: PgClient.PgClient,
+  daemon: Medallion.MedallionProcess,
+  count: number,
+  what: string,
+  budget?: Duration.Input
+) =>
+  Medallion.within(
+    what,
+    Effect.map(transformed(sql), (ids) => ids.length === count || daemon.exit() !== undefined),
+    daemon.output,
+    budget
+  )
+
+/** SIGTERM, then its exit. */
+const stopped = (daemon: Medallion.MedallionProcess) => Effect.andThen(daemon.kill("SIGTERM"), daemon.exited)
 
 const runs = (sql: PgClient.PgClient) =>
   sql<{ runKey: string; status: string; items: ReadonlyArray<{ externalId: string }> }>`
@@ -108,17 +126,12 @@ describe("medallion switch-discovery", () => {
         // Scan mode: five items handed out and transformed, then the daemon stops.
         for (const id of [1, 2, 3, 4, 5]) writeInPlace(bronzeRoot, id)
         const scanDaemon = yield* daemon(scanConfig)
-        yield* Medallion.within(
-          "the scan-mode daemon transformed the first items",
-          Effect.map(transformed(sql), (ids) => ids.length === 5 || scanDaemon.exit() !== undefined),
-          scanDaemon.output
-        )
+        yield* untilTransformed(sql, scanDaemon, 5, "the scan-mode daemon transformed the first items")
         // Not while a daemon holds the sensor.
         const busy = yield* cli(indexConfig, "switch-discovery")
         assert.strictEqual(busy.code, 1, busy.output)
         assert.include(busy.output, "stop the transform daemons first")
-        yield* scanDaemon.kill("SIGTERM")
-        yield* scanDaemon.exited
+        yield* stopped(scanDaemon)
         const before = yield* runs(sql)
         assert.isTrue(
           before.every((run) => run.runKey.startsWith("scan:") && run.status === "succeeded"),
@@ -168,19 +181,10 @@ describe("medallion switch-discovery", () => {
 
         // The index-mode daemon runs the requested run, then new artifacts from the index; nothing else.
         const indexDaemon = yield* daemon(indexConfig)
-        yield* Medallion.within(
-          "the index-mode daemon transformed what the switch requested",
-          Effect.map(transformed(sql), (ids) => ids.length === 8 || indexDaemon.exit() !== undefined),
-          indexDaemon.output
-        )
+        yield* untilTransformed(sql, indexDaemon, 8, "the index-mode daemon transformed what the switch requested")
         yield* putIndexed(bronzeRoot, 9)
-        yield* Medallion.within(
-          "a new artifact in index mode",
-          Effect.map(transformed(sql), (ids) => ids.length === 9 || indexDaemon.exit() !== undefined),
-          indexDaemon.output
-        )
-        yield* indexDaemon.kill("SIGTERM")
-        yield* indexDaemon.exited
+        yield* untilTransformed(sql, indexDaemon, 9, "a new artifact in index mode")
+        yield* stopped(indexDaemon)
         assert.deepStrictEqual(yield* transformed(sql), [1, 2, 3, 4, 5, 6, 7, 8, 9])
         const titles = new Map((yield* Silver.items(sql)).map((row) => [row.externalId, row.title]))
         assert.strictEqual(titles.get("3"), "Story 3, edited")
@@ -210,13 +214,8 @@ describe("medallion switch-discovery", () => {
         )
         for (const id of [1, 2, 3]) yield* putIndexed(bronzeRoot, id)
         const indexDaemon = yield* daemon(indexConfig)
-        yield* Medallion.within(
-          "the index-mode daemon transformed the first items",
-          Effect.map(transformed(sql), (ids) => ids.length === 3 || indexDaemon.exit() !== undefined),
-          indexDaemon.output
-        )
-        yield* indexDaemon.kill("SIGTERM")
-        yield* indexDaemon.exited
+        yield* untilTransformed(sql, indexDaemon, 3, "the index-mode daemon transformed the first items")
+        yield* stopped(indexDaemon)
 
         // Appended to the index while no daemon runs, so the index cursor has not handed them out: a new item,
         // and a refetched version of an item silver has.
@@ -231,19 +230,10 @@ describe("medallion switch-discovery", () => {
         assert.strictEqual(state!.cursor._tag, "Scan")
 
         const scanDaemon = yield* daemon(scanConfig)
-        yield* Medallion.within(
-          "the scan-mode daemon transformed what the switch requested",
-          Effect.map(transformed(sql), (ids) => ids.length === 4 || scanDaemon.exit() !== undefined),
-          scanDaemon.output
-        )
+        yield* untilTransformed(sql, scanDaemon, 4, "the scan-mode daemon transformed what the switch requested")
         writeInPlace(bronzeRoot, 5)
-        yield* Medallion.within(
-          "a new file in scan mode",
-          Effect.map(transformed(sql), (ids) => ids.length === 5 || scanDaemon.exit() !== undefined),
-          scanDaemon.output
-        )
-        yield* scanDaemon.kill("SIGTERM")
-        yield* scanDaemon.exited
+        yield* untilTransformed(sql, scanDaemon, 5, "a new file in scan mode")
+        yield* stopped(scanDaemon)
         const titles = new Map((yield* Silver.items(sql)).map((row) => [row.externalId, row.title]))
         assert.strictEqual(titles.get("2"), "Story 2, edited")
         const after = yield* runs(sql)
@@ -265,13 +255,8 @@ describe("medallion switch-discovery", () => {
         )
         for (const id of [1, 2, 3]) writeInPlace(bronzeRoot, id)
         const scanDaemon = yield* daemon(scanConfig)
-        yield* Medallion.within(
-          "the scan-mode daemon transformed the first items",
-          Effect.map(transformed(sql), (ids) => ids.length === 3 || scanDaemon.exit() !== undefined),
-          scanDaemon.output
-        )
-        yield* scanDaemon.kill("SIGTERM")
-        yield* scanDaemon.exited
+        yield* untilTransformed(sql, scanDaemon, 3, "the scan-mode daemon transformed the first items")
+        yield* stopped(scanDaemon)
         const scanCursor = yield* cursorOf(sql)
 
         // Enough artifacts that the index is written in several appends; the kill lands after the first.
@@ -309,14 +294,14 @@ describe("medallion switch-discovery", () => {
         assert.strictEqual((yield* cursorOf(sql))._tag, "Index")
 
         const indexDaemon = yield* daemon(indexConfig)
-        yield* Medallion.within(
+        yield* untilTransformed(
+          sql,
+          indexDaemon,
+          3 + ids.length,
           "the index-mode daemon transformed the rest",
-          Effect.map(transformed(sql), (done) => done.length === 3 + ids.length || indexDaemon.exit() !== undefined),
-          indexDaemon.output,
           "180 seconds"
         )
-        yield* indexDaemon.kill("SIGTERM")
-        yield* indexDaemon.exited
+        yield* stopped(indexDaemon)
         assert.deepStrictEqual(handedOutTwice(yield* runs(sql)), [])
       }).pipe(Effect.scoped),
     360_000
