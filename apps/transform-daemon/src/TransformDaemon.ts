@@ -41,7 +41,7 @@ import type { Duration, Redacted } from "effect"
 import { Effect, Layer } from "effect"
 import { BRONZE_SENSOR } from "./SensorNames.ts"
 
-export interface TransformDaemonOptions {
+export interface TransformDaemonOptions<R = never> {
   /** How the bronze -> silver sensor discovers artifacts: a tree walk, or the append-only index. */
   readonly catalog: "scan" | "index"
   /** The bronze folder to watch for early wake-ups (filesystem bronze only). */
@@ -66,6 +66,12 @@ export interface TransformDaemonOptions {
   readonly extractThreads?: number | undefined
   /** The per-source transforms (default: the built-in ones); a plug-in registry gives them with `SourcePlugins.transforms`. */
   readonly transforms?: SourceTransforms.SourceTransforms | undefined
+  /**
+   * More sensors beside bronze -> silver and gold, such as a project's own gold assets: owned, leased,
+   * ticked and launched (in process or on the queue) like the daemon's own. What they need beyond the
+   * daemon's services (`R`, a gold table say) is left to the caller.
+   */
+  readonly sensors?: ReadonlyArray<Sensor.AnySensor<R>> | undefined
 }
 
 export interface InProcessLaunch {
@@ -90,7 +96,9 @@ export { BRONZE_SENSOR }
 type SensorRequirements = BronzeReader | ItemRepo | SqlClient | PgClient.PgClient
 
 /** The sensors the daemon runs, for callers (like `backfill` or `status`) that need their names. */
-export const sensors = (options: TransformDaemonOptions) => {
+export const sensors = <R = never>(
+  options: TransformDaemonOptions<R>
+): ReadonlyArray<Sensor.AnySensor<SensorRequirements | R>> => {
   const job = TransformJob.make({
     concurrency: options.concurrency,
     extractTimeout: options.extractTimeout,
@@ -113,15 +121,15 @@ export const sensors = (options: TransformDaemonOptions) => {
           known: SilverProvenance.known
         })
   const gold = GoldDailyCounts.sensor({ wake: Wakeups.postgresListen(CHANGED_CHANNEL) })
-  const all: Array<Sensor.AnySensor<SensorRequirements>> = options.gold === false ? [bronze] : [bronze, gold]
-  return all
+  const own: Array<Sensor.AnySensor<SensorRequirements>> = options.gold === false ? [bronze] : [bronze, gold]
+  return [...own, ...(options.sensors ?? [])]
 }
 
 /**
  * Migrations first, then the sensors, their store and the in-process launcher.
  * The layer exposes no service: it runs for as long as it lives.
  */
-export const layer = (options: TransformDaemonOptions) => {
+export const layer = <R = never>(options: TransformDaemonOptions<R>) => {
   const all = sensors(options)
   const launch = options.launcher ?? { _tag: "InProcess" }
   const runs =

@@ -13,7 +13,7 @@ import { HealthServer, TransformStatus } from "@medallion/workers/ops"
 import { Duration, Effect, Layer, Metric, Schedule } from "effect"
 import * as TransformDaemon from "./TransformDaemon.ts"
 
-export interface TransformDeploymentOptions extends TransformDaemon.TransformDaemonOptions {
+export interface TransformDeploymentOptions<R = never> extends TransformDaemon.TransformDaemonOptions<R> {
   /** Where `/healthz`, `/metrics` and the status page are served (port 0: any free port). */
   readonly health: { readonly host: string; readonly port: number }
   /** What the status report says of the deployment. */
@@ -24,11 +24,11 @@ export interface TransformDeploymentOptions extends TransformDaemon.TransformDae
   readonly statusExtra?: Effect.Effect<Readonly<Record<string, unknown>>, unknown, never> | undefined
 }
 
-const launcherName = (options: TransformDeploymentOptions): "queue" | "in-process" =>
+const launcherName = (options: TransformDeploymentOptions<unknown>): "queue" | "in-process" =>
   options.launcher?._tag === "Queue" ? "queue" : "in-process"
 
 /** What `medallion status` reports, for the gauges and the status page. */
-const reportOptions = (options: TransformDeploymentOptions) => ({
+const reportOptions = (options: TransformDeploymentOptions<unknown>) => ({
   bronzeSensor: TransformDaemon.BRONZE_SENSOR,
   catalog: options.catalog,
   launcher: launcherName(options),
@@ -36,7 +36,7 @@ const reportOptions = (options: TransformDeploymentOptions) => ({
   tickBudgetMs: 0.8 * Duration.toMillis(options.tickTimeout)
 })
 
-const health = (options: TransformDeploymentOptions) =>
+const health = (options: TransformDeploymentOptions<unknown>) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const db = yield* SilverDatabase
@@ -56,7 +56,7 @@ const health = (options: TransformDeploymentOptions) =>
   ).pipe(Layer.provide(ItemRepo.layer))
 
 /** The bronze -> silver job as the daemon's runs do it, for the jobs run beside them (backfill). */
-export const job = (options: TransformDaemon.TransformDaemonOptions): ReturnType<typeof TransformJob.make> =>
+export const job = (options: TransformDaemon.TransformDaemonOptions<unknown>): ReturnType<typeof TransformJob.make> =>
   TransformJob.make({
     concurrency: options.concurrency,
     extractTimeout: options.extractTimeout,
@@ -67,7 +67,7 @@ export const job = (options: TransformDaemon.TransformDaemonOptions): ReturnType
  * The guidelines' scheduled re-materialization: with `backfillSchedule` set, a full backfill on that
  * cron schedule (never moving the sensors' cursors).
  */
-const scheduledBackfill = (options: TransformDeploymentOptions) => {
+const scheduledBackfill = (options: TransformDeploymentOptions<unknown>) => {
   const cron = options.backfillSchedule
   if (cron === undefined) return Layer.empty
   const once = Backfill.run({ job: job(options) }).pipe(
@@ -91,7 +91,7 @@ const lagGauge = Metric.gauge("bronze_lag_artifacts", {
 })
 
 /** Refreshes the gauges that need a query: items per status, and the lag behind bronze. */
-const statusGauges = (options: TransformDeploymentOptions) =>
+const statusGauges = (options: TransformDeploymentOptions<unknown>) =>
   Layer.effectDiscard(
     StatusReport.make({ ...reportOptions(options), lagLimit: 10_000, failedItems: 0 }).pipe(
       Effect.flatMap((report) =>
@@ -117,7 +117,7 @@ const statusGauges = (options: TransformDeploymentOptions) =>
   ).pipe(Layer.provide(ItemRepo.layer))
 
 /** The daemon, its health endpoint, the gauges and the scheduled backfill, as one layer. */
-export const layer = (options: TransformDeploymentOptions) =>
+export const layer = <R = never>(options: TransformDeploymentOptions<R>) =>
   Layer.mergeAll(TransformDaemon.layer(options), health(options), scheduledBackfill(options), statusGauges(options))
 
 export interface RetentionOptions {

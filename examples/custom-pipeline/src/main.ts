@@ -6,8 +6,10 @@
  *
  * Configuration: `EXAMPLE_YOUTUBE_VIDEO_IDS` (comma-separated), `EXAMPLE_YOUTUBE_API_KEY` (optional,
  * redacted), `EXAMPLE_YOUTUBE_API_URL` (default `https://www.googleapis.com`),
- * `EXAMPLE_FETCH_EVERY` (default 1 hour), `MEDALLION_BRONZE_ROOT` (default `data/bronze`), and the
- * database settings of `SilverDatabase.layer` (`DATABASE_URL` or `PG*`). SIGINT/SIGTERM stop it cleanly.
+ * `EXAMPLE_FETCH_EVERY` (default 1 hour), `MEDALLION_BRONZE_ROOT` (default `data/bronze`),
+ * `EXAMPLE_FETCH_PORT` and `EXAMPLE_TRANSFORM_PORT` (each daemon's `/healthz`, `/metrics` and status
+ * page on 127.0.0.1; default 9464 and 9465), and the database settings of `SilverDatabase.layer`
+ * (`DATABASE_URL` or `PG*`). SIGINT/SIGTERM stop it cleanly.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { FileSystemBronze } from "@medallion/bronze"
@@ -24,6 +26,8 @@ const main = Layer.unwrap(
     )
     const fetchEvery = yield* Config.Duration("EXAMPLE_FETCH_EVERY").pipe(Config.withDefault(Duration.hours(1)))
     const root = yield* Config.String("MEDALLION_BRONZE_ROOT").pipe(Config.withDefault("data/bronze"))
+    const fetchPort = yield* Config.Port("EXAMPLE_FETCH_PORT").pipe(Config.withDefault(9464))
+    const transformPort = yield* Config.Port("EXAMPLE_TRANSFORM_PORT").pipe(Config.withDefault(9465))
     const options: Pipeline.PipelineOptions = {
       source: {
         baseUrl,
@@ -34,7 +38,8 @@ const main = Layer.unwrap(
         apiKey: Option.getOrUndefined(apiKey)
       },
       fetchEvery,
-      watchRoot: root
+      watchRoot: root,
+      health: { host: "127.0.0.1", fetchPort, transformPort }
     }
     return Pipeline.layer(options).pipe(
       Layer.provide(FileSystemBronze.layerWith({ root, catalog: "scan" })),

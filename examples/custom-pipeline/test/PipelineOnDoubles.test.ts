@@ -1,7 +1,7 @@
 /**
  * The example's pipeline composed end to end on the shipped doubles, no database, no network: the
- * YouTube source on `FetchHttp.layerTest` (real API responses) into `MemoryBronze`, the pipeline's own
- * bronze -> silver sensor on `SensorRunner.layerTest` (ticks on demand) into `ItemRepo.layerTest`, then
+ * YouTube source on `FetchHttp.layerTest` (real API responses) into `MemoryBronze`, the transform
+ * daemon's job on a scan sensor on `SensorRunner.layerTest` (ticks on demand) into `ItemRepo.layerTest`, then
  * the gold job on silver's change feed into `VideoLinksTable.layerTest`. (The gold sensor's evaluation
  * reads PostgreSQL's transaction ids, so it is covered by `Pipeline.db.test.ts`; its job runs here.)
  */
@@ -30,7 +30,7 @@ const http = FetchHttp.layerTest(
   )
 )
 
-const doubles = SensorRunner.layerTest([Pipeline.bronzeSensor(options)]).pipe(
+const doubles = SensorRunner.layerTest([Pipeline.bronzeSensor()]).pipe(
   Layer.provideMerge(Layer.mergeAll(MemoryBronze.layer, ItemRepo.layerTest, VideoLinksTable.layerTest)),
   Layer.provideMerge(http)
 )
