@@ -2,10 +2,14 @@
  * The queue launcher's double, for tests with no database: the same hand-off as `QueueLauncher.layer`
  * (a tick's runs recorded in its own transaction, the cursor moving with them: `cursorCommit: "accept"`),
  * with the queue in memory and its jobs executed in this process the way a `QueueWorker` executes them:
- * a run still unfinished is marked running, executed, and recorded succeeded or failed with its per-item
- * failures in the job's transaction; an attempt that fails is retried (no delay) up to `maxAttempts`, then
- * the run is recorded failed with the reason. `EnqueuedRuns` lists what was enqueued and waits for the
- * queue to drain.
+ * a run still unfinished is marked running, executed on the items recorded with it (only the failed ones
+ * once it has failures), and recorded succeeded or failed with its per-item failures in the job's
+ * transaction; an attempt that fails is retried (no delay) up to `maxAttempts`, then the run is recorded
+ * failed with the reason. `EnqueuedRuns` lists what was enqueued and waits for the queue to drain.
+ *
+ * One difference remains: the real queue holds a run's job from the tick's commit, the double from `start`
+ * (which the runner calls right after the commit), so a hand-off committed without `start` stays requested
+ * here until a recovery starts it.
  */
 import { FailureReason, type LaunchRun, recordRuns, RunLauncher, SensorStore } from "@medallion/sensors"
 import { Context, Effect, FiberSet, Layer } from "effect"
@@ -14,7 +18,7 @@ import * as RunJobs from "./RunJobs.ts"
 export interface EnqueuedRun {
   readonly sensor: string
   readonly runKey: string
-  /** The microbatch as the job got it (encoded). */
+  /** The microbatch as it was handed to the queue (encoded). */
   readonly items: ReadonlyArray<unknown>
 }
 
@@ -46,10 +50,13 @@ export const make = Effect.fnUntraced(function* (options: QueueLauncherTestOptio
       const stored = yield* store.getRun(run.sensor, run.runKey)
       // A run finished meanwhile (or pruned) is not touched, as the worker's `status in (...)` guard.
       if (stored._tag === "None" || (stored.value.status !== "requested" && stored.value.status !== "running")) return
+      // The job's items are the run's record, as the worker reads them: a retried run redoes its failed items.
+      const failures = stored.value.failures
+      const items = failures.length > 0 ? failures.map((failure) => failure.item) : stored.value.items
       yield* store.updateRun(run.sensor, run.runKey, { status: "running" })
       yield* store.withTransaction(
         Effect.gen(function* () {
-          const result = yield* run.execute(run.items)
+          const result = yield* run.execute(items)
           yield* store.updateRun(
             run.sensor,
             run.runKey,
@@ -57,7 +64,7 @@ export const make = Effect.fnUntraced(function* (options: QueueLauncherTestOptio
               ? { status: "succeeded", error: null, failures: [] }
               : {
                   status: "failed",
-                  error: FailureReason.summarize(result, run.items.length),
+                  error: FailureReason.summarize(result, items.length),
                   failures: result.failures
                 }
           )
