@@ -5,10 +5,10 @@
  *
  * The job is idempotent (it replaces an item's rows), so a run replayed after a crash writes the same
  * rows. It reads silver through `ItemRepo`, so its logic runs unchanged on `ItemRepo.layerTest` and
- * `VideoLinksTable.layerTest`.
+ * `VideoLinksTable.layerTest`; `sensorTest` is the same sensor on the change feed's double.
  */
 import type { ItemKey } from "@medallion/bronze"
-import { Job, type Sensor, SilverChangesSensor } from "@medallion/sensors"
+import { Job, type Sensor, SilverChangesSensor, SilverChangesSensorTest } from "@medallion/sensors"
 import { type DatabaseError, type DatabaseUnavailable, ItemRepo } from "@medallion/silver"
 import type { SqlClient } from "effect/sql/SqlClient"
 import { type Duration, Effect, Option, type Stream } from "effect"
@@ -52,4 +52,11 @@ export const sensor = <WR = never>(
     job,
     minInterval: options.minInterval,
     wake: options.wake
+  })
+
+/** The same sensor for tests with no database: the same job on `ItemRepo`'s change feed (`SilverChangesSensorTest`). */
+export const sensorTest = (): Sensor.AnySensor<ItemRepo | VideoLinksTable> =>
+  SilverChangesSensorTest.make<DatabaseError | DatabaseUnavailable, ItemRepo | VideoLinksTable>({
+    name: SENSOR_NAME,
+    job
   })

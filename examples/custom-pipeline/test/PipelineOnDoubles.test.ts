@@ -1,14 +1,14 @@
 /**
  * The example's pipeline composed end to end on the shipped doubles, no database, no network: the
  * YouTube source on `FetchHttp.layerTest` (real API responses) into `MemoryBronze`, the transform
- * daemon's job on a scan sensor on `SensorRunner.layerTest` (ticks on demand) into `ItemRepo.layerTest`, then
- * the gold job on silver's change feed into `VideoLinksTable.layerTest`. (The gold sensor's evaluation
- * reads PostgreSQL's transaction ids, so it is covered by `Pipeline.db.test.ts`; its job runs here.)
+ * daemon's job on a scan sensor on `SensorRunner.layerTest` (ticks on demand) into `ItemRepo.layerTest`,
+ * then the gold sensor on the change feed's double (`VideoLinksSensor.sensorTest`) into
+ * `VideoLinksTable.layerTest`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { MemoryBronze } from "@medallion/bronze"
-import { SensorRunner } from "@medallion/sensors"
-import { changesFromStart, ItemRepo } from "@medallion/silver"
+import { type BronzeReader, MemoryBronze } from "@medallion/bronze"
+import { type Sensor, SensorRunner } from "@medallion/sensors"
+import { ItemRepo } from "@medallion/silver"
 import { FetchHttp, FetchWorker } from "@medallion/workers/fetch"
 import { Effect, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
@@ -30,7 +30,11 @@ const http = FetchHttp.layerTest(
   )
 )
 
-const doubles = SensorRunner.layerTest([Pipeline.bronzeSensor()]).pipe(
+const sensors: ReadonlyArray<Sensor.AnySensor<BronzeReader | ItemRepo | VideoLinksTable>> = [
+  Pipeline.bronzeSensor(),
+  VideoLinksSensor.sensorTest()
+]
+const doubles = SensorRunner.layerTest(sensors).pipe(
   Layer.provideMerge(Layer.mergeAll(MemoryBronze.layer, ItemRepo.layerTest, VideoLinksTable.layerTest)),
   Layer.provideMerge(http)
 )
@@ -62,11 +66,10 @@ describe("the custom pipeline on the doubles", () => {
       yield* TestClock.adjust("1 minute")
       assert.deepStrictEqual((yield* runner.tick(Pipeline.BRONZE_SENSOR)).requested, [])
 
-      // The gold job on what silver's change feed says changed.
-      const changed = yield* repo.changes(changesFromStart, 100)
-      yield* VideoLinksSensor.refresh(
-        changed.items.map((i) => ({ sourceType: i.sourceType, externalId: i.externalId }))
-      )
+      // The gold sensor hands out what silver's change feed says changed.
+      const gold = yield* runner.tick(VideoLinksSensor.SENSOR_NAME)
+      assert.strictEqual(gold.status, "success", gold.reason ?? "")
+      yield* runner.awaitIdle(VideoLinksSensor.SENSOR_NAME)
       assert.deepStrictEqual(yield* (yield* VideoLinksTable).topHosts(10), [
         { host: "bit.ly", links: 2, items: 1 },
         { host: "goo.gle", links: 1, items: 1 }
