@@ -6,9 +6,11 @@
  * run is `failed` with the same reason in `sensor_runs`. `retry` resets the failed runs and re-queues
  * their jobs with the attempts reset, in one transaction.
  */
+import { SilverError } from "@medallion/silver"
 import { SensorStore, type SensorStoreError } from "@medallion/sensors"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { QueueError } from "./QueueError.ts"
 import * as RunJobs from "./RunJobs.ts"
 
@@ -55,45 +57,79 @@ export interface QueueAdminOptions {
 
 const DEAD = `j.locked_at is null and j.attempts >= j.max_attempts`
 
+/** The counts are cast to `int` in SQL, so the driver hands over numbers (a bare `count(*)` is a bigint). */
+const StatsRow = Schema.Struct({
+  queued: Schema.Int,
+  running: Schema.Int,
+  dead: Schema.Int,
+  workers: Schema.Int
+})
+
+/** `attempts` and `max_attempts` are graphile-worker's `smallint`s: numbers. */
+const DeadJobRow = Schema.Struct({
+  sensor: Schema.String,
+  runKey: Schema.String,
+  attempts: Schema.Int,
+  maxAttempts: Schema.Int,
+  lastError: Schema.NullOr(Schema.String)
+})
+
+/** A job id is a bigint: selected as text, kept as the string `complete_jobs` is given back. */
+const DeadRetryRow = Schema.Struct({
+  id: Schema.String,
+  runKey: Schema.String,
+  key: Schema.NullOr(Schema.String)
+})
+
 export const make = Effect.fnUntraced(function* (options: QueueAdminOptions = {}) {
   const store = yield* SensorStore
   const sql = yield* SqlClient
   const maxAttempts = options.maxAttempts ?? RunJobs.DEFAULT_MAX_ATTEMPTS
   const wrap = (operation: string) => Effect.mapError((cause: unknown) => new QueueError({ operation, cause }))
 
-  const stats = sql<QueueStats>`
-    select count(*) filter (where j.locked_at is null and j.attempts < j.max_attempts)::int as queued,
-           count(*) filter (where j.locked_at is not null)::int as running,
-           count(*) filter (where ${sql.literal(DEAD)})::int as dead,
-           (select count(*)::int from queue_workers) as workers
-    from graphile_worker._private_jobs j
-    join graphile_worker._private_tasks t on t.id = j.task_id
-    where t.identifier = ${RunJobs.TASK}`.pipe(
-    Effect.map((rows) => rows[0]!),
-    wrap("stats")
-  )
-
-  const deadJobs = (limit = 100) =>
-    sql<DeadJob>`
-      select j.payload->>'sensor' as sensor, j.payload->>'runKey' as "runKey", j.attempts,
-             j.max_attempts as "maxAttempts", j.last_error as "lastError"
+  // An aggregate without `group by`: always exactly one row.
+  const stats: Effect.Effect<QueueStats, QueueError> = SqlSchema.findOne({
+    Request: Schema.Void,
+    Result: StatsRow,
+    execute: () => sql`
+      select count(*) filter (where j.locked_at is null and j.attempts < j.max_attempts)::int as queued,
+             count(*) filter (where j.locked_at is not null)::int as running,
+             count(*) filter (where ${sql.literal(DEAD)})::int as dead,
+             (select count(*)::int from queue_workers) as workers
       from graphile_worker._private_jobs j
       join graphile_worker._private_tasks t on t.id = j.task_id
-      where t.identifier = ${RunJobs.TASK} and ${sql.literal(DEAD)}
-      order by j.updated_at desc, j.id desc
-      limit ${limit}`.pipe(wrap("deadJobs"))
+      where t.identifier = ${RunJobs.TASK}`
+  })(undefined).pipe(SilverError.undecodableAsSqlError("QueueAdmin.stats"), wrap("stats"))
+
+  const deadJobs = (limit = 100): Effect.Effect<ReadonlyArray<DeadJob>, QueueError> =>
+    SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: DeadJobRow,
+      execute: () => sql`
+        select j.payload->>'sensor' as sensor, j.payload->>'runKey' as "runKey", j.attempts,
+               j.max_attempts as "maxAttempts", j.last_error as "lastError"
+        from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = ${RunJobs.TASK} and ${sql.literal(DEAD)}
+        order by j.updated_at desc, j.id desc
+        limit ${limit}`
+    })(undefined).pipe(SilverError.undecodableAsSqlError("QueueAdmin.deadJobs"), wrap("deadJobs"))
 
   const retry = (sensor: string, runKey?: string) =>
     store.withTransaction(
       Effect.gen(function* () {
         const reset = yield* store.resetFailedRuns(sensor, runKey)
-        const dead = yield* sql<{ id: string; runKey: string; key: string | null }>`
-          select j.id::text as id, j.payload->>'runKey' as "runKey", j.key
-          from graphile_worker._private_jobs j
-          join graphile_worker._private_tasks t on t.id = j.task_id
-          where t.identifier = ${RunJobs.TASK} and ${sql.literal(DEAD)}
-            and j.payload->>'sensor' = ${sensor}
-            and (${runKey ?? null}::text is null or j.payload->>'runKey' = ${runKey ?? null}::text)`.pipe(wrap("retry"))
+        const dead = yield* SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: DeadRetryRow,
+          execute: () => sql`
+            select j.id::text as id, j.payload->>'runKey' as "runKey", j.key
+            from graphile_worker._private_jobs j
+            join graphile_worker._private_tasks t on t.id = j.task_id
+            where t.identifier = ${RunJobs.TASK} and ${sql.literal(DEAD)}
+              and j.payload->>'sensor' = ${sensor}
+              and (${runKey ?? null}::text is null or j.payload->>'runKey' = ${runKey ?? null}::text)`
+        })(undefined).pipe(SilverError.undecodableAsSqlError("QueueAdmin.retry", "dead jobs"), wrap("retry"))
         const keys = [...new Set([...reset.map((run) => run.runKey), ...dead.map((job) => job.runKey)])]
         const requeued = yield* RunJobs.requeue(
           sql,

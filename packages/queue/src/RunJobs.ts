@@ -7,9 +7,11 @@
  * It reads graphile-worker's own tables (`_private_jobs`, `_private_tasks`) where its public view lacks
  * the payload or the functions lack a filter; the package pins graphile-worker's version.
  */
+import { SilverError } from "@medallion/silver"
 import { Effect, Redacted, Schema } from "effect"
 import { runMigrations } from "graphile-worker"
 import type { SqlClient } from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { QueueError } from "./QueueError.ts"
 
 /** graphile-worker's task identifier of a run. */
@@ -41,7 +43,7 @@ export const installSchema = (connectionString: Redacted.Redacted<string>) =>
 export const add = (sql: SqlClient, runs: ReadonlyArray<Payload>, maxAttempts: number) =>
   runs.length === 0
     ? Effect.succeed(0)
-    : sql<{ id: string }>`
+    : sql`
         select id from graphile_worker.add_jobs(array(
           select row(
             ${TASK}::text,
@@ -52,6 +54,14 @@ export const add = (sql: SqlClient, runs: ReadonlyArray<Payload>, maxAttempts: n
           )::graphile_worker.job_spec
           from jsonb_array_elements(${runsJson(runs)}::jsonb) r
         ))`.pipe(Effect.map((rows) => rows.length))
+
+/** A wanted run and the state of its job; the job id is a bigint, selected as text. */
+const RequeueRow = Schema.Struct({
+  sensor: Schema.String,
+  runKey: Schema.String,
+  jobId: Schema.NullOr(Schema.String),
+  state: Schema.Literals(["none", "running", "dead", "queued"])
+})
 
 /**
  * Gives each of `runs` that is still unfinished in `sensor_runs` a job again (recovery, retry): a dead job
@@ -68,19 +78,23 @@ export const requeue = (
 ) =>
   Effect.gen(function* () {
     if (runs.length === 0) return []
-    const rows = yield* sql<{ sensor: string; runKey: string; jobId: string | null; state: string }>`
-      with wanted as (
-        select r.sensor, r.run_key, k->>'key' as key
-        from jsonb_array_elements(${runsJson(runs)}::jsonb) k
-        join sensor_runs r on r.sensor = k->>'sensor' and r.run_key = k->>'runKey'
-        where r.status in ('requested', 'running')
-      )
-      select w.sensor, w.run_key as "runKey", j.id::text as "jobId",
-             case when j.id is null then 'none'
-                  when j.locked_at is not null then 'running'
-                  when j.attempts >= j.max_attempts then 'dead'
-                  else 'queued' end as state
-      from wanted w left join graphile_worker._private_jobs j on j.key = w.key`
+    const rows = yield* SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: RequeueRow,
+      execute: () => sql`
+        with wanted as (
+          select r.sensor, r.run_key, k->>'key' as key
+          from jsonb_array_elements(${runsJson(runs)}::jsonb) k
+          join sensor_runs r on r.sensor = k->>'sensor' and r.run_key = k->>'runKey'
+          where r.status in ('requested', 'running')
+        )
+        select w.sensor, w.run_key as "runKey", j.id::text as "jobId",
+               case when j.id is null then 'none'
+                    when j.locked_at is not null then 'running'
+                    when j.attempts >= j.max_attempts then 'dead'
+                    else 'queued' end as state
+        from wanted w left join graphile_worker._private_jobs j on j.key = w.key`
+    })(undefined).pipe(SilverError.undecodableAsSqlError("RunJobs.requeue", "wanted runs"))
     const dead = rows.filter((row) => row.state === "dead")
     const missing = rows.filter(
       (row) => row.state === "none" || (options.replaceRunning === true && row.state === "running")

@@ -16,9 +16,11 @@
  * `idleInTransactionTimeout`; and an attempt waiting for a row lock gives up after `lockTimeout` (failing,
  * so it is retried later) rather than holding a worker slot.
  */
+import { SilverError } from "@medallion/silver"
 import { FailureReason, type Job, type RunExecutor, RunMetrics, SensorStore } from "@medallion/sensors"
-import { Cause, Duration, Effect, Metric, Schema } from "effect"
+import { Cause, Duration, Effect, Metric, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { QueueError } from "./QueueError.ts"
 import * as RunJobs from "./RunJobs.ts"
 
@@ -65,12 +67,16 @@ const countFinished = (sensor: string, result: Job.JobResult<unknown>) =>
       : Metric.update(Metric.withAttributes(RunMetrics.itemFailures, { sensor }), result.failures.length)
   )
 
-interface StartedRow {
-  readonly items: unknown
-  readonly failures: unknown
-}
+/** A jsonb column: the driver hands it over parsed, or as its JSON text. */
+const Jsonb = <S extends Schema.Top>(schema: S) => Schema.Union([Schema.fromJsonString(schema), schema])
 
-const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
+/** A run as its attempt starts: its items, and the failures of its previous attempt (if any). */
+const StartedRow = Schema.Struct({
+  items: Jsonb(Schema.Array(Schema.Unknown)),
+  failures: Jsonb(Schema.Array(Schema.Struct({ item: Schema.Unknown })))
+})
+
+const LockedRow = Schema.Struct({ status: Schema.String })
 
 /**
  * The dead state of a run whose last attempt failed: the run says failed with `reason` (the job keeps the
@@ -91,6 +97,39 @@ export const recordDead = (run: RunJobs.Payload, reason: string) =>
 export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions = {}) => {
   const idleTimeout = setting(options.idleInTransactionTimeout ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT)
   const lockTimeout = options.lockTimeout === undefined ? idleTimeout : setting(options.lockTimeout)
+
+  // Counts the attempt (committed on its own, so a rolled-back attempt still counts); a run that
+  // finished meanwhile (or was pruned) is not touched. The update waits for the row's lock: bounded.
+  // Its row is decoded once the transaction committed, so an undecodable run still counts the attempt.
+  const startRun = SqlSchema.findOneOption({
+    Request: RunJobs.Payload,
+    Result: StartedRow,
+    execute: (run) =>
+      SqlClient.use((sql) =>
+        sql.withTransaction(
+          Effect.andThen(
+            sql`select set_config('lock_timeout', ${lockTimeout}, true) as lock_timeout`,
+            sql`
+              update sensor_runs set status = 'running', attempts = attempts + 1, started_at = clock_timestamp(),
+                     finished_at = null
+              where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')
+              returning item_keys as items, failures`
+          )
+        )
+      )
+  })
+
+  const lockRun = SqlSchema.findOneOption({
+    Request: RunJobs.Payload,
+    Result: LockedRow,
+    execute: (run) =>
+      SqlClient.use(
+        (sql) => sql`
+          select status from sensor_runs where sensor = ${run.sensor} and run_key = ${run.runKey}
+          for update`
+      )
+  })
+
   return Effect.fnUntraced(function* (payload: unknown, attempt: Attempt) {
     const store = yield* SensorStore
     const sql = yield* SqlClient
@@ -98,23 +137,9 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
     const wrap = (operation: string) => Effect.mapError((cause: unknown) => new QueueError({ operation, cause }))
 
     const outcome = Effect.gen(function* () {
-      // Counts the attempt (committed on its own, so a rolled-back attempt still counts); a run that
-      // finished meanwhile (or was pruned) is not touched. The update waits for the row's lock: bounded.
-      const started = yield* sql
-        .withTransaction(
-          Effect.andThen(
-            sql`select set_config('lock_timeout', ${lockTimeout}, true) as lock_timeout`,
-            sql<StartedRow>`
-              update sensor_runs set status = 'running', attempts = attempts + 1, started_at = clock_timestamp(),
-                     finished_at = null
-              where sensor = ${run.sensor} and run_key = ${run.runKey} and status in ('requested', 'running')
-              returning item_keys as items, failures`
-          )
-        )
-        .pipe(wrap("startRun"))
-      if (started.length === 0) return "finished-before" as const
-      const items = parseJson(started[0]!.items) as ReadonlyArray<unknown>
-      const failures = parseJson(started[0]!.failures) as ReadonlyArray<{ readonly item: unknown }>
+      const started = yield* startRun(run).pipe(SilverError.undecodableAsSqlError("RunTask.startRun"), wrap("startRun"))
+      if (Option.isNone(started)) return "finished-before" as const
+      const { items, failures } = started.value
       // A retried run reprocesses only the items that failed, as the runner relaunches it.
       const batch = failures.length > 0 ? failures.map((failure) => failure.item) : items
 
@@ -123,12 +148,10 @@ export const make = (execute: RunExecutor.RunExecutor, options: RunTaskOptions =
           yield* sql`
             select set_config('idle_in_transaction_session_timeout', ${idleTimeout}, true) as idle_timeout,
                    set_config('lock_timeout', ${lockTimeout}, true) as lock_timeout`.pipe(wrap("lockRun"))
-          const locked = yield* sql<{ status: string }>`
-            select status from sensor_runs where sensor = ${run.sensor} and run_key = ${run.runKey}
-            for update`.pipe(wrap("lockRun"))
+          const locked = yield* lockRun(run).pipe(SilverError.undecodableAsSqlError("RunTask.lockRun"), wrap("lockRun"))
           // Only the run's lock is bounded: the job's own writes wait as they would anywhere else.
           yield* sql`set local lock_timeout to default`.pipe(wrap("lockRun"))
-          if (locked[0]?.status !== "running") return undefined
+          if (Option.isNone(locked) || locked.value.status !== "running") return undefined
           const result = yield* execute(run.sensor, batch)
           yield* store.updateRun(
             run.sensor,

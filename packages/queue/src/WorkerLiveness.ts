@@ -4,8 +4,10 @@
  * heartbeat, and the sweep any live worker runs releases the jobs of workers whose heartbeat went stale
  * (`force_unlock_workers`) and deletes their rows.
  */
-import { Effect } from "effect"
+import { SilverError } from "@medallion/silver"
+import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql/SqlClient"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { TASK } from "./RunJobs.ts"
 
 export const beat = (sql: SqlClient, workerId: string, host: string, pid: number) =>
@@ -30,6 +32,11 @@ export interface Swept {
   /** The runs recorded `failed`: their jobs were on their last attempt, so they are dead now. */
   readonly failedRuns: ReadonlyArray<{ readonly sensor: string; readonly runKey: string }>
 }
+
+const WorkerRow = Schema.Struct({ workerId: Schema.String })
+/** A job id is a bigint: selected as text, kept as the string the next statements bind. */
+const JobRow = Schema.Struct({ id: Schema.String })
+const RunRow = Schema.Struct({ sensor: Schema.String, runKey: Schema.String })
 
 /**
  * Declares dead the workers silent for longer than `deadAfterMs`, and those that locked runs that long
@@ -56,17 +63,25 @@ export const sweep = (sql: SqlClient, deadAfterMs: number, lockTimeoutMs: number
             and j.locked_at < now() - ${orphanAfterMs} * interval '1 millisecond'`
       }
       yield* sql`select set_config('lock_timeout', ${String(Math.max(1, Math.round(lockTimeoutMs)))}, true) as lock_timeout`
-      const stale = yield* sql<{ workerId: string }>`
-        delete from queue_workers
-        where heartbeat_at < clock_timestamp() - ${deadAfterMs} * interval '1 millisecond'
-        returning worker_id as "workerId"`
-      const unknown = yield* sql<{ workerId: string }>`
-        select distinct j.locked_by as "workerId"
-        from graphile_worker._private_jobs j
-        join graphile_worker._private_tasks t on t.id = j.task_id
-        where t.identifier = ${TASK} and j.locked_by is not null
-          and j.locked_at < now() - ${deadAfterMs} * interval '1 millisecond'
-          and not exists (select 1 from queue_workers w where w.worker_id = j.locked_by)`
+      const stale = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: WorkerRow,
+        execute: () => sql`
+          delete from queue_workers
+          where heartbeat_at < clock_timestamp() - ${deadAfterMs} * interval '1 millisecond'
+          returning worker_id as "workerId"`
+      })(undefined).pipe(SilverError.undecodableAsSqlError("WorkerLiveness.sweep", "stale workers"))
+      const unknown = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: WorkerRow,
+        execute: () => sql`
+          select distinct j.locked_by as "workerId"
+          from graphile_worker._private_jobs j
+          join graphile_worker._private_tasks t on t.id = j.task_id
+          where t.identifier = ${TASK} and j.locked_by is not null
+            and j.locked_at < now() - ${deadAfterMs} * interval '1 millisecond'
+            and not exists (select 1 from queue_workers w where w.worker_id = j.locked_by)`
+      })(undefined).pipe(SilverError.undecodableAsSqlError("WorkerLiveness.sweep", "workers without a heartbeat"))
       // A job whose run already succeeded has nothing left to do, whatever its attempts say: e.g. its
       // worker committed the run, then could not record the job's completion (a database outage) and was
       // replaced. Left in place it would run once more for nothing, or stay dead in the statistics.
@@ -78,24 +93,34 @@ export const sweep = (sql: SqlClient, deadAfterMs: number, lockTimeoutMs: number
       const workers = [...new Set([...stale, ...unknown].map((row) => row.workerId))]
       if (workers.length === 0) return { workers, failedRuns: [] } satisfies Swept
       const ids = JSON.stringify(workers)
-      const lastAttempts = yield* sql<{ id: string }>`
-        select j.id::text as id
-        from graphile_worker._private_jobs j
-        join graphile_worker._private_tasks t on t.id = j.task_id
-        where t.identifier = ${TASK} and j.attempts >= j.max_attempts
-          and j.locked_by = any(array(select jsonb_array_elements_text(${ids}::jsonb)))`
+      const lastAttempts = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: JobRow,
+        execute: () => sql`
+          select j.id::text as id
+          from graphile_worker._private_jobs j
+          join graphile_worker._private_tasks t on t.id = j.task_id
+          where t.identifier = ${TASK} and j.attempts >= j.max_attempts
+            and j.locked_by = any(array(select jsonb_array_elements_text(${ids}::jsonb)))`
+      })(undefined).pipe(SilverError.undecodableAsSqlError("WorkerLiveness.sweep", "jobs on their last attempt"))
       const jobIds = JSON.stringify(lastAttempts.map((job) => job.id))
       const failedRuns =
         lastAttempts.length === 0
           ? []
-          : yield* sql<{ sensor: string; runKey: string }>`
-              update sensor_runs r
-              set status = 'failed', error = ${DIED_ON_LAST_ATTEMPT}, finished_at = clock_timestamp()
-              from graphile_worker._private_jobs j
-              where j.id = any(array(select jsonb_array_elements_text(${jobIds}::jsonb)::bigint))
-                and r.sensor = j.payload->>'sensor' and r.run_key = j.payload->>'runKey'
-                and r.status in ('requested', 'running')
-              returning r.sensor, r.run_key as "runKey"`
+          : yield* SqlSchema.findAll({
+              Request: Schema.Void,
+              Result: RunRow,
+              execute: () => sql`
+                update sensor_runs r
+                set status = 'failed', error = ${DIED_ON_LAST_ATTEMPT}, finished_at = clock_timestamp()
+                from graphile_worker._private_jobs j
+                where j.id = any(array(select jsonb_array_elements_text(${jobIds}::jsonb)::bigint))
+                  and r.sensor = j.payload->>'sensor' and r.run_key = j.payload->>'runKey'
+                  and r.status in ('requested', 'running')
+                returning r.sensor, r.run_key as "runKey"`
+            })(undefined).pipe(
+              SilverError.undecodableAsSqlError("WorkerLiveness.sweep", "runs failed on their last attempt")
+            )
       yield* sql`
         select 1 as unlocked
         from graphile_worker.force_unlock_workers(array(select jsonb_array_elements_text(${ids}::jsonb)))`

@@ -13,10 +13,12 @@
  *    run a previous owner left unfinished.
  * Before 3 nothing is written but index lines (idempotent), so a switch stopped midway is simply run again.
  */
+import { SilverError } from "@medallion/silver"
 import { type ArtifactInfo, BronzeReader, type BronzeIoError, type ItemKey, Tombstones } from "@medallion/bronze"
 import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { IndexCursor, microbatches, ScanCursor } from "./BronzeSensor.ts"
 import { DiscoveryMismatch, type LeaseLost, type SensorStoreError } from "./SensorErrors.ts"
 import { SensorStore } from "./SensorStore.ts"
@@ -92,6 +94,8 @@ const indexLag = (cursor: IndexCursor) =>
 export const lagOf = (cursor: BronzeCursor): Effect.Effect<ReadonlyArray<ArtifactInfo>, BronzeIoError, BronzeReader> =>
   cursor._tag === "Scan" ? scanLag(cursor) : indexLag(cursor)
 
+const KnownItem = Schema.Struct({ externalId: Schema.String })
+
 /** Of `keys`, those silver has no row for. */
 const unknownItems = (keys: ReadonlyArray<ItemKey>) =>
   Effect.gen(function* () {
@@ -101,8 +105,12 @@ const unknownItems = (keys: ReadonlyArray<ItemKey>) =>
       bySource.set(key.sourceType, (bySource.get(key.sourceType) ?? new Set()).add(key.externalId))
     const known = new Set<string>()
     for (const [sourceType, ids] of bySource) {
-      const rows = yield* sql<{ externalId: string }>`
-        select external_id from items where source_type = ${sourceType} and ${sql.in("external_id", [...ids])}`
+      const rows = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: KnownItem,
+        execute: () => sql`
+          select external_id from items where source_type = ${sourceType} and ${sql.in("external_id", [...ids])}`
+      })(undefined).pipe(SilverError.undecodableAsSqlError("DiscoverySwitch.knownItems"))
       for (const row of rows) known.add(Tombstones.itemId({ sourceType, externalId: row.externalId }))
     }
     return new Set(keys.map(Tombstones.itemId).filter((id) => !known.has(id)))

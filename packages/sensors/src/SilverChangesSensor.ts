@@ -12,11 +12,13 @@
  * Items are `ItemKey`s; a row updated again later gets a newer xid and is seen again (that is a change).
  * A purge is a change too: its finished `purge_log` row stands for the deleted row, so gold drops the item.
  */
+import { SilverError } from "@medallion/silver"
 import { createHash } from "node:crypto"
 import { ItemKey } from "@medallion/bronze"
 import { Effect, Schema, type Duration, type Stream } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import type { Job } from "./Job.ts"
 import * as Sensor from "./Sensor.ts"
 
@@ -29,6 +31,12 @@ export const Cursor = Schema.Struct({
 export type Cursor = typeof Cursor.Type
 
 export const initial: Cursor = { xmin: "0", after: null }
+
+/** `pg_snapshot_xmin(...)`, an `xid8`, selected as decimal text. */
+const XminRow = Schema.Struct({ hi: Schema.String })
+
+/** A changed item (or purge), its `xid8` selected as decimal text. */
+const ChangedRow = Schema.Struct({ sourceType: Schema.String, externalId: Schema.String, xid: Schema.String })
 
 const runKey = (rows: ReadonlyArray<{ sourceType: string; externalId: string; xid: string }>) => {
   const hash = createHash("sha256")
@@ -47,28 +55,35 @@ export const evaluate = (
   Effect.gen(function* () {
     const sql = yield* SqlClient
     const budget = context.maxRuns * options.batchSize
-    const [snapshot] = yield* sql<{ hi: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as hi`
-    const hi = snapshot!.hi
+    const { hi } = yield* SqlSchema.findOne({
+      Request: Schema.Void,
+      Result: XminRow,
+      execute: () => sql`select pg_snapshot_xmin(pg_current_snapshot())::text as hi`
+    })(undefined).pipe(SilverError.undecodableAsSqlError("SilverChangesSensor.xmin"))
     const after = cursor.after
     // A purged item's row is gone from `items`: its finished purge (`purge_log`) is its change.
-    const rows = yield* sql<{ sourceType: string; externalId: string; xid: string }>`
-      select "sourceType", "externalId", x::text as xid from (
-        select source_type as "sourceType", external_id as "externalId", xid as x
-        from items
-        where xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
-          and (${after?.xid ?? null}::xid8 is null
-               or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
-                                                      ${after?.externalId ?? null}::text))
-        union all
-        select source_type, external_id, xid
-        from purge_log
-        where state = 'done' and action = 'purge' and xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
-          and (${after?.xid ?? null}::xid8 is null
-               or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
-                                                      ${after?.externalId ?? null}::text))
-      ) changed
-      order by x, "sourceType", "externalId"
-      limit ${budget}`
+    const rows = yield* SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: ChangedRow,
+      execute: () => sql`
+        select "sourceType", "externalId", x::text as xid from (
+          select source_type as "sourceType", external_id as "externalId", xid as x
+          from items
+          where xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
+            and (${after?.xid ?? null}::xid8 is null
+                 or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
+                                                        ${after?.externalId ?? null}::text))
+          union all
+          select source_type, external_id, xid
+          from purge_log
+          where state = 'done' and action = 'purge' and xid >= ${cursor.xmin}::xid8 and xid < ${hi}::xid8
+            and (${after?.xid ?? null}::xid8 is null
+                 or (xid, source_type, external_id) > (${after?.xid ?? null}::xid8, ${after?.sourceType ?? null}::text,
+                                                        ${after?.externalId ?? null}::text))
+        ) changed
+        order by x, "sourceType", "externalId"
+        limit ${budget}`
+    })(undefined).pipe(SilverError.undecodableAsSqlError("SilverChangesSensor.changes"))
     const last = rows[rows.length - 1]
     const next: Cursor =
       rows.length < budget || last === undefined

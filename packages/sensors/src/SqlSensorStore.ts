@@ -7,11 +7,11 @@
  * Lease times use the database clock (`clock_timestamp()`), so processes on machines with skewed clocks
  * still agree on when a lease expired.
  */
-import { Effect, Layer, Option, Schema } from "effect"
+import { Cause, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as SqlSchema from "effect/sql/SqlSchema"
-import { PgText } from "@medallion/silver"
+import { PgText, type SilverError } from "@medallion/silver"
 import { LeaseLost, SensorStoreError } from "./SensorErrors.ts"
 import { QUARANTINE_PREFIX, SensorStore, type SensorStoreShape, type StoredTick } from "./SensorStore.ts"
 
@@ -53,6 +53,11 @@ const StateRow = Schema.Struct({
 
 const Sensor = Schema.Struct({ sensor: Schema.String })
 const SensorRun = Schema.Struct({ sensor: Schema.String, runKey: Schema.String })
+const SensorOwner = Schema.Struct({ sensor: Schema.String, owner: Schema.String })
+const TickId = Schema.Struct({ id: BigIntId })
+const RunKey = Schema.Struct({ runKey: Schema.String })
+/** What a retention function returns (a bigint count, selected as text). */
+const Pruned = Schema.Struct({ count: Schema.NumberFromString })
 
 const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
 
@@ -61,16 +66,17 @@ const RUN_COLUMNS = `sensor, run_key as "runKey", status, attempts, item_keys as
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient
 
+  // A row that does not decode (or no row where one is due) fails the operation like a failed statement.
   const wrap =
     (operation: string) =>
     <A, E, R>(
-      effect: Effect.Effect<A, E | SqlError | Schema.SchemaError, R>
-    ): Effect.Effect<A, Exclude<E, SqlError | Schema.SchemaError> | SensorStoreError, R> =>
+      effect: Effect.Effect<A, E | SqlError | SilverError.Unread, R>
+    ): Effect.Effect<A, Exclude<E, SqlError | SilverError.Unread> | SensorStoreError, R> =>
       Effect.catchIf(
-        effect as Effect.Effect<A, SqlError | Schema.SchemaError, R>,
-        (error) => isSqlError(error) || Schema.isSchemaError(error),
+        effect as Effect.Effect<A, SqlError | SilverError.Unread, R>,
+        (error) => isSqlError(error) || Schema.isSchemaError(error) || Cause.isNoSuchElementError(error),
         (cause) => Effect.fail(new SensorStoreError({ operation, cause }))
-      ) as Effect.Effect<A, Exclude<E, SqlError | Schema.SchemaError> | SensorStoreError, R>
+      ) as Effect.Effect<A, Exclude<E, SqlError | SilverError.Unread> | SensorStoreError, R>
 
   const json = (value: unknown) => JSON.stringify(value ?? null)
   // Reasons and errors are free text: what PostgreSQL cannot store in them (U+0000, lone surrogates) is
@@ -79,27 +85,45 @@ export const make = Effect.gen(function* () {
   const text = (value: string | null) => (value === null ? null : PgText.repair(value))
   const reasons = (value: unknown) => JSON.stringify(PgText.repairJson(value ?? null))
 
-  const acquireLease: SensorStoreShape["acquireLease"] = (sensor, owner, ttlMs, initialCursor) =>
-    sql<{ sensor: string }>`
+  // The statements of the tick and of the hand-off are built once, not per call.
+  const insertOrTakeLease = SqlSchema.findAll({
+    Request: Schema.Struct({
+      sensor: Schema.String,
+      owner: Schema.String,
+      ttlMs: Schema.Number,
+      initialCursor: Schema.Unknown
+    }),
+    Result: Sensor,
+    execute: (request) => sql`
       insert into sensor_state (sensor, cursor, lease_owner, lease_expires_at, updated_at)
-      values (${sensor}, ${json(initialCursor)}::jsonb, ${owner},
-              clock_timestamp() + ${ttlMs} * interval '1 millisecond', now())
+      values (${request.sensor}, ${json(request.initialCursor)}::jsonb, ${request.owner},
+              clock_timestamp() + ${request.ttlMs} * interval '1 millisecond', now())
       on conflict (sensor) do update
         set lease_owner = excluded.lease_owner, lease_expires_at = excluded.lease_expires_at
         where sensor_state.lease_owner is null
            or sensor_state.lease_owner = excluded.lease_owner
            or sensor_state.lease_expires_at is null
            or sensor_state.lease_expires_at < clock_timestamp()
-      returning sensor`.pipe(
+      returning sensor`
+  })
+
+  const acquireLease: SensorStoreShape["acquireLease"] = (sensor, owner, ttlMs, initialCursor) =>
+    insertOrTakeLease({ sensor, owner, ttlMs, initialCursor }).pipe(
       Effect.map((rows) => rows.length === 1),
       wrap("acquireLease")
     )
 
+  const extendLease = SqlSchema.findAll({
+    Request: Schema.Struct({ sensor: Schema.String, owner: Schema.String, ttlMs: Schema.Number }),
+    Result: Sensor,
+    execute: (request) => sql`
+      update sensor_state set lease_expires_at = clock_timestamp() + ${request.ttlMs} * interval '1 millisecond'
+      where sensor = ${request.sensor} and lease_owner = ${request.owner} and lease_expires_at > clock_timestamp()
+      returning sensor`
+  })
+
   const renewLease: SensorStoreShape["renewLease"] = (sensor, owner, ttlMs) =>
-    sql<{ sensor: string }>`
-      update sensor_state set lease_expires_at = clock_timestamp() + ${ttlMs} * interval '1 millisecond'
-      where sensor = ${sensor} and lease_owner = ${owner} and lease_expires_at > clock_timestamp()
-      returning sensor`.pipe(
+    extendLease({ sensor, owner, ttlMs }).pipe(
       Effect.map((rows) => rows.length === 1),
       wrap("renewLease")
     )
@@ -108,11 +132,17 @@ export const make = Effect.gen(function* () {
     sql`update sensor_state set lease_owner = null, lease_expires_at = null
         where sensor = ${sensor} and lease_owner = ${owner}`.pipe(Effect.asVoid, wrap("releaseLease"))
 
-  const assertOwner: SensorStoreShape["assertOwner"] = (sensor, owner) =>
-    sql<{ sensor: string }>`
+  const lockOwned = SqlSchema.findAll({
+    Request: SensorOwner,
+    Result: Sensor,
+    execute: (request) => sql`
       select sensor from sensor_state
-      where sensor = ${sensor} and lease_owner = ${owner} and lease_expires_at > clock_timestamp()
-      for update`.pipe(
+      where sensor = ${request.sensor} and lease_owner = ${request.owner} and lease_expires_at > clock_timestamp()
+      for update`
+  })
+
+  const assertOwner: SensorStoreShape["assertOwner"] = (sensor, owner) =>
+    lockOwned({ sensor, owner }).pipe(
       wrap("assertOwner"),
       Effect.flatMap((rows) => (rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ sensor, owner }))))
     )
@@ -172,25 +202,33 @@ export const make = Effect.gen(function* () {
       wrap("setPaused")
     )
 
+  const writeCursor = SqlSchema.findAll({
+    Request: Schema.Struct({ sensor: Schema.String, owner: Schema.String, cursor: Schema.Unknown }),
+    Result: Sensor,
+    execute: (request) => sql`
+      update sensor_state set cursor = ${json(request.cursor)}::jsonb, updated_at = now()
+      where sensor = ${request.sensor} and lease_owner = ${request.owner} and lease_expires_at > clock_timestamp()
+      returning sensor`
+  })
+
   const putCursor: SensorStoreShape["putCursor"] = (sensor, owner, cursor) =>
-    sql<{ sensor: string }>`
-      update sensor_state set cursor = ${json(cursor)}::jsonb, updated_at = now()
-      where sensor = ${sensor} and lease_owner = ${owner} and lease_expires_at > clock_timestamp()
-      returning sensor`.pipe(
+    writeCursor({ sensor, owner, cursor }).pipe(
       wrap("putCursor"),
       Effect.flatMap((rows) => (rows.length === 1 ? Effect.void : Effect.fail(new LeaseLost({ sensor, owner }))))
     )
 
+  const insertTick = SqlSchema.findAll({
+    Request: Schema.Struct({ sensor: Schema.String, cursorBefore: Schema.Unknown }),
+    Result: TickId,
+    execute: (request) => sql`
+      insert into sensor_ticks (sensor, status, cursor_before, started_at)
+      values (${request.sensor}, 'started', ${json(request.cursorBefore)}::jsonb, clock_timestamp())
+      returning id::text as id`
+  })
+
   const startTick: SensorStoreShape["startTick"] = (sensor, cursorBefore) =>
     // An insert ... returning gives its one row.
-    SqlSchema.findAll({
-      Request: Schema.Struct({ sensor: Schema.String, cursorBefore: Schema.Unknown }),
-      Result: Schema.Struct({ id: BigIntId }),
-      execute: (request) => sql`
-        insert into sensor_ticks (sensor, status, cursor_before, started_at)
-        values (${request.sensor}, 'started', ${json(request.cursorBefore)}::jsonb, clock_timestamp())
-        returning id::text as id`
-    })({ sensor, cursorBefore }).pipe(
+    insertTick({ sensor, cursorBefore }).pipe(
       Effect.map((rows) => rows[0]!.id),
       wrap("startTick")
     )
@@ -208,11 +246,15 @@ export const make = Effect.gen(function* () {
       where id = ${id}`.pipe(Effect.asVoid, wrap("finishTick"))
 
   const abandonTicks: SensorStoreShape["abandonTicks"] = (sensor, reason) =>
-    sql<{ id: string }>`
-      update sensor_ticks set status = 'failed', reason = ${text(reason)}, finished_at = clock_timestamp(),
-        duration_ms = greatest(0, extract(epoch from clock_timestamp() - started_at) * 1000)::int
-      where sensor = ${sensor} and status = 'started'
-      returning id`.pipe(
+    SqlSchema.findAll({
+      Request: Schema.Struct({ sensor: Schema.String, reason: Schema.String }),
+      Result: TickId,
+      execute: (request) => sql`
+        update sensor_ticks set status = 'failed', reason = ${text(request.reason)}, finished_at = clock_timestamp(),
+          duration_ms = greatest(0, extract(epoch from clock_timestamp() - started_at) * 1000)::int
+        where sensor = ${request.sensor} and status = 'started'
+        returning id::text as id`
+    })({ sensor, reason }).pipe(
       Effect.map((rows) => rows.length),
       wrap("abandonTicks")
     )
@@ -237,13 +279,19 @@ export const make = Effect.gen(function* () {
       wrap("recentTicks")
     )
 
+  const knownRunKeys = SqlSchema.findAll({
+    Request: Schema.Struct({ sensor: Schema.String, runKeys: Schema.Array(Schema.String) }),
+    Result: RunKey,
+    execute: (request) => sql`
+      select run_key as "runKey" from sensor_runs
+      where sensor = ${request.sensor}
+        and run_key = any(array(select jsonb_array_elements_text(${json(request.runKeys)}::jsonb)))`
+  })
+
   const existingRunKeys: SensorStoreShape["existingRunKeys"] = (sensor, runKeys) =>
     runKeys.length === 0
       ? Effect.succeed(new Set<string>())
-      : sql<{ runKey: string }>`
-          select run_key as "runKey" from sensor_runs
-          where sensor = ${sensor}
-            and run_key = any(array(select jsonb_array_elements_text(${json(runKeys)}::jsonb)))`.pipe(
+      : knownRunKeys({ sensor, runKeys }).pipe(
           Effect.map((rows) => new Set(rows.map((row) => row.runKey))),
           wrap("existingRunKeys")
         )
@@ -315,12 +363,19 @@ export const make = Effect.gen(function* () {
 
   const prune: SensorStoreShape["prune"] = ({ keepTicks, runMaxAgeMs }) =>
     Effect.gen(function* () {
-      const [ticks] = yield* sql<{ count: string | number }>`
-        select prune_sensor_ticks(${keepTicks}, null) as count`
-      const [runs] = yield* sql<{ count: string | number }>`
-        select prune_sensor_runs(now() - ${runMaxAgeMs} * interval '1 millisecond',
-                                 now() - ${runMaxAgeMs} * interval '1 millisecond') as count`
-      return { ticks: Number(ticks!.count), runs: Number(runs!.count) }
+      const ticks = yield* SqlSchema.findOne({
+        Request: Schema.Void,
+        Result: Pruned,
+        execute: () => sql`select prune_sensor_ticks(${keepTicks}, null)::text as count`
+      })(undefined)
+      const runs = yield* SqlSchema.findOne({
+        Request: Schema.Void,
+        Result: Pruned,
+        execute: () => sql`
+          select prune_sensor_runs(now() - ${runMaxAgeMs} * interval '1 millisecond',
+                                   now() - ${runMaxAgeMs} * interval '1 millisecond')::text as count`
+      })(undefined)
+      return { ticks: ticks.count, runs: runs.count }
     }).pipe(wrap("prune"))
 
   const withTransaction: SensorStoreShape["withTransaction"] = (self) => wrap("transaction")(sql.withTransaction(self))

@@ -5,10 +5,11 @@
  * failed; plus warnings when a deployment has outgrown its mode.
  */
 import { BronzeReader, type BronzeIoError, type CatalogCursor } from "@medallion/bronze"
-import { type DatabaseError, type DatabaseUnavailable, ItemRepo, type Status } from "@medallion/silver"
+import { DatabaseError, type DatabaseUnavailable, ItemRepo, SilverError, type Status } from "@medallion/silver"
 import { DateTime, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { ScanCursor, IndexCursor } from "./BronzeSensor.ts"
 
 export interface SensorReport {
@@ -113,6 +114,47 @@ export interface StatusOptions {
   readonly failedItems?: number | undefined
 }
 
+// The rows of the report's queries as PostgreSQL returns them (counts cast to int in SQL, timestamptz as
+// Date, jsonb parsed): decoded with Schema, not cast.
+const StateRow = Schema.Struct({
+  sensor: Schema.String,
+  cursor: Schema.Unknown,
+  paused: Schema.Boolean,
+  updatedAt: Schema.Date,
+  leaseOwner: Schema.NullOr(Schema.String),
+  leaseExpiresAt: Schema.NullOr(Schema.Date)
+})
+
+const RunCountRow = Schema.Struct({ status: Schema.String, count: Schema.Int })
+
+const TickRow = Schema.Struct({
+  status: Schema.String,
+  reason: Schema.NullOr(Schema.String),
+  runCount: Schema.Int,
+  startedAt: Schema.Date,
+  durationMs: Schema.NullOr(Schema.Number)
+})
+
+const FailedRunRow = Schema.Struct({ runKey: Schema.String, error: Schema.NullOr(Schema.String), items: Schema.Int })
+
+const NotDoneRow = Schema.Struct({
+  stage: Schema.Literals(["fetch", "transcription"]),
+  sourceType: Schema.String,
+  status: Schema.String,
+  reason: Schema.NullOr(Schema.String),
+  count: Schema.Int
+})
+
+const RemovalsRow = Schema.Struct({
+  action: Schema.Literals(["purge", "unpurge", "retention"]),
+  items: Schema.Int,
+  artifacts: Schema.Int,
+  lastAt: Schema.NullOr(Schema.Date),
+  unfinished: Schema.Int
+})
+
+/** A report row that does not decode fails the report with a `DatabaseError` naming its query. */
+
 /** Below this many items a directory scan is the right catalog; above it, the index (the guidelines' threshold). */
 export const SCAN_MODE_LIMIT = 100_000
 
@@ -201,29 +243,34 @@ export const make = Effect.fn("StatusReport.make")(function* (
   const counts = yield* items.countByStatus()
   const total = counts.reduce((n, c) => n + c.count, 0)
 
-  const states = yield* sql<{
-    sensor: string
-    cursor: unknown
-    paused: boolean
-    updatedAt: Date
-    leaseOwner: string | null
-    leaseExpiresAt: Date | null
-  }>`select sensor, cursor, paused, updated_at, lease_owner, lease_expires_at from sensor_state order by sensor`
+  const states = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: StateRow,
+    execute: () =>
+      sql`select sensor, cursor, paused, updated_at, lease_owner, lease_expires_at from sensor_state order by sensor`
+  })(undefined).pipe(SilverError.undecodable("StatusReport.sensors"))
   const sensors = yield* Effect.forEach(states, (state) =>
     Effect.gen(function* () {
-      const runs = yield* sql<{ status: string; count: number }>`
-        select status, count(*)::int as count from sensor_runs where sensor = ${state.sensor} group by status`
-      const ticks = yield* sql<{
-        status: string
-        reason: string | null
-        runCount: number
-        startedAt: Date
-        durationMs: number | null
-      }>`select status, reason, run_count, started_at, duration_ms from sensor_ticks
-         where sensor = ${state.sensor} order by started_at desc limit ${options.recentTicks ?? 5}`
-      const failed = yield* sql<{ runKey: string; error: string | null; items: number }>`
-        select run_key, error, jsonb_array_length(item_keys) as items from sensor_runs
-        where sensor = ${state.sensor} and status = 'failed' order by finished_at desc limit 10`
+      const runs = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: RunCountRow,
+        execute: () => sql`
+          select status, count(*)::int as count from sensor_runs where sensor = ${state.sensor} group by status`
+      })(undefined).pipe(SilverError.undecodable("StatusReport.runs"))
+      const ticks = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: TickRow,
+        execute: () => sql`
+          select status, reason, run_count, started_at, duration_ms from sensor_ticks
+          where sensor = ${state.sensor} order by started_at desc limit ${options.recentTicks ?? 5}`
+      })(undefined).pipe(SilverError.undecodable("StatusReport.recentTicks"))
+      const failed = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: FailedRunRow,
+        execute: () => sql`
+          select run_key, error, jsonb_array_length(item_keys) as items from sensor_runs
+          where sensor = ${state.sensor} and status = 'failed' order by finished_at desc limit 10`
+      })(undefined).pipe(SilverError.undecodable("StatusReport.failedRuns"))
       return {
         name: state.sensor,
         paused: state.paused,
@@ -242,28 +289,31 @@ export const make = Effect.fn("StatusReport.make")(function* (
 
   // A reason ends with the artifact it was read from (` [hn/_lists/selected@...json]`), which differs
   // per item: without it the items of one reason are one group.
-  const notDone = yield* sql<NotDone>`
-    select stage, source_type, status, nullif(regexp_replace(reason, '\\s*\\[[^\\]]*\\]$', ''), '') as reason,
-           count(*)::int as count
-    from (
-      select 'fetch' as stage, source_type, fetch_status as status, fetch_error as reason from items
-      where fetch_status in ('skipped', 'gone')
-      union all
-      select 'transcription', source_type, transcription_status, transcription_error from items
-      where transcription_status = 'skipped'
-    ) as left_on_purpose
-    group by 1, 2, 3, 4 order by count desc, 1, 2, 3, 4 limit 50`
+  const notDone: ReadonlyArray<NotDone> = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: NotDoneRow,
+    execute: () => sql`
+      select stage, source_type, status, nullif(regexp_replace(reason, '\\s*\\[[^\\]]*\\]$', ''), '') as reason,
+             count(*)::int as count
+      from (
+        select 'fetch' as stage, source_type, fetch_status as status, fetch_error as reason from items
+        where fetch_status in ('skipped', 'gone')
+        union all
+        select 'transcription', source_type, transcription_status, transcription_error from items
+        where transcription_status = 'skipped'
+      ) as left_on_purpose
+      group by 1, 2, 3, 4 order by count desc, 1, 2, 3, 4 limit 50`
+  })(undefined).pipe(SilverError.undecodable("StatusReport.notDone"))
 
-  const removals = yield* sql<{
-    action: Removals["action"]
-    items: number
-    artifacts: number
-    lastAt: Date | null
-    unfinished: number
-  }>`select action, count(distinct (source_type, external_id)) filter (where state = 'done')::int as items,
-            coalesce(sum(jsonb_array_length(artifacts)) filter (where state = 'done'), 0)::int as artifacts,
-            max(finished_at) as last_at, count(*) filter (where state = 'started')::int as unfinished
-     from purge_log group by action order by action`
+  const removals = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: RemovalsRow,
+    execute: () => sql`
+      select action, count(distinct (source_type, external_id)) filter (where state = 'done')::int as items,
+             coalesce(sum(jsonb_array_length(artifacts)) filter (where state = 'done'), 0)::int as artifacts,
+             max(finished_at) as last_at, count(*) filter (where state = 'started')::int as unfinished
+      from purge_log group by action order by action`
+  })(undefined).pipe(SilverError.undecodable("StatusReport.removals"))
 
   const bronzeState = states.find((s) => s.sensor === options.bronzeSensor)
   const lag =

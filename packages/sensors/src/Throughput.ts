@@ -4,9 +4,11 @@
  * It reaches back as far as the retention keeps that history: finished runs for `runMaxAge` (7 days
  * by default), ticks the newest `keepTicks` (1,000) per sensor.
  */
-import { Clock, Duration, Effect } from "effect"
+import { SilverError } from "@medallion/silver"
+import { Clock, Duration, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 
 export interface ThroughputBucket {
   /** Start of the bucket (ISO 8601). */
@@ -44,6 +46,26 @@ export interface ThroughputOptions {
 
 const MAX_BUCKETS = 1440
 
+// The rows as PostgreSQL returns them (every count cast to int in SQL): decoded with Schema, not cast.
+const SensorRow = Schema.Struct({ sensor: Schema.String })
+
+const RunsRow = Schema.Struct({
+  sensor: Schema.String,
+  bucket: Schema.Int,
+  items: Schema.Int,
+  itemFailures: Schema.Int,
+  runs: Schema.Int,
+  failedRuns: Schema.Int
+})
+
+const TicksRow = Schema.Struct({
+  sensor: Schema.String,
+  bucket: Schema.Int,
+  ticks: Schema.Int,
+  skippedTicks: Schema.Int,
+  failedTicks: Schema.Int
+})
+
 const empty = (at: number): ThroughputBucket => ({
   at: new Date(at).toISOString(),
   items: 0,
@@ -72,37 +94,38 @@ export const make = Effect.fn("Throughput.make")(function* (
   const fromIso = new Date(from).toISOString()
   const toIso = new Date(to).toISOString()
 
-  const sensors = yield* sql<{ sensor: string }>`select sensor from sensor_state order by sensor`
-  const runs = yield* sql<{
-    sensor: string
-    bucket: number
-    items: number
-    itemFailures: number
-    runs: number
-    failedRuns: number
-  }>`select sensor,
-            floor(extract(epoch from (finished_at - ${fromIso}::timestamptz)) * 1000 / ${bucketMs})::int as bucket,
-            coalesce(sum(jsonb_array_length(item_keys)) filter (where status = 'succeeded'), 0)::int as items,
-            coalesce(sum(jsonb_array_length(failures)) filter (where status = 'succeeded'), 0)::int as item_failures,
-            (count(*) filter (where status = 'succeeded'))::int as runs,
-            (count(*) filter (where status = 'failed'))::int as failed_runs
-       from sensor_runs
-      where finished_at >= ${fromIso}::timestamptz and finished_at < ${toIso}::timestamptz
-      group by 1, 2`
-  const ticks = yield* sql<{
-    sensor: string
-    bucket: number
-    ticks: number
-    skippedTicks: number
-    failedTicks: number
-  }>`select sensor,
-            floor(extract(epoch from (started_at - ${fromIso}::timestamptz)) * 1000 / ${bucketMs})::int as bucket,
-            count(*)::int as ticks,
-            (count(*) filter (where status = 'skipped'))::int as skipped_ticks,
-            (count(*) filter (where status = 'failed'))::int as failed_ticks
-       from sensor_ticks
-      where started_at >= ${fromIso}::timestamptz and started_at < ${toIso}::timestamptz
-      group by 1, 2`
+  const sensors = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: SensorRow,
+    execute: () => sql`select sensor from sensor_state order by sensor`
+  })(undefined).pipe(SilverError.undecodableAsSqlError("Throughput.sensors"))
+  const runs = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: RunsRow,
+    execute: () => sql`
+      select sensor,
+             floor(extract(epoch from (finished_at - ${fromIso}::timestamptz)) * 1000 / ${bucketMs})::int as bucket,
+             coalesce(sum(jsonb_array_length(item_keys)) filter (where status = 'succeeded'), 0)::int as items,
+             coalesce(sum(jsonb_array_length(failures)) filter (where status = 'succeeded'), 0)::int as item_failures,
+             (count(*) filter (where status = 'succeeded'))::int as runs,
+             (count(*) filter (where status = 'failed'))::int as failed_runs
+        from sensor_runs
+       where finished_at >= ${fromIso}::timestamptz and finished_at < ${toIso}::timestamptz
+       group by 1, 2`
+  })(undefined).pipe(SilverError.undecodableAsSqlError("Throughput.runs"))
+  const ticks = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: TicksRow,
+    execute: () => sql`
+      select sensor,
+             floor(extract(epoch from (started_at - ${fromIso}::timestamptz)) * 1000 / ${bucketMs})::int as bucket,
+             count(*)::int as ticks,
+             (count(*) filter (where status = 'skipped'))::int as skipped_ticks,
+             (count(*) filter (where status = 'failed'))::int as failed_ticks
+        from sensor_ticks
+       where started_at >= ${fromIso}::timestamptz and started_at < ${toIso}::timestamptz
+       group by 1, 2`
+  })(undefined).pipe(SilverError.undecodableAsSqlError("Throughput.ticks"))
 
   const series = new Map<string, Array<ThroughputBucket>>()
   const of = (sensor: string) => {

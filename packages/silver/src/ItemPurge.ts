@@ -21,7 +21,9 @@ import {
 import { Clock, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { CHANGED_CHANNEL } from "./ItemRepo.ts"
+import { undecodableAsSqlError } from "./SilverError.ts"
 
 export interface Selection {
   /** These items. */
@@ -77,7 +79,9 @@ export const globToRegExp = (glob: string): RegExp =>
   )
 
 const Artifacts = Schema.Array(Schema.Struct({ location: Schema.String, size: Schema.Number, sha256: Schema.String }))
-const decodeArtifacts = Schema.decodeUnknownSync(Artifacts)
+
+const ExternalIdRow = Schema.Struct({ externalId: Schema.String })
+const ItemKeyRow = Schema.Struct({ sourceType: Schema.String, externalId: Schema.String })
 
 const PAGE = 5_000
 
@@ -118,8 +122,12 @@ export const plan = Effect.fn("ItemPurge.plan")(function* (
     }
     // Silver: items it knows with no artifact (listed only), for a selection by id.
     if (selection.olderThanMs === undefined && selection.sourceType !== undefined) {
-      const rows = yield* sql<{ externalId: string }>`
-        select external_id as "externalId" from items where source_type = ${selection.sourceType}`
+      const rows = yield* SqlSchema.findAll({
+        Request: Schema.String,
+        Result: ExternalIdRow,
+        execute: (sourceType) => sql`
+        select external_id as "externalId" from items where source_type = ${sourceType}`
+      })(selection.sourceType).pipe(undecodableAsSqlError("ItemPurge.plan", "items of the source"))
       for (const row of rows) {
         const item = { sourceType: selection.sourceType, externalId: row.externalId }
         if (fits(item)) add(item)
@@ -128,12 +136,17 @@ export const plan = Effect.fn("ItemPurge.plan")(function* (
   }
   const keys = [...chosen.values()]
   const known = new Set<string>()
-  for (let i = 0; i < keys.length; i += 1000) {
-    const batch = JSON.stringify(keys.slice(i, i + 1000))
-    const rows = yield* sql<{ sourceType: string; externalId: string }>`
+  const knownOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: ItemKeyRow,
+    execute: (batch) => sql`
       select i.source_type as "sourceType", i.external_id as "externalId"
       from items i join jsonb_to_recordset(${batch}::jsonb) as k("sourceType" text, "externalId" text)
         on i.source_type = k."sourceType" and i.external_id = k."externalId"`
+  })
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = JSON.stringify(keys.slice(i, i + 1000))
+    const rows = yield* knownOf(batch).pipe(undecodableAsSqlError("ItemPurge.plan", "items known to silver"))
     for (const row of rows) known.add(Tombstones.itemId(row))
   }
   const planned = yield* Effect.forEach(
@@ -157,24 +170,41 @@ interface Started {
   readonly allowRefetch: boolean
 }
 
+/** A `started` purge as `purge_log` holds it: `artifacts` is `jsonb`, which the driver hands over parsed. */
+const StartedRow = Schema.Struct({
+  id: Schema.String,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  artifacts: Artifacts,
+  allowRefetch: Schema.Boolean
+})
+
 /** The purges a killed run left `started`, oldest first. */
 export const unfinished = Effect.fn("ItemPurge.unfinished")(function* () {
   const sql = yield* SqlClient
-  const rows = yield* sql<{
-    id: string
-    sourceType: string
-    externalId: string
-    artifacts: unknown
-    allowRefetch: boolean
-  }>`select id::text as id, source_type as "sourceType", external_id as "externalId", artifacts,
+  const rows = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: StartedRow,
+    execute: () => sql`select id::text as id, source_type as "sourceType", external_id as "externalId", artifacts,
             allow_refetch as "allowRefetch"
      from purge_log where state = 'started' and action = 'purge' order by id`
+  })(undefined).pipe(undecodableAsSqlError("ItemPurge.unfinished"))
   return rows.map((row): Started => ({
     id: row.id,
     item: { sourceType: row.sourceType, externalId: row.externalId },
-    artifacts: decodeArtifacts(typeof row.artifacts === "string" ? JSON.parse(row.artifacts) : row.artifacts),
+    artifacts: row.artifacts,
     allowRefetch: row.allowRefetch
   }))
+})
+
+/** The item's silver rows, counted before they are deleted (`count(*)::int`: numbers, not `bigint`s). */
+const SilverRowsRow = Schema.Struct({
+  items: Schema.Int,
+  comments: Schema.Int,
+  segments: Schema.Int,
+  media: Schema.Int,
+  enrichments: Schema.Int,
+  artifacts: Schema.Int
 })
 
 /** Steps 2 to 4 of one item whose intent is recorded; safe to repeat. */
@@ -190,7 +220,10 @@ const complete = (started: Started, resumed: boolean) =>
     const artifacts = [...byLocation.values()].sort((a, b) => (a.location < b.location ? -1 : 1))
     const silverRows = yield* sql.withTransaction(
       Effect.gen(function* () {
-        const [counts] = yield* sql<SilverRows>`
+        const counts: SilverRows = yield* SqlSchema.findOne({
+          Request: Schema.Void,
+          Result: SilverRowsRow,
+          execute: () => sql`
           select count(*)::int as items,
                  coalesce(sum((select count(*) from comments c where c.item_id = i.id)), 0)::int as comments,
                  coalesce(sum((select count(*) from transcript_segments s where s.item_id = i.id)), 0)::int as segments,
@@ -198,30 +231,38 @@ const complete = (started: Started, resumed: boolean) =>
                  coalesce(sum((select count(*) from enrichments e where e.item_id = i.id)), 0)::int as enrichments,
                  coalesce(sum((select count(*) from item_artifacts a where a.item_id = i.id)), 0)::int as artifacts
           from items i where i.source_type = ${started.item.sourceType} and i.external_id = ${started.item.externalId}`
+        })(undefined).pipe(undecodableAsSqlError("ItemPurge.run", "silver rows of the item"))
         yield* sql`delete from items where source_type = ${started.item.sourceType}
                    and external_id = ${started.item.externalId}`
         yield* sql`update purge_log set state = 'done', finished_at = now(), xid = pg_current_xact_id(),
                      artifacts = ${JSON.stringify(artifacts)}::jsonb, silver_rows = ${JSON.stringify(counts)}::jsonb
                    where id = ${started.id}::bigint`
         yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${JSON.stringify({ table: "purge_log", count: 1 })})`
-        return counts!
+        return counts
       })
     )
     if (started.allowRefetch) yield* bronze.tombstone(started.item, "lifted")
     return { item: started.item, id: started.id, artifacts, silverRows, resumed } satisfies Done
   })
 
+/** The audit row's id (a `bigint`, selected as text). */
+const PurgeIdRow = Schema.Struct({ id: Schema.String })
+
 /** Records the intent of one purge: its audit row, `started`, with what bronze holds of it now. */
 const begin = (planned: Planned, request: Request) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient
-    const [row] = yield* sql<{ id: string }>`
+    const row = yield* SqlSchema.findOne({
+      Request: Schema.Void,
+      Result: PurgeIdRow,
+      execute: () => sql`
       insert into purge_log (action, state, source_type, external_id, requested_by, reason, artifacts, allow_refetch)
       values ('purge', 'started', ${planned.item.sourceType}, ${planned.item.externalId}, ${request.by},
               ${request.reason}, ${JSON.stringify(planned.artifacts)}::jsonb, ${request.allowRefetch ?? false})
       returning id::text as id`
+    })(undefined).pipe(undecodableAsSqlError("ItemPurge.run", "purge_log intent"))
     return {
-      id: row!.id,
+      id: row.id,
       item: planned.item,
       artifacts: planned.artifacts,
       allowRefetch: request.allowRefetch ?? false

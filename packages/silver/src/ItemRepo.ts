@@ -2,7 +2,7 @@
  * Items and everything derived from them: batch upserts from the transform,
  * discovery, status changes, and the reads operators and sensors need.
  */
-import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema, SchemaTransformation } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 import * as SqlSchema from "effect/sql/SqlSchema"
 import * as Item from "./Item.ts"
@@ -21,7 +21,13 @@ import type { ItemRepoShape, StaleQuery, StatusQuery } from "./ItemRepoShape.ts"
 import { SilverDatabase } from "./SilverDatabase.ts"
 import * as ItemRepoSearch from "./ItemRepoSearch.ts"
 import * as SearchText from "./SearchText.ts"
-import { DatabaseError, type DatabaseUnavailable, refusedForData, serverMessage } from "./SilverError.ts"
+import {
+  type DatabaseError,
+  type DatabaseUnavailable,
+  refusedForData,
+  serverMessage,
+  undecodable
+} from "./SilverError.ts"
 import {
   FetchStatus as FetchStatusSchema,
   TranscriptionStatus as TranscriptionStatusSchema,
@@ -97,25 +103,44 @@ const DIGEST_COLUMN: Record<ChildKind, string> = {
   enrichments: "enrichmentsDigest"
 }
 
-interface ExistingRow {
-  readonly id: string | number
-  readonly sourceType: string
-  readonly externalId: string
-  readonly rowDigest: string | null
-  readonly artifactsDigest: string | null
-  readonly commentsDigest: string | null
-  readonly segmentsDigest: string | null
-  readonly mediaDigest: string | null
-  readonly enrichmentsDigest: string | null
-}
+/** A `bigint` column: the driver hands over a JavaScript `bigint`, read as the number the read models carry. */
+const NumberFromBigInt = Schema.BigInt.pipe(
+  Schema.decodeTo(
+    Schema.Number,
+    SchemaTransformation.transform({ decode: (value) => Number(value), encode: (value) => BigInt(value) })
+  )
+)
+
+/** An item as the upsert finds it (locked), to compare digests. */
+const ExistingRow = Schema.Struct({
+  id: Schema.BigInt,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  rowDigest: Schema.NullOr(Schema.String),
+  artifactsDigest: Schema.NullOr(Schema.String),
+  commentsDigest: Schema.NullOr(Schema.String),
+  segmentsDigest: Schema.NullOr(Schema.String),
+  mediaDigest: Schema.NullOr(Schema.String),
+  enrichmentsDigest: Schema.NullOr(Schema.String)
+})
+type ExistingRow = typeof ExistingRow.Type
+
+/** An item the upsert wrote (inserted, or updated because a digest changed). */
+const WrittenRow = Schema.Struct({
+  id: NumberFromBigInt,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  inserted: Schema.Boolean
+})
+
+/** An item `discover` wrote (inserted, or its listing state changed). */
+const DiscoveredRow = Schema.Struct({ id: Schema.BigInt, inserted: Schema.Boolean })
 
 /** The prepared text `body_tsv` is computed from (`silver_search_vector`, migration 0006). */
 const searchColumns = (item: { title: string | null; body_text: string | null; secondary_text: string | null }) => {
   const prepared = SearchText.document({ title: item.title, body: item.body_text, secondary: item.secondary_text })
   return { search_title: prepared.title, search_body: prepared.body, search_secondary: prepared.secondary }
 }
-
-const utc = (value: Date | null): DateTime.Utc | null => (value === null ? null : DateTime.fromDateUnsafe(value))
 
 // The id is a bigint: selected as text, so the driver hands over a string the Schema reads.
 const SUMMARY_COLUMNS = `id::text as id, source_type, external_id, title, url, published_at, fetch_status, fetch_error,
@@ -161,6 +186,61 @@ const CountRow = Schema.Struct({
   count: Schema.NumberFromString
 })
 
+// The child rows of `get`, as PostgreSQL returns them (`item_artifacts`, `comments`, `transcript_segments`,
+// `media`, `enrichments`).
+const ArtifactRow = Schema.Struct({
+  artifactType: Schema.String,
+  ext: Schema.String,
+  artifactName: Schema.String,
+  sha256: Schema.String,
+  size: NumberFromBigInt,
+  location: Schema.String,
+  writtenAt: Schema.NullOr(Schema.DateTimeUtcFromDate)
+})
+
+const CommentRow = Schema.Struct({
+  externalId: Schema.String,
+  parentExternalId: Schema.NullOr(Schema.String),
+  position: Schema.Int,
+  depth: Schema.Int,
+  author: Schema.NullOr(Schema.String),
+  bodyText: Schema.NullOr(Schema.String),
+  publishedAt: Schema.NullOr(Schema.DateTimeUtcFromDate),
+  deleted: Schema.Boolean,
+  artifactType: Schema.String,
+  artifactExt: Schema.String
+})
+
+const SegmentRow = Schema.Struct({
+  position: Schema.Int,
+  startSeconds: Schema.Number,
+  endSeconds: Schema.Number,
+  text: Schema.String,
+  speaker: Schema.NullOr(Schema.String),
+  language: Schema.NullOr(Schema.String),
+  artifactType: Schema.String,
+  artifactExt: Schema.String
+})
+
+const MediaRow = Schema.Struct({
+  position: Schema.Int,
+  kind: Item.MediaKind,
+  url: Schema.NullOr(Schema.String),
+  mimeType: Schema.NullOr(Schema.String),
+  durationSeconds: Schema.NullOr(Schema.Number),
+  bytes: Schema.NullOr(NumberFromBigInt),
+  artifactType: Schema.NullOr(Schema.String),
+  artifactExt: Schema.NullOr(Schema.String)
+})
+
+const EnrichmentRow = Schema.Struct({
+  kind: Schema.String,
+  model: Schema.String,
+  summaryText: Schema.String,
+  artifactType: Schema.String,
+  artifactExt: Schema.String
+})
+
 const ChangeRow = Schema.Struct({
   id: Schema.NumberFromString,
   sourceType: Schema.String,
@@ -169,17 +249,8 @@ const ChangeRow = Schema.Struct({
   transformStatus: TransformStatusSchema
 })
 
-/** A row that does not decode is the database's fault, not the caller's: a `DatabaseError` naming the column. */
-const undecodable =
-  (operation: string) =>
-  <A, E, R>(
-    effect: Effect.Effect<A, E | Schema.SchemaError, R>
-  ): Effect.Effect<A, Exclude<E, Schema.SchemaError> | DatabaseError, R> =>
-    Effect.catchIf(effect as Effect.Effect<A, Schema.SchemaError, R>, Schema.isSchemaError, (error) =>
-      Effect.fail(
-        new DatabaseError({ operation, message: `a row read back does not decode: ${error.message}`, cause: error })
-      )
-    ) as Effect.Effect<A, Exclude<E, Schema.SchemaError> | DatabaseError, R>
+/** The change feed's upper bound: the oldest transaction still in progress (an `xid8`, as text). */
+const WatermarkRow = Schema.Struct({ watermark: Schema.String })
 
 const decodeStatus = Schema.decodeUnknownEffect(Item.StatusUpdate)
 
@@ -206,11 +277,11 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
   const sql = db.client
   const json = (value: unknown) => JSON.stringify(value)
 
-  const writeBatch = (batch: ReadonlyArray<NormalizedItem>) =>
-    Effect.gen(function* () {
-      const keys = json(batch.map((n) => ({ source_type: n.item.source_type, external_id: n.item.external_id })))
-      // Locks the items that exist, in id order, so that two writers of one item serialize.
-      const existing = yield* sql<ExistingRow>`
+  // Locks the items that exist, in id order, so that two writers of one item serialize.
+  const lockExisting = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: ExistingRow,
+    execute: (keys) => sql`
         select id, source_type, external_id, row_digest, artifacts_digest, comments_digest, segments_digest,
                media_digest, enrichments_digest
         from items
@@ -218,30 +289,12 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           select k.source_type, k.external_id from json_to_recordset(${keys}::json) as k(source_type text, external_id text))
         order by id
         for update`
-      const byKey = new Map(existing.map((row) => [keyOf(row), row]))
-      const changed = batch.filter((n) => {
-        const row = byKey.get(keyOf({ sourceType: n.item.source_type, externalId: n.item.external_id }))
-        return (
-          row === undefined ||
-          row.rowDigest !== n.digests.row ||
-          CHILD_KINDS.some((kind) => row[DIGEST_COLUMN[kind] as keyof ExistingRow] !== n.digests[kind])
-        )
-      })
-      if (changed.length === 0) return { inserted: 0, updated: 0, unchanged: batch.length }
+  })
 
-      const itemRows = json(
-        changed.map((n) => ({
-          ...n.item,
-          ...searchColumns(n.item),
-          row_digest: n.digests.row,
-          artifacts_digest: n.digests.artifacts,
-          comments_digest: n.digests.comments,
-          segments_digest: n.digests.segments,
-          media_digest: n.digests.media,
-          enrichments_digest: n.digests.enrichments
-        }))
-      )
-      const written = yield* sql<{ id: string | number; sourceType: string; externalId: string; inserted: boolean }>`
+  const writeItems = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: WrittenRow,
+    execute: (itemRows) => sql`
         insert into items (source_type, external_id, title, url, author, published_at, language, body_text,
           excerpt, site_name, categories, secondary_text, extractor, published_unparsed, fetch_status, fetch_error, transcription_status, transcription_error, transform_status, transform_error,
           transform_version, row_digest, artifacts_digest, comments_digest, segments_digest, media_digest,
@@ -269,7 +322,37 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           is distinct from (excluded.row_digest, excluded.artifacts_digest, excluded.comments_digest,
                excluded.segments_digest, excluded.media_digest, excluded.enrichments_digest)
         returning id, source_type, external_id, (xmax = 0) as inserted`
-      const ids = new Map(written.map((row) => [keyOf(row), Number(row.id)]))
+  })
+
+  const writeBatch = (batch: ReadonlyArray<NormalizedItem>) =>
+    Effect.gen(function* () {
+      const keys = json(batch.map((n) => ({ source_type: n.item.source_type, external_id: n.item.external_id })))
+      const existing = yield* lockExisting(keys).pipe(undecodable("ItemRepo.upsert", "items locked for update"))
+      const byKey = new Map(existing.map((row) => [keyOf(row), row]))
+      const changed = batch.filter((n) => {
+        const row = byKey.get(keyOf({ sourceType: n.item.source_type, externalId: n.item.external_id }))
+        return (
+          row === undefined ||
+          row.rowDigest !== n.digests.row ||
+          CHILD_KINDS.some((kind) => row[DIGEST_COLUMN[kind] as keyof ExistingRow] !== n.digests[kind])
+        )
+      })
+      if (changed.length === 0) return { inserted: 0, updated: 0, unchanged: batch.length }
+
+      const itemRows = json(
+        changed.map((n) => ({
+          ...n.item,
+          ...searchColumns(n.item),
+          row_digest: n.digests.row,
+          artifacts_digest: n.digests.artifacts,
+          comments_digest: n.digests.comments,
+          segments_digest: n.digests.segments,
+          media_digest: n.digests.media,
+          enrichments_digest: n.digests.enrichments
+        }))
+      )
+      const written = yield* writeItems(itemRows).pipe(undecodable("ItemRepo.upsert", "items written"))
+      const ids = new Map(written.map((row) => [keyOf(row), row.id]))
 
       for (const kind of CHILD_KINDS) {
         // A child kind is rewritten when its digest changed, or when the item
@@ -312,7 +395,7 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
     operation: string,
     entries: ReadonlyArray<{ readonly key: Item.ItemKey; readonly input: I }>,
     error: DatabaseError,
-    write: (input: I) => Effect.Effect<unknown, SqlError>
+    write: (input: I) => Effect.Effect<unknown, SqlError | DatabaseError>
   ): Effect.Effect<never, DatabaseError | DatabaseUnavailable | Item.InvalidItem> =>
     Effect.gen(function* () {
       if (!refusedForData(error)) return yield* error
@@ -343,16 +426,16 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
     )
   })
 
-  const writeDiscovered = (rows: ReadonlyArray<DiscoveredFields>) =>
-    Effect.gen(function* () {
-      const prepared = rows.map((row) => ({ ...row, search_title: SearchText.document({ title: row.title }).title }))
-      // A row known only from listings (nothing transformed, no artifact) takes the newest listing's state:
-      // listed beyond the source's limit it is skipped, within it pending again. Other rows stay as they are.
-      const written = yield* sql<{ id: string; inserted: boolean }>`
+  // A row known only from listings (nothing transformed, no artifact) takes the newest listing's state:
+  // listed beyond the source's limit it is skipped, within it pending again. Other rows stay as they are.
+  const writeListed = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: DiscoveredRow,
+    execute: (prepared) => sql`
         insert into items as i (source_type, external_id, title, url, fetch_status, fetch_error, body_tsv)
         select distinct on (source_type, external_id) source_type, external_id, title, url, fetch_status, fetch_error,
           silver_search_vector(null, search_title, null, null)
-        from json_to_recordset(${json(prepared)}::json)
+        from json_to_recordset(${prepared}::json)
           as x(source_type text, external_id text, title text, url text, search_title text, fetch_status text,
                fetch_error text)
         on conflict (source_type, external_id) do update
@@ -362,6 +445,12 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
             and (i.fetch_status, i.fetch_error) is distinct from (excluded.fetch_status, excluded.fetch_error)
             and not exists (select 1 from item_artifacts a where a.item_id = i.id)
         returning id, (xmax = 0) as inserted`
+  })
+
+  const writeDiscovered = (rows: ReadonlyArray<DiscoveredFields>) =>
+    Effect.gen(function* () {
+      const prepared = rows.map((row) => ({ ...row, search_title: SearchText.document({ title: row.title }).title }))
+      const written = yield* writeListed(json(prepared)).pipe(undecodable("ItemRepo.discover"))
       if (written.length > 0) {
         yield* sql`select pg_notify(${CHANGED_CHANNEL}, ${json({ table: "items", count: written.length })})`
       }
@@ -392,7 +481,8 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       "ItemRepo.setStatus",
       sql.withTransaction(
         Effect.gen(function* () {
-          const rows = yield* sql<{ id: string }>`
+          // Only counted: the rows' values are not read.
+          const rows = yield* sql`
             with input as (
               select * from json_to_recordset(${json(changes)}::json) as x(
                 source_type text, external_id text, fetch_status text, fetch_error text, set_fetch boolean,
@@ -434,6 +524,44 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
     return { updated: rows.length }
   })
 
+  // The child rows of one item, by its id (as text).
+  const artifactsOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: ArtifactRow,
+    execute: (id) => sql`
+      select artifact_type, ext, artifact_name, sha256, size, location, written_at
+      from item_artifacts where item_id = ${id}::bigint order by artifact_type, ext`
+  })
+  const commentsOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: CommentRow,
+    execute: (id) => sql`
+      select external_id, parent_external_id, position, depth, author, body_text, published_at, deleted,
+             artifact_type, artifact_ext
+      from comments where item_id = ${id}::bigint order by position`
+  })
+  const segmentsOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: SegmentRow,
+    execute: (id) => sql`
+      select position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext
+      from transcript_segments where item_id = ${id}::bigint order by position`
+  })
+  const mediaOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: MediaRow,
+    execute: (id) => sql`
+      select position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext
+      from media where item_id = ${id}::bigint order by position`
+  })
+  const enrichmentsOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: EnrichmentRow,
+    execute: (id) => sql`
+      select kind, model, summary_text, artifact_type, artifact_ext
+      from enrichments where item_id = ${id}::bigint order by kind, model`
+  })
+
   const get = Effect.fn("ItemRepo.get")(function* (key: Item.ItemKey) {
     return yield* db
       .resilient(
@@ -452,45 +580,26 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
           const id = String(row.id)
           const [artifacts, comments, segments, media, enrichments] = yield* Effect.all(
             [
-              sql<{
-                artifactType: string
-                ext: string
-                artifactName: string
-                sha256: string
-                size: string | number
-                location: string
-                writtenAt: Date | null
-              }>`
-              select artifact_type, ext, artifact_name, sha256, size, location, written_at
-              from item_artifacts where item_id = ${id}::bigint order by artifact_type, ext`,
-              sql<Omit<Item.CommentRow, "publishedAt"> & { publishedAt: Date | null }>`
-              select external_id, parent_external_id, position, depth, author, body_text, published_at, deleted,
-                     artifact_type, artifact_ext
-              from comments where item_id = ${id}::bigint order by position`,
-              sql<Item.SegmentRow>`
-              select position, start_seconds, end_seconds, text, speaker, language, artifact_type, artifact_ext
-              from transcript_segments where item_id = ${id}::bigint order by position`,
-              sql<Omit<Item.MediaRow, "bytes"> & { bytes: string | number | null }>`
-              select position, kind, url, mime_type, duration_seconds, bytes, artifact_type, artifact_ext
-              from media where item_id = ${id}::bigint order by position`,
-              sql<Item.EnrichmentRow>`
-              select kind, model, summary_text, artifact_type, artifact_ext
-              from enrichments where item_id = ${id}::bigint order by kind, model`
+              artifactsOf(id).pipe(undecodable("ItemRepo.get", "item_artifacts")),
+              commentsOf(id).pipe(undecodable("ItemRepo.get", "comments")),
+              segmentsOf(id).pipe(undecodable("ItemRepo.get", "transcript_segments")),
+              mediaOf(id).pipe(undecodable("ItemRepo.get", "media")),
+              enrichmentsOf(id).pipe(undecodable("ItemRepo.get", "enrichments"))
             ],
             { concurrency: 1 }
           )
           const detail: Item.ItemDetail = {
             item: { ...row, categories: row.categories ?? [] },
-            artifacts: artifacts.map((a) => ({ ...a, size: Number(a.size), writtenAt: utc(a.writtenAt) })),
-            comments: comments.map((c) => ({ ...c, publishedAt: utc(c.publishedAt) })),
+            artifacts,
+            comments,
             segments,
-            media: media.map((m) => ({ ...m, bytes: m.bytes === null ? null : Number(m.bytes) })),
+            media,
             enrichments
           }
           return Option.some(detail)
         })
       )
-      .pipe(undecodable("ItemRepo.get"))
+      .pipe(undecodable("ItemRepo.get", "items"))
   })
 
   const countByStatus = Effect.fn("ItemRepo.countByStatus")(function* (options?: {
@@ -558,8 +667,11 @@ const make = (db: SilverDatabase["Service"]): ItemRepoShape => {
       .resilient(
         "ItemRepo.changes",
         Effect.gen(function* () {
-          const [{ watermark }] = (yield* sql<{ watermark: string }>`
-          select pg_snapshot_xmin(pg_current_snapshot())::text as watermark`) as unknown as [{ watermark: string }]
+          const { watermark } = yield* SqlSchema.findOne({
+            Request: Schema.Void,
+            Result: WatermarkRow,
+            execute: () => sql`select pg_snapshot_xmin(pg_current_snapshot())::text as watermark`
+          })(undefined).pipe(undecodable("ItemRepo.changes", "watermark"))
           const items = yield* SqlSchema.findAll({
             Request: Schema.Void,
             Result: ChangeRow,

@@ -3,13 +3,15 @@
  * (`SearchExpression`, `SearchText`), matched against `body_tsv` with each
  * item's own language configuration, ranked, paged, and given a snippet.
  */
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import type * as Item from "./Item.ts"
 import type { SearchQuery } from "./ItemRepoShape.ts"
 import * as SearchExpression from "./SearchExpression.ts"
 import * as SearchSnippet from "./SearchSnippet.ts"
 import * as SearchText from "./SearchText.ts"
 import type { SilverDatabase } from "./SilverDatabase.ts"
+import { undecodable } from "./SilverError.ts"
 
 /** The text search configurations `silver_text_search_config` maps languages to (migration 0001). */
 export const SEARCH_CONFIGS = [
@@ -44,16 +46,21 @@ export const SEARCH_CONFIGS = [
   "yiddish"
 ]
 
-interface HitRow {
-  readonly id: string | number
-  readonly sourceType: string
-  readonly externalId: string
-  readonly title: string | null
-  readonly url: string | null
-  readonly language: string | null
-  readonly rank: number
-  readonly excerpt: string
-}
+/** A hit as PostgreSQL returns it: the id a `bigint` (kept exact for the snippet's lookup), the rank a `float8`. */
+const HitRow = Schema.Struct({
+  id: Schema.BigInt,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  title: Schema.NullOr(Schema.String),
+  url: Schema.NullOr(Schema.String),
+  language: Schema.NullOr(Schema.String),
+  rank: Schema.Number,
+  excerpt: Schema.String
+})
+type HitRow = typeof HitRow.Type
+
+/** A word of a hit's excerpt that matches the query, by the hit's own stemming. */
+const MatchedWordRow = Schema.Struct({ id: Schema.String, word: Schema.String })
 
 export const make = (db: SilverDatabase["Service"]) => {
   const sql = db.client
@@ -63,6 +70,21 @@ export const make = (db: SilverDatabase["Service"]) => {
   const itemText = sql`concat_ws(' ', i.title, i.body_text, left(i.secondary_text, ${SearchText.SECONDARY_LENGTH}))`
   const containsRun = (run: string) =>
     sql`(strpos(${itemText}, ${run}) > 0 or strpos(normalize(${itemText}, NFKC), ${run}) > 0)`
+
+  const findMatchedWords = SqlSchema.findAll({
+    Request: Schema.Struct({ highlight: Schema.String, ids: Schema.String, candidates: Schema.String }),
+    Result: MatchedWordRow,
+    execute: ({ highlight, ids, candidates }) => sql`
+        with h as materialized (
+          select i.id, c.cfg, to_tsquery(c.cfg, ${highlight}) as query
+          from items i cross join lateral (select silver_text_search_config(i.language) as cfg) c
+          where i.id in (select value::bigint from json_array_elements_text(${ids}::json))
+        )
+        select x.id::text as id, x.word
+        from json_to_recordset(${candidates}::json) as x(id bigint, word text)
+        join h on h.id = x.id
+        where to_tsvector(h.cfg, x.word) @@ h.query`
+  })
 
   /** Which of each hit's words match the query's, by the hit's own stemming: what the snippet marks. */
   const matchedWords = (rows: ReadonlyArray<HitRow>, words: ReadonlyArray<string>) =>
@@ -74,16 +96,11 @@ export const make = (db: SilverDatabase["Service"]) => {
       const highlight = words
         .map((word) => SearchExpression.literalQuery({ negated: false, phrase: false, text: word }))
         .join(" | ")
-      const found = yield* sql<{ id: string; word: string }>`
-        with h as materialized (
-          select i.id, c.cfg, to_tsquery(c.cfg, ${highlight}) as query
-          from items i cross join lateral (select silver_text_search_config(i.language) as cfg) c
-          where i.id in (select value::bigint from json_array_elements_text(${json(rows.map((r) => String(r.id)))}::json))
-        )
-        select x.id::text as id, x.word
-        from json_to_recordset(${json(candidates)}::json) as x(id bigint, word text)
-        join h on h.id = x.id
-        where to_tsvector(h.cfg, x.word) @@ h.query`
+      const found = yield* findMatchedWords({
+        highlight,
+        ids: json(rows.map((r) => String(r.id))),
+        candidates: json(candidates)
+      }).pipe(undecodable("ItemRepo.search", "matched words"))
       return new Set(found.map((row) => `${row.id}\u0000${row.word}`))
     })
 
@@ -142,7 +159,10 @@ export const make = (db: SilverDatabase["Service"]) => {
           // faster (measured on 3,000 items). Only this transaction is affected; a query that the index cannot
           // narrow (only excluded words) still scans.
           yield* sql`set local enable_seqscan = off`
-          return yield* sql<HitRow>`
+          return yield* SqlSchema.findAll({
+            Request: Schema.Void,
+            Result: HitRow,
+            execute: () => sql`
             with q as materialized (
               select c.cfg, to_tsquery(c.cfg, ${SearchExpression.toTsquery(narrowing ?? expression)}) as query
                 ${sql.join("", false)(literalColumns)}
@@ -160,6 +180,7 @@ export const make = (db: SilverDatabase["Service"]) => {
                    left(coalesce(i.body_text, i.secondary_text, i.title, ''), ${SearchSnippet.EXCERPT_LENGTH}) as excerpt
             from hits h join items i on i.id = h.id
             order by h.rank desc, h.id`
+          })(undefined).pipe(undecodable("ItemRepo.search", "hits"))
         })
       )
     )

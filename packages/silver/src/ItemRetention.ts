@@ -33,6 +33,8 @@ import {
 import { Clock, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
+import { undecodableAsSqlError } from "./SilverError.ts"
 
 export interface Request {
   /** Who asked (recorded): an operator, or the daemon whose schedule ran it. */
@@ -76,7 +78,8 @@ export const describePolicy = (policy: ArtifactVersions.RetentionPolicy, keepFor
 }
 
 const Artifacts = Schema.Array(Schema.Struct({ location: Schema.String, size: Schema.Number, sha256: Schema.String }))
-const decodeArtifacts = Schema.decodeUnknownSync(Artifacts)
+
+const LocationRow = Schema.Struct({ location: Schema.String })
 
 const PAGE = 5_000
 
@@ -86,9 +89,13 @@ const pinnedLocations = (artifacts: ReadonlyArray<{ readonly location: string; r
     if (artifacts.length === 0) return new Set<string>()
     const sql = yield* SqlClient
     const shas = JSON.stringify([...new Set(artifacts.map((a) => a.sha256))])
-    const rows = yield* sql<{ location: string }>`
+    const rows = yield* SqlSchema.findAll({
+      Request: Schema.String,
+      Result: LocationRow,
+      execute: (shas) => sql`
       select distinct location from item_artifacts
       where sha256 in (select jsonb_array_elements_text(${shas}::jsonb))`
+    })(shas).pipe(undecodableAsSqlError("ItemRetention.pinnedLocations"))
     return new Set(rows.map((r) => r.location))
   })
 
@@ -145,16 +152,28 @@ interface Started {
   readonly artifacts: ReadonlyArray<RemovedArtifact>
 }
 
+/** A `started` retention as `purge_log` holds it: `artifacts` is `jsonb`, which the driver hands over parsed. */
+const StartedRow = Schema.Struct({
+  id: Schema.String,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  artifacts: Artifacts
+})
+
 /** The retention passes a killed run left `started`, oldest first. */
 export const unfinished = Effect.fn("ItemRetention.unfinished")(function* () {
   const sql = yield* SqlClient
-  const rows = yield* sql<{ id: string; sourceType: string; externalId: string; artifacts: unknown }>`
+  const rows = yield* SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: StartedRow,
+    execute: () => sql`
     select id::text as id, source_type as "sourceType", external_id as "externalId", artifacts
     from purge_log where state = 'started' and action = 'retention' order by id`
+  })(undefined).pipe(undecodableAsSqlError("ItemRetention.unfinished"))
   return rows.map((row): Started => ({
     id: row.id,
     item: { sourceType: row.sourceType, externalId: row.externalId },
-    artifacts: decodeArtifacts(typeof row.artifacts === "string" ? JSON.parse(row.artifacts) : row.artifacts)
+    artifacts: row.artifacts
   }))
 })
 
@@ -187,17 +206,24 @@ const complete = (started: Started, resumed: boolean) =>
     return { item: started.item, id: started.id, artifacts, resumed } satisfies Done
   })
 
+/** The audit row's id (a `bigint`, selected as text). */
+const RetentionIdRow = Schema.Struct({ id: Schema.String })
+
 /** Records the intent: the audit row, `started`, with what is to go. */
 const begin = (planned: Planned, request: Request) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient
     const artifacts = planned.artifacts.map((a) => ({ location: a.location, size: a.size, sha256: a.sha256 }))
-    const [row] = yield* sql<{ id: string }>`
+    const row = yield* SqlSchema.findOne({
+      Request: Schema.Void,
+      Result: RetentionIdRow,
+      execute: () => sql`
       insert into purge_log (action, state, source_type, external_id, requested_by, reason, artifacts, allow_refetch)
       values ('retention', 'started', ${planned.item.sourceType}, ${planned.item.externalId}, ${request.by.slice(0, 200)},
               ${request.reason.slice(0, 2000)}, ${JSON.stringify(artifacts)}::jsonb, true)
       returning id::text as id`
-    return { id: row!.id, item: planned.item, artifacts } satisfies Started
+    })(undefined).pipe(undecodableAsSqlError("ItemRetention.run", "purge_log intent"))
+    return { id: row.id, item: planned.item, artifacts } satisfies Started
   })
 
 const failure = (item: ItemKey) => (error: BronzeIoError | SqlError) =>

@@ -4,8 +4,8 @@
  * reached or refuses the credentials; the caller can wait and retry) or
  * `DatabaseError` (a statement failed).
  */
-import { Effect, Schema } from "effect"
-import type { SqlError } from "effect/sql/SqlError"
+import { Cause, Effect, Schema } from "effect"
+import { SqlError, UnknownError } from "effect/sql/SqlError"
 
 export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>()("DatabaseUnavailable", {
   /** `unreachable`: no connection (refused, timed out, dropped); `authentication`: credentials refused. */
@@ -79,6 +79,39 @@ export const mapSqlError =
     Effect.catchTag(effect as Effect.Effect<A, SqlError, R>, "SqlError", (error) =>
       Effect.fail(fromSqlError(operation)(error))
     ) as Effect.Effect<A, Exclude<E, SqlError> | DatabaseUnavailable | DatabaseError, R>
+
+/** How rows read back with `SqlSchema` can fail to be what the query promises. */
+export type Unread = Schema.SchemaError | Cause.NoSuchElementError
+
+const isUnread = (error: unknown): error is Unread => Schema.isSchemaError(error) || Cause.isNoSuchElementError(error)
+
+const unreadMessage = (operation: string, query: string | undefined, error: Unread): string =>
+  `${operation}${query === undefined ? "" : ` (${query})`}: ` +
+  (Schema.isSchemaError(error) ? `a row read back does not decode: ${error.message}` : "no row came back")
+
+/**
+ * A row that does not decode (or no row where the query always returns one) is the database's fault, not
+ * the caller's: a `DatabaseError` naming the operation, the query when the operation runs several, and the
+ * column.
+ */
+export const undecodable =
+  (operation: string, query?: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E | Unread, R>): Effect.Effect<A, Exclude<E, Unread> | DatabaseError, R> =>
+    Effect.catchIf(effect as Effect.Effect<A, Unread, R>, isUnread, (error) =>
+      Effect.fail(new DatabaseError({ operation, message: unreadMessage(operation, query, error), cause: error }))
+    ) as Effect.Effect<A, Exclude<E, Unread> | DatabaseError, R>
+
+/** `undecodable` for modules whose error channel is the driver's `SqlError`: an `UnknownError` reason. */
+export const undecodableAsSqlError =
+  (operation: string, query?: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E | Unread, R>): Effect.Effect<A, Exclude<E, Unread> | SqlError, R> =>
+    Effect.catchIf(effect as Effect.Effect<A, Unread, R>, isUnread, (error) =>
+      Effect.fail(
+        new SqlError({
+          reason: new UnknownError({ operation, message: unreadMessage(operation, query, error), cause: error })
+        })
+      )
+    ) as Effect.Effect<A, Exclude<E, Unread> | SqlError, R>
 
 /** What any repository operation can fail with, besides its own domain errors. */
 export type RepoError = DatabaseUnavailable | DatabaseError

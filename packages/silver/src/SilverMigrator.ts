@@ -13,9 +13,10 @@
  * Users migrate their own gold tables with `run({ table, migrations })` on a
  * table of their own.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import * as SqlSchema from "effect/sql/SqlSchema"
 import { migrations as silverMigrations, type Migration } from "./migrations/index.ts"
 import { DatabaseError, DatabaseUnavailable, fromSqlError, MigrationFailed } from "./SilverError.ts"
 
@@ -63,6 +64,9 @@ const resolve = (
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
+/** A row of the migrations table (`id integer`, `name text`). */
+const RecordedRow = Schema.Struct({ id: Schema.Int, name: Schema.String })
+
 /** Applies the pending migrations; returns those it applied, in order. */
 export const run = Effect.fn("SilverMigrator.run")(function* (
   options: MigrateOptions = {}
@@ -83,7 +87,20 @@ export const run = Effect.fn("SilverMigrator.run")(function* (
       name text not null,
       applied_at timestamptz not null default now()
     )`)
-    const rows = yield* sql<{ id: number; name: string }>`select id, name from ${sql(table)} order by id`
+    const rows = yield* SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: RecordedRow,
+      execute: () => sql`select id, name from ${sql(table)} order by id`
+    })(undefined).pipe(
+      Effect.catchIf(Schema.isSchemaError, (error) =>
+        Effect.fail(
+          new MigrationFailed({
+            message: `the migrations table ${table} holds a row that does not decode: ${error.message}`,
+            cause: error
+          })
+        )
+      )
+    )
     const recorded = new Map(rows.map((row) => [row.id, row.name]))
     for (const migration of known) {
       const name = recorded.get(migration.id)
