@@ -126,9 +126,10 @@ module.exports = {
     },
     {
       name: "fetch-daemon-never-reaches-silver",
-      comment: "nothing the fetch daemon imports, directly or through other modules, may lead to silver or sensors",
+      comment:
+        "nothing the fetch daemon imports, directly or through other modules, may lead to silver or sensors; its configuration entry (FetchConfig, main) reads the plug-in registry, whose plug-ins carry their transforms, and is kept out of the daemon's own modules (@medallion/fetch-daemon/config)",
       severity: "error",
-      from: { path: "^apps/fetch-daemon/src/" },
+      from: { path: "^apps/fetch-daemon/src/", pathNot: "^apps/fetch-daemon/src/(FetchConfig|main)\\.ts$" },
       to: { path: "^packages/(silver|sensors|queue)/", reachable: true }
     },
     {
@@ -138,7 +139,11 @@ module.exports = {
       severity: "error",
       from: {
         path: "^(packages/[^/]+/src|apps/(fetch-daemon|transform-daemon)/src)/",
-        pathNot: "^packages/bronze/src/(s3|S3Bronze|S3Index|S3ObjectStore)\\.ts$"
+        // A daemon's own process entry chooses the store the configuration names, as the CLI does.
+        pathNot: [
+          "^packages/bronze/src/(s3|S3Bronze|S3Index|S3ObjectStore)\\.ts$",
+          "^apps/(fetch-daemon|transform-daemon)/src/main\\.ts$"
+        ]
       },
       to: {
         path: ["^packages/bronze/src/(s3|S3Bronze|S3Index|S3ObjectStore)\\.ts$", "(^|/)@aws-sdk/"],

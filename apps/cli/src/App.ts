@@ -3,15 +3,14 @@
  * configuration, and the layers built from them (database, bronze, logging).
  */
 import { FileSystemBronze } from "@medallion/bronze"
-import { SilverDatabase } from "@medallion/silver"
+import { nodePostgresUrlFromEnv, SilverDatabase } from "@medallion/silver"
 import { SourcePlugins } from "@medallion/workers/plugins"
 import * as Path from "node:path"
-import { Config, Context, Effect, Layer, Metric, Option, type Redacted } from "effect"
+import { Context, Effect, Layer, Metric, Option, type Redacted } from "effect"
 import * as Database from "./Database.ts"
 import * as Installation from "./Installation.ts"
-import * as Logging from "./Logging.ts"
-import * as MedallionConfig from "./MedallionConfig.ts"
-import { ConfigFileError } from "./MedallionConfig.ts"
+
+import { Logging, MedallionConfig } from "@medallion/workers/config"
 import { root } from "./Root.ts"
 
 export interface App {
@@ -58,49 +57,10 @@ export const database = (app: App) =>
         target.kind === "external"
           ? SilverDatabase.layer
           : SilverDatabase.layerWith({ url: target.url, poolSize: app.config.database.poolSize })
-      const sslMode = yield* Config.option(Config.String("PGSSLMODE"))
-      const sslRootCert = yield* Config.option(Config.String("PGSSLROOTCERT"))
-      const url =
-        target.kind === "external"
-          ? Database.queueUrl(target.url, {
-              sslMode: Option.getOrUndefined(sslMode),
-              sslRootCert: Option.getOrUndefined(sslRootCert)
-            })
-          : target.url
+      const url = target.kind === "external" ? yield* nodePostgresUrlFromEnv(target.url) : target.url
       return Layer.merge(silver, Layer.succeed(DatabaseUrl, url))
     })
   )
-
-/**
- * The settings of bronze on S3: the file's `bronze.s3`, and the credentials
- * from `MEDALLION_S3_ACCESS_KEY_ID` / `MEDALLION_S3_SECRET_ACCESS_KEY` (else
- * the AWS SDK's default chain: `AWS_*` variables, profile, instance role).
- */
-const s3Options = (app: App) =>
-  Effect.gen(function* () {
-    const s3 = app.config.bronze.s3!
-    const accessKeyId = yield* Config.option(Config.String("MEDALLION_S3_ACCESS_KEY_ID"))
-    const secretAccessKey = yield* Config.option(Config.Redacted("MEDALLION_S3_SECRET_ACCESS_KEY"))
-    if (Option.isSome(accessKeyId) !== Option.isSome(secretAccessKey)) {
-      // Half a pair must not fall back to other credentials silently.
-      return yield* new ConfigFileError({
-        file: "(environment)",
-        message:
-          "MEDALLION_S3_ACCESS_KEY_ID and MEDALLION_S3_SECRET_ACCESS_KEY must be set together (or neither, for the AWS SDK's default credentials)"
-      })
-    }
-    return {
-      bucket: s3.bucket,
-      prefix: s3.prefix,
-      region: s3.region,
-      catalog: app.config.bronze.discovery,
-      ...(s3.forcePathStyle === undefined ? {} : { forcePathStyle: s3.forcePathStyle }),
-      ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
-      ...(Option.isSome(accessKeyId) && Option.isSome(secretAccessKey)
-        ? { credentials: { accessKeyId: accessKeyId.value, secretAccessKey: secretAccessKey.value } }
-        : {})
-    }
-  })
 
 /** The S3 store, imported only where the configuration chooses it (the AWS SDK is large to load). */
 const s3 = Effect.promise(() => import("@medallion/bronze/s3"))
@@ -108,24 +68,24 @@ const s3 = Effect.promise(() => import("@medallion/bronze/s3"))
 /** Bronze with both capabilities (the fetch side): the local folder, or the bucket. */
 export const bronze = (app: App) =>
   app.config.bronze.store === "s3"
-    ? Layer.unwrap(Effect.zipWith(s3Options(app), s3, (options, { S3Bronze }) => S3Bronze.layerWith(options)))
+    ? Layer.unwrap(
+        Effect.zipWith(MedallionConfig.s3Options(app.config), s3, (options, { S3Bronze }) =>
+          S3Bronze.layerWith(options)
+        )
+      )
     : FileSystemBronze.layerWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 /** Bronze for the transform side: the reader only, so nothing there can write bronze. */
 export const bronzeReader = (app: App) =>
   app.config.bronze.store === "s3"
-    ? Layer.unwrap(Effect.zipWith(s3Options(app), s3, (options, { S3Bronze }) => S3Bronze.layerReaderWith(options)))
+    ? Layer.unwrap(
+        Effect.zipWith(MedallionConfig.s3Options(app.config), s3, (options, { S3Bronze }) =>
+          S3Bronze.layerReaderWith(options)
+        )
+      )
     : FileSystemBronze.layerReaderWith({ root: app.bronzeRoot, catalog: app.config.bronze.discovery })
 
 export const logging = (app: App) => Logging.layer(app.logFormat)
-
-/** Logs what the configuration opens up (`MedallionConfig.startWarnings`) as a daemon starts. */
-export const startWarnings = (app: App, daemon: "fetch" | "transform") =>
-  Layer.effectDiscard(
-    Effect.forEach(MedallionConfig.startWarnings(app.config, daemon), (warning) => Effect.logWarning(warning), {
-      discard: true
-    })
-  )
 
 /**
  * Runs a command body with the app resolved and logging configured. One metric

@@ -23,36 +23,11 @@ const ensureDatabase = (adminUrl: Redacted.Redacted<string>, name: string) =>
   Effect.scoped(
     Effect.gen(function* () {
       const sql = yield* PgClient.makeClient({ url: adminUrl })
-      const rows = yield* sql<{ one: number }>`select 1 as one from pg_database where datname = ${name}`
+      // Only whether a row comes back matters: none of its values is read.
+      const rows = yield* sql`select 1 as one from pg_database where datname = ${name}`
       if (rows.length === 0) yield* sql.unsafe(`create database "${name}"`)
     })
   ).pipe(Effect.provide(Reactivity.layer))
-
-/**
- * The URL for components that connect with node-postgres (the run queue), carrying the TLS settings
- * silver uses: `PGSSLMODE` (else the URL's `sslmode`) with libpq's meaning (`require` encrypts without
- * checking the certificate; node-postgres alone would check it) and `PGSSLROOTCERT` as the CA file.
- */
-export const queueUrl = (
-  url: Redacted.Redacted<string>,
-  env: { readonly sslMode?: string | undefined; readonly sslRootCert?: string | undefined }
-): Redacted.Redacted<string> => {
-  let parsed: URL
-  try {
-    parsed = new URL(Redacted.value(url))
-  } catch {
-    return url
-  }
-  const mode = env.sslMode ?? parsed.searchParams.get("sslmode") ?? undefined
-  if (env.sslRootCert !== undefined && !parsed.searchParams.has("sslrootcert")) {
-    parsed.searchParams.set("sslrootcert", env.sslRootCert)
-  }
-  if (mode !== undefined) {
-    parsed.searchParams.set("sslmode", mode)
-    parsed.searchParams.set("uselibpqcompat", "true")
-  }
-  return Redacted.make(parsed.toString())
-}
 
 /** Resolves the database URL, starting the embedded server when needed (scoped). */
 export const target = Effect.fn("Database.target")(function* (dataDir: string) {

@@ -5,7 +5,7 @@
  */
 import { Config } from "effect"
 import { Flag } from "effect/cli"
-import { LogFormats } from "./Logging.ts"
+import { Logging } from "@medallion/workers/config"
 
 /** The data dir when neither `--data-dir` nor `MEDALLION_DATA_DIR` names one. */
 export const DEFAULT_DATA_DIR = "./data"
@@ -24,9 +24,9 @@ export const config = Flag.String("config").pipe(
   Flag.optional
 )
 
-export const logFormat = Flag.Literals("log-format", LogFormats).pipe(
+export const logFormat = Flag.Literals("log-format", Logging.LogFormats).pipe(
   Flag.withDescription("pretty (default), json (one object per line) or logfmt (env MEDALLION_LOG_FORMAT)"),
-  Flag.withFallbackConfig(Config.Literals(LogFormats, "MEDALLION_LOG_FORMAT")),
+  Flag.withFallbackConfig(Config.Literals(Logging.LogFormats, "MEDALLION_LOG_FORMAT")),
   Flag.withDefault("pretty" as const)
 )
 

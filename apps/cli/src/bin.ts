@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { cli } from "./Cli.ts"
 import * as ExitCode from "./ExitCode.ts"
-import * as ShutdownBound from "./ShutdownBound.ts"
+import { ShutdownBound } from "@medallion/workers/config"
 
 ShutdownBound.arm()
 

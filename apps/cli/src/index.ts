@@ -1,1 +1,1 @@
-export * as MedallionConfig from "./MedallionConfig.ts"
+export { MedallionConfig } from "@medallion/workers/config"

@@ -9,7 +9,7 @@ import { TestDatabase } from "@medallion/silver/testing"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import { CliError } from "effect/cli"
 import * as ExitCode from "../src/ExitCode.ts"
-import { ConfigFileError } from "../src/MedallionConfig.ts"
+import { MedallionConfig } from "@medallion/workers/config"
 import * as Medallion from "./support/Medallion.ts"
 import * as Silver from "./support/Silver.ts"
 
@@ -19,7 +19,7 @@ describe("ExitCode.of", () => {
     assert.strictEqual(ExitCode.of(Exit.fail(new Error("the database is gone"))), 1)
     assert.strictEqual(ExitCode.of(Exit.fail(new ExitCode.Refused({ message: "owned" }))), 1)
     assert.strictEqual(ExitCode.of(Exit.die("a defect")), 1)
-    assert.strictEqual(ExitCode.of(Exit.fail(new ConfigFileError({ file: "f", message: "bad" }))), 2)
+    assert.strictEqual(ExitCode.of(Exit.fail(new MedallionConfig.ConfigFileError({ file: "f", message: "bad" }))), 2)
     const unknownFlag = new CliError.UnrecognizedOption({ option: "--nope", suggestions: [] })
     assert.strictEqual(
       ExitCode.of(Exit.fail(new CliError.ShowHelp({ commandPath: ["medallion"], errors: [unknownFlag] }))),

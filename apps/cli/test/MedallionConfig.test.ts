@@ -3,8 +3,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted } from "effect"
-import * as Database from "../src/Database.ts"
-import * as MedallionConfig from "../src/MedallionConfig.ts"
+import { nodePostgresUrl } from "@medallion/silver"
+import { MedallionConfig } from "@medallion/workers/config"
 
 const failure = (document: unknown) =>
   Effect.flip(MedallionConfig.decode("medallion.json", document)).pipe(Effect.map((error) => error.message))
@@ -115,7 +115,7 @@ describe("values that parse but cannot be used are refused with their key", () =
 
 describe("the run queue's database URL", () => {
   const queueUrl = (url: string, env: { sslMode?: string; sslRootCert?: string }) =>
-    Redacted.value(Database.queueUrl(Redacted.make(url), env))
+    Redacted.value(nodePostgresUrl(Redacted.make(url), env))
 
   it("carries silver's TLS settings with libpq's meaning", () => {
     assert.strictEqual(queueUrl("postgres://u:p@db:5432/m", {}), "postgres://u:p@db:5432/m")

@@ -13,7 +13,7 @@ import { BronzeReader, BronzeWriter, FileSystemBronze, type ScannedArtifact } fr
 import { TestDatabase } from "@medallion/silver/testing"
 import { FixtureServer, pathologicalPage } from "@medallion/workers/testing"
 import { Clock, Effect, Redacted } from "effect"
-import { SHUTDOWN_BOUND_MS } from "../src/ShutdownBound.ts"
+import { ShutdownBound } from "@medallion/workers/config"
 import * as Medallion from "./support/Medallion.ts"
 import * as Silver from "./support/Silver.ts"
 
@@ -103,7 +103,7 @@ const terminate = (daemon: Medallion.MedallionProcess) =>
     // Waited for past the bound only so that a failure says how long it took.
     yield* waitFor(
       Effect.sync(() => daemon.exit() !== undefined),
-      SHUTDOWN_BOUND_MS / 1000 + 60,
+      ShutdownBound.SHUTDOWN_BOUND_MS / 1000 + 60,
       () => `no exit after SIGTERM:\n${daemon.output().slice(-3000)}`
     )
     return (yield* Clock.currentTimeMillis) - from
@@ -142,7 +142,7 @@ const pageInFlight = (sql: PgClient.PgClient, daemon: Medallion.MedallionProcess
     () => `the pathological page never got in flight:\n${daemon.output().slice(-3000)}`
   )
 
-describe(`SIGTERM stops each daemon within ${SHUTDOWN_BOUND_MS / 1000} s`, () => {
+describe(`SIGTERM stops each daemon within ${ShutdownBound.SHUTDOWN_BOUND_MS / 1000} s`, () => {
   it.live(
     "transform, with the pathological page in the middle of its extraction; the next start does the run again",
     () =>
@@ -153,7 +153,7 @@ describe(`SIGTERM stops each daemon within ${SHUTDOWN_BOUND_MS / 1000} s`, () =>
         yield* pageInFlight(sql, transform)
         const took = yield* terminate(transform)
         yield* Effect.logInfo(`transform exited ${took} ms after SIGTERM`)
-        assert.isAtMost(took, SHUTDOWN_BOUND_MS, transform.output().slice(-3000))
+        assert.isAtMost(took, ShutdownBound.SHUTDOWN_BOUND_MS, transform.output().slice(-3000))
         assert.notInclude(transform.output(), "shutdown did not finish")
         assert.notStrictEqual((yield* itemOf(sql, NESTED))?.transformStatus, "transformed")
         assert.deepStrictEqual(yield* partialFiles(bronzeRoot), [])
@@ -167,7 +167,7 @@ describe(`SIGTERM stops each daemon within ${SHUTDOWN_BOUND_MS / 1000} s`, () =>
         )
         assert.match((yield* itemOf(sql, NESTED))?.transformError ?? "", /page\.html: extract-timeout: /)
         const second = yield* terminate(again)
-        assert.isAtMost(second, SHUTDOWN_BOUND_MS)
+        assert.isAtMost(second, ShutdownBound.SHUTDOWN_BOUND_MS)
       }).pipe(Effect.provide(FixtureServer.layer())),
     300_000
   )
@@ -187,7 +187,7 @@ describe(`SIGTERM stops each daemon within ${SHUTDOWN_BOUND_MS / 1000} s`, () =>
         )
         const took = yield* terminate(both)
         yield* Effect.logInfo(`start exited ${took} ms after SIGTERM`)
-        assert.isAtMost(took, SHUTDOWN_BOUND_MS, both.output().slice(-3000))
+        assert.isAtMost(took, ShutdownBound.SHUTDOWN_BOUND_MS, both.output().slice(-3000))
         assert.deepStrictEqual(yield* partialFiles(bronzeRoot), [])
       }).pipe(Effect.provide(FixtureServer.layer())),
     300_000
@@ -207,7 +207,7 @@ describe(`SIGTERM stops each daemon within ${SHUTDOWN_BOUND_MS / 1000} s`, () =>
         )
         const took = yield* terminate(fetch)
         yield* Effect.logInfo(`fetch exited ${took} ms after SIGTERM`)
-        assert.isAtMost(took, SHUTDOWN_BOUND_MS, fetch.output().slice(-3000))
+        assert.isAtMost(took, ShutdownBound.SHUTDOWN_BOUND_MS, fetch.output().slice(-3000))
         assert.deepStrictEqual(yield* partialFiles(bronzeRoot), [])
       }).pipe(Effect.provide(FixtureServer.layer())),
     300_000

@@ -81,6 +81,43 @@ const sslModeOfUrl = (url: Redacted.Redacted<string> | undefined): SslMode | und
   }
 }
 
+/**
+ * The URL for components that connect with node-postgres (the run queue), carrying the TLS settings
+ * silver uses: `PGSSLMODE` (else the URL's `sslmode`) with libpq's meaning (`require` encrypts without
+ * checking the certificate; node-postgres alone would check it) and `PGSSLROOTCERT` as the CA file.
+ */
+export const nodePostgresUrl = (
+  url: Redacted.Redacted<string>,
+  env: { readonly sslMode?: string | undefined; readonly sslRootCert?: string | undefined }
+): Redacted.Redacted<string> => {
+  let parsed: URL
+  try {
+    parsed = new URL(Redacted.value(url))
+  } catch {
+    return url
+  }
+  const mode = env.sslMode ?? parsed.searchParams.get("sslmode") ?? undefined
+  if (env.sslRootCert !== undefined && !parsed.searchParams.has("sslrootcert")) {
+    parsed.searchParams.set("sslrootcert", env.sslRootCert)
+  }
+  if (mode !== undefined) {
+    parsed.searchParams.set("sslmode", mode)
+    parsed.searchParams.set("uselibpqcompat", "true")
+  }
+  return Redacted.make(parsed.toString())
+}
+
+/** `nodePostgresUrl` with the `PGSSLMODE` and `PGSSLROOTCERT` of the environment, for an external database. */
+export const nodePostgresUrlFromEnv = (url: Redacted.Redacted<string>) =>
+  Effect.gen(function* () {
+    const sslMode = yield* Config.option(Config.String("PGSSLMODE"))
+    const sslRootCert = yield* Config.option(Config.String("PGSSLROOTCERT"))
+    return nodePostgresUrl(url, {
+      sslMode: Option.getOrUndefined(sslMode),
+      sslRootCert: Option.getOrUndefined(sslRootCert)
+    })
+  })
+
 /** TLS settings in libpq's terms; undefined leaves the URL's `sslmode` to the driver. */
 export const tlsOptions = (
   options: Pick<SilverDatabaseOptions, "url" | "sslMode" | "sslRootCert">

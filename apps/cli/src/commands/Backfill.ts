@@ -1,13 +1,13 @@
 import type { ItemKey } from "@medallion/bronze"
 import { Backfill } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
+import { TransformConfig } from "@medallion/transform-daemon"
 import { SourcePlugins } from "@medallion/workers/plugins"
 import { Clock, Console, Effect, Option } from "effect"
 import * as App from "../App.ts"
 import { Refused } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
 import * as Progress from "../Progress.ts"
-import * as TransformWiring from "../TransformWiring.ts"
 
 const PAGE = 1_000
 
@@ -56,7 +56,7 @@ const staleBackfill = (
     for (const item of items) bySource[item.sourceType] = (bySource[item.sourceType] ?? 0) + 1
     const failed: Array<{ readonly item: ItemKey; readonly reason: string }> = []
     if (!options.dryRun) {
-      const job = TransformWiring.transformJob(app)
+      const job = TransformConfig.transformJob(app.config, App.plugins(app))
       for (let i = 0; i < items.length; i += options.batchSize) {
         yield* options.onProgress({ done: i, total: items.length, failed: failed.length, elapsedMs: yield* elapsed })
         failed.push(...(yield* job.run(items.slice(i, i + options.batchSize))).failures)
@@ -109,7 +109,7 @@ export const handler = Effect.fn(function* ({
             progress.update({ done: p.done, total: p.total, elapsedMs: p.elapsedMs, counts: { failed: p.failed } })
         })
       : Backfill.run({
-          job: TransformWiring.transformJob(app),
+          job: TransformConfig.transformJob(app.config, App.plugins(app)),
           sourceType: Option.getOrUndefined(source),
           since: Option.getOrUndefined(since),
           until: Option.getOrUndefined(until),
@@ -118,7 +118,7 @@ export const handler = Effect.fn(function* ({
           onProgress: (p) =>
             progress.update({ done: p.done, total: p.total, elapsedMs: p.elapsedMs, counts: { failed: p.failed } })
         })
-    ).pipe(Effect.provide(TransformWiring.extractPool(app)), Effect.ensuring(progress.stop))
+    ).pipe(Effect.provide(TransformConfig.extractPool(app.config)), Effect.ensuring(progress.stop))
   )
   const perSource = Object.entries(report.bySource)
     .map(([k, v]) => `${k} ${v}`)

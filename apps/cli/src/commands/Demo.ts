@@ -7,7 +7,7 @@ import { Console, Effect, Layer, Schedule } from "effect"
 import { Command } from "effect/cli"
 import * as App from "../App.ts"
 import * as ExitCode from "../ExitCode.ts"
-import * as MedallionConfig from "../MedallionConfig.ts"
+import { MedallionConfig } from "@medallion/workers/config"
 import * as StatusWords from "../StatusWords.ts"
 import { bothDaemons } from "./Start.ts"
 

@@ -1,9 +1,10 @@
+import * as FetchConfig from "@medallion/fetch-daemon/config"
 import { Effect, Layer } from "effect"
 import * as App from "../App.ts"
-import * as FetchWiring from "../FetchWiring.ts"
 
-/** The fetch daemon with its health and metrics endpoints and its status page, as one layer. */
-export const fetchDaemon = (app: App.App) => Layer.mergeAll(App.startWarnings(app, "fetch"), FetchWiring.layer(app))
+/** The fetch daemon as deployed (`FetchConfig`), on the configuration's bronze. */
+export const fetchDaemon = (app: App.App) =>
+  FetchConfig.layer(app.config, App.plugins(app)).pipe(Layer.provideMerge(App.bronze(app)))
 
 /** What `medallion fetch` runs (its definition: ../definitions/Fetch.ts). */
 export const handler = Effect.fn(function* () {

@@ -3,7 +3,6 @@
  * policies (see `ItemRetention`), audited in `purge_log` like a purge; `--dry-run` lists them.
  */
 import {
-  type ArtifactVersions,
   type BronzeIoError,
   type BronzePurge,
   type BronzeReader,
@@ -11,30 +10,16 @@ import {
   FileSystemBronze
 } from "@medallion/bronze"
 import { ItemRetention, SilverMigrator } from "@medallion/silver"
-import { Clock, Console, Duration, Effect, Layer, Option } from "effect"
+import { TransformConfig } from "@medallion/transform-daemon"
+import { Clock, Console, Effect, Layer, Option } from "effect"
 import * as App from "../App.ts"
 import { Refused } from "../ExitCode.ts"
-import type * as MedallionConfig from "../MedallionConfig.ts"
 import * as Progress from "../Progress.ts"
 
 /** Deleting needs the filesystem store, as a purge does; on S3 it is refused before anything is read. */
 const s3Refused = Layer.effectContext(
   Effect.fail(new Refused({ message: "retention supports the filesystem store only (bronze.store is s3)" }))
 )
-
-/** The configuration's policies as `ItemRetention` takes them (with the reason their audit rows give). */
-export const policies = (config: MedallionConfig.MedallionConfig): ReadonlyArray<ItemRetention.SourcePolicy> =>
-  Object.entries(config.retention.sources).map(([sourceType, p]) => {
-    const policy: ArtifactVersions.RetentionPolicy = {
-      keepVersions: p.keepVersions,
-      keepForMs: p.keepFor === undefined ? undefined : Duration.toMillis(p.keepFor)
-    }
-    return {
-      sourceType,
-      policy,
-      reason: ItemRetention.describePolicy(policy, p.keepFor === undefined ? undefined : Duration.format(p.keepFor))
-    }
-  })
 
 const withDatabase = (app: App.App) => Layer.provideMerge(Layer.effectDiscard(SilverMigrator.run()), App.database(app))
 
@@ -53,7 +38,7 @@ export const handler = Effect.fn(function* ({
 }) {
   yield* App.run((app) =>
     Effect.gen(function* () {
-      const all = policies(app.config)
+      const all = TransformConfig.policies(app.config)
       const chosen = Option.isSome(source) ? all.filter((p) => p.sourceType === source.value) : all
       if (chosen.length === 0)
         return yield* new Refused({

@@ -1,12 +1,12 @@
 import { QueueAdmin } from "@medallion/queue"
 import { SensorStore } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
-import { TransformDaemon } from "@medallion/transform-daemon"
+import { TransformConfig, TransformDaemon } from "@medallion/transform-daemon"
 import { Clock, Console, Effect, Option, Schema } from "effect"
+import * as App from "../App.ts"
 import { NotFound } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
 import * as Progress from "../Progress.ts"
-import * as TransformWiring from "../TransformWiring.ts"
 
 const ItemKeys = Schema.Array(Schema.Struct({ sourceType: Schema.String, externalId: Schema.String }))
 
@@ -22,7 +22,7 @@ export const handler = Effect.fn(function* ({
     Effect.gen(function* () {
       const store = yield* SensorStore
       const repo = yield* ItemRepo
-      const job = TransformWiring.transformJob(app)
+      const job = TransformConfig.transformJob(app.config, App.plugins(app))
       const sensor = TransformDaemon.BRONZE_SENSOR
       if (Option.isSome(runKey) && Option.isNone(yield* store.getRun(sensor, runKey.value)))
         return yield* new NotFound({
@@ -109,6 +109,6 @@ export const handler = Effect.fn(function* ({
         yield* itemProgress.stop
         yield* Console.log(`transformed ${total} failed item(s) again; ${failures} still failing`)
       }
-    }).pipe(Effect.provide(TransformWiring.extractPool(app)))
+    }).pipe(Effect.provide(TransformConfig.extractPool(app.config)))
   )
 })

@@ -1,11 +1,10 @@
 import { SensorStore } from "@medallion/sensors"
-import { TransformDaemon } from "@medallion/transform-daemon"
+import { TransformConfig, TransformDaemon } from "@medallion/transform-daemon"
 import { Console, Effect } from "effect"
 import { Prompt } from "effect/cli"
-import type * as App from "../App.ts"
+import * as App from "../App.ts"
 import { NotFound, Refused } from "../ExitCode.ts"
 import * as Operations from "../Operations.ts"
-import * as TransformWiring from "../TransformWiring.ts"
 
 /**
  * Refuses a sensor name nobody knows: the sensors are those the transform daemon runs and those with
@@ -14,7 +13,9 @@ import * as TransformWiring from "../TransformWiring.ts"
 const knownSensor = (app: App.App, sensor: string) =>
   Effect.gen(function* () {
     const store = yield* SensorStore
-    const run = TransformDaemon.sensors(TransformWiring.options(app)).map((s) => s.name)
+    const run = TransformDaemon.sensors(TransformConfig.options(app.config, App.plugins(app), app.bronzeRoot)).map(
+      (s) => s.name
+    )
     const stored = (yield* store.listSensors).map((r) => r.sensor)
     const known = [...new Set([...run, ...stored])].sort()
     if (!known.includes(sensor))

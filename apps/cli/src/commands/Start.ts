@@ -1,10 +1,10 @@
 import { Effect, Layer } from "effect"
 import * as App from "../App.ts"
 import { fetchDaemon } from "./Fetch.ts"
-import * as TransformWiring from "../TransformWiring.ts"
+import { transformDaemon } from "./Transform.ts"
 
 /** Both daemons in one process (the embedded default); the database is provided by the caller. */
-export const bothDaemons = (app: App.App) => Layer.mergeAll(fetchDaemon(app), TransformWiring.layer(app))
+export const bothDaemons = (app: App.App) => Layer.mergeAll(fetchDaemon(app), transformDaemon(app))
 
 /** What `medallion start` runs (its definition: ../definitions/Start.ts). */
 export const handler = Effect.fn(function* () {

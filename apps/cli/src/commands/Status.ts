@@ -1,5 +1,5 @@
-import type { QueueAdmin } from "@medallion/queue"
-import { SqlSensorStore, StatusReport } from "@medallion/sensors"
+import type { QueueReport } from "@medallion/queue"
+import { StatusReport } from "@medallion/sensors"
 import { ItemRepo, SilverMigrator } from "@medallion/silver"
 import { BRONZE_SENSOR } from "@medallion/transform-daemon/names"
 import { Console, Duration, Effect, Layer } from "effect"
@@ -14,35 +14,14 @@ const line = (label: string, counts: Readonly<Record<string, number>>) =>
       .join(", ") || "none"
   }`
 
-/** The run queue, in queue mode: counts and the dead jobs with their reasons. */
-export interface QueueReport {
-  readonly stats: QueueAdmin.QueueStats
-  readonly dead: ReadonlyArray<QueueAdmin.DeadJob>
-}
-
-const isUndefinedTable = (error: unknown): boolean => {
-  for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 8; depth++) {
-    if ((cause as { code?: unknown }).code === "42P01") return true
-    cause = (cause as { cause?: unknown }).cause
-  }
-  return false
-}
-
 /** The queue's code is imported in queue mode only (its worker library is large to load). */
-export const queueReport = (maxAttempts: number) =>
-  Effect.gen(function* () {
-    const { QueueAdmin } = yield* Effect.promise(() => import("@medallion/queue"))
-    return yield* Effect.gen(function* () {
-      const admin = yield* QueueAdmin.QueueAdmin
-      return { stats: yield* admin.stats, dead: yield* admin.deadJobs(20) } satisfies QueueReport
-    }).pipe(Effect.provide(QueueAdmin.layer({ maxAttempts }).pipe(Layer.provide(SqlSensorStore.layer))))
-  }).pipe(
-    // Before the first queue daemon started, the queue's schema does not exist yet (undefined_table,
-    // 42P01); any other failure is reported as it is.
-    Effect.catchIf(isUndefinedTable, (error) => Effect.as(Effect.logDebug("no queue yet", error), null))
+const queueReport = (maxAttempts: number) =>
+  Effect.flatMap(
+    Effect.promise(() => import("@medallion/queue")),
+    ({ QueueReport }) => QueueReport.make(maxAttempts)
   )
 
-const renderQueue = (queue: QueueReport | null): Array<string> => {
+const renderQueue = (queue: QueueReport.QueueReport | null): Array<string> => {
   if (queue === null) return ["queue                 not set up yet (no transform daemon has started)"]
   const { dead, running, queued, workers } = queue.stats
   return [

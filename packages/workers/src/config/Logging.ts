@@ -1,5 +1,5 @@
 /**
- * Log output of every command: pretty lines on a terminal, one JSON object per
+ * Log output of every command and daemon: pretty lines on a terminal, one JSON object per
  * line with `--log-format json` (for log shippers), logfmt with `logfmt`.
  * Logs go to stderr, so stdout carries only a command's result (`status --json`).
  */

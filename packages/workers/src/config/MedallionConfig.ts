@@ -5,14 +5,15 @@
  * `MEDALLION_ENRICHMENT_API_KEY`, `DATABASE_URL`).
  *
  * Every key is optional; the defaults ingest Hacker News top stories. A bad
- * value stops the start with the file, the key and what was expected.
+ * value stops the start with the file, the key and what was expected. The
+ * `medallion` CLI and each daemon's own `main` read it the same way.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import { AddressPolicy, Shard } from "@medallion/workers/settings"
-import { EntryFields, type SourcePlugin, SourcePlugins } from "@medallion/workers/plugins"
-import { Cron, Duration, Effect, Result, Schema } from "effect"
+import { AddressPolicy, Shard } from "../settings/index.ts"
+import { EntryFields, type SourcePlugin, SourcePlugins } from "../plugins/index.ts"
+import { Config, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const { Bounded, Count, HttpUrl, Interval, durationText, withDefault } = EntryFields
@@ -267,6 +268,12 @@ export const startWarnings = (config: MedallionConfig, daemon: "fetch" | "transf
   return warnings
 }
 
+/** Logs what the configuration opens up (`startWarnings`) as a daemon starts. */
+export const startWarningsLayer = (config: MedallionConfig, daemon: "fetch" | "transform") =>
+  Layer.effectDiscard(
+    Effect.forEach(startWarnings(config, daemon), (warning) => Effect.logWarning(warning), { discard: true })
+  )
+
 export class ConfigFileError extends Schema.TaggedError<ConfigFileError>()("ConfigFileError", {
   file: Schema.String,
   message: Schema.String
@@ -379,3 +386,34 @@ export const load = Effect.fn("MedallionConfig.load")(function* (file: string | 
   })
   return yield* decodeWithPlugins(Path.resolve(path), document)
 })
+
+/**
+ * The settings of bronze on S3: the file's `bronze.s3`, and the credentials
+ * from `MEDALLION_S3_ACCESS_KEY_ID` / `MEDALLION_S3_SECRET_ACCESS_KEY` (else
+ * the AWS SDK's default chain: `AWS_*` variables, profile, instance role).
+ */
+export const s3Options = (config: MedallionConfig) =>
+  Effect.gen(function* () {
+    const s3 = config.bronze.s3!
+    const accessKeyId = yield* Config.option(Config.String("MEDALLION_S3_ACCESS_KEY_ID"))
+    const secretAccessKey = yield* Config.option(Config.Redacted("MEDALLION_S3_SECRET_ACCESS_KEY"))
+    if (Option.isSome(accessKeyId) !== Option.isSome(secretAccessKey)) {
+      // Half a pair must not fall back to other credentials silently.
+      return yield* new ConfigFileError({
+        file: "(environment)",
+        message:
+          "MEDALLION_S3_ACCESS_KEY_ID and MEDALLION_S3_SECRET_ACCESS_KEY must be set together (or neither, for the AWS SDK's default credentials)"
+      })
+    }
+    return {
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      region: s3.region,
+      catalog: config.bronze.discovery,
+      ...(s3.forcePathStyle === undefined ? {} : { forcePathStyle: s3.forcePathStyle }),
+      ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
+      ...(Option.isSome(accessKeyId) && Option.isSome(secretAccessKey)
+        ? { credentials: { accessKeyId: accessKeyId.value, secretAccessKey: secretAccessKey.value } }
+        : {})
+    }
+  })

@@ -1,0 +1,55 @@
+/**
+ * The transform daemon as a process of its own, for a deployment that runs it without the `medallion`
+ * CLI (a container, a systemd unit, one of many on a queue): the same configuration file, the same layer
+ * `medallion transform` runs (`TransformConfig.layer`), on the database `DATABASE_URL` names and the
+ * bronze store the file names, read-only. SIGINT/SIGTERM stop it cleanly within the CLI's bound (15 s), with the exit code of an
+ * interrupted `medallion` command (130).
+ *
+ *   DATABASE_URL=postgres://... node --conditions=@medallion/source apps/transform-daemon/src/main.ts
+ *   DATABASE_URL=postgres://... node node_modules/@medallion/transform-daemon/dist/main.js  (installed)
+ *
+ * Settings from the environment, as the CLI reads them: `DATABASE_URL` (or the `PG*` settings; required:
+ * the embedded PostgreSQL is the CLI's), `MEDALLION_CONFIG`, `MEDALLION_DATA_DIR` (default `./data`, for
+ * the filesystem store's `bronze` folder), `MEDALLION_LOG_FORMAT`, and the S3 credentials.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { FileSystemBronze } from "@medallion/bronze"
+import { nodePostgresUrlFromEnv, SilverDatabase } from "@medallion/silver"
+import { Logging, MedallionConfig, ShutdownBound } from "@medallion/workers/config"
+import * as Path from "node:path"
+import { Config, Effect, Layer, Option } from "effect"
+import * as TransformConfig from "./TransformConfig.ts"
+
+/** The bronze store the configuration names, read-only: the folder, or the bucket. */
+const bronzeReader = (config: MedallionConfig.MedallionConfig, root: string) =>
+  config.bronze.store === "s3"
+    ? Layer.unwrap(
+        Effect.zipWith(
+          MedallionConfig.s3Options(config),
+          // Imported only when chosen: the AWS SDK is large to load.
+          Effect.promise(() => import("@medallion/bronze/s3")),
+          (options, { S3Bronze }) => S3Bronze.layerReaderWith(options)
+        )
+      )
+    : FileSystemBronze.layerReaderWith({ root, catalog: config.bronze.discovery })
+
+const main = Effect.gen(function* () {
+  const file = yield* Config.option(Config.String("MEDALLION_CONFIG"))
+  const dataDir = yield* Config.String("MEDALLION_DATA_DIR").pipe(Config.withDefault("./data"))
+  const format = yield* Config.Literals(Logging.LogFormats, "MEDALLION_LOG_FORMAT").pipe(Config.withDefault("pretty"))
+  const databaseUrl = yield* Config.option(Config.Redacted("DATABASE_URL"))
+  const { config, plugins } = yield* MedallionConfig.load(Option.getOrUndefined(file))
+  const bronzeRoot = Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze"))
+  const daemon = TransformConfig.layer(config, plugins, {
+    bronzeRoot,
+    // The queue's own connections carry the TLS settings silver's do.
+    databaseUrl: Option.isSome(databaseUrl) ? yield* nodePostgresUrlFromEnv(databaseUrl.value) : undefined
+  })
+  return yield* Layer.launch(
+    daemon.pipe(Layer.provide(bronzeReader(config, bronzeRoot)), Layer.provide(SilverDatabase.layer))
+  ).pipe(Effect.provide(Logging.layer(format)))
+})
+
+// Gone within the bound after SIGINT or SIGTERM, as the CLI's daemons are.
+ShutdownBound.arm()
+NodeRuntime.runMain(main)
