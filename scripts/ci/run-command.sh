@@ -28,7 +28,7 @@ show() {
 }
 stop_group() { kill -KILL -- "-$group" 2>/dev/null || true; }
 
-live='silver holds 59 item(s) (10 transformed, 2 transcribed); 0 bronze'
+live='silver holds 64 item(s) (15 transformed, 2 transcribed); 0 bronze'
 deadline=$((SECONDS + 600))
 until grep -qF "$live" "$log"; do
   if ! kill -0 "$group" 2>/dev/null; then

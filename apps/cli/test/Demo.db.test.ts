@@ -69,7 +69,7 @@ describe("the demo", () => {
         yield* Medallion.within(
           "the demo's items in silver, the podcast transcribed",
           Effect.sync(() =>
-            /silver holds 59 item\(s\) \(10 transformed, 2 transcribed\); 0 bronze/.test(demo.output().stderr)
+            /silver holds 64 item\(s\) \(15 transformed, 2 transcribed\); 0 bronze/.test(demo.output().stderr)
           ),
           () => demo.output().stderr,
           "200 seconds"
@@ -82,8 +82,9 @@ describe("the demo", () => {
         assert.deepStrictEqual(warnings(stderr), [])
         const dataDir = Path.join(dir, "demo")
         assert.include(stdout, "demo stopped. What it ingested:")
-        assert.include(stdout, "silver holds 59 item(s): hn 57, feed 2")
-        assert.match(stdout, /\n +10 fetched +the content is in bronze \(hn 8, feed 2\)\n/)
+        assert.include(stdout, "silver holds 64 item(s): hn 57, youtube 3, feed 2, reddit 2")
+        assert.match(stdout, /\n +15 fetched +the content is in bronze \(hn 8, youtube 3, feed 2, reddit 2\)\n/)
+        assert.match(stdout, /\n +15 transformed +rows derived [^\n]*\(hn 8, youtube 3, feed 2, reddit 2\)\n/)
         assert.include(stdout, "hn 49: listed, but beyond the source's limit of 8 item(s) (maxItems)")
         assert.match(stdout, /\n +2 transcribed +the transcript is in silver, searchable \(feed 2\)\n/)
         assert.include(stdout, `Its data stays in ${dataDir}`)

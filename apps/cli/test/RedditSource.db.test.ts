@@ -1,15 +1,16 @@
 /**
- * The built-in Reddit source through the CLI's own commands as real processes, configured like any
- * entry: `fetch` reads r/test's listing and two threads from a loopback server answering with captured
- * Reddit JSON (the workers' `test/fixtures/reddit/`, see its SOURCES.md), expanding a `more` stub with
- * morechildren; the `transform` daemon turns bronze into silver: the posts with their comment trees, and
- * the threads answered wrongly as failed items with their reasons. `status` names what failed.
+ * The built-in Reddit source through the CLI's own commands as real processes, configured like any entry:
+ * `fetch` reads r/test's listing and two threads from a loopback server answering with captured Reddit JSON
+ * (the workers' `test/fixtures/reddit/` and `test/fixtures/server/reddit/`, see their SOURCES.md), expanding a
+ * `more` stub with morechildren; the `transform` daemon turns bronze into silver: the posts with their comment
+ * trees, and the threads answered wrongly as failed items with their reasons. `status` names what failed.
  */
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { TestDatabase } from "@medallion/silver/testing"
+import { fixturesDir } from "@medallion/workers/testing"
 import { Effect, Redacted } from "effect"
 import * as Medallion from "./support/Medallion.ts"
 import * as Silver from "./support/Silver.ts"
@@ -25,6 +26,12 @@ const FIXTURES = Path.resolve(
   "fixtures",
   "reddit"
 )
+
+/** A capture the fixture server (the offline demo's) serves as well is kept once, in its folder. */
+const fixture = (name: string): string => {
+  const served = Path.join(fixturesDir, "reddit", name)
+  return Fs.existsSync(served) ? served : Path.join(FIXTURES, name)
+}
 
 const ROUTES: Readonly<Record<string, string>> = {
   "/r/test/new.json": "subreddit_posts.json",
@@ -43,7 +50,7 @@ const redditServer = Effect.acquireRelease(
       else
         response
           .writeHead(200, { "content-type": "application/json; charset=UTF-8" })
-          .end(Fs.readFileSync(Path.join(FIXTURES, name)))
+          .end(Fs.readFileSync(fixture(name)))
     })
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as { port: number }

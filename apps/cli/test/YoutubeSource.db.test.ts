@@ -1,17 +1,18 @@
 /**
- * The built-in YouTube source through the CLI's own commands as real processes, configured like any entry
- * with its API key in the environment: without the key `fetch` refuses to start, naming the variable;
- * with it, `fetch` reads the videos and their comment pages (two pages followed by their token) from a
- * loopback server answering with captured YouTube Data API JSON (the workers' `test/fixtures/youtube/`, see
- * its SOURCES.md) only for that key in the `X-Goog-Api-Key` header; the `transform` daemon turns bronze
- * into silver: the videos with their comments, the one answered wrongly a failed item with its reason.
- * `status` names what failed.
+ * The built-in YouTube source through the CLI's own commands as real processes, configured like any entry with
+ * its API key in the environment: without the key `fetch` refuses to start, naming the variable; with it,
+ * `fetch` reads the videos and their comment pages (two pages followed by their token) from a loopback server
+ * answering with captured YouTube Data API JSON (the workers' `test/fixtures/youtube/` and
+ * `test/fixtures/server/youtube/`, see their SOURCES.md) only for that key in the `X-Goog-Api-Key` header; the
+ * `transform` daemon turns bronze into silver: the videos with their comments, the one answered wrongly a
+ * failed item with its reason. `status` names what failed.
  */
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { TestDatabase } from "@medallion/silver/testing"
+import { fixturesDir } from "@medallion/workers/testing"
 import { Effect, Redacted } from "effect"
 import * as Medallion from "./support/Medallion.ts"
 import * as Silver from "./support/Silver.ts"
@@ -28,9 +29,15 @@ const FIXTURES = Path.resolve(
   "youtube"
 )
 
+/** A capture the fixture server (the offline demo's) serves as well is kept once, in its folder. */
+const fixture = (name: string): string => {
+  const served = Path.join(fixturesDir, "youtube", name)
+  return Fs.existsSync(served) ? served : Path.join(FIXTURES, name)
+}
+
 const KEY = "cli-test-key-not-a-secret"
 
-const read = (name: string) => Fs.readFileSync(Path.join(FIXTURES, name))
+const read = (name: string) => Fs.readFileSync(fixture(name))
 const PAGE_2 = (JSON.parse(read("comment_threads_by_video_paged_1.json").toString("utf8")) as { nextPageToken: string })
   .nextPageToken
 

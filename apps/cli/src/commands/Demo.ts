@@ -1,9 +1,9 @@
 import { StatusReport } from "@medallion/sensors"
 import { ItemRepo } from "@medallion/silver"
 import { TransformDaemon } from "@medallion/transform-daemon"
-import { FixtureServer } from "@medallion/workers/testing"
+import { FixtureServer, redditThreads, youtubeVideos } from "@medallion/workers/testing"
 import * as Path from "node:path"
-import { Console, Effect, Layer, Schedule } from "effect"
+import { ConfigProvider, Console, Effect, Layer, Schedule } from "effect"
 import { Command } from "effect/cli"
 import * as App from "../App.ts"
 import * as ExitCode from "../ExitCode.ts"
@@ -11,17 +11,36 @@ import { MedallionConfig } from "@medallion/workers/config"
 import * as StatusWords from "../StatusWords.ts"
 import { bothDaemons } from "./Start.ts"
 
+/**
+ * The variable the demo's YouTube entry reads its API key from. The fixture server asks for a key but
+ * takes any: when the variable is not set, the demo gives it `demoYoutubeKey` (see `demoKey`).
+ */
+export const DEMO_YOUTUBE_KEY_ENV = "MEDALLION_DEMO_YOUTUBE_API_KEY"
+
+const demoYoutubeKey = "demo-key-not-a-secret"
+
 /** Everything points at the loopback fixture server; nothing leaves the machine. */
 export const demoDocument = (url: string) => ({
   sources: [
     { type: "hn", baseUrl: url, maxItems: 8, every: "2 minutes" },
-    { type: "feed", name: "podcast", url: `${url}/podcast.xml`, every: "2 minutes" }
+    { type: "feed", name: "podcast", url: `${url}/podcast.xml`, every: "2 minutes" },
+    { type: "reddit", name: "reddit", baseUrl: url, threads: Object.keys(redditThreads) },
+    {
+      type: "youtube",
+      name: "youtube",
+      baseUrl: `${url}/youtube/v3`,
+      videos: Object.keys(youtubeVideos),
+      apiKeyEnv: DEMO_YOUTUBE_KEY_ENV
+    }
   ],
   http: { allowNetworks: ["127.0.0.1/32"] },
   transcription: { enabled: true, endpoint: url, model: "whisper-1" },
   sensors: { interval: "1 second", batchSize: 10 },
   metrics: { fetchPort: 0, transformPort: 0 }
 })
+
+/** The demo's YouTube key, for its process only: the environment's value first, when there is one. */
+const demoKey = ConfigProvider.layerAdd(ConfigProvider.fromUnknown({ [DEMO_YOUTUBE_KEY_ENV]: demoYoutubeKey }))
 
 /** One line every few seconds: what silver holds so far. */
 const progress = (app: App.App) =>
@@ -97,10 +116,12 @@ export const demo = Command.make(
             const config = yield* MedallionConfig.decode("(demo)", demoDocument(server.url))
             const app: App.App = { ...resolved, dataDir, config, bronzeRoot: Path.join(dataDir, "bronze") }
             yield* Effect.logInfo(
-              `demo: serving captured Hacker News items, a podcast feed and a Whisper-compatible API on ${server.url}; ` +
+              `demo: serving captured Hacker News items, a podcast feed, Reddit threads, YouTube videos and a Whisper-compatible API on ${server.url}; ` +
                 `data in ${dataDir}. In another terminal: pnpm exec medallion --data-dir ${dataDir} status. Ctrl-C stops it.`
             )
-            return Layer.mergeAll(bothDaemons(app), progress(app), closing(app)).pipe(Layer.provide(App.database(app)))
+            return Layer.mergeAll(bothDaemons(app).pipe(Layer.provide(demoKey)), progress(app), closing(app)).pipe(
+              Layer.provide(App.database(app))
+            )
           })
           // The bundled stories' comments are not bundled: served without them, the demo asks for none.
         ).pipe(Layer.provide(FixtureServer.layer({ servedKidsOnly: true, preferredPort: DEMO_PORT })))
@@ -109,6 +130,6 @@ export const demo = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Offline demo: a loopback server with real captured data (Hacker News stories, pages, a podcast with audio, a Whisper-compatible API) feeds both daemons on the embedded PostgreSQL, under <data dir>/demo."
+    "Offline demo: a loopback server with real captured data (Hacker News stories, pages, a podcast with audio, Reddit threads, YouTube videos with their comments, a Whisper-compatible API) feeds both daemons on the embedded PostgreSQL, under <data dir>/demo."
   )
 )

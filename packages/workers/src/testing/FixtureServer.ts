@@ -3,7 +3,9 @@
  * talks to, serving real captured data (see `test/fixtures/server/SOURCES.md`): a Hacker
  * News-shaped API, article pages, feeds, a podcast feed whose enclosures are
  * the JFK speech clip, a sitemap and robots.txt, a Whisper-compatible
- * `/v1/audio/transcriptions` and an OpenAI-compatible `/v1/chat/completions`.
+ * `/v1/audio/transcriptions`, an OpenAI-compatible `/v1/chat/completions`, Reddit's
+ * thread JSON and `/api/morechildren.json`, and the YouTube Data API v3 (`/youtube/v3/videos`,
+ * `/youtube/v3/commentThreads`).
  * Under `/fault/` it misbehaves on purpose: slow heads, stalled bodies, 429/503
  * with `Retry-After`, 500s, connection resets, redirects (to private addresses
  * too), endless and oversized bodies.
@@ -111,6 +113,45 @@ const loadHn = (): Map<number, HnEntry> => {
   return items
 }
 
+/** The Reddit threads it has, by id (`/comments/<id>.json`), and the morechildren answers, by post and first comment. */
+export const redditThreads: Readonly<Record<string, string>> = {
+  "123": "thread_123_derived.json",
+  testpost: "post_post.json"
+}
+const redditMoreChildren: Readonly<Record<string, string>> = { "t3_123 def": "post_more.json" }
+
+/**
+ * Comments it has no capture of (such as the stub at the end of `post_more.json`), asked of morechildren:
+ * the captured answers' shape with no things, so that a client expanding every stub comes to an end.
+ */
+const redditNoChildren = Buffer.from('{"json": {"errors": [], "data": {"things": []}}}')
+
+/** The YouTube videos it has, by id: the `videos.list` answer and the `commentThreads.list` pages, in order. */
+export const youtubeVideos: Readonly<
+  Record<string, { readonly video: string; readonly commentPages: ReadonlyArray<string> }>
+> = {
+  "D-lhorsDlUQ": { video: "videos_info_single.json", commentPages: ["comment_threads_multi.json"] },
+  F1UP7wRCPH8: {
+    video: "videos_F1UP7wRCPH8_derived.json",
+    commentPages: ["comment_threads_by_video_paged_1.json", "comment_threads_by_video_paged_2.json"]
+  },
+  JE8xdDp5B8Q: { video: "videos_JE8xdDp5B8Q_derived.json", commentPages: ["comment_threads_replies_derived.json"] }
+}
+
+/** Each comment page by `<video id> <page token>`: `""` for the first, then the page before's `nextPageToken`. */
+const loadYoutubePages = (): Map<string, string> => {
+  const pages = new Map<string, string>()
+  for (const [id, { commentPages }] of Object.entries(youtubeVideos)) {
+    let token = ""
+    for (const page of commentPages) {
+      pages.set(`${id} ${token}`, page)
+      const json = JSON.parse(read(`youtube/${page}`).toString("utf8")) as { nextPageToken?: string }
+      token = json.nextPageToken ?? ""
+    }
+  }
+  return pages
+}
+
 const etagOf = (body: Buffer): string => `"${createHash("sha256").update(body).digest("hex").slice(0, 16)}"`
 
 /** A podcast feed written for the fixtures: two episodes whose enclosures are this server's JFK clip. */
@@ -182,6 +223,7 @@ export class FixtureServer extends Context.Service<
 const make = (options: FixtureServerOptions) =>
   Effect.gen(function* () {
     const hn = loadHn()
+    const youtubePages = loadYoutubePages()
     const counters = new Map<string, number>()
     const requests: Array<RecordedRequest> = []
     const inFlight = new Map<string, number>()
@@ -320,6 +362,37 @@ const make = (options: FixtureServerOptions) =>
         return send(res, 200, read("openai/pydantic-ai_test_valid_response_resp0.json"), {
           "content-type": "application/json"
         })
+      }
+
+      // Reddit's JSON endpoints (at the root, as on www.reddit.com)
+      const thread = /^\/comments\/([a-z0-9]+)\.json$/.exec(path)
+      if (thread) {
+        const file = redditThreads[thread[1]!]
+        return file === undefined
+          ? send(res, 404, '{"message": "Not Found", "error": 404}', { "content-type": "application/json" })
+          : send(res, 200, read(`reddit/${file}`), { "content-type": "application/json; charset=UTF-8" })
+      }
+      if (path === "/api/morechildren.json") {
+        const first = (url.searchParams.get("children") ?? "").split(",")[0]
+        const file = redditMoreChildren[`${url.searchParams.get("link_id")} ${first}`]
+        return send(res, 200, file === undefined ? redditNoChildren : read(`reddit/${file}`), {
+          "content-type": "application/json; charset=UTF-8"
+        })
+      }
+
+      // The YouTube Data API v3 (under `/youtube/v3`, as on www.googleapis.com): any key, but one is required
+      if (path === "/youtube/v3/videos" || path === "/youtube/v3/commentThreads") {
+        const json = { "content-type": "application/json; charset=UTF-8" }
+        const key = req.headers["x-goog-api-key"]
+        if (typeof key !== "string" || key.length === 0)
+          return send(res, 400, read("youtube/error_response.json"), json)
+        const file =
+          path === "/youtube/v3/videos"
+            ? youtubeVideos[url.searchParams.get("id") ?? ""]?.video
+            : youtubePages.get(`${url.searchParams.get("videoId")} ${url.searchParams.get("pageToken") ?? ""}`)
+        return file === undefined
+          ? send(res, 404, '{"error": {"code": 404, "message": "Not Found", "errors": [{"reason": "notFound"}]}}', json)
+          : send(res, 200, read(`youtube/${file}`), json)
       }
 
       // Faults

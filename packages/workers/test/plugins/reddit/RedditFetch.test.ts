@@ -11,7 +11,7 @@ import { TestClock } from "effect/testing"
 import * as FetchWorker from "../../../src/fetch/FetchWorker.ts"
 import * as RedditThing from "../../../src/plugins/reddit/RedditThing.ts"
 import * as SourcePlugins from "../../../src/plugins/SourcePlugins.ts"
-import { testFixture } from "../../support/Fixtures.ts"
+import { served, testFixture } from "../../support/Fixtures.ts"
 import { RedditServer } from "./RedditServer.ts"
 import { decode, sourceFor, stack } from "./RedditStack.ts"
 
@@ -74,17 +74,17 @@ describe("the reddit plug-in", () => {
       assert.strictEqual(error.kind, "schema-mismatch")
       assert.include(error.reason, '["title"]')
 
-      const thread = JSON.parse(text(testFixture("reddit/post_post.json")))
+      const thread = JSON.parse(text(served("reddit/post_post.json")))
       thread[0].data.children = []
       const postless = yield* Effect.flip(RedditThing.decodeThread(new TextEncoder().encode(JSON.stringify(thread))))
       assert.strictEqual(postless.reason, "Reddit thread: its first listing holds 0 posts (t3), not 1")
 
-      const answer = yield* RedditThing.decodeMoreChildren(testFixture("reddit/post_more.json"))
+      const answer = yield* RedditThing.decodeMoreChildren(served("reddit/post_more.json"))
       assert.deepStrictEqual(
         RedditThing.comments(answer).map((c) => c.id),
         ["def", "ghi", "jkl"]
       )
-      const limited = JSON.parse(text(testFixture("reddit/post_more.json")))
+      const limited = JSON.parse(text(served("reddit/post_more.json")))
       limited.json.errors = [["RATELIMIT", "you are doing that too much", "ratelimit"]]
       const refused = yield* Effect.flip(
         RedditThing.decodeMoreChildren(new TextEncoder().encode(JSON.stringify(limited)))
@@ -123,7 +123,7 @@ describe("the reddit plug-in", () => {
       const names = files.map((i) => i.key.artifactType.split("@")[0]).sort()
       assert.deepStrictEqual(names, ["more-1", "thread"])
       const more = files.find((i) => i.key.artifactType.startsWith("more-1@"))!
-      assert.deepStrictEqual(yield* reader.get(more.key), testFixture("reddit/post_more.json"))
+      assert.deepStrictEqual(yield* reader.get(more.key), served("reddit/post_more.json"))
       assert.strictEqual(
         more.key.artifactType.split("@")[1],
         files.find((i) => i.key.artifactType.startsWith("thread@"))!.key.artifactType.split("@")[1],

@@ -1,15 +1,21 @@
 /**
  * Reddit's public JSON endpoints on loopback, answering with the captured data of `test/fixtures/reddit/`
- * (see its SOURCES.md): `/r/<name>/new.json`, `/comments/<id>.json`, `/api/morechildren.json`, and
- * `/robots.txt` (404: no rules, unless `robots` gives its text). Every request is recorded.
+ * (see its SOURCES.md; the captures the fixture server serves too are kept once, in
+ * `test/fixtures/server/reddit/`): `/r/<name>/new.json`, `/comments/<id>.json`, `/api/morechildren.json`,
+ * and `/robots.txt` (404: no rules, unless `robots` gives its text). Every request is recorded.
  */
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { Context, Effect, Layer } from "effect"
+import { fixturesDir } from "../../../src/testing/FixtureServer.ts"
 import { testFixturesDir } from "../../support/Fixtures.ts"
 
-const file = (name: string): Buffer => Fs.readFileSync(Path.join(testFixturesDir, "reddit", name))
+/** The captures the fixture server (the offline demo's) serves as well, in its folder. */
+const SERVED = new Set(["post_post.json", "post_more.json", "thread_123_derived.json"])
+
+const file = (name: string): Buffer =>
+  Fs.readFileSync(Path.join(SERVED.has(name) ? fixturesDir : testFixturesDir, "reddit", name))
 
 export const listings: Readonly<Record<string, string>> = {
   test: "subreddit_posts.json",

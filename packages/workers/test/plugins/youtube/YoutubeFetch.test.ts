@@ -14,7 +14,7 @@ import * as FetchWorker from "../../../src/fetch/FetchWorker.ts"
 import * as SourcePlugins from "../../../src/plugins/SourcePlugins.ts"
 import * as YoutubeApi from "../../../src/plugins/youtube/YoutubeApi.ts"
 import * as YoutubeNames from "../../../src/plugins/youtube/YoutubeNames.ts"
-import { testFixture } from "../../support/Fixtures.ts"
+import { served, testFixture } from "../../support/Fixtures.ts"
 import { KEY, PAGE_2_TOKEN, QUOTA, YoutubeServer } from "./YoutubeServer.ts"
 import { decode, entryLayer, sourceFor, stack } from "./YoutubeStack.ts"
 
@@ -91,7 +91,7 @@ describe("the youtube plug-in", () => {
 
   it.effect("reads the API's answers, and refuses another resource's", () =>
     Effect.gen(function* () {
-      const list = yield* YoutubeApi.decodeVideoList(testFixture("youtube/videos_info_single.json"))
+      const list = yield* YoutubeApi.decodeVideoList(served("youtube/videos_info_single.json"))
       assert.deepStrictEqual(
         list.items.map((v) => v.id),
         ["D-lhorsDlUQ"]
@@ -99,7 +99,7 @@ describe("the youtube plug-in", () => {
       const channels = yield* Effect.flip(YoutubeApi.decodeVideoList(testFixture("youtube/info.json")))
       assert.strictEqual(channels.kind, "schema-mismatch")
       assert.include(channels.reason, '["kind"]')
-      const page = yield* YoutubeApi.decodeCommentThreads(testFixture("youtube/comment_threads_replies_derived.json"))
+      const page = yield* YoutubeApi.decodeCommentThreads(served("youtube/comment_threads_replies_derived.json"))
       assert.strictEqual(YoutubeApi.comments(page).length, 7)
       assert.deepStrictEqual(YoutubeApi.errorReasons(text(testFixture("youtube/error_quota_derived.json"))), [
         "quotaExceeded"
@@ -154,9 +154,9 @@ describe("the youtube plug-in", () => {
       const stamps = new Set(paged.map((i) => i.key.artifactType.split("@")[1]))
       assert.strictEqual(stamps.size, 1, "the pages carry their video's stamp")
       const page2 = paged.find((i) => i.key.artifactType.startsWith("comments-2@"))!
-      assert.deepStrictEqual(yield* reader.get(page2.key), testFixture("youtube/comment_threads_by_video_paged_2.json"))
+      assert.deepStrictEqual(yield* reader.get(page2.key), served("youtube/comment_threads_by_video_paged_2.json"))
       const video = paged.find((i) => i.key.artifactType.startsWith("video@"))!
-      assert.deepStrictEqual(yield* reader.get(video.key), testFixture("youtube/videos_F1UP7wRCPH8_derived.json"))
+      assert.deepStrictEqual(yield* reader.get(video.key), served("youtube/videos_F1UP7wRCPH8_derived.json"))
       assert.deepStrictEqual(yield* names("wrongShape1"), ["fetch-error", "video"])
       assert.deepStrictEqual(yield* names("forbidden01"), ["fetch-error"])
 
@@ -240,7 +240,7 @@ describe("the youtube plug-in", () => {
         "video"
       ])
       const page = files.find((i) => i.key.artifactType.startsWith("comments-1@"))!
-      assert.deepStrictEqual(yield* reader.get(page.key), testFixture("youtube/videos_info_single.json"))
+      assert.deepStrictEqual(yield* reader.get(page.key), served("youtube/videos_info_single.json"))
       const record = JSON.parse(
         text(yield* reader.get(files.find((i) => i.key.artifactType.startsWith("fetch-error@"))!.key))
       )

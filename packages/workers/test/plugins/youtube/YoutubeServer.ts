@@ -1,6 +1,7 @@
 /**
  * The YouTube Data API v3 on loopback, answering with the captured data of `test/fixtures/youtube/` (see
- * its SOURCES.md): `/videos?id=<id>` and `/commentThreads?videoId=<id>[&pageToken=<token>]`, each only for
+ * its SOURCES.md; the captures the fixture server serves too are kept once, in `test/fixtures/server/youtube/`):
+ * `/videos?id=<id>` and `/commentThreads?videoId=<id>[&pageToken=<token>]`, each only for
  * the API key `KEY` in the `X-Goog-Api-Key` header (`keyInvalid` otherwise, as the API answers). Every
  * request is recorded with its headers.
  */
@@ -8,11 +9,25 @@ import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { Context, Effect, Layer } from "effect"
+import { fixturesDir } from "../../../src/testing/FixtureServer.ts"
 import { testFixturesDir } from "../../support/Fixtures.ts"
 
 export const KEY = "test-key-not-a-secret"
 
-const file = (name: string): Buffer => Fs.readFileSync(Path.join(testFixturesDir, "youtube", name))
+/** The captures the fixture server (the offline demo's) serves as well, in its folder. */
+const SERVED = new Set([
+  "videos_info_single.json",
+  "comment_threads_multi.json",
+  "videos_F1UP7wRCPH8_derived.json",
+  "comment_threads_by_video_paged_1.json",
+  "comment_threads_by_video_paged_2.json",
+  "videos_JE8xdDp5B8Q_derived.json",
+  "comment_threads_replies_derived.json",
+  "error_response.json"
+])
+
+const file = (name: string): Buffer =>
+  Fs.readFileSync(Path.join(SERVED.has(name) ? fixturesDir : testFixturesDir, "youtube", name))
 
 /** The token of the paged threads' first page (`comment_threads_by_video_paged_1.json`). */
 export const PAGE_2_TOKEN = (
