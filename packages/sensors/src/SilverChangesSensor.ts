@@ -38,12 +38,33 @@ const XminRow = Schema.Struct({ hi: Schema.String })
 /** A changed item (or purge), its `xid8` selected as decimal text. */
 const ChangedRow = Schema.Struct({ sourceType: Schema.String, externalId: Schema.String, xid: Schema.String })
 
+/** The run key of a microbatch: a digest of its rows' changes, so a replayed tick asks for the same runs. */
 const runKey = (rows: ReadonlyArray<{ sourceType: string; externalId: string; xid: string }>) => {
   const hash = createHash("sha256")
   for (const line of rows.map((row) => `${row.sourceType}\u0000${row.externalId}\u0000${row.xid}`).sort()) {
     hash.update(line).update("\n")
   }
   return `silver:${hash.digest("hex")}`
+}
+
+/** Changed rows in runs of `batchSize`, each item once per run, keyed by `runKey`. */
+export const microbatches = (
+  rows: ReadonlyArray<{ sourceType: string; externalId: string; xid: string }>,
+  batchSize: number
+): Array<Sensor.RunRequest<ItemKey>> => {
+  const runs: Array<Sensor.RunRequest<ItemKey>> = []
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batch = rows.slice(i, i + batchSize)
+    const seen = new Set<string>()
+    const items = batch
+      .filter((row) => {
+        const id = `${row.sourceType}\u0000${row.externalId}`
+        return seen.has(id) ? false : (seen.add(id), true)
+      })
+      .map((row) => ({ sourceType: row.sourceType, externalId: row.externalId }))
+    runs.push({ runKey: runKey(batch), items })
+  }
+  return runs
 }
 
 /** One tick: the changed items in the safe range, in microbatches. */
@@ -90,19 +111,7 @@ export const evaluate = (
         ? { xmin: hi, after: null }
         : { xmin: cursor.xmin, after: { xid: last.xid, sourceType: last.sourceType, externalId: last.externalId } }
     if (rows.length === 0) return Sensor.skip(`no changed items below xmin ${hi}`, next)
-    const runs: Array<Sensor.RunRequest<ItemKey>> = []
-    for (let i = 0; i < rows.length; i += options.batchSize) {
-      const batch = rows.slice(i, i + options.batchSize)
-      const seen = new Set<string>()
-      const items = batch
-        .filter((row) => {
-          const id = `${row.sourceType}\u0000${row.externalId}`
-          return seen.has(id) ? false : (seen.add(id), true)
-        })
-        .map((row) => ({ sourceType: row.sourceType, externalId: row.externalId }))
-      runs.push({ runKey: runKey(batch), items })
-    }
-    return Sensor.runs(runs, next)
+    return Sensor.runs(microbatches(rows, options.batchSize), next)
   })
 
 /** A silver -> gold sensor running `job` on the items that changed. */

@@ -7,27 +7,18 @@
  * next. A purge is not on the feed (the double has none); `SilverChangesContract` holds the two to the same
  * behaviour for everything written through `ItemRepo`.
  */
-import { createHash } from "node:crypto"
 import { ItemKey } from "@medallion/bronze"
 import { ItemRepo, type RepoError } from "@medallion/silver"
 import { type Duration, Effect, Schema, type Stream } from "effect"
 import type { Job } from "./Job.ts"
 import * as Sensor from "./Sensor.ts"
+import { microbatches } from "./SilverChangesSensor.ts"
 
 /** A position in the change feed (`ItemRepo.changes`): after this transaction, after this item id. */
 export const Cursor = Schema.Struct({ xid: Schema.String, id: Schema.Number })
 export type Cursor = typeof Cursor.Type
 
 export const initial: Cursor = { xid: "0", id: 0 }
-
-/** The run key of a microbatch: its rows' changes, as `SilverChangesSensor.make` keys them. */
-const runKey = (rows: ReadonlyArray<{ sourceType: string; externalId: string; xid: string }>) => {
-  const hash = createHash("sha256")
-  for (const line of rows.map((row) => `${row.sourceType}\u0000${row.externalId}\u0000${row.xid}`).sort()) {
-    hash.update(line).update("\n")
-  }
-  return `silver:${hash.digest("hex")}`
-}
 
 /** One tick: the changed items after the cursor, within the tick's budget, in microbatches. */
 export const evaluate = (
@@ -39,19 +30,7 @@ export const evaluate = (
     const repo = yield* ItemRepo
     const page = yield* repo.changes(cursor, context.maxRuns * options.batchSize)
     if (page.items.length === 0) return Sensor.skip(`no changed items after ${cursor.xid}/${cursor.id}`, page.next)
-    const runs: Array<Sensor.RunRequest<ItemKey>> = []
-    for (let i = 0; i < page.items.length; i += options.batchSize) {
-      const batch = page.items.slice(i, i + options.batchSize)
-      const seen = new Set<string>()
-      const items = batch.flatMap((row) => {
-        const id = `${row.sourceType}\u0000${row.externalId}`
-        if (seen.has(id)) return []
-        seen.add(id)
-        return [{ sourceType: row.sourceType, externalId: row.externalId }]
-      })
-      runs.push({ runKey: runKey(batch), items })
-    }
-    return Sensor.runs(runs, page.next)
+    return Sensor.runs(microbatches(page.items, options.batchSize), page.next)
   })
 
 /** A silver -> gold sensor on `ItemRepo`'s change feed, taking `SilverChangesSensor.make`'s options. */
