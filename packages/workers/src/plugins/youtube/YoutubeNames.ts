@@ -1,7 +1,7 @@
 /**
  * The names of the YouTube source, apart from its code: its source type, the base URL it defaults to,
- * its video ids and its transform's version. The plug-in's entry is decoded and listed with these alone;
- * its fetch and transform are imported on first use.
+ * its video ids, the folder of its back-off records and its transform's version. The plug-in's entry is
+ * decoded and listed with these alone; its fetch and transform are imported on first use.
  */
 export const SOURCE_TYPE = "youtube"
 
@@ -26,6 +26,14 @@ export const videoId = (text: string): string | undefined => {
     /^([A-Za-z0-9_-]{11})$/.exec(text)
   return match === null ? undefined : match[1]!
 }
+
+/**
+ * The folder of an entry's quota back-off records (`_quota:<entry name>`): the fetch side's own, no item.
+ * A video id may start with `_` too, but never holds a `:`.
+ */
+export const quotaId = (entryName: string): string => `_quota:${entryName}`
+
+export const isQuotaFolder = (externalId: string): boolean => externalId.startsWith("_quota:")
 
 /** The page a person opens for a video. */
 export const watchUrl = (id: string): string => `https://www.youtube.com/watch?v=${id}`

@@ -4,16 +4,20 @@
  * variable, each video and its comment pages stored as received (the key only ever in the header), pages
  * followed by their token within `maxCommentPages`, an answer of the wrong shape (or cut short, or a
  * refusal) a failed item with its reason while the batch goes on, and a quota answer backing the whole
- * source off while its videos stay due.
+ * source off while its videos stay due: recorded in bronze, so a restarted source (or a second one) keeps
+ * the back-off, and the record is no item in silver.
  */
-import { BronzeReader } from "@medallion/bronze"
+import { BronzeReader, type ItemKey } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Logger } from "effect"
+import { ItemRepo } from "@medallion/silver"
+import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { TestClock } from "effect/testing"
 import * as FetchWorker from "../../../src/fetch/FetchWorker.ts"
+import type { Source } from "../../../src/fetch/Source.ts"
 import * as SourcePlugins from "../../../src/plugins/SourcePlugins.ts"
 import * as YoutubeApi from "../../../src/plugins/youtube/YoutubeApi.ts"
 import * as YoutubeNames from "../../../src/plugins/youtube/YoutubeNames.ts"
+import * as TransformJob from "../../../src/transform/TransformJob.ts"
 import { served, testFixture } from "../../support/Fixtures.ts"
 import { KEY, PAGE_2_TOKEN, QUOTA, YoutubeServer } from "./YoutubeServer.ts"
 import { decode, entryLayer, sourceFor, stack } from "./YoutubeStack.ts"
@@ -335,5 +339,99 @@ describe("the youtube plug-in", () => {
         ["JE8xdDp5B8Q", "fetched", undefined]
       ])
     }).pipe(Effect.provide(stack()))
+  )
+
+  it.effect("a restarted source keeps the back-off recorded in bronze, and asks again once it has passed", () =>
+    Effect.gen(function* () {
+      const server = yield* YoutubeServer
+      const reader = yield* BronzeReader
+      const logs = warnings()
+      const entry = { name: "talks", videos: ["F1UP7wRCPH8", "D-lhorsDlUQ"], quotaBackoff: "10 minutes" }
+      const run = <R>(source: Source<R>) =>
+        FetchWorker.runOnce(source, { concurrency: 1 }).pipe(Effect.provide(logs.layer))
+      const outcomes = (report: FetchWorker.FetchRunReport) =>
+        report.results.map((r) => [r.externalId, r.outcome, r.reason?.split(" until ")[0]])
+      const heldBack = [
+        ["F1UP7wRCPH8", "skipped", "quota back-off after quotaExceeded"],
+        ["D-lhorsDlUQ", "skipped", "quota back-off after quotaExceeded"]
+      ]
+      // A second fetch process of the same entry, started (its code loaded) before the quota answer.
+      const second = yield* sourceFor(entry)
+      yield* second.discover
+
+      server.answerWith(() => QUOTA)
+      assert.deepStrictEqual(outcomes(yield* run(yield* sourceFor(entry))), heldBack)
+      assert.strictEqual(server.requests().length, 1)
+      const folder = yield* reader.listItem({ sourceType: "youtube", externalId: "_quota:talks" })
+      assert.deepStrictEqual(
+        folder.map((i) => `${i.key.artifactType}.${i.key.ext}`),
+        ["backoff@1970-01-01T00-00-00Z.json"]
+      )
+      assert.deepStrictEqual(JSON.parse(text(yield* reader.get(folder[0]!.key))), {
+        until: "1970-01-01T00:10:00.000Z",
+        reason: "quotaExceeded",
+        status: 403
+      })
+
+      // The quota is back, but a restart within the back-off (a new source over the same bronze) asks nothing.
+      server.answerWith(undefined)
+      yield* TestClock.adjust("5 minutes")
+      const restarted = yield* sourceFor(entry)
+      const during = yield* run(restarted)
+      assert.deepStrictEqual(outcomes(during), heldBack)
+      assert.isTrue(during.results.every((r) => r.reason?.endsWith("until 1970-01-01T00:10:00.000Z")))
+      assert.strictEqual(server.requests().length, 1)
+      const adopted = logs.lines.filter((l) => l.includes("before this run"))
+      assert.strictEqual(adopted.length, 1, "one warning for the run, none per video")
+      assert.include(
+        adopted[0]!,
+        'youtube source "talks": the API answered quotaExceeded (HTTP 403) before this run: no request until 1970-01-01T00:10:00.000Z'
+      )
+      // The second process reads it at its next run; a run of given items (a backfill) at its first fetch.
+      assert.deepStrictEqual(outcomes(yield* run(second)), heldBack)
+      const backfill = yield* FetchWorker.fetchAll(yield* sourceFor(entry), [{ externalId: "D-lhorsDlUQ" }])
+      assert.deepStrictEqual(outcomes(backfill), [heldBack[1]])
+      assert.strictEqual(server.requests().length, 1)
+
+      // Once it has passed, the restarted source asks again.
+      yield* TestClock.adjust("6 minutes")
+      assert.deepStrictEqual(outcomes(yield* run(restarted)), [
+        ["F1UP7wRCPH8", "fetched", undefined],
+        ["D-lhorsDlUQ", "fetched", undefined]
+      ])
+      assert.isAbove(server.requests().length, 1)
+    }).pipe(Effect.provide(stack()))
+  )
+
+  it.effect("the back-off record is no item: transforming every folder of bronze gives it no silver row", () =>
+    Effect.gen(function* () {
+      const server = yield* YoutubeServer
+      const reader = yield* BronzeReader
+      const repo = yield* ItemRepo
+      server.answerWith((url) => (url.searchParams.get("pageToken") !== null ? QUOTA : undefined))
+      yield* FetchWorker.runOnce(yield* sourceFor({ name: "talks", videos: ["F1UP7wRCPH8"] }))
+
+      // Every item folder bronze holds, as the bronze -> silver sensor hands them to the transform job.
+      const page = yield* reader.scan({ limit: 1000 })
+      assert.isTrue(page.complete)
+      const keys = new Map<string, ItemKey>()
+      for (const { key } of page.entries)
+        keys.set(`${key.sourceType}/${key.externalId}`, { sourceType: key.sourceType, externalId: key.externalId })
+      const record = { sourceType: "youtube", externalId: YoutubeNames.quotaId("talks") }
+      assert.deepStrictEqual([...keys.keys()].sort(), ["youtube/F1UP7wRCPH8", "youtube/_quota:talks"])
+
+      const report = yield* TransformJob.runBatch([...keys.values()], {
+        transforms: SourcePlugins.transforms(SourcePlugins.builtIn)
+      })
+      const rows = report.rows.find((r) => r.key.externalId === record.externalId)!
+      assert.strictEqual(rows.outcome, "transformed")
+      assert.isUndefined(rows.item)
+      assert.deepStrictEqual(rows.discovered, [])
+      assert.isFalse(report.failures.some((f) => (f.item as ItemKey).externalId === record.externalId))
+      assert.isTrue(Option.isNone(yield* repo.get(record)), "no silver row for the back-off folder")
+      assert.isTrue(Option.isSome(yield* repo.get({ sourceType: "youtube", externalId: "F1UP7wRCPH8" })))
+      assert.isTrue(YoutubeNames.isQuotaFolder(record.externalId))
+      assert.isFalse(YoutubeNames.isQuotaFolder("_OBlgSz8sSM"), "a video id may start with _")
+    }).pipe(Effect.provide(Layer.merge(stack(), ItemRepo.layerTest)))
   )
 })

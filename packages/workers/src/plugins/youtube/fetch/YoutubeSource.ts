@@ -8,16 +8,20 @@
  * Bronze layout (sourceType `youtube`, one folder per video id):
  * - `video@<stamp>.json`: the `videos.list` answer as received;
  * - `comments-<n>@<stamp>.json`: the n-th page of comment threads of that fetch (same stamp), as received;
- * - `fetch-error@<stamp>.json`: what failed, an answer that does not match the API's shape included.
+ * - `fetch-error@<stamp>.json`: what failed, an answer that does not match the API's shape included;
+ * - `_quota:<entry name>/backoff@<stamp>.json`: `{ until, reason, status }` of each back-off a quota answer
+ *   started or extended (a folder of the fetch side's own, no item).
  *
  * Every answer is checked with `YoutubeApi` before anything is read from it. A quota or rate-limit answer
  * (`quotaExceeded`, `rateLimitExceeded`) stops every request of this source for `quotaBackoff`, logged as
  * a warning naming the source and the reason: the video it hit stays due (nothing recorded), and one
  * stopped halfway through its comment pages is recorded as `quota-exceeded`, which makes it due again as
- * soon as the back-off has passed. The back-off lives as long as the source (a restart asks again).
+ * soon as the back-off has passed. The back-off is recorded in bronze and read back once per run (at
+ * discovery, or by the first fetch of a run that discovers nothing, a backfill): a restarted daemon, or a
+ * second one fetching the same entry, asks nothing until it has passed.
  */
 import type { BronzeReader, BronzeWriter } from "@medallion/bronze"
-import { Clock, DateTime, Duration, Effect, Option, Redacted } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Redacted, Schema, Semaphore } from "effect"
 import * as ItemArtifacts from "../../../fetch/ItemArtifacts.ts"
 import { type DiscoveredItem, type Source, itemResult, toSourceError } from "../../../fetch/Source.ts"
 import type { FetchError } from "../../../http/FetchError.ts"
@@ -56,6 +60,19 @@ export const defaults: YoutubeOptions = {
 /** The reason of the record of a fetch stopped by the quota: due again once the back-off has passed. */
 export const QUOTA_EXCEEDED = "quota-exceeded"
 
+/** The base name of the back-off records in the entry's `_quota:<entry name>` folder. */
+export const BACKOFF = "backoff"
+
+/** A back-off record: until when nothing is asked, the reason the API gave and the answer's HTTP status. */
+export const BackoffRecord = Schema.Struct({
+  until: Schema.String,
+  reason: Schema.String,
+  status: Schema.optional(Schema.Number)
+})
+export type BackoffRecord = typeof BackoffRecord.Type
+
+const decodeBackoff = Schema.decodeUnknownOption(BackoffRecord)
+
 type Got =
   | { readonly _tag: "Ok"; readonly response: FetchResponse }
   | { readonly _tag: "Failed"; readonly error: FetchError; readonly reasons: ReadonlyArray<string> }
@@ -76,6 +93,55 @@ export const make = (
   let blockedBy = ""
 
   const until = (millis: number) => DateTime.formatIso(DateTime.makeUnsafe(millis))
+
+  // Bronze holds the back-off too, so a restart or a second process keeps it.
+  const quotaFolder = { sourceType: SOURCE_TYPE, externalId: YoutubeNames.quotaId(options.name) }
+
+  /** A new version each time (bronze is write-once); a second record in the same second leaves the first. */
+  const recordBackoff = (at: number, status: number | undefined) =>
+    ItemArtifacts.putJson(
+      { ...quotaFolder, artifactType: `${BACKOFF}@${ItemArtifacts.formatStamp(at)}`, ext: "json" },
+      { until: until(blockedUntil), reason: blockedBy, ...(status === undefined ? {} : { status }) }
+    ).pipe(Effect.catchTag("ArtifactConflict", () => Effect.void))
+
+  /** Adopts the newest recorded back-off of this entry when it runs later than the one this source knows. */
+  const adoptRecorded = Effect.gen(function* () {
+    const newest = ItemArtifacts.latest(
+      yield* ItemArtifacts.list(quotaFolder.sourceType, quotaFolder.externalId),
+      BACKOFF
+    )
+    if (newest === undefined) return
+    const record = Option.flatMap(yield* ItemArtifacts.readJson(newest.info.key), decodeBackoff)
+    const ends = Option.flatMap(record, (r) => Option.map(DateTime.make(r.until), DateTime.toEpochMillis))
+    if (Option.isNone(record) || Option.isNone(ends))
+      return yield* Effect.logWarning(
+        `youtube source "${options.name}": ${newest.info.location} is not a back-off record ({ until, reason, status }); it is ignored`
+      )
+    const now = yield* Clock.currentTimeMillis
+    if (ends.value <= Math.max(now, blockedUntil)) return
+    blockedUntil = ends.value
+    blockedBy = record.value.reason
+    const status = record.value.status === undefined ? "" : ` (HTTP ${record.value.status})`
+    yield* Effect.logWarning(
+      `youtube source "${options.name}": the API answered ${blockedBy}${status} before this run: no request until ${until(blockedUntil)} (quotaBackoff, recorded in ${newest.info.location}); the videos stay due`
+    )
+  })
+
+  // Read once per run: by the discovery, else by the first fetch (a run of given items discovers nothing).
+  let readBack = false
+  const readBackLock = Semaphore.makeUnsafe(1)
+  const readBackOnce = readBackLock.withPermit(
+    Effect.suspend(() =>
+      readBack
+        ? Effect.void
+        : Effect.andThen(
+            adoptRecorded,
+            Effect.sync(() => {
+              readBack = true
+            })
+          )
+    )
+  )
 
   /** One GET of the API with the key in its header; refused while the back-off runs. */
   const get = (url: string) =>
@@ -104,6 +170,7 @@ export const make = (
         yield* Effect.logWarning(
           `youtube source "${options.name}": the API answered ${quota} (HTTP ${error.status}): no request until ${until(blockedUntil)} (quotaBackoff); the videos stay due`
         )
+        yield* recordBackoff(at, error.status)
       }
       return { _tag: "Quota", reason: quota, until: blockedUntil, error } as Got
     })
@@ -124,7 +191,11 @@ export const make = (
     ...(got.error?.status === undefined ? {} : { status: got.error.status })
   })
 
-  const discover = Effect.succeed(ids.map((externalId): DiscoveredItem => ({ externalId })))
+  const discover = Effect.gen(function* () {
+    readBack = false
+    yield* readBackOnce
+    return ids.map((externalId): DiscoveredItem => ({ externalId }))
+  }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE)), Effect.withSpan("YoutubeSource.discover"))
 
   const fetchItem = (discovered: DiscoveredItem) =>
     Effect.gen(function* () {
@@ -133,6 +204,7 @@ export const make = (
       const written: Array<string> = []
       const result = itemResult(id, written)
       if (!YoutubeNames.VIDEO_ID.test(id)) return result("skipped", "not a YouTube video id")
+      if (!readBack) yield* readBackOnce
       const now = yield* Clock.currentTimeMillis
       if (now < blockedUntil) return result("skipped", `quota back-off after ${blockedBy} until ${until(blockedUntil)}`)
 

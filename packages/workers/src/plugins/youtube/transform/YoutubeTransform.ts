@@ -8,7 +8,8 @@
  * from the item, each reply sent with it a row hanging from its top-level comment (a reply whose
  * top-level comment is not there hangs from the item). A comment the API sends without text stays a row,
  * `deleted = true`, so its replies keep their parent. A video the API no longer returns is `gone` (its
- * record says so), with what an older copy gave.
+ * record says so), with what an older copy gave. The folder `_quota:<entry name>` holds the fetch side's
+ * back-off records: it is no item.
  */
 import { Effect } from "effect"
 import type { ArtifactInfo } from "@medallion/bronze"
@@ -145,11 +146,18 @@ const transformVideo: SourceTransform["transform"] = (artifacts, options) =>
     })
   )
 
+/** The folder of an entry's back-off records (`_quota:<entry name>`): the fetch side's own, no silver row. */
+const transformQuotaFolder: SourceTransform["transform"] = (artifacts, options) =>
+  ItemDraft.run(artifacts, options, (draft) => Effect.succeed(draft.finish(false)))
+
 /** The version of this transform's rows (bump it in `YoutubeNames.ts`). */
 export const VERSION = YoutubeNames.TRANSFORM_VERSION
 
 export const youtube: SourceTransform = {
   sourceType: SOURCE_TYPE,
   version: VERSION,
-  transform: transformVideo
+  transform: (artifacts, options) =>
+    YoutubeNames.isQuotaFolder(artifacts.item.externalId)
+      ? transformQuotaFolder(artifacts, options)
+      : transformVideo(artifacts, options)
 }
