@@ -12,9 +12,8 @@
  * bronze goes in its `bronze` folder unless `bronze.root` says otherwise), `MEDALLION_LOG_FORMAT`
  * (`pretty`, `json`, `logfmt`), the S3 credentials and the API keys the file's sections name.
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { FileSystemBronze } from "@medallion/bronze"
-import { Logging, MedallionConfig, ShutdownBound } from "@medallion/workers/config"
+import { DaemonProcess, Logging, MedallionConfig } from "@medallion/workers/config"
 import * as Path from "node:path"
 import { Config, Effect, Layer, Option } from "effect"
 import * as FetchConfig from "./FetchConfig.ts"
@@ -43,6 +42,4 @@ const main = Effect.gen(function* () {
   )
 })
 
-// Gone within the bound after SIGINT or SIGTERM, as the CLI's daemons are.
-ShutdownBound.arm()
-NodeRuntime.runMain(main)
+DaemonProcess.run("fetch daemon", main)

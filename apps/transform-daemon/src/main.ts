@@ -8,14 +8,13 @@
  *   DATABASE_URL=postgres://... node --conditions=@medallion/source apps/transform-daemon/src/main.ts
  *   DATABASE_URL=postgres://... node node_modules/@medallion/transform-daemon/dist/main.js  (installed)
  *
- * Settings from the environment, as the CLI reads them: `DATABASE_URL` (or the `PG*` settings; required:
- * the embedded PostgreSQL is the CLI's), `MEDALLION_CONFIG`, `MEDALLION_DATA_DIR` (default `./data`, for
+ * Settings from the environment, as the CLI reads them: `DATABASE_URL` (or `PGHOST` and the other `PG*`
+ * settings; without either the start is refused, exit 2: the embedded PostgreSQL is the CLI's), `MEDALLION_CONFIG`, `MEDALLION_DATA_DIR` (default `./data`, for
  * the filesystem store's `bronze` folder), `MEDALLION_LOG_FORMAT`, and the S3 credentials.
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { FileSystemBronze } from "@medallion/bronze"
 import { nodePostgresUrlFromEnv, SilverDatabase } from "@medallion/silver"
-import { Logging, MedallionConfig, ShutdownBound } from "@medallion/workers/config"
+import { DaemonProcess, Logging, MedallionConfig } from "@medallion/workers/config"
 import * as Path from "node:path"
 import { Config, Effect, Layer, Option } from "effect"
 import * as TransformConfig from "./TransformConfig.ts"
@@ -38,6 +37,13 @@ const main = Effect.gen(function* () {
   const dataDir = yield* Config.String("MEDALLION_DATA_DIR").pipe(Config.withDefault("./data"))
   const format = yield* Config.Literals(Logging.LogFormats, "MEDALLION_LOG_FORMAT").pipe(Config.withDefault("pretty"))
   const databaseUrl = yield* Config.option(Config.Redacted("DATABASE_URL"))
+  // Without either, the driver's defaults would name some local server: refuse rather than guess.
+  if (Option.isNone(databaseUrl) && Option.isNone(yield* Config.option(Config.String("PGHOST"))))
+    return yield* new MedallionConfig.ConfigFileError({
+      file: "(environment)",
+      message:
+        "DATABASE_URL is not set (nor PGHOST): the transform daemon's own process needs silver's database; the embedded PostgreSQL is the medallion CLI's (medallion transform)"
+    })
   const { config, plugins } = yield* MedallionConfig.load(Option.getOrUndefined(file))
   const bronzeRoot = Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze"))
   const daemon = TransformConfig.layer(config, plugins, {
@@ -50,6 +56,4 @@ const main = Effect.gen(function* () {
   ).pipe(Effect.provide(Logging.layer(format)))
 })
 
-// Gone within the bound after SIGINT or SIGTERM, as the CLI's daemons are.
-ShutdownBound.arm()
-NodeRuntime.runMain(main)
+DaemonProcess.run("transform daemon", main)

@@ -2,7 +2,8 @@
  * Each daemon's own `main` as a real process, without the `medallion` CLI: the fetch daemon's reads the
  * configuration file and fetches from a loopback server with real captured data into a bronze folder;
  * the transform daemon's, on `DATABASE_URL`, migrates silver and transforms that folder's items. Both
- * serve their health endpoint and stop on SIGTERM, with the exit code of an interrupted command (130).
+ * serve their health endpoint and stop on SIGTERM, with the exit code of an interrupted command (130);
+ * a bad configuration stops them at once with one line and exit 2, as it stops the CLI.
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -120,5 +121,25 @@ describe("the daemons' own mains", () => {
         assert.strictEqual(yield* stopped(transformer), 130, transformer.output())
       }).pipe(Effect.provide(FixtureServer.layer())),
     120_000
+  )
+
+  it.live("a bad configuration file, or no database, stops the start at once: one line, exit 2", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-mains-"))),
+        (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const configFile = Path.join(dir, "medallion.config.json")
+      Fs.writeFileSync(configFile, JSON.stringify({ sensors: { interval: "5 millis" } }))
+      const fetcher = yield* start(MAIN.fetch, { MEDALLION_CONFIG: configFile, MEDALLION_DATA_DIR: dir })
+      assert.strictEqual(yield* Effect.promise(() => fetcher.exited), 2, fetcher.output())
+      assert.include(fetcher.output(), `fetch daemon: invalid configuration in ${configFile}`)
+      assert.include(fetcher.output(), "at sensors.interval")
+      assert.notInclude(fetcher.output(), "    at ", "no stack trace")
+
+      const transformer = yield* start(MAIN.transform, { MEDALLION_DATA_DIR: dir })
+      assert.strictEqual(yield* Effect.promise(() => transformer.exited), 2, transformer.output())
+      assert.include(transformer.output(), "transform daemon: DATABASE_URL is not set")
+    })
   )
 })
