@@ -7,7 +7,7 @@
  * source off while its videos stay due: recorded in bronze, so a restarted source (or a second one) keeps
  * the back-off, and the record is no item in silver.
  */
-import { BronzeReader, type ItemKey } from "@medallion/bronze"
+import { BronzeReader, BronzeWriter, type ItemKey } from "@medallion/bronze"
 import { assert, describe, it } from "@effect/vitest"
 import { ItemRepo } from "@medallion/silver"
 import { Duration, Effect, Layer, Logger, Option } from "effect"
@@ -400,6 +400,32 @@ describe("the youtube plug-in", () => {
         ["D-lhorsDlUQ", "fetched", undefined]
       ])
       assert.isAbove(server.requests().length, 1)
+    }).pipe(Effect.provide(stack()))
+  )
+
+  it.effect("a restart adopts the latest end among the recorded back-offs, not merely the newest record", () =>
+    Effect.gen(function* () {
+      const server = yield* YoutubeServer
+      const writer = yield* BronzeWriter
+      const logs = warnings()
+      const entry = { name: "talks", videos: ["F1UP7wRCPH8"], quotaBackoff: "10 minutes" }
+      const record = (stamp: string, value: unknown) =>
+        writer.put(
+          { sourceType: "youtube", externalId: "_quota:talks", artifactType: `backoff@${stamp}`, ext: "json" },
+          new TextEncoder().encode(JSON.stringify(value))
+        )
+      // One process backed off for an hour; another, a second later, for ten minutes only.
+      yield* record("1970-01-01T00-00-00Z", { until: "1970-01-01T01:00:00.000Z", reason: "rateLimitExceeded" })
+      yield* record("1970-01-01T00-00-01Z", { until: "1970-01-01T00:10:00.000Z", reason: "quotaExceeded" })
+      yield* record("1970-01-01T00-00-02Z", { until: "not a time" })
+      yield* TestClock.adjust("20 minutes")
+      const report = yield* FetchWorker.runOnce(yield* sourceFor(entry)).pipe(Effect.provide(logs.layer))
+      assert.deepStrictEqual(
+        report.results.map((r) => [r.outcome, r.reason]),
+        [["skipped", "quota back-off after rateLimitExceeded until 1970-01-01T01:00:00.000Z"]]
+      )
+      assert.strictEqual(server.requests().length, 0)
+      assert.isTrue(logs.lines.some((l) => l.includes("backoff@1970-01-01T00-00-02Z.json is not a back-off record")))
     }).pipe(Effect.provide(stack()))
   )
 

@@ -97,35 +97,63 @@ export const make = (
   // Bronze holds the back-off too, so a restart or a second process keeps it.
   const quotaFolder = { sourceType: SOURCE_TYPE, externalId: YoutubeNames.quotaId(options.name) }
 
-  /** A new version each time (bronze is write-once); a second record in the same second leaves the first. */
-  const recordBackoff = (at: number, status: number | undefined) =>
-    ItemArtifacts.putJson(
-      { ...quotaFolder, artifactType: `${BACKOFF}@${ItemArtifacts.formatStamp(at)}`, ext: "json" },
-      { until: until(blockedUntil), reason: blockedBy, ...(status === undefined ? {} : { status }) }
-    ).pipe(Effect.catchTag("ArtifactConflict", () => Effect.void))
-
-  /** Adopts the newest recorded back-off of this entry when it runs later than the one this source knows. */
-  const adoptRecorded = Effect.gen(function* () {
-    const newest = ItemArtifacts.latest(
-      yield* ItemArtifacts.list(quotaFolder.sourceType, quotaFolder.externalId),
-      BACKOFF
-    )
-    if (newest === undefined) return
-    const record = Option.flatMap(yield* ItemArtifacts.readJson(newest.info.key), decodeBackoff)
-    const ends = Option.flatMap(record, (r) => Option.map(DateTime.make(r.until), DateTime.toEpochMillis))
-    if (Option.isNone(record) || Option.isNone(ends))
-      return yield* Effect.logWarning(
-        `youtube source "${options.name}": ${newest.info.location} is not a back-off record ({ until, reason, status }); it is ignored`
+  /**
+   * A new version each time (bronze is write-once): a second record within the same second takes the next
+   * second's stamp. A record that cannot be written is a WARN; the back-off holds in this process anyway.
+   */
+  const recordBackoff = (at: number, status: number | undefined) => {
+    const put = (stamp: number) =>
+      ItemArtifacts.putJson(
+        { ...quotaFolder, artifactType: `${BACKOFF}@${ItemArtifacts.formatStamp(stamp)}`, ext: "json" },
+        { until: until(blockedUntil), reason: blockedBy, ...(status === undefined ? {} : { status }) }
       )
-    const now = yield* Clock.currentTimeMillis
-    if (ends.value <= Math.max(now, blockedUntil)) return
-    blockedUntil = ends.value
-    blockedBy = record.value.reason
-    const status = record.value.status === undefined ? "" : ` (HTTP ${record.value.status})`
-    yield* Effect.logWarning(
-      `youtube source "${options.name}": the API answered ${blockedBy}${status} before this run: no request until ${until(blockedUntil)} (quotaBackoff, recorded in ${newest.info.location}); the videos stay due`
+    return put(at).pipe(
+      Effect.catchTag("ArtifactConflict", () => put(at + 1000)),
+      Effect.catchCause((cause) =>
+        Effect.logWarning(
+          `youtube source "${options.name}": the back-off until ${until(blockedUntil)} could not be recorded in bronze; a restart will not know it`,
+          cause
+        )
+      )
     )
-  })
+  }
+
+  /**
+   * Adopts the latest end among this entry's recorded back-offs (several processes may have recorded
+   * some) when it is later than the one this source knows. Bronze that cannot be read is a WARN: the run
+   * goes on with what this process knows.
+   */
+  const adoptRecorded = Effect.gen(function* () {
+    const infos = yield* ItemArtifacts.list(quotaFolder.sourceType, quotaFolder.externalId)
+    const now = yield* Clock.currentTimeMillis
+    let latest: { readonly ends: number; readonly record: BackoffRecord; readonly location: string } | undefined
+    for (const version of ItemArtifacts.versions(infos, BACKOFF)) {
+      const record = Option.flatMap(yield* ItemArtifacts.readJson(version.info.key), decodeBackoff)
+      const ends = Option.flatMap(record, (r) => Option.map(DateTime.make(r.until), DateTime.toEpochMillis))
+      if (Option.isNone(record) || Option.isNone(ends)) {
+        yield* Effect.logWarning(
+          `youtube source "${options.name}": ${version.info.location} is not a back-off record ({ until, reason, status }); it is ignored`
+        )
+        continue
+      }
+      if (ends.value > now && (latest === undefined || ends.value > latest.ends))
+        latest = { ends: ends.value, record: record.value, location: version.info.location }
+    }
+    if (latest === undefined || latest.ends <= blockedUntil) return
+    blockedUntil = latest.ends
+    blockedBy = latest.record.reason
+    const status = latest.record.status === undefined ? "" : ` (HTTP ${latest.record.status})`
+    yield* Effect.logWarning(
+      `youtube source "${options.name}": the API answered ${blockedBy}${status} before this run: no request until ${until(blockedUntil)} (quotaBackoff, recorded in ${latest.location}); the videos stay due`
+    )
+  }).pipe(
+    Effect.catchCause((cause) =>
+      Effect.logWarning(
+        `youtube source "${options.name}": the recorded back-offs could not be read from bronze; this run goes on without them`,
+        cause
+      )
+    )
+  )
 
   // Read once per run: by the discovery, else by the first fetch (a run of given items discovers nothing).
   let readBack = false
@@ -195,7 +223,7 @@ export const make = (
     readBack = false
     yield* readBackOnce
     return ids.map((externalId): DiscoveredItem => ({ externalId }))
-  }).pipe(Effect.mapError(toSourceError(SOURCE_TYPE)), Effect.withSpan("YoutubeSource.discover"))
+  }).pipe(Effect.withSpan("YoutubeSource.discover"))
 
   const fetchItem = (discovered: DiscoveredItem) =>
     Effect.gen(function* () {
