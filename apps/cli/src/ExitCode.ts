@@ -13,7 +13,8 @@
  *
  * A command says "not found" by failing with `NotFound`, and refuses what it cannot do with `Refused`
  * (exit 1); usage errors come from the CLI parser (`ShowHelp` with errors) and configuration errors as
- * `ConfigFileError`; a data dir with no installation is `NoInstallation`.
+ * `ConfigFileError` (a bad variable as Effect's `ConfigError`); a data dir with no installation is
+ * `NoInstallation`.
  */
 import { Cause, Console, Effect, Exit, Schema } from "effect"
 import type { Runtime } from "effect"
@@ -62,6 +63,7 @@ export const of = (exit: Exit.Exit<unknown, unknown>): number => {
     case "ShowHelp":
       return isUsageError(error) ? USAGE : OK
     case "ConfigFileError":
+    case "ConfigError":
     case "NoInstallation":
       return USAGE
     case "NotFound":
@@ -87,6 +89,7 @@ export const report = <A, E, R>(command: Effect.Effect<A, E, R>): Effect.Effect<
       case "ShowHelp":
         return Effect.void
       case "ConfigFileError":
+      case "ConfigError":
       case "NoInstallation":
       case "NotFound":
       case "Refused":

@@ -1,8 +1,8 @@
 /**
  * The fetch daemon as a process of its own, for a deployment that runs it without the `medallion` CLI
  * (a container, a systemd unit): the same configuration file, the same layer `medallion fetch` runs
- * (`FetchConfig.layer`), on the bronze store the file names. SIGINT/SIGTERM stop it cleanly within the CLI's bound (15 s), with the
- * exit code of an interrupted `medallion` command (130).
+ * (`FetchConfig.layer`), on the bronze store the file names, with the CLI's exit codes
+ * (`DaemonProcess`): SIGINT/SIGTERM stop it within the CLI's bound (15 s), exit 130.
  *
  *   node --conditions=@medallion/source apps/fetch-daemon/src/main.ts          (a checkout)
  *   node node_modules/@medallion/fetch-daemon/dist/main.js                     (installed)
@@ -13,9 +13,8 @@
  * (`pretty`, `json`, `logfmt`), the S3 credentials and the API keys the file's sections name.
  */
 import { FileSystemBronze } from "@medallion/bronze"
-import { DaemonProcess, Logging, MedallionConfig } from "@medallion/workers/config"
-import * as Path from "node:path"
-import { Config, Effect, Layer, Option } from "effect"
+import { DaemonProcess, MedallionConfig } from "@medallion/workers/config"
+import { Effect, Layer } from "effect"
 import * as FetchConfig from "./FetchConfig.ts"
 
 /** The bronze store the configuration names, with both capabilities: the folder, or the bucket. */
@@ -32,14 +31,10 @@ const bronze = (config: MedallionConfig.MedallionConfig, root: string) =>
     : FileSystemBronze.layerWith({ root, catalog: config.bronze.discovery })
 
 const main = Effect.gen(function* () {
-  const file = yield* Config.option(Config.String("MEDALLION_CONFIG"))
-  const dataDir = yield* Config.String("MEDALLION_DATA_DIR").pipe(Config.withDefault("./data"))
-  const format = yield* Config.Literals(Logging.LogFormats, "MEDALLION_LOG_FORMAT").pipe(Config.withDefault("pretty"))
-  const { config, plugins } = yield* MedallionConfig.load(Option.getOrUndefined(file))
-  const root = Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze"))
-  return yield* Layer.launch(FetchConfig.layer(config, plugins).pipe(Layer.provideMerge(bronze(config, root)))).pipe(
-    Effect.provide(Logging.layer(format))
-  )
+  const { config, plugins, bronzeRoot, logging } = yield* DaemonProcess.settings
+  return yield* Layer.launch(
+    FetchConfig.layer(config, plugins).pipe(Layer.provideMerge(bronze(config, bronzeRoot)))
+  ).pipe(Effect.provide(logging))
 })
 
 DaemonProcess.run("fetch daemon", main)

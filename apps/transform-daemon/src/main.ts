@@ -2,20 +2,21 @@
  * The transform daemon as a process of its own, for a deployment that runs it without the `medallion`
  * CLI (a container, a systemd unit, one of many on a queue): the same configuration file, the same layer
  * `medallion transform` runs (`TransformConfig.layer`), on the database `DATABASE_URL` names and the
- * bronze store the file names, read-only. SIGINT/SIGTERM stop it cleanly within the CLI's bound (15 s), with the exit code of an
- * interrupted `medallion` command (130).
+ * bronze store the file names, read-only, with the CLI's exit codes (`DaemonProcess`): SIGINT/SIGTERM
+ * stop it within the CLI's bound (15 s), exit 130.
  *
  *   DATABASE_URL=postgres://... node --conditions=@medallion/source apps/transform-daemon/src/main.ts
  *   DATABASE_URL=postgres://... node node_modules/@medallion/transform-daemon/dist/main.js  (installed)
  *
- * Settings from the environment, as the CLI reads them: `DATABASE_URL` (or `PGHOST` and the other `PG*`
- * settings; without either the start is refused, exit 2: the embedded PostgreSQL is the CLI's), `MEDALLION_CONFIG`, `MEDALLION_DATA_DIR` (default `./data`, for
- * the filesystem store's `bronze` folder), `MEDALLION_LOG_FORMAT`, and the S3 credentials.
+ * Settings from the environment, as the CLI reads them (`DaemonProcess.settings`): `DATABASE_URL` (or
+ * `PGHOST` and the other `PG*` settings, except in queue mode, whose connections need the URL; without
+ * either the start is refused, exit 2: the embedded PostgreSQL is the CLI's), `MEDALLION_CONFIG`,
+ * `MEDALLION_DATA_DIR` (default `./data`, for the filesystem store's `bronze` folder),
+ * `MEDALLION_LOG_FORMAT`, and the S3 credentials.
  */
 import { FileSystemBronze } from "@medallion/bronze"
 import { nodePostgresUrlFromEnv, SilverDatabase } from "@medallion/silver"
-import { DaemonProcess, Logging, MedallionConfig } from "@medallion/workers/config"
-import * as Path from "node:path"
+import { DaemonProcess, MedallionConfig } from "@medallion/workers/config"
 import { Config, Effect, Layer, Option } from "effect"
 import * as TransformConfig from "./TransformConfig.ts"
 
@@ -33,9 +34,6 @@ const bronzeReader = (config: MedallionConfig.MedallionConfig, root: string) =>
     : FileSystemBronze.layerReaderWith({ root, catalog: config.bronze.discovery })
 
 const main = Effect.gen(function* () {
-  const file = yield* Config.option(Config.String("MEDALLION_CONFIG"))
-  const dataDir = yield* Config.String("MEDALLION_DATA_DIR").pipe(Config.withDefault("./data"))
-  const format = yield* Config.Literals(Logging.LogFormats, "MEDALLION_LOG_FORMAT").pipe(Config.withDefault("pretty"))
   const databaseUrl = yield* Config.option(Config.Redacted("DATABASE_URL"))
   // Without either, the driver's defaults would name some local server: refuse rather than guess.
   if (Option.isNone(databaseUrl) && Option.isNone(yield* Config.option(Config.String("PGHOST"))))
@@ -44,16 +42,15 @@ const main = Effect.gen(function* () {
       message:
         "DATABASE_URL is not set (nor PGHOST): the transform daemon's own process needs silver's database; the embedded PostgreSQL is the medallion CLI's (medallion transform)"
     })
-  const { config, plugins } = yield* MedallionConfig.load(Option.getOrUndefined(file))
-  const bronzeRoot = Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze"))
+  const { config, plugins, bronzeRoot, logging } = yield* DaemonProcess.settings
   const daemon = TransformConfig.layer(config, plugins, {
     bronzeRoot,
-    // The queue's own connections carry the TLS settings silver's do.
+    // The queue's own connections carry the TLS settings silver's do (queue mode needs DATABASE_URL).
     databaseUrl: Option.isSome(databaseUrl) ? yield* nodePostgresUrlFromEnv(databaseUrl.value) : undefined
   })
   return yield* Layer.launch(
     daemon.pipe(Layer.provide(bronzeReader(config, bronzeRoot)), Layer.provide(SilverDatabase.layer))
-  ).pipe(Effect.provide(Logging.layer(format)))
+  ).pipe(Effect.provide(logging))
 })
 
 DaemonProcess.run("transform daemon", main)

@@ -123,7 +123,7 @@ describe("the daemons' own mains", () => {
     120_000
   )
 
-  it.live("a bad configuration file, or no database, stops the start at once: one line, exit 2", () =>
+  it.live("a bad configuration file or variable, or no database, stops the start at once: one line, exit 2", () =>
     Effect.gen(function* () {
       const dir = yield* Effect.acquireRelease(
         Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "medallion-mains-"))),
@@ -136,6 +136,10 @@ describe("the daemons' own mains", () => {
       assert.include(fetcher.output(), `fetch daemon: invalid configuration in ${configFile}`)
       assert.include(fetcher.output(), "at sensors.interval")
       assert.notInclude(fetcher.output(), "    at ", "no stack trace")
+
+      const badVariable = yield* start(MAIN.fetch, { MEDALLION_LOG_FORMAT: "xml", MEDALLION_DATA_DIR: dir })
+      assert.strictEqual(yield* Effect.promise(() => badVariable.exited), 2, badVariable.output())
+      assert.include(badVariable.output(), 'fetch daemon: SchemaError(Expected "pretty" | "json" | "logfmt"')
 
       const transformer = yield* start(MAIN.transform, { MEDALLION_DATA_DIR: dir })
       assert.strictEqual(yield* Effect.promise(() => transformer.exited), 2, transformer.output())

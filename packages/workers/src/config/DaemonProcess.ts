@@ -5,12 +5,15 @@
  * expected); 130: interrupted by SIGINT or SIGTERM, within the shutdown bound armed first.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit } from "effect"
+import * as Path from "node:path"
+import { Cause, Config, Console, Effect, Exit, Option } from "effect"
+import * as Logging from "./Logging.ts"
+import * as MedallionConfig from "./MedallionConfig.ts"
 import * as ShutdownBound from "./ShutdownBound.ts"
 
-export const FAILURE = 1
-export const CONFIGURATION = 2
-export const INTERRUPTED = 130
+const FAILURE = 1
+const CONFIGURATION = 2
+const INTERRUPTED = 130
 
 const tagOf = (error: unknown): unknown =>
   typeof error === "object" && error !== null ? (error as { _tag?: unknown })._tag : undefined
@@ -27,7 +30,7 @@ const isOneLine = (error: unknown): error is { readonly message: string } =>
   isConfiguration(error) || tagOf(error) === "DiscoveryMismatch"
 
 /** The exit code of a daemon's program that ended with `exit`. */
-export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit)) return 0
   if (Cause.hasInterruptsOnly(exit.cause)) return INTERRUPTED
   return isConfiguration(Cause.squash(exit.cause)) ? CONFIGURATION : FAILURE
@@ -45,3 +48,22 @@ export const run = <E>(daemon: string, program: Effect.Effect<unknown, E>): void
     NodeRuntime.runMain({ disableErrorReporting: true, teardown: (exit, onExit) => onExit(exitCode(exit)) })
   )
 }
+
+/**
+ * What a daemon's process reads from the environment, as the CLI reads it: the configuration file
+ * (`MEDALLION_CONFIG`, else `./medallion.config.json` when present, else the defaults) with its plug-ins,
+ * the filesystem store's folder (`bronze.root`, else `bronze` under `MEDALLION_DATA_DIR`, default
+ * `./data`), and the log output (`MEDALLION_LOG_FORMAT`).
+ */
+export const settings = Effect.gen(function* () {
+  const file = yield* Config.option(Config.String("MEDALLION_CONFIG"))
+  const dataDir = yield* Config.String("MEDALLION_DATA_DIR").pipe(Config.withDefault("./data"))
+  const format = yield* Config.Literals(Logging.LogFormats, "MEDALLION_LOG_FORMAT").pipe(Config.withDefault("pretty"))
+  const { config, plugins } = yield* MedallionConfig.load(Option.getOrUndefined(file))
+  return {
+    config,
+    plugins,
+    bronzeRoot: Path.resolve(config.bronze.root ?? Path.join(dataDir, "bronze")),
+    logging: Logging.layer(format)
+  }
+})
