@@ -5,7 +5,7 @@
  * failed; plus warnings when a deployment has outgrown its mode.
  */
 import { BronzeReader, type BronzeIoError, type CatalogCursor } from "@medallion/bronze"
-import { DatabaseError, type DatabaseUnavailable, ItemRepo, SilverError, type Status } from "@medallion/silver"
+import { type DatabaseError, type DatabaseUnavailable, ItemRepo, SilverError, type Status } from "@medallion/silver"
 import { DateTime, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
@@ -152,8 +152,6 @@ const RemovalsRow = Schema.Struct({
   lastAt: Schema.NullOr(Schema.Date),
   unfinished: Schema.Int
 })
-
-/** A report row that does not decode fails the report with a `DatabaseError` naming its query. */
 
 /** Below this many items a directory scan is the right catalog; above it, the index (the guidelines' threshold). */
 export const SCAN_MODE_LIMIT = 100_000

@@ -5,7 +5,8 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { TestDatabase } from "@medallion/silver/testing"
-import { Effect, Exit, Layer } from "effect"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { isSqlError } from "effect/sql/SqlError"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as ItemPurge from "../src/ItemPurge.ts"
 import * as SilverMigrator from "../src/SilverMigrator.ts"
@@ -22,6 +23,9 @@ describe("a row that does not decode", () => {
                    values ('purge', 'started', 'hn', '1', 'test', 'takedown', '{"location": 1}'::jsonb)`
         const exit = yield* Effect.exit(ItemPurge.unfinished())
         assert.isTrue(Exit.isFailure(exit))
+        // The module's own error channel: the driver's SqlError, as every other failure of the query.
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        assert.isTrue(isSqlError(error), `not a SqlError: ${String(error)}`)
         const message = Exit.isFailure(exit) ? String(exit.cause) : ""
         assert.include(message, "ItemPurge.unfinished")
         assert.include(message, "a row read back does not decode")

@@ -15,22 +15,12 @@
  *
  * Forward-only: once released, this file never changes.
  */
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import * as SqlSchema from "effect/sql/SqlSchema"
 import * as SearchText from "../SearchText.ts"
-import { undecodableAsSqlError } from "../SilverError.ts"
 import type { Migration } from "./Statements.ts"
 
 const BATCH = 500
-
-/** An item's text to re-index; the id a `bigint`, selected as text. */
-const ItemTextRow = Schema.Struct({
-  id: Schema.String,
-  title: Schema.NullOr(Schema.String),
-  body: Schema.NullOr(Schema.String),
-  secondary: Schema.NullOr(Schema.String)
-})
 
 const migration: Migration = Effect.gen(function* () {
   const sql = yield* SqlClient
@@ -41,16 +31,11 @@ const migration: Migration = Effect.gen(function* () {
             setweight(to_tsvector(silver_text_search_config(language), coalesce(secondary, '')), 'C')`)
   yield* sql.unsafe(`alter table items alter column body_tsv drop expression`)
   yield* sql.unsafe(`alter table items disable trigger items_touch`)
-  const itemsAfter = SqlSchema.findAll({
-    Request: Schema.String,
-    Result: ItemTextRow,
-    execute: (after) => sql`
-      select id::text as id, title, body_text as body, secondary_text as secondary from items
-      where id > ${after}::bigint order by id limit ${BATCH}`
-  })
   let after = "0"
   while (true) {
-    const rows = yield* itemsAfter(after).pipe(undecodableAsSqlError("reading the items to re-index"))
+    const rows = yield* sql<{ id: string; title: string | null; body: string | null; secondary: string | null }>`
+      select id::text as id, title, body_text as body, secondary_text as secondary from items
+      where id > ${after}::bigint order by id limit ${BATCH}`
     if (rows.length === 0) break
     const prepared = rows.map((row) => ({ id: row.id, ...SearchText.document(row) }))
     yield* sql`

@@ -2,9 +2,8 @@
  * The checks of the configuration that span several keys, decoded in process.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Redacted } from "effect"
-import { nodePostgresUrl } from "@medallion/silver"
-import { MedallionConfig } from "@medallion/workers/config"
+import { Duration, Effect } from "effect"
+import * as MedallionConfig from "../../src/config/MedallionConfig.ts"
 
 const failure = (document: unknown) =>
   Effect.flip(MedallionConfig.decode("medallion.json", document)).pipe(Effect.map((error) => error.message))
@@ -113,27 +112,7 @@ describe("values that parse but cannot be used are refused with their key", () =
   )
 })
 
-describe("the run queue's database URL", () => {
-  const queueUrl = (url: string, env: { sslMode?: string; sslRootCert?: string }) =>
-    Redacted.value(nodePostgresUrl(Redacted.make(url), env))
-
-  it("carries silver's TLS settings with libpq's meaning", () => {
-    assert.strictEqual(queueUrl("postgres://u:p@db:5432/m", {}), "postgres://u:p@db:5432/m")
-    assert.strictEqual(
-      queueUrl("postgres://u:p@db:5432/m", { sslMode: "require" }),
-      "postgres://u:p@db:5432/m?sslmode=require&uselibpqcompat=true"
-    )
-    assert.strictEqual(
-      queueUrl("postgres://u:p@db:5432/m?sslmode=verify-full", { sslRootCert: "/etc/ca.pem" }),
-      "postgres://u:p@db:5432/m?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&uselibpqcompat=true"
-    )
-    // PGSSLMODE wins over the URL's, as it does for silver.
-    assert.strictEqual(
-      queueUrl("postgres://u:p@db:5432/m?sslmode=verify-full", { sslMode: "disable" }),
-      "postgres://u:p@db:5432/m?sslmode=disable&uselibpqcompat=true"
-    )
-  })
-
+describe("MedallionConfig, retention", () => {
   it.effect("retention: a policy per known source type, with at least one rule", () =>
     Effect.gen(function* () {
       const none = yield* MedallionConfig.decode("medallion.json", {})
