@@ -445,10 +445,20 @@ export const contract = <R>(test: ContractTest<R>, implementation: Implementatio
     return withRunner(name, world, ({ runner, cursor, run, gate }) =>
       Effect.gen(function* () {
         const a = yield* gate("a")
+        const evaluating = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        // The evaluation itself waits until `wake` has returned: a `wake` that waited for its tick would hang.
         world.answer = (at) =>
-          Effect.succeed(at.next >= 1 ? Sensor.skip("nothing new", at) : Sensor.runs(letters("a"), { next: 1 }))
-        // The run it requests cannot finish before the gate opens: `wake` returned without waiting for it.
+          at.next >= 1
+            ? Effect.succeed(Sensor.skip("nothing new", at))
+            : Deferred.succeed(evaluating, undefined).pipe(
+                Effect.andThen(Deferred.await(release)),
+                Effect.as(Sensor.runs(letters("a"), { next: 1 }))
+              )
         yield* runner.wake(name)
+        yield* Deferred.await(evaluating)
+        yield* Deferred.succeed(release, undefined)
+        // The run it requests cannot finish before the gate opens.
         yield* a.entered
         assert.strictEqual((yield* run("letter-a"))[0], "running")
         yield* a.open
