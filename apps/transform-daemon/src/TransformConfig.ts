@@ -26,10 +26,11 @@ export interface Placement {
   readonly databaseUrl?: Redacted.Redacted<string> | undefined
 }
 
+/** The daemon's options; without `bronzeRoot` (a job run outside the daemon) nothing is watched. */
 export const options = (
   config: Settings,
   plugins: SourcePlugins.Registry,
-  bronzeRoot: string
+  bronzeRoot?: string
 ): TransformDaemon.TransformDaemonOptions => ({
   catalog: config.bronze.discovery,
   // Early wake-ups watch the local folder; an S3 store is polled.
@@ -50,7 +51,7 @@ export const extractPool = (config: Settings) => ExtractPool.layer({ threads: co
 
 /** The bronze -> silver job as the daemon runs it, for the commands that run it themselves. */
 export const transformJob = (config: Settings, plugins: SourcePlugins.Registry): ReturnType<typeof TransformJob.make> =>
-  TransformDeployment.job(options(config, plugins, ""))
+  TransformDeployment.job(options(config, plugins))
 
 /** The configuration's retention policies (`retention.sources`), as `ItemRetention` takes them. */
 export const policies = (config: Settings): ReadonlyArray<ItemRetention.SourcePolicy> =>

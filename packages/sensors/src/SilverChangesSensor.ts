@@ -114,8 +114,7 @@ export const evaluate = (
     return Sensor.runs(microbatches(rows, options.batchSize), next)
   })
 
-/** A silver -> gold sensor running `job` on the items that changed. */
-export const make = <JE, JR>(options: {
+export interface Options<JE, JR> {
   readonly name: string
   readonly job: Job<ItemKey, JE, JR>
   readonly batchSize?: number | undefined
@@ -124,20 +123,36 @@ export const make = <JE, JR>(options: {
   readonly tickTimeout?: Duration.Input | undefined
   /** E.g. `Wakeups.postgresListen(CHANGED_CHANNEL)`. */
   readonly wake?: Stream.Stream<unknown, never, JR> | undefined
-}) => {
-  const batchSize = options.batchSize ?? 500
-  return Sensor.make({
-    name: options.name,
-    cursor: Cursor,
-    initial,
-    evaluate: (cursor: Cursor, context: Sensor.EvaluationContext) => evaluate({ batchSize }, cursor, context),
-    job: options.job,
-    maxRunsPerTick: options.maxRunsPerTick ?? 10,
-    minInterval: options.minInterval,
-    tickTimeout: options.tickTimeout,
-    wake: options.wake
-  })
 }
+
+/** A silver -> gold sensor on a change feed: its cursor and its evaluation, with `Options`' defaults. */
+export const makeWith =
+  <C, E, R>(feed: {
+    readonly cursor: Schema.Codec<C, unknown>
+    readonly initial: C
+    readonly evaluate: (
+      options: { readonly batchSize: number },
+      cursor: C,
+      context: Sensor.EvaluationContext
+    ) => Effect.Effect<Sensor.Evaluation<C, ItemKey>, E, R>
+  }) =>
+  <JE, JR>(options: Options<JE, JR>) => {
+    const batchSize = options.batchSize ?? 500
+    return Sensor.make({
+      name: options.name,
+      cursor: feed.cursor,
+      initial: feed.initial,
+      evaluate: (cursor: C, context: Sensor.EvaluationContext) => feed.evaluate({ batchSize }, cursor, context),
+      job: options.job,
+      maxRunsPerTick: options.maxRunsPerTick ?? 10,
+      minInterval: options.minInterval,
+      tickTimeout: options.tickTimeout,
+      wake: options.wake
+    })
+  }
+
+/** A silver -> gold sensor running `job` on the items that changed. */
+export const make = makeWith({ cursor: Cursor, initial, evaluate })
 
 export { ItemKey }
 

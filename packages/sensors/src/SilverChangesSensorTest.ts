@@ -9,10 +9,9 @@
  */
 import { ItemKey } from "@medallion/bronze"
 import { ItemRepo, type RepoError } from "@medallion/silver"
-import { type Duration, Effect, Schema, type Stream } from "effect"
-import type { Job } from "./Job.ts"
+import { Effect, Schema } from "effect"
 import * as Sensor from "./Sensor.ts"
-import { microbatches } from "./SilverChangesSensor.ts"
+import { makeWith, microbatches } from "./SilverChangesSensor.ts"
 
 /** A position in the change feed (`ItemRepo.changes`): after this transaction, after this item id. */
 export const Cursor = Schema.Struct({ xid: Schema.String, id: Schema.Number })
@@ -34,27 +33,6 @@ export const evaluate = (
   })
 
 /** A silver -> gold sensor on `ItemRepo`'s change feed, taking `SilverChangesSensor.make`'s options. */
-export const make = <JE, JR>(options: {
-  readonly name: string
-  readonly job: Job<ItemKey, JE, JR>
-  readonly batchSize?: number | undefined
-  readonly maxRunsPerTick?: number | undefined
-  readonly minInterval?: Duration.Input | undefined
-  readonly tickTimeout?: Duration.Input | undefined
-  readonly wake?: Stream.Stream<unknown, never, JR> | undefined
-}) => {
-  const batchSize = options.batchSize ?? 500
-  return Sensor.make({
-    name: options.name,
-    cursor: Cursor,
-    initial,
-    evaluate: (cursor: Cursor, context: Sensor.EvaluationContext) => evaluate({ batchSize }, cursor, context),
-    job: options.job,
-    maxRunsPerTick: options.maxRunsPerTick ?? 10,
-    minInterval: options.minInterval,
-    tickTimeout: options.tickTimeout,
-    wake: options.wake
-  })
-}
+export const make = makeWith({ cursor: Cursor, initial, evaluate })
 
 export { ItemKey }

@@ -429,6 +429,35 @@ describe("the youtube plug-in", () => {
     }).pipe(Effect.provide(stack()))
   )
 
+  it.effect("records older than a back-off can last are not read at all", () =>
+    Effect.gen(function* () {
+      const server = yield* YoutubeServer
+      const writer = yield* BronzeWriter
+      const logs = warnings()
+      const put = (stamp: string, value: unknown) =>
+        writer.put(
+          { sourceType: "youtube", externalId: "_quota:talks", artifactType: `backoff@${stamp}`, ext: "json" },
+          new TextEncoder().encode(JSON.stringify(value))
+        )
+      // Written three days ago: one claiming a back-off of ten days, one that is not a record at all.
+      yield* put("1970-01-01T00-00-00Z", { until: "1970-01-11T00:00:00.000Z", reason: "quotaExceeded" })
+      yield* put("1970-01-01T00-00-01Z", { until: "not a time" })
+      yield* TestClock.adjust("3 days")
+      const report = yield* FetchWorker.runOnce(
+        yield* sourceFor({ name: "talks", videos: ["F1UP7wRCPH8"], quotaBackoff: "10 minutes" })
+      ).pipe(Effect.provide(logs.layer))
+      assert.deepStrictEqual(
+        report.results.map((r) => r.outcome),
+        ["fetched"]
+      )
+      assert.isAbove(server.requests().length, 0)
+      assert.deepStrictEqual(
+        logs.lines.filter((l) => l.includes("_quota:talks")),
+        []
+      )
+    }).pipe(Effect.provide(stack()))
+  )
+
   it.effect("the back-off record is no item: transforming every folder of bronze gives it no silver row", () =>
     Effect.gen(function* () {
       const server = yield* YoutubeServer

@@ -126,8 +126,11 @@ export const make = (
   const adoptRecorded = Effect.gen(function* () {
     const infos = yield* ItemArtifacts.list(quotaFolder.sourceType, quotaFolder.externalId)
     const now = yield* Clock.currentTimeMillis
+    // Only records young enough to still run are read: a back-off lasts `quotaBackoff`, or a day at most
+    // (the API's quota resets daily), so the folder's years of old records cost one listing, not a read each.
+    const horizon = now - Math.max(Duration.toMillis(options.quotaBackoff), Duration.toMillis(Duration.days(1)))
     let latest: { readonly ends: number; readonly record: BackoffRecord; readonly location: string } | undefined
-    for (const version of ItemArtifacts.versions(infos, BACKOFF)) {
+    for (const version of ItemArtifacts.versions(infos, BACKOFF).filter((v) => v.at >= horizon)) {
       const record = Option.flatMap(yield* ItemArtifacts.readJson(version.info.key), decodeBackoff)
       const ends = Option.flatMap(record, (r) => Option.map(DateTime.make(r.until), DateTime.toEpochMillis))
       if (Option.isNone(record) || Option.isNone(ends)) {
